@@ -1,0 +1,234 @@
+"""Podwarden's settings: one `Settings` object, read from `PODWARDEN_*` environment variables.
+
+Built once in `main()` (see `load_settings`) and passed down; nothing reads the environment
+anywhere else. Tokens and keys are `SecretStr` so that they never reach a log line or a
+repr. A bad value stops the program with one line naming the variable and what it expects.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from podwarden.domain.durations import format_duration, parse_duration
+from podwarden.errors import ConfigError, InputError
+
+ENV_PREFIX = "PODWARDEN_"
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValueError("expected a duration such as 90s, 30m or 2h")
+    try:
+        return parse_duration(value)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+def _csv(value: Any) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    raise ValueError("expected a comma-separated list of Slack user ids")
+
+
+CsvList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_csv)]
+
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class RunPodApi(StrEnum):
+    GRAPHQL = "graphql"
+    REST = "rest"
+
+
+class Role(StrEnum):
+    """Who may do what: viewer (read), member (start/stop own pods), admin (everything)."""
+
+    VIEWER = "viewer"
+    MEMBER = "member"
+    ADMIN = "admin"
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+class Settings(BaseSettings):
+    """Every setting, with the default a new team would want. See README's table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        frozen=True,
+        case_sensitive=False,
+    )
+
+    # RunPod
+    runpod_api_key: SecretStr | None = Field(None, description="RunPod API key (rpa_…); sent as a Bearer header")
+    runpod_api: RunPodApi = Field(RunPodApi.GRAPHQL, description="`graphql` (default) or `rest` (REST v2)")
+    runpod_graphql_url: str = Field("https://api.runpod.io/graphql", description="RunPod GraphQL endpoint")
+    runpod_rest_url: str = Field("https://api.runpod.io/v2", description="RunPod REST v2 base")
+    runpod_serverless_url: str = Field("https://api.runpod.ai/v2", description="Serverless runtime base")
+    runpod_timeout: Duration = Field(timedelta(seconds=30), description="per-request timeout")
+    runpod_max_retries: int = Field(5, ge=0, le=20, description="retries for reads and idempotent writes")
+    runpod_retry_budget: Duration = Field(timedelta(seconds=60), description="total time retries may take")
+
+    # Ledger
+    database_url: str = Field("sqlite:///podwarden.db", description="SQLAlchemy URL: sqlite:///… or postgresql+psycopg://…")
+
+    # Slack
+    slack_bot_token: SecretStr | None = Field(None, description="bot token (xoxb-…)")
+    slack_app_token: SecretStr | None = Field(None, description="app-level token (xapp-…) for Socket Mode")
+    slack_signing_secret: SecretStr | None = Field(None, description="signing secret for HTTP mode")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base")
+    slack_command: str = Field("/gpu", description="the slash command")
+    http_port: int = Field(3000, ge=1, le=65535, description="port of the bot in HTTP mode")
+    notice_channel: str | None = Field(None, description="channel for idle-shutdown notices")
+    digest_channel: str | None = Field(None, description="channel for the weekly digest")
+    timezone: str = Field("UTC", description="the team's IANA time zone, e.g. Europe/Berlin")
+    admins: CsvList = Field((), description="Slack user ids with the admin role")
+    members: CsvList = Field((), description="Slack user ids with the member role")
+    default_role: Role = Field(Role.VIEWER, description="role of everyone else")
+
+    # Idle and cap policy
+    idle_after: Duration = Field(timedelta(minutes=30), description="idle window before a warning")
+    idle_gpu_percent: int = Field(5, ge=0, le=100, description="GPU utilisation at or under which a GPU is idle")
+    idle_cpu_percent: int = Field(10, ge=0, le=100, description="CPU utilisation under which a pod is idle")
+    warning_grace: Duration = Field(timedelta(minutes=15), description="time between the warning and the stop")
+    min_pod_age: Duration = Field(timedelta(minutes=20), description="a younger pod is never idle")
+    approval_threshold: Decimal = Field(Decimal("10"), ge=0, description="$/h above which a start needs confirmation by an admin")
+    global_cap_per_hr: Decimal | None = Field(None, gt=0, description="fleet-wide $/h cap (hard)")
+    tick_interval: Duration = Field(timedelta(minutes=1), description="how often the daemon reads the fleet")
+
+    # Digest
+    digest_day: Weekday = Field(Weekday.MON, description="day of the weekly digest")
+    digest_time: time = Field(time(9, 0), description="local time of the weekly digest, HH:MM")
+
+    # Dated price defaults (RunPod guides, 2026); live catalog prices win for GPUs.
+    prices_date: str = Field("2026-11-01", description="date of the default price table")
+    container_disk_gb_month: Decimal = Field(Decimal("0.10"), ge=0, description="$/GB/month, container disk, running")
+    volume_gb_month_running: Decimal = Field(Decimal("0.10"), ge=0, description="$/GB/month, volume disk, running")
+    volume_gb_month_stopped: Decimal = Field(Decimal("0.20"), ge=0, description="$/GB/month, volume disk, stopped")
+    network_volume_gb_month: Decimal = Field(Decimal("0.07"), ge=0, description="$/GB/month, network volume under 1 TB")
+    network_volume_gb_month_over_1tb: Decimal = Field(Decimal("0.05"), ge=0, description="$/GB/month, network volume over 1 TB")
+    serverless_prices_file: str | None = Field(None, description="JSON file overriding the Serverless $/s table")
+
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "expected a database URL such as sqlite:///podwarden.db or postgresql+psycopg://user@host/db"
+            ) from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError(f"only sqlite and postgresql are supported, got {url.get_backend_name()!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as UTC or Europe/Berlin") from None
+        return value
+
+    @field_validator("admins", "members")
+    @classmethod
+    def _user_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [v for v in value if not _SLACK_USER.match(v)]
+        if bad:
+            raise ValueError(f"expected Slack user ids such as U012AB3CD, got {', '.join(bad)}")
+        return value
+
+    @field_validator("runpod_graphql_url", "runpod_rest_url", "runpod_serverless_url", "slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("expected an http(s) URL")
+        if "api_key=" in value.lower():
+            raise ValueError("the API key goes in PODWARDEN_RUNPOD_API_KEY, never in a URL")
+        return value.rstrip("/") if not value.endswith("/api/") else value
+
+    @field_validator("slack_command")
+    @classmethod
+    def _command(cls, value: str) -> str:
+        if not re.fullmatch(r"/[a-z0-9_-]{1,31}", value):
+            raise ValueError("expected a slash command such as /gpu")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (plus explicit overrides); raise `ConfigError` with one line.
+
+    pydantic's multi-line report is turned into "PODWARDEN_IDLE_AFTER: a duration cannot be
+    negative: '-5m' (use e.g. 90s, 30m, 2h)" — the variable a person would set, and why.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        value = first.get("input")
+        hidden = _secret_name(name) or value is None or isinstance(value, dict) or repr(value) in message
+        shown = "" if hidden else f" (got {value!r})"
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"{name}: {message}{shown}{more}") from None
+
+
+def _secret_name(name: str) -> bool:
+    return any(word in name for word in ("KEY", "TOKEN", "SECRET"))
