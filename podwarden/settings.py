@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from podwarden.domain.access import Role
 from podwarden.domain.durations import format_duration, parse_duration
 from podwarden.errors import ConfigError, InputError
 
@@ -68,14 +69,6 @@ _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 class RunPodApi(StrEnum):
     GRAPHQL = "graphql"
     REST = "rest"
-
-
-class Role(StrEnum):
-    """Who may do what: viewer (read), member (start/stop own pods), admin (everything)."""
-
-    VIEWER = "viewer"
-    MEMBER = "member"
-    ADMIN = "admin"
 
 
 class Weekday(StrEnum):
@@ -232,3 +225,24 @@ def load_settings(**overrides: Any) -> Settings:
 
 def _secret_name(name: str) -> bool:
     return any(word in name for word in ("KEY", "TOKEN", "SECRET"))
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from the fields (a test keeps them equal)."""
+    rows = ["| variable | default | what it is |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = info.default
+        if isinstance(default, timedelta):
+            shown = format_duration(default)
+        elif isinstance(default, tuple):
+            shown = ",".join(default) or "(none)"
+        elif isinstance(default, time):
+            shown = default.strftime("%H:%M")
+        elif isinstance(default, StrEnum):
+            shown = default.value
+        elif default is None:
+            shown = "(unset)"
+        else:
+            shown = str(default)
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | `{shown}` | {info.description or ''} |")
+    return "\n".join(rows)

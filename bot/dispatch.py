@@ -1,0 +1,88 @@
+"""Run one command for one person and answer with a `Reply`.
+
+The single entry point shared by Slack listeners, the console and `podwarden ask`:
+parse, check the caller's role (deny by default), call one service, render. Errors a
+person can act on become a one-line reply; nothing here raises to the face.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import commands as c
+from bot.parser import BY_NAME, VERBS, parse
+from podwarden.adapters.slack.reply import Reply, Section, error_reply
+from podwarden.domain.access import Role, may
+from podwarden.errors import DomainError, InputError, PodwardenError, RunPodError
+
+log = logging.getLogger("podwarden.bot")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user_id: str
+    role: Role
+
+
+Handler = Callable[[c.Command, Caller], Reply]
+
+
+class Dispatcher:
+    """Maps typed commands to handlers. Verbs without a handler say so plainly."""
+
+    def __init__(self, handlers: dict[type[c.Command], Handler], *, command: str = "/gpu") -> None:
+        self._handlers = dict(handlers)
+        self._slash = command
+
+    def handle(self, text: str, caller: Caller) -> Reply:
+        try:
+            command = parse(text)
+            if isinstance(command, c.Help):
+                return self.help(command.topic, caller)
+            verb = BY_NAME[command.verb]
+            if not may(caller.role, verb.role):
+                return error_reply(
+                    f"`{verb.name}` needs the {verb.role} role; you are a {caller.role}. Ask an admin."
+                )
+            handler = self._handlers.get(type(command))
+            if handler is None:
+                return error_reply(f"`{verb.name}` is not available in this build yet.", usage=verb.usage)
+            return handler(command, caller)
+        except InputError as exc:
+            return error_reply(exc.message, usage=exc.usage)
+        except RunPodError as exc:
+            log.warning("RunPod refused %s: %s", text.split(" ", 1)[0], exc)
+            return error_reply(str(exc))
+        except (PodwardenError, DomainError) as exc:
+            return error_reply(str(exc))
+
+    def help(self, topic: str | None, caller: Caller) -> Reply:
+        """Only the verbs this caller may run; each marked if this build cannot run it yet."""
+        allowed = [v for v in VERBS if may(caller.role, v.role)]
+        if topic:
+            verb = BY_NAME.get(topic)
+            if verb is None or verb not in allowed:
+                return error_reply(f"no command `{topic}` you can run. Try `help`.")
+            note = "" if self._ready(verb.name) else " (not available in this build yet)"
+            return Reply(
+                title=f"{self._slash} {verb.usage}",
+                sections=(Section(lines=(verb.summary + note,)),),
+                data={"verb": verb.name, "usage": verb.usage, "summary": verb.summary,
+                      "available": self._ready(verb.name)},
+            )
+        lines = tuple(
+            f"`{v.name}` — {v.summary}" + ("" if self._ready(v.name) else " (coming)") for v in allowed
+        )
+        return Reply(
+            title=f"What you can do with {self._slash} (as {caller.role})",
+            sections=(Section(lines=lines), Section(lines=(f"`{self._slash} help <command>` shows its options.",))),
+            data={"role": caller.role, "verbs": [
+                {"verb": v.name, "usage": v.usage, "summary": v.summary, "available": self._ready(v.name)}
+                for v in allowed
+            ]},
+        )
+
+    def _ready(self, verb: str) -> bool:
+        return verb == "help" or any(c.VERB_NAMES[kind.__name__] == verb for kind in self._handlers)

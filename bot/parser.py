@@ -1,0 +1,451 @@
+"""The command language: `/gpu <verb> ...` text becomes a typed command.
+
+Slack, the console and `podwarden ask` all call `parse()`, so a command means the same
+thing everywhere. Parsing never raises anything but `InputError`, whose message is one
+line saying what was wrong and whose `usage` is the verb's usage line.
+
+The grammar is deliberately small: words, `--option value` (or `--option=value`), flags,
+`xN` GPU counts, and quotes for values with spaces. Slack's "smart" quotes are
+straightened first, because Slack's clients type them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bot import commands as c
+from podwarden.domain.errors import InputError
+
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
+_COUNT = re.compile(r"^[x×](\d+)$", re.IGNORECASE)
+_TRAILING_COUNT = re.compile(r"^(.+?)[x×](\d+)$", re.IGNORECASE)
+_LEADING_COUNT = re.compile(r"^(\d+)[x×]$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Opt:
+    """One `--option`. `kind` is flag | str | int | decimal | multi (repeatable str)."""
+
+    name: str
+    kind: str = "str"
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verb:
+    name: str
+    usage: str
+    summary: str
+    role: str  # viewer | member | admin: the least role that may run it
+    options: tuple[Opt, ...] = ()
+    build: Callable[[list[str], dict[str, Any]], c.Command] = field(default=lambda a, o: c.Help())
+    aliases: tuple[str, ...] = ()
+
+
+def _decimal(value: str, what: str) -> Decimal:
+    try:
+        number = Decimal(value.replace(",", "").removeprefix("$"))
+    except InvalidOperation:
+        raise InputError(f"{what} must be a number, got {value!r}") from None
+    if not number.is_finite():
+        raise InputError(f"{what} must be a number, got {value!r}")
+    return number
+
+
+def _int(value: str, what: str) -> int:
+    if not re.fullmatch(r"\d+", value):
+        raise InputError(f"{what} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def _split_count(words: list[str]) -> tuple[str, int | None]:
+    """GPU name words plus an optional count: `a100 x2`, `a100x2`, `2x a100`, `h100 sxm ×4`."""
+    count: int | None = None
+    rest: list[str] = []
+    for n, word in enumerate(words):
+        if m := _COUNT.match(word):
+            count = _set_count(count, int(m.group(1)))
+        elif n == 0 and (m := _LEADING_COUNT.match(word)):
+            count = _set_count(count, int(m.group(1)))
+        elif n == len(words) - 1 and (m := _TRAILING_COUNT.match(word)) and not word.lower().startswith("x"):
+            rest.append(m.group(1))
+            count = _set_count(count, int(m.group(2)))
+        else:
+            rest.append(word)
+    if count is not None and count < 1:
+        raise InputError("the GPU count must be at least 1 (e.g. a100 x2)")
+    return " ".join(rest), count
+
+
+def _set_count(current: int | None, new: int) -> int:
+    if current is not None:
+        raise InputError("give the GPU count once (e.g. a100 x2)")
+    return new
+
+
+def _need(words: list[str], what: str) -> str:
+    if not words:
+        raise InputError(f"missing {what}")
+    return " ".join(words)
+
+
+def _one(words: list[str], what: str) -> str:
+    if not words:
+        raise InputError(f"missing {what}")
+    if len(words) > 1:
+        raise InputError(f"expected one {what}, got {' '.join(words)!r}")
+    return words[0]
+
+
+def _none(words: list[str]) -> None:
+    if words:
+        raise InputError(f"unexpected {' '.join(words)!r}")
+
+
+def _hours(value: str) -> tuple[Decimal | None, Decimal | None]:
+    """`--hours 24` (total) or `--hours 8/day` / `8h/day` (per day over a 30-day month)."""
+    text = value.lower().replace(" ", "")
+    per_day = text.endswith(("/day", "/d"))
+    text = text.removesuffix("/day").removesuffix("/d").removesuffix("h")
+    hours = _decimal(text, "--hours")
+    if hours < 0:
+        raise InputError(f"--hours cannot be negative, got {value!r}")
+    return (None, hours) if per_day else (hours, None)
+
+
+def _per_hour(value: str) -> Decimal:
+    text = value.lower().replace(" ", "")
+    for suffix in ("/hour", "/hr", "/h"):
+        text = text.removesuffix(suffix)
+    rate = _decimal(text, "--requests")
+    if rate < 0:
+        raise InputError(f"--requests cannot be negative, got {value!r}")
+    return rate
+
+
+def _seconds(value: str, what: str) -> Decimal:
+    seconds = _decimal(value.lower().removesuffix("s"), what)
+    if seconds < 0:
+        raise InputError(f"{what} cannot be negative, got {value!r}")
+    return seconds
+
+
+def _gb(value: str | None, what: str) -> int | None:
+    if value is None:
+        return None
+    return _int(value.lower().removesuffix("gb"), what)
+
+
+def _env(pairs: list[str]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for pair in pairs:
+        key, sep, val = pair.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise InputError(f"--env takes KEY=value, got {pair!r}")
+        out.append((key, val))
+    return tuple(out)
+
+
+# -- builders: words + options -> typed command --------------------------------------------
+
+
+def _help(words: list[str], opts: dict[str, Any]) -> c.Command:
+    return c.Help(topic=words[0].lower() if words else None)
+
+
+def _gpus(words: list[str], opts: dict[str, Any]) -> c.Command:
+    _none(words)
+    min_vram = _gb(opts.get("--min-vram"), "--min-vram")
+    return c.Gpus(cloud=opts.get("--cloud"), min_vram_gb=min_vram)
+
+
+def _quote(words: list[str], opts: dict[str, Any]) -> c.Command:
+    gpu, count = _split_count(words)
+    hours, per_day = _hours(opts["--hours"]) if "--hours" in opts else (None, None)
+    requests = _per_hour(opts["--requests"]) if "--requests" in opts else None
+    seconds = _seconds(opts["--seconds"], "--seconds") if "--seconds" in opts else None
+    if (requests is None) != (seconds is None):
+        raise InputError("--requests and --seconds go together (e.g. --requests 300/hour --seconds 5)")
+    return c.Quote(
+        gpu=_need(gpu.split(), "GPU (e.g. a100, 4090, h100 sxm)"),
+        count=count or 1,
+        hours=hours,
+        hours_per_day=per_day,
+        requests_per_hour=requests,
+        seconds_per_request=seconds,
+        spot=bool(opts.get("--spot")),
+        cloud=opts.get("--cloud"),
+        container_disk_gb=_gb(opts.get("--disk"), "--disk"),
+        volume_gb=_gb(opts.get("--volume"), "--volume"),
+    )
+
+
+def _size(words: list[str], opts: dict[str, Any]) -> c.Command:
+    params = _one(words, "model size (e.g. 7B, 70B, 1.5T)")
+    context = _int(opts["--context"], "--context") if "--context" in opts else None
+    return c.Size(params=params, dtype=opts.get("--dtype", "bf16"), context=context, cloud=opts.get("--cloud"))
+
+
+def _pods(words: list[str], opts: dict[str, Any]) -> c.Command:
+    scope = _one(words, "scope") if words else "mine"
+    if scope not in {"mine", "all"} and not scope.startswith("@") and not scope.startswith("<@"):
+        raise InputError(f"pods takes mine, all or @user, got {scope!r}")
+    return c.Pods(scope=scope)
+
+
+def _start(words: list[str], opts: dict[str, Any]) -> c.Command:
+    gpu, count = _split_count(words)
+    if opts.get("--image") and opts.get("--template"):
+        raise InputError("give --image or --template, not both")
+    max_hours = _decimal(opts["--max-hours"], "--max-hours") if "--max-hours" in opts else None
+    if max_hours is not None and max_hours <= 0:
+        raise InputError("--max-hours must be more than zero")
+    return c.Start(
+        gpu=_need(gpu.split(), "GPU (e.g. a100, 4090)"),
+        count=count or 1,
+        name=opts.get("--name"),
+        image=opts.get("--image"),
+        template=opts.get("--template"),
+        spot=bool(opts.get("--spot")),
+        cloud=opts.get("--cloud"),
+        container_disk_gb=_gb(opts.get("--disk"), "--disk"),
+        volume_gb=_gb(opts.get("--volume"), "--volume"),
+        network_volume_id=opts.get("--network-volume"),
+        env=_env(opts.get("--env", [])),
+        ports=opts.get("--ports"),
+        max_hours=max_hours,
+    )
+
+
+def _pod_verb(kind: type[c.PodAction]) -> Callable[[list[str], dict[str, Any]], c.Command]:
+    def build(words: list[str], opts: dict[str, Any]) -> c.Command:
+        return kind(pod=_one(words, "pod (id, name or unique prefix)"))
+
+    return build
+
+
+def _ssh_config(words: list[str], opts: dict[str, Any]) -> c.Command:
+    _none(words)
+    return c.SshConfig()
+
+
+def _keep(words: list[str], opts: dict[str, Any]) -> c.Command:
+    if len(words) < 2:
+        raise InputError("keep needs a pod and how long (e.g. keep train-1 2h, keep train-1 until 18:00)")
+    return c.Keep(pod=words[0], until=" ".join(words[1:]))
+
+
+def _endpoints(words: list[str], opts: dict[str, Any]) -> c.Command:
+    _none(words)
+    return c.Endpoints()
+
+
+def _deploy(words: list[str], opts: dict[str, Any]) -> c.Command:
+    name = _one(words, "endpoint name")
+    for required in ("--image", "--gpu"):
+        if required not in opts:
+            raise InputError(f"deploy needs {required}")
+    if opts.get("--flashboot") and opts.get("--no-flashboot"):
+        raise InputError("give --flashboot or --no-flashboot, not both")
+    return c.Deploy(
+        name=name,
+        image=opts["--image"],
+        gpu=opts["--gpu"],
+        workers_min=_int(opts["--min"], "--min") if "--min" in opts else 0,
+        workers_max=_int(opts["--max"], "--max") if "--max" in opts else 3,
+        idle_timeout_s=_int(opts["--idle-timeout"], "--idle-timeout") if "--idle-timeout" in opts else 5,
+        timeout_s=_int(opts["--timeout"], "--timeout") if "--timeout" in opts else 600,
+        flashboot=not opts.get("--no-flashboot"),
+        network_volume_id=opts.get("--network-volume"),
+        env=_env(opts.get("--env", [])),
+    )
+
+
+def _scale(words: list[str], opts: dict[str, Any]) -> c.Command:
+    endpoint = _one(words, "endpoint (id or name)")
+    changes = {k: _int(opts[k], k) for k in ("--min", "--max", "--idle-timeout") if k in opts}
+    if not changes:
+        raise InputError("scale needs at least one of --min, --max, --idle-timeout")
+    return c.Scale(
+        endpoint=endpoint,
+        workers_min=changes.get("--min"),
+        workers_max=changes.get("--max"),
+        idle_timeout_s=changes.get("--idle-timeout"),
+    )
+
+
+def _spend(words: list[str], opts: dict[str, Any]) -> c.Command:
+    period, who = "today", None
+    for word in words:
+        if word in {"today", "week", "month"}:
+            period = word
+        elif word == "team" or word.startswith(("@", "<@")):
+            who = word
+        else:
+            raise InputError(f"spend takes today|week|month and @user|team, got {word!r}")
+    return c.Spend(period=period, who=who)
+
+
+_AMOUNT = re.compile(r"^\$?(\d+(?:\.\d+)?)/(hour|h|day|d|month|mo)$", re.IGNORECASE)
+
+
+def _budget(words: list[str], opts: dict[str, Any]) -> c.Command:
+    if not words:
+        return c.Budget()
+    if words[0] != "set" or len(words) != 3:
+        raise InputError("budget takes nothing, or: set <user|team|global> <amount>/<hour|day|month>")
+    m = _AMOUNT.match(words[2])
+    if not m:
+        raise InputError(f"expected an amount per period such as 50/day or $2000/month, got {words[2]!r}")
+    period = {"h": "hour", "hour": "hour", "d": "day", "day": "day", "month": "month", "mo": "month"}
+    return c.Budget(
+        subject=words[1], amount=Decimal(m.group(1)), period=period[m.group(2).lower()], hard=bool(opts.get("--hard"))
+    )
+
+
+def _policy(words: list[str], opts: dict[str, Any]) -> c.Command:
+    _none(words)
+    return c.Policy()
+
+
+def _digest(words: list[str], opts: dict[str, Any]) -> c.Command:
+    if words and words != ["now"]:
+        raise InputError(f"digest takes nothing or 'now', got {' '.join(words)!r}")
+    return c.Digest(now=bool(words))
+
+
+_CLOUD = Opt("--cloud", choices=("secure", "community"))
+
+VERBS: tuple[Verb, ...] = (
+    Verb("help", "help [verb]", "what you can do here", "viewer", build=_help),
+    Verb("gpus", "gpus [--cloud secure|community] [--min-vram GB]",
+         "GPU catalog: VRAM, on-demand and spot $/h, stock", "viewer",
+         (_CLOUD, Opt("--min-vram")), _gpus),
+    Verb("pods", "pods [mine|all|@user]", "pods with status, GPU, $/h, uptime, utilisation, owner, cost",
+         "viewer", build=_pods),
+    Verb("start",
+         "start <gpu> [xN] [--name N] [--image I | --template T] [--spot] [--cloud secure|community] "
+         "[--disk GB] [--volume GB] [--network-volume ID] [--env K=V]... [--ports 8888/http,22/tcp] "
+         "[--max-hours H]",
+         "quote, check caps, confirm, then create a pod", "member",
+         (Opt("--name"), Opt("--image"), Opt("--template"), Opt("--spot", "flag"), _CLOUD, Opt("--disk"),
+          Opt("--volume"), Opt("--network-volume"), Opt("--env", "multi"), Opt("--ports"), Opt("--max-hours")),
+         _start),
+    Verb("stop", "stop <pod>", "stop a pod (its volume is kept)", "member", build=_pod_verb(c.Stop)),
+    Verb("resume", "resume <pod>", "resume a stopped pod", "member", build=_pod_verb(c.Resume)),
+    Verb("terminate", "terminate <pod>", "delete a pod and its disks (asks first)", "member",
+         build=_pod_verb(c.Terminate)),
+    Verb("ssh", "ssh <pod>", "the SSH command for a pod", "viewer", build=_pod_verb(c.Ssh)),
+    Verb("ssh-config", "ssh-config", "an ~/.ssh/config block for all your pods", "viewer", build=_ssh_config),
+    Verb("keep", "keep <pod> <2h|until 18:00>", "exempt a pod from idle shutdown for a while", "member",
+         build=_keep),
+    Verb("endpoints", "endpoints", "Serverless endpoints: workers, queue, $/h now", "viewer", build=_endpoints),
+    Verb("deploy",
+         "deploy <name> --image I --gpu G [--min N] [--max N] [--idle-timeout S] [--timeout S] "
+         "[--flashboot|--no-flashboot] [--network-volume ID] [--env K=V]...",
+         "create a Serverless endpoint with safe defaults (min 0)", "member",
+         (Opt("--image"), Opt("--gpu"), Opt("--min"), Opt("--max"), Opt("--idle-timeout"), Opt("--timeout"),
+          Opt("--flashboot", "flag"), Opt("--no-flashboot", "flag"), Opt("--network-volume"),
+          Opt("--env", "multi")),
+         _deploy),
+    Verb("scale", "scale <endpoint> [--min N] [--max N] [--idle-timeout S]",
+         "change an endpoint's workers (says what active workers cost)", "member",
+         (Opt("--min"), Opt("--max"), Opt("--idle-timeout")), _scale),
+    Verb("quote",
+         "quote <gpu> [xN] [--hours H[/day]] [--requests N/hour --seconds S] [--spot] "
+         "[--cloud secure|community] [--disk GB] [--volume GB]",
+         "Pod vs Serverless vs spot, storage, break-even, a recommendation", "viewer",
+         (Opt("--hours"), Opt("--requests"), Opt("--seconds"), Opt("--spot", "flag"), _CLOUD, Opt("--disk"),
+          Opt("--volume")),
+         _quote),
+    Verb("size", "size <params e.g. 70B> [--dtype bf16|fp16|fp8|int8|int4] [--context N] [--cloud secure|community]",
+         "VRAM a model needs and the cheapest GPUs that fit", "viewer",
+         (Opt("--dtype", choices=("bf16", "fp16", "fp8", "int8", "int4")), Opt("--context"), _CLOUD), _size),
+    Verb("spend", "spend [today|week|month] [@user|team]", "spend, budget burn, forecast, balance runway",
+         "viewer", build=_spend),
+    Verb("budget", "budget [set <user|team|global> <amount>/<hour|day|month> [--hard]]", "show or set caps",
+         "viewer", (Opt("--hard", "flag"),), _budget),
+    Verb("policy", "policy", "the idle and cap policy in force", "viewer", build=_policy),
+    Verb("digest", "digest [now]", "preview (or post) the weekly digest", "viewer", build=_digest),
+)
+
+BY_NAME: Mapping[str, Verb] = {v.name: v for v in VERBS}
+
+
+def tokenize(text: str) -> list[str]:
+    try:
+        return shlex.split(text.translate(_SMART_QUOTES))
+    except ValueError as exc:  # unbalanced quotes
+        raise InputError(f"could not read that: {exc} (check your quotes)") from None
+
+
+def parse(text: str) -> c.Command:
+    """Parse one command line (without the slash command itself)."""
+    words = tokenize(text)
+    if not words:
+        return c.Help()
+    name = words[0].lower()
+    verb = BY_NAME.get(name)
+    if verb is None:
+        guess = difflib.get_close_matches(name, list(BY_NAME), n=1)
+        hint = f"; did you mean `{guess[0]}`?" if guess else ""
+        raise InputError(f"unknown command `{name}`{hint} Try `help`.")
+    try:
+        positional, options = _options(verb, words[1:])
+        return verb.build(positional, options)
+    except InputError as exc:
+        raise exc.with_usage(verb.usage) from None
+
+
+def _options(verb: Verb, words: list[str]) -> tuple[list[str], dict[str, Any]]:
+    known = {o.name: o for o in verb.options}
+    for o in verb.options:
+        for alias in o.aliases:
+            known[alias] = o
+    positional: list[str] = []
+    options: dict[str, Any] = {}
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if not word.startswith("--") or word == "--":
+            positional.append(word)
+            i += 1
+            continue
+        key, eq, inline = word.partition("=")
+        opt = known.get(key.lower())
+        if opt is None:
+            guess = difflib.get_close_matches(key, list(known), n=1)
+            hint = f"; did you mean {guess[0]}?" if guess else ""
+            raise InputError(f"`{verb.name}` has no option {key}{hint}")
+        if opt.kind == "flag":
+            if eq:
+                raise InputError(f"{opt.name} takes no value")
+            options[opt.name] = True
+            i += 1
+            continue
+        if eq:
+            value = inline
+            i += 1
+        elif i + 1 < len(words) and not words[i + 1].startswith("--"):
+            value = words[i + 1]
+            i += 2
+        else:
+            raise InputError(f"{opt.name} needs a value")
+        if opt.choices and value.lower() not in opt.choices:
+            raise InputError(f"{opt.name} takes {'|'.join(opt.choices)}, got {value!r}")
+        if opt.choices:
+            value = value.lower()
+        if opt.kind == "multi":
+            options.setdefault(opt.name, []).append(value)
+        elif opt.name in options:
+            raise InputError(f"{opt.name} given twice")
+        else:
+            options[opt.name] = value
+    return positional, options

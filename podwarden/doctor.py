@@ -1,0 +1,102 @@
+"""`podwarden doctor`: one line per check, with what to fix. Exit 1 if anything failed.
+
+Used by people setting Podwarden up and by the container's HEALTHCHECK. It never prints
+a token or key: only whether one is set and what the service said about it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from podwarden import bootstrap
+from podwarden.errors import ConfigError, PodwardenError, RunPodError
+from podwarden.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: str  # ok | FAIL | skip
+    detail: str
+
+    def line(self) -> str:
+        mark = {"ok": "ok  ", "FAIL": "FAIL", "skip": "--  "}[self.status]
+        return f"{mark} {self.name}: {self.detail}"
+
+
+def main(*, sim: bool = False, out: TextIO = sys.stdout) -> int:
+    try:
+        settings = bootstrap.settings()
+    except ConfigError as exc:
+        out.write(Check("settings", "FAIL", str(exc)).line() + "\n")
+        return 1
+    checks: list[Callable[[Settings, bool], Check]] = [_settings, _ledger, _runpod, _slack]
+    results = [check(settings, sim) for check in checks]
+    for result in results:
+        out.write(result.line() + "\n")
+    return 1 if any(r.status == "FAIL" for r in results) else 0
+
+
+def _settings(settings: Settings, sim: bool) -> Check:
+    return Check("settings", "ok", f"valid (RunPod API: {settings.runpod_api}, command {settings.slack_command}, "
+                                   f"time zone {settings.timezone})")
+
+
+def _ledger(settings: Settings, sim: bool) -> Check:
+    from sqlalchemy.engine import make_url
+
+    from podwarden.adapters.sql.migrate import current_revision, head_revision
+
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        current = current_revision(settings.database_url)
+    except PodwardenError as exc:
+        return Check("ledger", "FAIL", f"{shown} is not reachable: {exc}")
+    head = head_revision()
+    if current != head:
+        return Check("ledger", "FAIL", f"{shown} is at revision {current or 'none'}, not {head}: "
+                                       "run `podwarden migrate`")
+    return Check("ledger", "ok", f"{shown} at head revision {head}")
+
+
+def _runpod(settings: Settings, sim: bool) -> Check:
+    if not sim and settings.runpod_api_key is None:
+        return Check("runpod", "FAIL", "PODWARDEN_RUNPOD_API_KEY is not set: create a key in RunPod's console "
+                                       "(Settings → API Keys), or try `podwarden demo` without one")
+    try:
+        with bootstrap.build(settings, sim=sim) as services:
+            account = services.runpod.account()
+    except (RunPodError, ConfigError) as exc:
+        return Check("runpod", "FAIL", str(exc))
+    where = "simulator" if sim else settings.runpod_graphql_url
+    limit = f", limit ${account.spend_limit_per_hr}/h" if account.spend_limit_per_hr is not None else ""
+    return Check("runpod", "ok", f"{where}: balance ${account.balance:.2f}, "
+                                 f"spending ${account.spend_per_hr:.2f}/h{limit}")
+
+
+def _slack(settings: Settings, sim: bool) -> Check:
+    if settings.slack_bot_token is None:
+        return Check("slack", "skip", "PODWARDEN_SLACK_BOT_TOKEN is not set (the console works without Slack; "
+                                      "see slack-manifest.yml to create the app)")
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
+                       timeout=10)
+    try:
+        auth = client.auth_test()
+    except SlackApiError as exc:
+        return Check("slack", "FAIL", f"auth.test refused the bot token: {exc.response.get('error', 'error')}")
+    except OSError as exc:
+        return Check("slack", "FAIL", f"cannot reach {settings.slack_api_url}: {exc.__class__.__name__}")
+    if settings.slack_app_token is not None:
+        mode = "Socket Mode"
+    elif settings.slack_signing_secret is not None:
+        mode = f"HTTP mode on port {settings.http_port}"
+    else:
+        return Check("slack", "FAIL", f"token ok for {auth.get('team')}, but neither PODWARDEN_SLACK_APP_TOKEN "
+                                      "(Socket Mode) nor PODWARDEN_SLACK_SIGNING_SECRET (HTTP mode) is set")
+    return Check("slack", "ok", f"bot {auth.get('user')} in {auth.get('team')}, {mode}")

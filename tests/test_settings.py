@@ -1,0 +1,106 @@
+"""Settings: every name of DESIGN.md, defaults, one-line errors, secrets kept secret."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from podwarden.errors import ConfigError
+from podwarden.settings import Settings, load_settings, settings_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("PODWARDEN_"):
+            monkeypatch.delenv(name)
+
+
+def test_defaults_are_what_a_new_team_gets() -> None:
+    s = load_settings()
+    assert s.database_url == "sqlite:///podwarden.db"
+    assert s.runpod_api == "graphql"
+    assert s.slack_command == "/gpu"
+    assert s.default_role == "viewer"
+    assert s.idle_after == timedelta(minutes=30)
+    assert s.volume_gb_month_stopped == Decimal("0.20")
+
+
+def test_every_setting_named_in_the_design_exists() -> None:
+    design = (
+        "RUNPOD_API_KEY RUNPOD_API RUNPOD_GRAPHQL_URL RUNPOD_REST_URL RUNPOD_SERVERLESS_URL DATABASE_URL "
+        "SLACK_BOT_TOKEN SLACK_APP_TOKEN SLACK_SIGNING_SECRET SLACK_API_URL SLACK_COMMAND NOTICE_CHANNEL "
+        "DIGEST_CHANNEL TIMEZONE ADMINS MEMBERS DEFAULT_ROLE"
+    ).split()
+    fields = {name.upper() for name in Settings.model_fields}
+    assert set(design) <= fields
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("45", 45), ("1d", 86400)]
+)
+def test_durations_accept_seconds_minutes_hours(monkeypatch: pytest.MonkeyPatch, text: str, seconds: int) -> None:
+    monkeypatch.setenv("PODWARDEN_IDLE_AFTER", text)
+    assert load_settings().idle_after == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "nonsense", "PODWARDEN_DATABASE_URL: expected a database URL"),
+        ("DATABASE_URL", "mysql://x/y", "PODWARDEN_DATABASE_URL: only sqlite and postgresql are supported"),
+        ("IDLE_AFTER", "-5m", "PODWARDEN_IDLE_AFTER: a duration cannot be negative"),
+        ("IDLE_AFTER", "soon", "PODWARDEN_IDLE_AFTER: not a duration"),
+        ("IDLE_GPU_PERCENT", "150", "PODWARDEN_IDLE_GPU_PERCENT:"),
+        ("ADMINS", "U012AB,bob", "PODWARDEN_ADMINS: expected Slack user ids"),
+        ("TIMEZONE", "Mars/Olympus", "PODWARDEN_TIMEZONE: expected an IANA time zone"),
+        ("RUNPOD_API", "soap", "PODWARDEN_RUNPOD_API:"),
+        ("RUNPOD_GRAPHQL_URL", "https://api.runpod.io/graphql?api_key=rpa_x", "never in a URL"),
+        ("SLACK_COMMAND", "gpu", "PODWARDEN_SLACK_COMMAND: expected a slash command"),
+        ("DIGEST_TIME", "25:99", "PODWARDEN_DIGEST_TIME:"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(f"PODWARDEN_{name}", value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_roles_come_from_comma_separated_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODWARDEN_ADMINS", "U012AB3CD, W0ABCDEF")
+    monkeypatch.setenv("PODWARDEN_MEMBERS", "")
+    s = load_settings()
+    assert s.admins == ("U012AB3CD", "W0ABCDEF")
+    assert s.members == ()
+
+
+def test_secrets_never_show_in_repr_or_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODWARDEN_RUNPOD_API_KEY", "rpa_supersecret")
+    monkeypatch.setenv("PODWARDEN_SLACK_BOT_TOKEN", "xoxb-supersecret")
+    s = load_settings()
+    assert "supersecret" not in repr(s)
+    assert "supersecret" not in str(s.model_dump())
+    assert s.runpod_api_key is not None
+    assert s.runpod_api_key.get_secret_value() == "rpa_supersecret"
+    monkeypatch.setenv("PODWARDEN_IDLE_AFTER", "never")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert "supersecret" not in str(caught.value)
+
+
+def test_readme_configuration_table_matches_the_settings() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme, "regenerate the table: python -c 'from podwarden.settings import " \
+                                       "settings_table; print(settings_table())'"
