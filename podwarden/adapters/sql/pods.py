@@ -1,0 +1,220 @@
+"""Pods as the ledger sees them, and their usage as intervals.
+
+`observe_pods` is how RunPod's view enters the ledger. It keeps each pod's row current and
+keeps `pod_intervals` true: an interval is open while a pod keeps one status at one billed
+rate, and a change closes it and opens the next at the instant it was observed. Recording
+the same snapshot twice changes nothing, and a snapshot older than what the ledger already
+saw of a pod is ignored for that pod, so the bot and the daemon may both record what they
+see without coordinating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from podwarden.adapters.sql._base import LedgerBase, aware, insert_ignore
+from podwarden.adapters.sql.models import PodIntervalRow, PodRow
+from podwarden.adapters.sql.people import ensure_member
+from podwarden.adapters.sql.types import as_money
+from podwarden.domain.ledger_values import PodChange, PodInterval, PodRecord
+from podwarden.domain.models import Cloud, Pod, PodStatus
+from podwarden.errors import LedgerError
+
+BILLED_STATUSES = frozenset({PodStatus.RUNNING, PodStatus.RESTARTING})
+"""Statuses in which RunPod bills a pod's compute rate (storage is priced elsewhere)."""
+
+_ZERO = Decimal(0)
+
+
+def billed_rate(status: PodStatus, cost_per_hr: Decimal) -> Decimal:
+    return cost_per_hr if status in BILLED_STATUSES else _ZERO
+
+
+class PodsMixin(LedgerBase):
+    def observe_pods(
+        self, pods: Sequence[Pod], *, now: datetime, owners: Mapping[str, str] | None = None,
+        complete: bool = False,
+    ) -> list[PodChange]:
+        """Record what RunPod says about `pods` at `now`; what changed, by pod id.
+
+        `owners` sets the owner (a Slack user id) of the pods it names, e.g. right after
+        the bot created one. With `complete=True` the snapshot is the whole fleet: a pod
+        the ledger knows that is missing from it was terminated.
+        """
+        now = aware(now)
+        ids = [pod.id for pod in pods]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a snapshot lists each pod once")
+        owners = owners or {}
+        changes: list[PodChange] = []
+        with self._write() as session:
+            for pod in sorted(pods, key=lambda p: p.id):  # one lock order for every writer
+                change = _observe(session, pod, now=now, owner=owners.get(pod.id))
+                if change is not None:
+                    changes.append(change)
+            if complete:
+                gone = session.scalars(
+                    select(PodRow)
+                    .where(PodRow.terminated_at.is_(None), PodRow.id.not_in(ids), PodRow.last_seen_at <= now)
+                    .order_by(PodRow.id)
+                    .with_for_update()
+                )
+                for row in gone:
+                    previous = PodStatus(row.status)
+                    _set_interval(session, row.id, PodStatus.TERMINATED, _ZERO, now)
+                    row.status, row.terminated_at, row.updated_at = PodStatus.TERMINATED.value, now, now
+                    changes.append(PodChange(
+                        pod_id=row.id, status=PodStatus.TERMINATED, cost_per_hr=row.cost_per_hr,
+                        ssh=_ssh(row), previous_status=previous, previous_cost_per_hr=row.cost_per_hr,
+                        previous_ssh=_ssh(row),
+                    ))
+        return changes
+
+    def pod(self, pod_id: str) -> PodRecord | None:
+        with self._read() as session:
+            row = session.get(PodRow, pod_id)
+            return pod_value(row) if row is not None else None
+
+    def pods(self, *, owner_id: str | None = None, include_terminated: bool = False) -> list[PodRecord]:
+        query = select(PodRow).order_by(PodRow.created_at, PodRow.id)
+        if owner_id is not None:
+            query = query.where(PodRow.owner_id == owner_id)
+        if not include_terminated:
+            query = query.where(PodRow.terminated_at.is_(None))
+        with self._read() as session:
+            return [pod_value(row) for row in session.scalars(query)]
+
+    def pod_owner(self, pod_id: str) -> str | None:
+        with self._read() as session:
+            return session.scalar(select(PodRow.owner_id).where(PodRow.id == pod_id))
+
+    def set_pod_owner(self, pod_id: str, owner_id: str | None, *, now: datetime) -> None:
+        """Give a known pod an owner (created as a member if new), or none."""
+        now = aware(now)
+        with self._write() as session:
+            row = session.get(PodRow, pod_id, with_for_update=True)
+            if row is None:
+                raise LedgerError(f"pod {pod_id} is not in the ledger yet; record an observation of it first")
+            if owner_id is not None:
+                ensure_member(session, owner_id, now=now)
+            if row.owner_id != owner_id:
+                row.owner_id, row.updated_at = owner_id, now
+
+    def pod_intervals(
+        self, pod_id: str, *, start: datetime | None = None, end: datetime | None = None,
+    ) -> list[PodInterval]:
+        """The pod's intervals overlapping [start, end), oldest first (not clipped)."""
+        query = select(PodIntervalRow).where(PodIntervalRow.pod_id == pod_id)
+        if end is not None:
+            query = query.where(PodIntervalRow.started_at < aware(end, "end"))
+        if start is not None:
+            start = aware(start, "start")
+            query = query.where((PodIntervalRow.ended_at.is_(None)) | (PodIntervalRow.ended_at > start))
+        with self._read() as session:
+            rows = session.scalars(query.order_by(PodIntervalRow.started_at, PodIntervalRow.id))
+            return [interval_value(row) for row in rows]
+
+
+def _observe(session: Session, pod: Pod, *, now: datetime, owner: str | None) -> PodChange | None:
+    runtime_ssh = pod.runtime.ssh() if pod.runtime is not None else None
+    fields: dict[str, Any] = {
+        "name": pod.name, "gpu_type_id": pod.gpu_type_id, "gpu_count": pod.gpu_count,
+        "cloud": pod.cloud.value if pod.cloud is not None else None, "spot": pod.spot,
+        "container_disk_gb": pod.container_disk_gb, "volume_gb": pod.volume_gb,
+        "network_volume_id": pod.network_volume_id, "status": pod.status.value,
+        "cost_per_hr": as_money(pod.cost_per_hr),
+    }
+    if pod.runtime is not None:  # a stopped pod reports no runtime: keep the last known SSH
+        fields["ssh_ip"] = runtime_ssh.ip if runtime_ssh is not None else None
+        fields["ssh_port"] = runtime_ssh.public_port if runtime_ssh is not None else None
+    row = session.get(PodRow, pod.id, with_for_update=True)
+    previous: tuple[PodStatus, Decimal, tuple[str, int] | None] | None = None
+    if row is None:
+        inserted = insert_ignore(session, PodRow, {
+            "id": pod.id, "ssh_ip": None, "ssh_port": None, "owner_id": None, **fields,
+            "created_at": now, "updated_at": now, "last_seen_at": now, "terminated_at": None,
+        })
+        row = session.get(PodRow, pod.id, with_for_update=True, populate_existing=True)
+        if row is None:  # pragma: no cover - inserted just above, by us or a concurrent writer
+            raise LedgerError(f"pod {pod.id} vanished while being recorded")
+        if not inserted:
+            previous = (PodStatus(row.status), row.cost_per_hr, _ssh(row))
+    else:
+        previous = (PodStatus(row.status), row.cost_per_hr, _ssh(row))
+    if row.last_seen_at > now:
+        return None  # an older snapshot than one already recorded
+    if any(getattr(row, name) != value for name, value in fields.items()):
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.updated_at = now
+    row.last_seen_at = now
+    if owner is not None and row.owner_id != owner:
+        ensure_member(session, owner, now=now)
+        row.owner_id, row.updated_at = owner, now
+    if pod.status is PodStatus.TERMINATED:
+        row.terminated_at = row.terminated_at or now
+    elif row.terminated_at is not None:
+        row.terminated_at = None
+    _set_interval(session, pod.id, pod.status, billed_rate(pod.status, row.cost_per_hr), now)
+    session.flush()
+    ssh = _ssh(row)
+    if previous is not None and previous == (pod.status, row.cost_per_hr, ssh):
+        return None
+    return PodChange(
+        pod_id=pod.id, status=pod.status, cost_per_hr=row.cost_per_hr, ssh=ssh,
+        previous_status=previous[0] if previous else None,
+        previous_cost_per_hr=previous[1] if previous else None,
+        previous_ssh=previous[2] if previous else None,
+    )
+
+
+def _set_interval(session: Session, pod_id: str, status: PodStatus, rate: Decimal, now: datetime) -> None:
+    """Make the pod's open interval say (status, rate) from `now` on; TERMINATED closes it."""
+    current = session.scalars(
+        select(PodIntervalRow).where(PodIntervalRow.pod_id == pod_id, PodIntervalRow.ended_at.is_(None))
+    ).one_or_none()
+    if current is not None and current.status == status.value and current.cost_per_hr == rate:
+        return
+    if current is not None:
+        if current.started_at == now:  # changed again at the same instant: no zero-length row
+            if status is PodStatus.TERMINATED:
+                session.delete(current)
+            else:
+                current.status, current.cost_per_hr = status.value, rate
+            session.flush()
+            return
+        current.ended_at = now
+        session.flush()  # the open-interval index must see it closed before the next opens
+    if status is not PodStatus.TERMINATED:
+        session.add(PodIntervalRow(pod_id=pod_id, status=status.value, cost_per_hr=rate, started_at=now))
+
+
+def _ssh(row: PodRow) -> tuple[str, int] | None:
+    if row.ssh_ip is None or row.ssh_port is None:
+        return None
+    return row.ssh_ip, row.ssh_port
+
+
+def pod_value(row: PodRow) -> PodRecord:
+    return PodRecord(
+        id=row.id, name=row.name, status=PodStatus(row.status), owner_id=row.owner_id,
+        gpu_type_id=row.gpu_type_id, gpu_count=row.gpu_count,
+        cloud=Cloud(row.cloud) if row.cloud is not None else None, spot=row.spot,
+        container_disk_gb=row.container_disk_gb, volume_gb=row.volume_gb,
+        network_volume_id=row.network_volume_id, cost_per_hr=row.cost_per_hr,
+        ssh_ip=row.ssh_ip, ssh_port=row.ssh_port, created_at=row.created_at,
+        updated_at=row.updated_at, last_seen_at=row.last_seen_at, terminated_at=row.terminated_at,
+    )
+
+
+def interval_value(row: PodIntervalRow) -> PodInterval:
+    return PodInterval(
+        pod_id=row.pod_id, status=PodStatus(row.status), cost_per_hr=row.cost_per_hr,
+        started_at=row.started_at, ended_at=row.ended_at,
+    )
