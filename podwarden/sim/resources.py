@@ -1,0 +1,205 @@
+"""Templates, endpoints (their configuration) and network volumes, as the mutations change them.
+
+``saveEndpoint`` is RunPod's full replace: with an ``id`` every field not sent goes back to
+its default (idleTimeout 5, QUEUE_DELAY/4, workers 0..3, one GPU, 600 s timeout, no
+flashboot), which is why careful clients send the whole endpoint on every update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from podwarden.sim import errors, serverless
+from podwarden.sim.billing import Meter, network_volume_rate
+from podwarden.sim.serverless import SimEndpoint
+from podwarden.sim.world import SimNetworkVolume, SimTemplate, World
+
+__all__ = [
+    "create_network_volume",
+    "delete_endpoint",
+    "delete_network_volume",
+    "delete_template",
+    "save_endpoint",
+    "save_template",
+    "update_endpoint_template",
+    "update_network_volume",
+]
+
+_ENDPOINT_DEFAULTS: dict[str, Any] = {
+    "gpuIds": "AMPERE_16",
+    "gpuCount": 1,
+    "idleTimeout": 5,
+    "scalerType": "QUEUE_DELAY",
+    "scalerValue": 4,
+    "workersMin": 0,
+    "workersMax": 3,
+    "executionTimeoutMs": serverless.DEFAULT_EXECUTION_TIMEOUT_MS,
+    "flashBootType": "OFF",
+}
+
+
+def _env(items: Any) -> list[tuple[str, str]]:
+    return [(str(i["key"]), str(i["value"])) for i in items or [] if i]
+
+
+def save_template(world: World, data: Mapping[str, Any]) -> SimTemplate:
+    name = str(data.get("name") or "")
+    if not name:
+        raise errors.SimError("A template needs a name.")
+    existing = world.templates.get(str(data["id"])) if data.get("id") else None
+    if data.get("id") and existing is None:
+        raise errors.NotFoundError(f"Template {data['id']} not found.")
+    if any(t.name == name and t is not existing for t in world.templates.values()):
+        raise errors.SimError(f"Template name must be unique: a template named {name!r} already exists.")
+    template = SimTemplate(
+        id=existing.id if existing else world.new_id(10),
+        name=name,
+        image_name=str(data.get("imageName") or ""),
+        docker_args=str(data.get("dockerArgs") or ""),
+        container_disk_gb=int(data.get("containerDiskInGb") or 0),
+        volume_gb=int(data.get("volumeInGb") or 0),
+        volume_mount_path=str(data.get("volumeMountPath") or "/workspace"),
+        ports=str(data.get("ports") or ""),
+        env=_env(data.get("env")),
+        is_serverless=bool(data.get("isServerless")),
+        is_public=bool(data.get("isPublic")),
+        readme=str(data.get("readme") or ""),
+        start_ssh=data.get("startSsh") is not False,
+        container_registry_auth_id=str(data["containerRegistryAuthId"]) if data.get("containerRegistryAuthId")
+        else None,
+    )
+    if not template.image_name:
+        raise errors.SimError("A template needs an imageName.")
+    world.templates[template.id] = template
+    return template
+
+
+def delete_template(world: World, name: str) -> None:
+    template = next((t for t in world.templates.values() if t.name == name), None)
+    if template is None:
+        raise errors.NotFoundError(f"Template {name!r} not found.")
+    users = [e.id for e in world.endpoints.values() if e.template_id == template.id]
+    if users:
+        raise errors.SimError(f"Template {name!r} is in use by endpoint {users[0]}.")
+    del world.templates[template.id]
+
+
+def _active_rate(world: World, endpoint: SimEndpoint) -> Decimal:
+    return serverless.worker_rate(world, endpoint, active=True) * endpoint.workers_min
+
+
+def save_endpoint(world: World, data: Mapping[str, Any]) -> SimEndpoint:
+    """Create (no ``id``) or fully replace (``id``) an endpoint."""
+    values = {**_ENDPOINT_DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
+    existing = world.endpoints.get(str(data["id"])) if data.get("id") else None
+    if data.get("id") and existing is None:
+        raise errors.NotFoundError(f"Endpoint {data['id']} not found.")
+    template_id = values.get("templateId")
+    if values.get("template"):
+        spec = dict(values["template"])
+        spec.setdefault("name", f"{values.get('name')}__template")
+        template_id = save_template(world, {**spec, "isServerless": True}).id
+    if not template_id:
+        raise errors.SimError("An endpoint needs a templateId or a template.")
+    if template_id not in world.templates:
+        raise errors.NotFoundError(f"Template {template_id} not found.")
+    workers_min, workers_max = int(values["workersMin"]), int(values["workersMax"])
+    if workers_min < 0 or workers_max < 0 or workers_min > workers_max:
+        raise errors.SimError("workersMin must be between 0 and workersMax.")
+    if values["scalerType"] not in ("QUEUE_DELAY", "REQUEST_COUNT"):
+        raise errors.SimError("scalerType must be QUEUE_DELAY or REQUEST_COUNT.")
+    now = world.now
+    endpoint = existing or SimEndpoint(
+        id=world.new_id(14), name="", template_id=None, gpu_ids="", created_at=now,
+        meter=Meter("serverless", Decimal(0), now),
+    )
+    old_active = _active_rate(world, endpoint) if existing else Decimal(0)
+    previous = {k: getattr(endpoint, k) for k in ("gpu_ids", "gpu_count", "workers_min")}
+    endpoint.name = str(values.get("name") or "")
+    endpoint.template_id = str(template_id)
+    endpoint.gpu_ids = str(values["gpuIds"])
+    endpoint.gpu_count = int(values["gpuCount"])
+    endpoint.workers_min, endpoint.workers_max = workers_min, workers_max
+    try:
+        serverless.pool_of(world, endpoint)
+        extra = _active_rate(world, endpoint) - old_active
+        current = world.current_spend_per_hour()
+        if extra > 0 and current + extra > world.spend_limit:
+            raise errors.SimError(errors.spend_limit_exceeded(
+                new_rate=f"{current + extra:.2f}", current=f"{current:.2f}", limit=world.spend_limit))
+    except errors.SimError:
+        if existing is not None:
+            for key, value in previous.items():
+                setattr(endpoint, key, value)
+        raise
+    endpoint.idle_timeout = int(values["idleTimeout"])
+    endpoint.scaler_type = str(values["scalerType"])
+    endpoint.scaler_value = int(values["scalerValue"])
+    endpoint.flash_boot_type = str(values["flashBootType"])
+    endpoint.execution_timeout_ms = int(values["executionTimeoutMs"])
+    endpoint.network_volume_id = str(values["networkVolumeId"]) if values.get("networkVolumeId") else None
+    endpoint.locations = str(values["locations"]) if values.get("locations") else None
+    endpoint.allowed_cuda_versions = str(values["allowedCudaVersions"]) if values.get("allowedCudaVersions") \
+        else None
+    endpoint.env = _env(values.get("env"))
+    if existing:
+        endpoint.version += 1
+    world.endpoints[endpoint.id] = endpoint
+    serverless.reconcile(world, endpoint)
+    return endpoint
+
+
+def update_endpoint_template(world: World, endpoint_id: str, template_id: str) -> SimEndpoint:
+    endpoint = world.endpoints.get(endpoint_id)
+    if endpoint is None:
+        raise errors.NotFoundError(f"Endpoint {endpoint_id} not found.")
+    if template_id not in world.templates:
+        raise errors.NotFoundError(f"Template {template_id} not found.")
+    endpoint.template_id = template_id
+    endpoint.version += 1
+    return endpoint
+
+
+def delete_endpoint(world: World, endpoint_id: str) -> None:
+    endpoint = world.endpoints.get(endpoint_id)
+    if endpoint is None:
+        raise errors.NotFoundError(f"Endpoint {endpoint_id} not found.")
+    if endpoint.workers_min or endpoint.workers_max:
+        raise errors.SimError("Set workersMin and workersMax to 0 before deleting an endpoint.")
+    endpoint.workers.clear()
+    endpoint.meter.reset(Decimal(0), world.now)
+    del world.endpoints[endpoint_id]
+
+
+def create_network_volume(world: World, data: Mapping[str, Any]) -> SimNetworkVolume:
+    name, size, dc = data.get("name"), data.get("size"), data.get("dataCenterId")
+    if not name or not size or not dc:
+        raise errors.SimError("A network volume needs a name, a size and a dataCenterId.")
+    return world.create_network_volume(name=str(name), size=int(size), data_center_id=str(dc))
+
+
+def update_network_volume(world: World, data: Mapping[str, Any]) -> SimNetworkVolume:
+    volume = world.network_volumes.get(str(data.get("id")))
+    if volume is None:
+        raise errors.NotFoundError(f"Network volume {data.get('id')} not found.")
+    if data.get("name"):
+        volume.name = str(data["name"])
+    if data.get("size") is not None:
+        size = int(data["size"])
+        if size < volume.size:
+            raise errors.SimError("A network volume can only grow.")
+        volume.size = size
+        volume.meter.reset(network_volume_rate(size), world.now)
+    return volume
+
+
+def delete_network_volume(world: World, volume_id: str) -> None:
+    if volume_id not in world.network_volumes:
+        raise errors.NotFoundError(f"Network volume {volume_id} not found.")
+    users = [p.id for p in world.pods.values() if p.network_volume_id == volume_id]
+    if users:
+        raise errors.SimError(f"Network volume {volume_id} is attached to pod {users[0]}.")
+    world.network_volumes[volume_id].meter.reset(Decimal(0), world.now)
+    del world.network_volumes[volume_id]

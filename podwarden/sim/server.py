@@ -1,0 +1,176 @@
+"""The simulator on a loopback HTTP port, for RunPod's official SDK, the demo and curl.
+
+`serve` runs a `ThreadingHTTPServer` in a background thread around a `RunPodSimulator`;
+`main` is ``podwarden sim``. GraphQL is at ``/graphql``, the Serverless runtime at
+``/v2/{endpoint_id}/…``, the admin routes at ``/_sim/`` (answered only to loopback peers).
+In server mode a DROP fault closes the socket without an answer and a TIMEOUT fault
+really waits `delay` seconds before answering.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+import threading
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import TextIO
+
+import httpx
+
+from podwarden.sim.app import DropConnection, RunPodSimulator
+from podwarden.sim.scenario import Scenario
+
+__all__ = ["SimServer", "main", "serve"]
+
+_HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "content-encoding"}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the simulator records requests in `sim.requests` instead."""
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        content = self.rfile.read(length) if length else b""
+        host, port = str(self.server.server_address[0]), int(self.server.server_address[1])
+        request = httpx.Request(
+            self.command,
+            f"http://{host}:{port}{self.path}",
+            headers=[(k, v) for k, v in self.headers.items() if k.lower() not in ("host", "content-length")],
+            content=content,
+        )
+        try:
+            response = self.server.sim.handle(request, in_process=False,
+                                              admin_allowed=_is_loopback(self.client_address[0]))
+        except DropConnection:
+            self.close_connection = True
+            return
+        body = response.content
+        self.send_response(response.status_code)
+        for key, value in response.headers.items():
+            if key.lower() not in _HOP_BY_HOP:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], sim: RunPodSimulator) -> None:
+        self.sim = sim
+        super().__init__(address, _Handler)
+
+
+class SimServer:
+    """A running loopback server; `url` is its base (``http://127.0.0.1:PORT``)."""
+
+    def __init__(self, sim: RunPodSimulator, host: str, port: int) -> None:
+        self.sim = sim
+        self._httpd = _Server((host, port), sim)
+        bound_host, bound_port = self._httpd.server_address[:2]
+        self.host = str(bound_host)
+        self.port = int(bound_port)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="runpod-sim", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """The environment that points Podwarden and RunPod's SDK at this server."""
+        return {
+            "PODWARDEN_RUNPOD_GRAPHQL_URL": f"{self.url}/graphql",
+            "PODWARDEN_RUNPOD_SERVERLESS_URL": f"{self.url}/v2",
+            "RUNPOD_API_BASE_URL": self.url,
+            "RUNPOD_ENDPOINT_BASE_URL": f"{self.url}/v2",
+        }
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join()
+
+    def __enter__(self) -> SimServer:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def serve(sim: RunPodSimulator, host: str = "127.0.0.1", port: int = 0) -> SimServer:
+    """Start serving `sim` in a background thread; close the result (or use ``with``) to stop."""
+    return SimServer(sim, host, port)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="podwarden sim", description="Serve the RunPod simulator.")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on (0 picks a free one)")
+    parser.add_argument("--host", default=None, help="address to bind (127.0.0.1 unless given)")
+    parser.add_argument("--scenario", help="a scenario file (JSON or YAML)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed, for repeatable worlds")
+    parser.add_argument("--api-key", help="accept only this key (default: any non-empty key)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, block: bool = True) -> int:
+    """``podwarden sim``: print the URL and the environment to use, then serve until Ctrl-C.
+
+    `block=False` returns right after printing, leaving nothing running (for tests of the
+    argument handling).
+    """
+    out = out or sys.stdout
+    args = _parser().parse_args(argv)
+    host = args.host or "127.0.0.1"  # only an explicit --host can bind beyond loopback
+    try:
+        scenario = Scenario.load(args.scenario) if args.scenario else None
+    except (OSError, ValueError) as exc:
+        print(f"podwarden sim: cannot load scenario {args.scenario}: {exc}", file=sys.stderr)
+        return 2
+    sim = RunPodSimulator(api_key=args.api_key, seed=args.seed, scenario=scenario)
+    try:
+        server = serve(sim, host=host, port=args.port)
+    except OSError as exc:
+        print(f"podwarden sim: cannot listen on {host}:{args.port}: {exc}", file=sys.stderr)
+        return 2
+    with server:
+        if not _is_loopback(host):
+            print(f"WARNING: listening on {host}, reachable beyond this machine; the admin routes stay "
+                  "loopback-only.", file=out)
+        print(f"RunPod simulator listening on {server.url}", file=out)
+        print("Point a client at it:", file=out)
+        for key, value in server.env().items():
+            print(f"export {key}={value}", file=out)
+        print("Any non-empty API key works" if args.api_key is None else "Only the --api-key given works",
+              file=out)
+        out.flush()
+        if not block:
+            return 0
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped", file=out)
+    return 0

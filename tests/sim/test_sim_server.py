@@ -1,0 +1,156 @@
+"""The simulator behind a real loopback socket: admin routes, faults on the wire, threads, `main`."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from podwarden.clock import ManualClock, SystemClock
+from podwarden.sim import FaultKind, RunPodSimulator, Scenario
+from podwarden.sim.server import SimServer, main, serve
+from tests.sim.sim_helpers import API_KEY, CREATE_POD
+
+POD = {"input": {"name": "p", "imageName": "img", "gpuTypeId": "NVIDIA RTX A4000", "cloudType": "SECURE"}}
+
+
+@pytest.fixture
+def server(sim: RunPodSimulator) -> Iterator[SimServer]:
+    with serve(sim) as running:
+        yield running
+
+
+@pytest.fixture
+def http(server: SimServer) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=5) as client:
+        yield client
+
+
+def test_it_listens_on_loopback_and_serves_graphql(server: SimServer, http: httpx.Client) -> None:
+    assert server.url.startswith("http://127.0.0.1:")
+    response = http.post("/graphql", json={"query": "{ myself { id } }"})
+    assert response.status_code == 200
+    assert response.json()["data"]["myself"]["id"] == server.sim.world.user_id
+    assert server.env()["RUNPOD_ENDPOINT_BASE_URL"] == f"{server.url}/v2"
+
+
+def test_admin_routes_move_time_inject_faults_and_show_the_world(
+    sim: RunPodSimulator, clock: ManualClock, http: httpx.Client,
+) -> None:
+    pod_id = http.post("/graphql", json={"query": CREATE_POD, "variables": POD}).json()[
+        "data"]["podFindAndDeployOnDemand"]["id"]
+    bare = httpx.Client(base_url=str(http.base_url))  # admin routes need no RunPod key
+
+    assert bare.post("/_sim/advance", json={"seconds": 90}).status_code == 200
+    world = bare.get("/_sim/world").json()
+    assert world["pods"][0]["id"] == pod_id
+    assert world["pods"][0]["booted"] is True
+    assert clock.now() == sim.world.now
+
+    fault = bare.post("/_sim/faults", json={"route": "graphql", "kind": "RATE_LIMIT", "retryAfter": 2}).json()
+    assert fault["kind"] == "RATE_LIMIT"
+    assert http.post("/graphql", json={"query": "{ myself { id } }"}).status_code == 429
+    assert bare.delete("/_sim/faults").json() == {"faults": []}
+    assert http.post("/graphql", json={"query": "{ myself { id } }"}).status_code == 200
+    assert bare.post("/_sim/faults", json={"kind": "DROP", "bogus": 1}).status_code == 400
+
+    scenario = b"balance: 42\npods:\n  - name: x\n    gpu_type_id: NVIDIA A40\n"
+    loaded = bare.post("/_sim/scenario", content=scenario)
+    assert loaded.json() == {"loaded": True, "pods": 1, "endpoints": 0}
+    assert bare.get("/_sim/world").json()["balance"] == "42"
+    bare.close()
+
+
+def test_admin_routes_are_refused_to_peers_beyond_loopback(sim: RunPodSimulator) -> None:
+    request = httpx.Request("GET", "http://10.0.0.5:8765/_sim/world")
+    response = sim.handle(request, in_process=False, admin_allowed=False)
+    assert response.status_code == 403
+
+
+def test_a_drop_fault_closes_the_socket(sim: RunPodSimulator, http: httpx.Client) -> None:
+    sim.faults.add(route="graphql", kind=FaultKind.DROP, count=1)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/graphql", json={"query": CREATE_POD, "variables": POD})
+
+    assert sim.world.pods == {}
+
+
+def test_a_timeout_fault_really_delays_the_answer(sim: RunPodSimulator, server: SimServer) -> None:
+    sim.faults.add(route="graphql", kind=FaultKind.TIMEOUT, count=1, delay=0.5)
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=0.1) as hasty, \
+            pytest.raises(httpx.ReadTimeout):
+        hasty.post("/graphql", json={"query": "{ myself { id } }"})
+
+
+def test_concurrent_creates_keep_the_books_straight(sim: RunPodSimulator, server: SimServer) -> None:
+    ids: list[str] = []
+    guard = threading.Lock()
+
+    def create(worker: int) -> None:
+        with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {API_KEY}"}) as client:
+            for n in range(3):
+                body = {"input": {**POD["input"], "name": f"w{worker}-{n}"}}
+                pod = client.post("/graphql", json={"query": CREATE_POD, "variables": body}).json()
+                with guard:
+                    ids.append(pod["data"]["podFindAndDeployOnDemand"]["id"])
+
+    threads = [threading.Thread(target=create, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(set(ids)) == 18
+    assert set(ids) == set(sim.world.pods)
+    assert sim.world.gpu_types["NVIDIA RTX A4000"].free["SECURE"] == 24 - 18
+
+
+def test_runsync_on_the_wall_clock_waits_for_the_job(connect_server: SimServer) -> None:
+    sim = connect_server.sim
+    headers = {"Authorization": "Bearer any"}
+    with httpx.Client(base_url=connect_server.url, headers=headers, timeout=10) as client:
+        save_template = ('mutation { saveTemplate(input: {name: "t", imageName: "i", dockerArgs: "", '
+                         "containerDiskInGb: 5, volumeInGb: 0, env: []}) { id } }")
+        template = client.post("/graphql", json={"query": save_template}).json()[
+            "data"]["saveTemplate"]["id"]
+        save_endpoint = f'mutation {{ saveEndpoint(input: {{name: "e", templateId: "{template}"}}) {{ id }} }}'  # noqa: E501
+        endpoint = client.post("/graphql", json={"query": save_endpoint}).json()["data"]["saveEndpoint"]["id"]
+
+        answer = client.post(f"/v2/{endpoint}/runsync", json={"input": {"n": 1}}).json()
+
+    assert answer["status"] == "COMPLETED"
+    assert answer["output"] == {"n": 1}
+    assert answer["executionTime"] >= 200
+    assert sim.world.endpoints[endpoint].completed == 1
+
+
+@pytest.fixture
+def connect_server() -> Iterator[SimServer]:
+    scenario = Scenario(cold_start_seconds=0, flashboot_cold_start_seconds=0, execution_seconds=0.2)
+    with serve(RunPodSimulator(clock=SystemClock(), scenario=scenario)) as running:
+        yield running
+
+
+def test_main_prints_the_url_and_the_environment_to_use(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main(["--port", "0", "--scenario", "demo", "--seed", "3"], out=out, block=False) == 0
+
+    lines = out.getvalue().splitlines()
+    url = lines[0].removeprefix("RunPod simulator listening on ")
+    assert url.startswith("http://127.0.0.1:")
+    assert f"export PODWARDEN_RUNPOD_GRAPHQL_URL={url}/graphql" in lines
+    assert f"export PODWARDEN_RUNPOD_SERVERLESS_URL={url}/v2" in lines
+    assert f"export RUNPOD_API_BASE_URL={url}" in lines
+    assert f"export RUNPOD_ENDPOINT_BASE_URL={url}/v2" in lines
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(json.dumps({"balanse": 1}), encoding="utf-8")
+    assert main(["--port", "0", "--scenario", str(bad)], out=io.StringIO(), block=False) == 2
