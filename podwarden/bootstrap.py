@@ -26,12 +26,12 @@ def settings(**overrides: Any) -> Settings:
 
 
 def migrate(settings: Settings) -> str:
-    """Upgrade the ledger to head; the line to show a person."""
+    """Upgrade the ledger to head (safe when several processes start at once); a line for a person."""
     from sqlalchemy.engine import make_url
 
-    from podwarden.adapters.sql.migrate import current_revision, upgrade
+    from podwarden.adapters.sql.migrate import current_revision, ensure_migrated
 
-    upgrade(settings.database_url)
+    ensure_migrated(settings.database_url)
     shown = make_url(settings.database_url).render_as_string(hide_password=True)
     return f"Ledger at revision {current_revision(settings.database_url)} ({shown})"
 
