@@ -49,7 +49,10 @@ class Dispatcher:
             handler = self._handlers.get(type(command))
             if handler is None:
                 return error_reply(f"`{verb.name}` is not available in this build yet.", usage=verb.usage)
-            return handler(command, caller)
+            try:
+                return handler(command, caller)
+            except InputError as exc:  # the service judged the meaning: still show this verb's usage
+                raise exc if exc.usage else exc.with_usage(verb.usage) from None
         except InputError as exc:
             return error_reply(exc.message, usage=exc.usage)
         except RunPodError as exc:

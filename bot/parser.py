@@ -17,10 +17,13 @@ import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from bot import commands as c
 from podwarden.domain.errors import InputError
+from podwarden.domain.rates import parse_hours, parse_request_rate, parse_seconds
+
+T = TypeVar("T")
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
 _COUNT = re.compile(r"^[x×](\d+)$", re.IGNORECASE)
@@ -70,9 +73,7 @@ def _split_count(words: list[str]) -> tuple[str, int | None]:
     count: int | None = None
     rest: list[str] = []
     for n, word in enumerate(words):
-        if m := _COUNT.match(word):
-            count = _set_count(count, int(m.group(1)))
-        elif n == 0 and (m := _LEADING_COUNT.match(word)):
+        if (m := _COUNT.match(word)) or (n == 0 and (m := _LEADING_COUNT.match(word))):
             count = _set_count(count, int(m.group(1)))
         elif n == len(words) - 1 and (m := _TRAILING_COUNT.match(word)) and not word.lower().startswith("x"):
             rest.append(m.group(1))
@@ -109,32 +110,15 @@ def _none(words: list[str]) -> None:
         raise InputError(f"unexpected {' '.join(words)!r}")
 
 
-def _hours(value: str) -> tuple[Decimal | None, Decimal | None]:
-    """`--hours 24` (total) or `--hours 8/day` / `8h/day` (per day over a 30-day month)."""
-    text = value.lower().replace(" ", "")
-    per_day = text.endswith(("/day", "/d"))
-    text = text.removesuffix("/day").removesuffix("/d").removesuffix("h")
-    hours = _decimal(text, "--hours")
-    if hours < 0:
-        raise InputError(f"--hours cannot be negative, got {value!r}")
-    return (None, hours) if per_day else (hours, None)
-
-
-def _per_hour(value: str) -> Decimal:
-    text = value.lower().replace(" ", "")
-    for suffix in ("/hour", "/hr", "/h"):
-        text = text.removesuffix(suffix)
-    rate = _decimal(text, "--requests")
-    if rate < 0:
-        raise InputError(f"--requests cannot be negative, got {value!r}")
-    return rate
-
-
-def _seconds(value: str, what: str) -> Decimal:
-    seconds = _decimal(value.lower().removesuffix("s"), what)
-    if seconds < 0:
-        raise InputError(f"{what} cannot be negative, got {value!r}")
-    return seconds
+def _opt(parse: Callable[[str], T], opts: dict[str, Any], name: str) -> T | None:
+    """Parse option `name` with a domain parser, naming the option in its error."""
+    if name not in opts:
+        return None
+    try:
+        return parse(opts[name])
+    except InputError as exc:
+        named = exc.message if exc.message.startswith(name) else f"{name}: {exc.message}"
+        raise InputError(named) from None
 
 
 def _gb(value: str | None, what: str) -> int | None:
@@ -168,9 +152,9 @@ def _gpus(words: list[str], opts: dict[str, Any]) -> c.Command:
 
 def _quote(words: list[str], opts: dict[str, Any]) -> c.Command:
     gpu, count = _split_count(words)
-    hours, per_day = _hours(opts["--hours"]) if "--hours" in opts else (None, None)
-    requests = _per_hour(opts["--requests"]) if "--requests" in opts else None
-    seconds = _seconds(opts["--seconds"], "--seconds") if "--seconds" in opts else None
+    hours, per_day = _opt(parse_hours, opts, "--hours") or (None, None)
+    requests = _opt(parse_request_rate, opts, "--requests")
+    seconds = _opt(parse_seconds, opts, "--seconds")
     if (requests is None) != (seconds is None):
         raise InputError("--requests and --seconds go together (e.g. --requests 300/hour --seconds 5)")
     return c.Quote(

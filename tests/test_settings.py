@@ -34,11 +34,11 @@ def test_defaults_are_what_a_new_team_gets() -> None:
 
 
 def test_every_setting_named_in_the_design_exists() -> None:
-    design = (
-        "RUNPOD_API_KEY RUNPOD_API RUNPOD_GRAPHQL_URL RUNPOD_REST_URL RUNPOD_SERVERLESS_URL DATABASE_URL "
-        "SLACK_BOT_TOKEN SLACK_APP_TOKEN SLACK_SIGNING_SECRET SLACK_API_URL SLACK_COMMAND NOTICE_CHANNEL "
-        "DIGEST_CHANNEL TIMEZONE ADMINS MEMBERS DEFAULT_ROLE"
-    ).split()
+    design = [
+        "RUNPOD_API_KEY", "RUNPOD_API", "RUNPOD_GRAPHQL_URL", "RUNPOD_REST_URL", "RUNPOD_SERVERLESS_URL",
+        "DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
+        "SLACK_COMMAND", "NOTICE_CHANNEL", "DIGEST_CHANNEL", "TIMEZONE", "ADMINS", "MEMBERS", "DEFAULT_ROLE",
+    ]
     fields = {name.upper() for name in Settings.model_fields}
     assert set(design) <= fields
 

@@ -12,8 +12,10 @@ from podwarden.domain.errors import InputError
 
 
 def test_every_design_verb_is_known() -> None:
-    design = ("help gpus pods start stop resume terminate ssh ssh-config keep endpoints deploy scale quote size "
-              "spend budget policy digest").split()
+    design = [
+        "help", "gpus", "pods", "start", "stop", "resume", "terminate", "ssh", "ssh-config", "keep",
+        "endpoints", "deploy", "scale", "quote", "size", "spend", "budget", "policy", "digest",
+    ]
     assert [v.name for v in VERBS] == design
 
 
@@ -54,8 +56,8 @@ def test_text_becomes_a_typed_command(text: str, expected: c.Command) -> None:
     ("text", "message", "usage_starts"),
     [
         ("quote", "missing GPU", "quote <gpu>"),
-        ("quote a100 --hours -3", "--hours cannot be negative", "quote <gpu>"),
-        ("quote a100 --hours lots", "--hours must be a number, got 'lots'", "quote <gpu>"),
+        ("quote a100 --hours -3", "--hours: hours cannot be negative", "quote <gpu>"),
+        ("quote a100 --hours lots", "--hours takes hours such as 10 or 8/day, got 'lots'", "quote <gpu>"),
         ("quote a100 --requests 300/hour", "--requests and --seconds go together", "quote <gpu>"),
         ("quote a100 --hourz 3", "`quote` has no option --hourz; did you mean --hours?", "quote <gpu>"),
         ("quote a100 --hours", "--hours needs a value", "quote <gpu>"),

@@ -37,6 +37,7 @@ class Section:
 
     lines: tuple[str, ...] = ()
     table: tuple[tuple[str, ...], ...] = ()  # first row is the header
+    strong: bool = False  # the line that matters most (bold in Slack)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +65,7 @@ class Reply:
     def blocks(self) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = [_section(f"*{_escape(self.title)}*")]
         for section in self.sections:
-            body = "\n".join(_escape(line) for line in section.lines)
+            body = "\n".join(f"*{_escape(line)}*" if section.strong else _escape(line) for line in section.lines)
             if section.table:
                 table = "\n".join(format_table(section.table))
                 body = (body + "\n" if body else "") + "```" + _escape(table) + "```"

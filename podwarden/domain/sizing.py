@@ -1,0 +1,269 @@
+"""How much VRAM a model needs, and the cheapest GPUs (and counts) that hold it.
+
+The estimate, stated in every answer's `note`:
+
+- **weights** = parameters × bytes per parameter: BF16/FP16 2 bytes (the guides' "~2 GB
+  per billion"), FP8/INT8 1 byte, INT4 0.5 byte (a quarter of BF16), FP32 4 bytes;
+- **+5 % of the weights** for activations and runtime buffers at short prompts;
+- **KV cache**, only when a context length is given, for one sequence at 16-bit:
+  `2 (K and V) × layers × 1,024 (8 KV heads × 128, grouped-query attention as in Llama 3,
+  Mistral, Qwen) × 2 bytes × context tokens`, where the layer count is estimated from
+  the parameter count of a dense transformer (parameters ≈ 12·layers·d², d ≈ 128·layers);
+- a GPU's **usable VRAM is 95 %** of it (the rest goes to the CUDA context and allocator
+  fragmentation), summed over the GPUs of one Pod (1, 2, 4 or 8, up to its maximum).
+
+So 7B at BF16 needs ~14 GB of weights, 14.7 GB in all, and fits a 16 GB RTX A4000 with
+0.5 GB to spare (15.2 GB usable) — tight: long contexts or batching need a bigger GPU.
+GB are the 10⁹ bytes GPU catalogs and the guides use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from podwarden.domain.errors import InputError
+from podwarden.domain.models import Cloud, GpuType
+from podwarden.domain.money import format_number, format_usd
+from podwarden.domain.plain import plain_dict
+from podwarden.domain.quote_results import Rate
+
+__all__ = [
+    "COUNTS",
+    "DTYPE_BYTES",
+    "OVERHEAD_FRACTION",
+    "USABLE_FRACTION",
+    "Sizing",
+    "SizingOption",
+    "kv_cache_gb",
+    "parse_dtype",
+    "parse_params",
+    "size_model",
+]
+
+DTYPE_BYTES: dict[str, Decimal] = {
+    "fp32": Decimal(4), "bf16": Decimal(2), "fp16": Decimal(2),
+    "fp8": Decimal(1), "int8": Decimal(1), "int4": Decimal("0.5"),
+}
+_DTYPE_ALIASES = {
+    "float32": "fp32", "bfloat16": "bf16", "float16": "fp16", "half": "fp16",
+    "8bit": "int8", "q8": "int8", "4bit": "int4", "q4": "int4", "nf4": "int4",
+}
+OVERHEAD_FRACTION = Decimal("0.05")
+USABLE_FRACTION = Decimal("0.95")
+COUNTS = (1, 2, 4, 8)
+KV_WIDTH = 1024  # 8 KV heads × 128 dims
+KV_BYTES = 2  # a 16-bit KV cache
+MAX_PARAMS_B = Decimal(100_000)  # 100T
+MAX_CONTEXT = 10_000_000
+
+_SCALE = {
+    "": Decimal(1), "k": Decimal("0.000001"), "m": Decimal("0.001"), "b": Decimal(1), "t": Decimal(1000),
+}
+_PARAMS = re.compile(r"(?:(\d+)[x×])?(\d+(?:\.\d+)?|\.\d+)([kmbt]?)(?:params|parameters)?")
+
+
+@dataclass(frozen=True, slots=True)
+class SizingOption:
+    """`count` × one GPU type holding the model: VRAM, usable VRAM, what is left, $/h."""
+
+    gpu_id: str
+    gpu_name: str
+    count: int
+    memory_gb: int  # per GPU
+    vram_gb: Decimal  # count × memory_gb
+    usable_gb: Decimal  # vram_gb × USABLE_FRACTION
+    headroom_gb: Decimal  # usable_gb − required_gb
+    gpu_rate: Rate  # per GPU per hour
+    per_hour: Decimal  # all GPUs
+
+    def as_dict(self) -> dict[str, object]:
+        return plain_dict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Sizing:
+    """The `size` answer. `options` are cheapest first (one per GPU type, its smallest count
+    that fits); empty when nothing fits one Pod, which `headline` then says."""
+
+    params_b: Decimal
+    label: str  # the size as asked, e.g. "70B"
+    dtype: str
+    bytes_per_param: Decimal
+    weights_gb: Decimal
+    overhead_fraction: Decimal
+    overhead_gb: Decimal
+    context: int | None
+    kv_cache_gb: Decimal
+    required_gb: Decimal
+    usable_fraction: Decimal
+    cloud: Cloud
+    spot: bool
+    options: tuple[SizingOption, ...]
+    headline: str
+    note: str
+
+    @property
+    def fits(self) -> bool:
+        return bool(self.options)
+
+    def as_dict(self) -> dict[str, object]:
+        return {**plain_dict(self), "fits": self.fits}
+
+
+def parse_params(text: str) -> Decimal:
+    """A model size in billions of parameters: `7B`, `70b`, `1.5T`, `500M`, `7` (billions),
+    `8x7B` (a mixture of experts: 56B in all, since every expert sits in VRAM)."""
+    raw = text.strip().lower().replace(" ", "").replace(",", "")
+    match = _PARAMS.fullmatch(raw) if raw else None
+    if match is None:
+        raise InputError(f"not a model size: {text.strip()!r} (use e.g. 7B, 70B, 1.5T or 500M)")
+    experts = int(match[1]) if match[1] else 1
+    billions = experts * Decimal(match[2]) * _SCALE[match[3]]
+    if billions <= 0:
+        raise InputError(f"a model has more than 0 parameters, got {text.strip()!r}")
+    if billions > MAX_PARAMS_B:
+        raise InputError(f"at most 100T parameters, got {text.strip()!r}")
+    return billions
+
+
+def parse_dtype(text: str) -> str:
+    """`bf16`, `fp16`, `fp8`, `int8`, `int4` (or `fp32`, `4bit`, `bfloat16`, ...) -> the
+    canonical name, a key of `DTYPE_BYTES`."""
+    key = text.strip().lower().replace("-", "").replace("_", "")
+    key = _DTYPE_ALIASES.get(key, key)
+    if key not in DTYPE_BYTES:
+        raise InputError(f"unknown --dtype {text.strip()!r}: use bf16, fp16, fp8, int8 or int4")
+    return key
+
+
+def kv_cache_gb(params_b: Decimal, context: int) -> Decimal:
+    """The KV cache of one `context`-token sequence, in GB (see the module docstring)."""
+    params = params_b * 10**9
+    width = (128 * params / 12) ** (Decimal(1) / 3)
+    layers = width / 128
+    return 2 * layers * KV_WIDTH * KV_BYTES * context / 10**9
+
+
+def size_model(
+    params_b: Decimal,
+    dtype: str = "bf16",
+    *,
+    catalog: Sequence[GpuType],
+    context: int | None = None,
+    cloud: Cloud = Cloud.SECURE,
+    spot: bool = False,
+    price_source: str = "catalog",
+    label: str | None = None,
+) -> Sizing:
+    """The VRAM `params_b` billion parameters need at `dtype` (and `context`), and every GPU
+    type of `catalog` priced in `cloud` that holds it in one Pod, cheapest first."""
+    if params_b <= 0 or params_b > MAX_PARAMS_B:
+        raise InputError(f"a model size must be above 0 and at most 100T parameters, got {params_b}B")
+    kind = parse_dtype(dtype)
+    if context is not None and not 1 <= context <= MAX_CONTEXT:
+        raise InputError(f"--context must be 1 to {MAX_CONTEXT:,} tokens, got {context}")
+    weights = params_b * DTYPE_BYTES[kind]
+    overhead = weights * OVERHEAD_FRACTION
+    kv = kv_cache_gb(params_b, context) if context else Decimal(0)
+    required = weights + overhead + kv
+    options = _options(catalog, required, cloud=cloud, spot=spot, price_source=price_source)
+    shown = label.strip() if label else f"{format_number(params_b, places=3)}B"
+    return Sizing(
+        params_b=params_b, label=shown, dtype=kind, bytes_per_param=DTYPE_BYTES[kind], weights_gb=weights,
+        overhead_fraction=OVERHEAD_FRACTION, overhead_gb=overhead, context=context, kv_cache_gb=kv,
+        required_gb=required, usable_fraction=USABLE_FRACTION, cloud=cloud, spot=spot, options=options,
+        headline=_headline(shown, kind, weights, required, options, catalog, cloud=cloud, spot=spot),
+        note=_note(params_b, kind, weights, overhead, kv, context, shown),
+    )
+
+
+def _options(
+    catalog: Sequence[GpuType], required: Decimal, *, cloud: Cloud, spot: bool, price_source: str
+) -> tuple[SizingOption, ...]:
+    options = []
+    for gpu in catalog:
+        price = gpu.price(cloud, spot=spot)
+        if price is None:
+            continue
+        count = _smallest_count(gpu, required)
+        if count is None:
+            continue
+        vram = Decimal(gpu.memory_gb * count)
+        usable = vram * USABLE_FRACTION
+        options.append(SizingOption(
+            gpu_id=gpu.id, gpu_name=gpu.display_name, count=count, memory_gb=gpu.memory_gb, vram_gb=vram,
+            usable_gb=usable, headroom_gb=usable - required, gpu_rate=Rate(price, "h", price_source),
+            per_hour=price * count,
+        ))
+    options.sort(key=lambda o: (o.per_hour, o.count, -o.headroom_gb, o.gpu_id))
+    return tuple(options)
+
+
+def _smallest_count(gpu: GpuType, required: Decimal) -> int | None:
+    for count in COUNTS:
+        if count > gpu.max_gpu_count:
+            return None
+        if gpu.memory_gb * count * USABLE_FRACTION >= required:
+            return count
+    return None
+
+
+def _largest_pod(catalog: Sequence[GpuType], cloud: Cloud, *, spot: bool) -> tuple[GpuType, int] | None:
+    pods = []
+    for gpu in catalog:
+        if gpu.price(cloud, spot=spot) is None:
+            continue
+        counts = [c for c in COUNTS if c <= gpu.max_gpu_count]
+        if counts:
+            pods.append((gpu, max(counts)))
+    return max(pods, key=lambda p: (p[0].memory_gb * p[1], p[0].id), default=None)
+
+
+def _headline(
+    label: str, dtype: str, weights: Decimal, required: Decimal, options: tuple[SizingOption, ...],
+    catalog: Sequence[GpuType], *, cloud: Cloud, spot: bool,
+) -> str:
+    needs = (f"{label} at {dtype.upper()} needs ~{format_number(weights)} GB of weights, "
+             f"{format_number(required)} GB in all")
+    if options:
+        best = options[0]
+        return (f"{needs}; cheapest fit: {best.count} × {best.gpu_name} at {format_usd(best.per_hour)}/h "
+                f"({format_number(best.headroom_gb)} GB to spare).")
+    where = f" in {cloud.value.lower()} cloud" if cloud is not Cloud.ALL else ""
+    largest = _largest_pod(catalog, cloud, spot=spot)
+    if largest is None:
+        offered = "has a spot price" if spot else "is offered"
+        return f"{needs}, but no GPU {offered}{where} now."
+    gpu, count = largest
+    usable = gpu.memory_gb * count * USABLE_FRACTION
+    return (f"{needs}: nothing fits in one Pod{where} — the largest is {count} × {gpu.display_name} "
+            f"with {format_number(usable)} GB usable. Try a smaller --dtype (int4) or split the model "
+            "across Pods.")
+
+
+def _note(
+    params_b: Decimal, dtype: str, weights: Decimal, overhead: Decimal, kv: Decimal, context: int | None,
+    label: str,
+) -> str:
+    parts = [
+        f"Weights: {format_number(params_b, places=3)}B × {format_number(DTYPE_BYTES[dtype])} bytes "
+        f"({dtype.upper()}) = {format_number(weights)} GB.",
+        f"+{format_number(OVERHEAD_FRACTION * 100)}% ({format_number(overhead)} GB) for activations and "
+        "runtime buffers.",
+    ]
+    if context:
+        parts.append(
+            f"KV cache for one {context:,}-token sequence: ~{format_number(kv)} GB "
+            "(2 × layers × 1,024 × 2 bytes a token; layers estimated from the size, grouped-query attention)."
+        )
+    else:
+        parts.append("KV cache not counted: give --context N for long prompts.")
+    parts.append(f"Each GPU's usable VRAM is taken as {format_number(USABLE_FRACTION * 100)}% of it "
+                 "(CUDA context, fragmentation), summed over the GPUs of one Pod.")
+    if re.match(r"\d+\s*[x×]", label, re.IGNORECASE):
+        parts.append(f"{label} counts all {format_number(params_b, places=3)}B parameters: every expert "
+                     "sits in VRAM.")
+    return " ".join(parts)

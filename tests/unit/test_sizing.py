@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from podwarden.domain.errors import InputError
+from podwarden.domain.models import Cloud, GpuType
+from podwarden.domain.sizing import (
+    DTYPE_BYTES,
+    USABLE_FRACTION,
+    kv_cache_gb,
+    parse_dtype,
+    parse_params,
+    size_model,
+)
+from tests.unit.gpu_catalog import CATALOG, SIM_SOURCE
+
+
+def test_7b_at_bf16_needs_about_14_gb_and_fits_a_16_gb_a4000() -> None:
+    sizing = size_model(parse_params("7B"), "bf16", catalog=CATALOG, label="7B")
+    assert sizing.weights_gb == Decimal(14)
+    assert sizing.overhead_gb == Decimal("0.7")
+    assert sizing.required_gb == Decimal("14.7")
+    a4000 = next(o for o in sizing.options if o.gpu_id == "NVIDIA RTX A4000")
+    assert (a4000.count, a4000.vram_gb, a4000.usable_gb) == (1, Decimal(16), Decimal("15.20"))
+    assert a4000.headroom_gb == Decimal("0.5")
+    assert sizing.headline.startswith("7B at BF16 needs ~14 GB of weights, 14.7 GB in all; cheapest fit: 1 × ")
+    assert "+5% (0.7 GB) for activations and runtime buffers." in sizing.note
+    assert "usable VRAM is taken as 95%" in sizing.note
+
+
+def test_the_cheapest_fit_comes_first() -> None:
+    sizing = size_model(Decimal(7), catalog=CATALOG)
+    prices = [o.per_hour for o in sizing.options]
+    assert prices == sorted(prices)
+    first = sizing.options[0]
+    assert (first.gpu_name, first.count, first.per_hour) == ("RTX 4000 Ada", 1, Decimal("0.26"))
+    assert first.gpu_rate.source == "catalog"
+    assert sizing.headline.endswith("cheapest fit: 1 × RTX 4000 Ada at $0.26/h (4.3 GB to spare).")
+
+
+def test_four_bit_needs_a_quarter_of_bf16() -> None:
+    bf16 = size_model(Decimal(70), "bf16", catalog=CATALOG)
+    int4 = size_model(Decimal(70), "int4", catalog=CATALOG)
+    assert int4.weights_gb * 4 == bf16.weights_gb == Decimal(140)
+    assert DTYPE_BYTES["fp8"] == DTYPE_BYTES["int8"] == 1
+
+
+def test_70b_at_bf16_takes_two_80_gb_gpus() -> None:
+    sizing = size_model(Decimal(70), catalog=CATALOG, cloud=Cloud.COMMUNITY, price_source=SIM_SOURCE)
+    a100 = next(o for o in sizing.options if o.gpu_id == "NVIDIA A100 80GB PCIe")
+    assert (a100.count, a100.per_hour) == (2, Decimal("3.28"))
+    assert all(o.gpu_id != "NVIDIA B200" for o in sizing.options)  # not offered in community cloud
+
+
+def test_a_context_adds_a_kv_cache() -> None:
+    sizing = size_model(Decimal(7), catalog=CATALOG, context=32768)
+    assert sizing.kv_cache_gb == kv_cache_gb(Decimal(7), 32768)
+    assert Decimal(4) < sizing.kv_cache_gb < Decimal(5)
+    assert sizing.required_gb == Decimal("14.7") + sizing.kv_cache_gb
+    assert "NVIDIA RTX A4000" not in {o.gpu_id for o in sizing.options if o.count == 1}
+    assert "KV cache for one 32,768-token sequence: ~4.4 GB" in sizing.note
+
+
+def test_nothing_fits_in_one_pod() -> None:
+    sizing = size_model(parse_params("1.5T"), catalog=CATALOG)
+    assert sizing.options == ()
+    assert not sizing.fits
+    assert sizing.headline == (
+        "1,500B at BF16 needs ~3,000 GB of weights, 3,150 GB in all: nothing fits in one Pod in secure cloud — "
+        "the largest is 8 × MI300X with 1,459.2 GB usable. Try a smaller --dtype (int4) or split the model "
+        "across Pods."
+    )
+    assert sizing.as_dict()["fits"] is False
+
+
+def test_nothing_offered_at_all() -> None:
+    sizing = size_model(Decimal(7), catalog=(), label="7B")
+    assert sizing.headline == (
+        "7B at BF16 needs ~14 GB of weights, 14.7 GB in all, but no GPU is offered in secure cloud now."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "billions"),
+    [("7B", "7"), ("70b", "70"), ("1.5T", "1500"), ("500M", "0.5"), ("7", "7"), ("8x7B", "56"), (" 13 B ", "13"),
+     ("0.5b", "0.5"), ("175B params", "175")],
+)
+def test_parse_params(text: str, billions: str) -> None:
+    assert parse_params(text) == Decimal(billions)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("banana", "not a model size: 'banana' (use e.g. 7B, 70B, 1.5T or 500M)"),
+        ("7Q", "not a model size: '7Q' (use e.g. 7B, 70B, 1.5T or 500M)"),
+        ("", "not a model size: '' (use e.g. 7B, 70B, 1.5T or 500M)"),
+        ("-7B", "not a model size: '-7B' (use e.g. 7B, 70B, 1.5T or 500M)"),
+        ("0B", "a model has more than 0 parameters, got '0B'"),
+        ("500T", "at most 100T parameters, got '500T'"),
+    ],
+)
+def test_size_banana_says_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_params(text)
+    assert str(caught.value) == message
+
+
+def test_a_mixture_of_experts_counts_every_expert() -> None:
+    sizing = size_model(parse_params("8x7B"), catalog=CATALOG, label="8x7B")
+    assert sizing.params_b == 56
+    assert "8x7B counts all 56B parameters: every expert sits in VRAM." in sizing.note
+
+
+def test_dtypes() -> None:
+    assert [parse_dtype(t) for t in ("BF16", "fp16", "fp8", "int8", "int4", "4bit", "bfloat16")] == [
+        "bf16", "fp16", "fp8", "int8", "int4", "int4", "bf16"]
+    with pytest.raises(InputError, match=r"^unknown --dtype 'fp3': use bf16, fp16, fp8, int8 or int4$"):
+        parse_dtype("fp3")
+
+
+def test_bad_context() -> None:
+    with pytest.raises(InputError, match=r"^--context must be 1 to 10,000,000 tokens, got 0$"):
+        size_model(Decimal(7), catalog=CATALOG, context=0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.decimals(min_value=Decimal("0.1"), max_value=2000, places=1),
+    st.sampled_from(sorted(DTYPE_BYTES)),
+    st.one_of(st.none(), st.integers(min_value=1, max_value=200_000)),
+    st.sampled_from([Cloud.SECURE, Cloud.COMMUNITY, Cloud.ALL]),
+    st.booleans(),
+)
+def test_sizing_never_offers_less_vram_than_required(
+    params: Decimal, dtype: str, context: int | None, cloud: Cloud, spot: bool
+) -> None:
+    sizing = size_model(params, dtype, catalog=CATALOG, context=context, cloud=cloud, spot=spot)
+    by_id: dict[str, GpuType] = {g.id: g for g in CATALOG}
+    for option in sizing.options:
+        gpu = by_id[option.gpu_id]
+        assert option.count in (1, 2, 4, 8)
+        assert option.count <= gpu.max_gpu_count
+        assert gpu.memory_gb * option.count >= sizing.required_gb
+        assert gpu.memory_gb * option.count * USABLE_FRACTION >= sizing.required_gb
+        assert option.headroom_gb >= 0
+        if option.count > 1:  # and it is the smallest count that fits
+            assert gpu.memory_gb * (option.count // 2) * USABLE_FRACTION < sizing.required_gb
+    assert [o.per_hour for o in sizing.options] == sorted(o.per_hour for o in sizing.options)
