@@ -34,8 +34,9 @@ def _caller(settings: Settings, user: str) -> Caller:
                                 default=settings.default_role))
 
 
-def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO = sys.stdout) -> int:
+def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO | None = None) -> int:
     """Run one command; exit 0 when it was answered, 1 when the answer is an error."""
+    out = out or sys.stdout
     settings = bootstrap.settings()
     with bootstrap.build(settings, sim=sim) as services:
         dispatcher = Dispatcher(handlers_for(services), command=settings.slack_command)
@@ -44,7 +45,8 @@ def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO = sys.std
     return 0 if reply.ok else 1
 
 
-def repl(*, user: str, sim: bool, lines: Iterable[str] | None = None, out: TextIO = sys.stdout) -> int:
+def repl(*, user: str, sim: bool, lines: Iterable[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     settings = bootstrap.settings()
     with bootstrap.build(settings, sim=sim) as services:
         dispatcher = Dispatcher(handlers_for(services), command=settings.slack_command)
@@ -56,8 +58,9 @@ def repl(*, user: str, sim: bool, lines: Iterable[str] | None = None, out: TextI
     return 0
 
 
-def demo(*, interactive: bool, out: TextIO = sys.stdout) -> int:
+def demo(*, interactive: bool, out: TextIO | None = None) -> int:
     """A tour against the simulator and a throwaway ledger, then (on a terminal) the console."""
+    out = out or sys.stdout
     with tempfile.TemporaryDirectory(prefix="podwarden-demo-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'demo.db'}"
         settings = bootstrap.settings(database_url=url, admins=DEMO_USER)

@@ -27,7 +27,8 @@ class Check:
         return f"{mark} {self.name}: {self.detail}"
 
 
-def main(*, sim: bool = False, out: TextIO = sys.stdout) -> int:
+def main(*, sim: bool = False, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     try:
         settings = bootstrap.settings()
     except ConfigError as exc:
