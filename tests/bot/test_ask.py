@@ -119,7 +119,8 @@ def test_the_console_answers_line_by_line() -> None:
 def test_demo_tours_without_any_account() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "podwarden", "demo", "--no-input"], capture_output=True, text=True, timeout=120,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")}, check=False, stdin=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")},
+        check=False, stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
     assert "Ledger at revision" in result.stdout
