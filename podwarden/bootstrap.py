@@ -17,7 +17,7 @@ from podwarden.ports import RunPodGateway, ServerlessGateway
 from podwarden.services.costs import CostService
 from podwarden.settings import Settings, load_settings
 
-SIM_API_KEY = "sim-local-key"  # noqa: S105 - the simulator's own key, not a secret
+SIM_API_KEY = "sim-local-key"
 
 
 def settings(**overrides: Any) -> Settings:

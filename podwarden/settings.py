@@ -124,7 +124,9 @@ class Settings(BaseSettings):
     idle_cpu_percent: int = Field(10, ge=0, le=100, description="CPU utilisation under which a pod is idle")
     warning_grace: Duration = Field(timedelta(minutes=15), description="time between the warning and the stop")
     min_pod_age: Duration = Field(timedelta(minutes=20), description="a younger pod is never idle")
-    approval_threshold: Decimal = Field(Decimal("10"), ge=0, description="$/h above which a start needs confirmation by an admin")
+    approval_threshold: Decimal = Field(
+        Decimal("10"), ge=0, description="$/h above which a start needs confirmation by an admin"
+    )
     global_cap_per_hr: Decimal | None = Field(None, gt=0, description="fleet-wide $/h cap (hard)")
     tick_interval: Duration = Field(timedelta(minutes=1), description="how often the daemon reads the fleet")
 
@@ -138,7 +140,9 @@ class Settings(BaseSettings):
     volume_gb_month_running: Decimal = Field(Decimal("0.10"), ge=0, description="$/GB/month, volume disk, running")
     volume_gb_month_stopped: Decimal = Field(Decimal("0.20"), ge=0, description="$/GB/month, volume disk, stopped")
     network_volume_gb_month: Decimal = Field(Decimal("0.07"), ge=0, description="$/GB/month, network volume under 1 TB")
-    network_volume_gb_month_over_1tb: Decimal = Field(Decimal("0.05"), ge=0, description="$/GB/month, network volume over 1 TB")
+    network_volume_gb_month_over_1tb: Decimal = Field(
+        Decimal("0.05"), ge=0, description="$/GB/month, network volume over 1 TB"
+    )
     serverless_prices_file: str | None = Field(None, description="JSON file overriding the Serverless $/s table")
 
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")

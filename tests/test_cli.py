@@ -1,0 +1,115 @@
+"""The command line as a person uses it: help, version, one-line failures, migrate, doctor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from podwarden.cli import EXIT_NOT_BUILT, EXIT_USAGE, main
+from tests.fakes.slack_api import FakeSlack
+
+VERBS = ["run", "bot", "daemon", "demo", "console", "ask", "sim", "migrate", "replay", "doctor"]
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("PODWARDEN_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PODWARDEN_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "podwarden", *args], capture_output=True, text=True, timeout=120,
+        env={**os.environ, **(env or {})}, check=False,
+    )
+
+
+def test_help_lists_every_verb_and_version_prints() -> None:
+    result = _run("--help")
+    assert result.returncode == 0
+    for verb in VERBS:
+        assert verb in result.stdout
+    version = _run("--version")
+    assert version.returncode == 0
+    assert version.stdout.startswith("podwarden ")
+
+
+@pytest.mark.parametrize("verb", VERBS)
+def test_each_verb_has_its_own_help(verb: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([verb, "--help"])
+    assert exited.value.code == 0
+    assert f"usage: podwarden {verb}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("verb", ["run", "bot", "daemon", "replay"])
+def test_verbs_not_built_yet_say_so_in_one_line(verb: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([verb]) == EXIT_NOT_BUILT
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "not built yet" in err
+
+
+def test_a_bad_setting_stops_with_one_line_and_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _run("migrate", env={"PODWARDEN_DATABASE_URL": "nonsense"})
+    assert result.returncode == EXIT_USAGE
+    assert result.stderr.startswith("podwarden: PODWARDEN_DATABASE_URL: expected a database URL")
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_migrate_creates_every_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from podwarden.adapters.sql.models import Base
+
+    url = f"sqlite:///{tmp_path / 'fresh' / 'x.db'}"
+    (tmp_path / "fresh").mkdir()
+    assert main(["migrate", "--database-url", url]) == 0
+    assert "Ledger at revision" in capsys.readouterr().out
+    tables = set(sa.inspect(sa.create_engine(url)).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+
+
+def test_doctor_says_what_to_fix_then_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--sim"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL ledger:" in out
+    assert "run `podwarden migrate`" in out
+    assert "ok   runpod: simulator: balance $" in out
+    assert "--   slack: PODWARDEN_SLACK_BOT_TOKEN is not set" in out
+
+    assert main(["migrate"]) == 0
+    assert main(["doctor", "--sim"]) == 0
+    assert "ok   ledger:" in capsys.readouterr().out
+
+
+def test_doctor_without_a_runpod_key_fails_with_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["migrate"])
+    assert main(["doctor"]) == 1
+    assert "FAIL runpod: PODWARDEN_RUNPOD_API_KEY is not set" in capsys.readouterr().out
+
+
+def test_doctor_checks_the_slack_token_with_auth_test(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["migrate"])
+    with FakeSlack() as slack:
+        monkeypatch.setenv("PODWARDEN_SLACK_API_URL", slack.url)
+        monkeypatch.setenv("PODWARDEN_SLACK_BOT_TOKEN", "xoxb-valid")
+        monkeypatch.setenv("PODWARDEN_SLACK_APP_TOKEN", "xapp-anything")
+        assert main(["doctor", "--sim"]) == 0
+        assert "ok   slack: bot podwarden in Acme ML, Socket Mode" in capsys.readouterr().out
+
+        monkeypatch.setenv("PODWARDEN_SLACK_BOT_TOKEN", "xoxb-revoked")
+        assert main(["doctor", "--sim"]) == 1
+        out = capsys.readouterr().out
+        assert "FAIL slack: auth.test refused the bot token: invalid_auth" in out
+        assert "xoxb-revoked" not in out
+        assert [c.method for c in slack.calls] == ["auth.test", "auth.test"]
