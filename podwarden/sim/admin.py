@@ -10,6 +10,7 @@ They need no RunPod key; the loopback server answers them only to loopback peers
     DELETE /_sim/faults
     GET    /_sim/faults
     GET    /_sim/world         a JSON dump of the world
+    GET    /_sim/billing       the hour-bucketed billing records (`BillingLedger.to_json`)
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def handle_admin(sim: RunPodSimulator, request: httpx.Request) -> httpx.Response
             with sim._lock:
                 sim.world.step_to(sim.now())
                 return _reply(200, sim.world.dump())
+        if action == "billing" and method == "GET":
+            with sim._lock:
+                sim.world.step_to(sim.now())
+                return _reply(200, sim.world.billing.to_json())
         if action == "scenario" and method == "POST":
             loaded = yaml.safe_load(request.content.decode("utf-8")) or {}
             sim.load(Scenario.from_dict(loaded))

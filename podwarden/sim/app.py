@@ -150,7 +150,8 @@ class RunPodSimulator:
         self, request: httpx.Request, *, in_process: bool, admin_allowed: bool = True,
     ) -> httpx.Response:
         """Serve one request. Server mode (`in_process=False`) turns DROP into `DropConnection`
-        and TIMEOUT into a real delay; in-process they raise httpx's own exceptions."""
+        and TIMEOUT into a real delay of `delay` seconds (then no answer, or with `after` the
+        real answer); in-process they raise httpx's own exceptions. See `podwarden.sim.faults`."""
         target = self._target(request)
         if target.surface == "admin":
             if not admin_allowed:
@@ -177,6 +178,10 @@ class RunPodSimulator:
             return self._server_error(target)
         if fault is not None and fault.kind is FaultKind.DROP:
             return self._drop(request, in_process=in_process)
+        if fault is not None and fault.kind is FaultKind.TIMEOUT:
+            if in_process:
+                raise httpx.ReadTimeout("simulated read timeout (the request was carried out)", request=request)
+            time.sleep(fault.delay)  # a real delay on the wire: a hastier client gives up
         return response
 
     def _target(self, request: httpx.Request) -> _Target:
@@ -224,11 +229,11 @@ class RunPodSimulator:
         if kind is FaultKind.MALFORMED:
             content = b'{"data": {"' if target.surface == "graphql" else b'{"id": "'
             return httpx.Response(200, content=content, headers={"content-type": "application/json"})
-        if kind is FaultKind.TIMEOUT:
+        if kind is FaultKind.TIMEOUT and not fault.after:
             if in_process:
                 raise httpx.ReadTimeout("simulated read timeout", request=request)
-            time.sleep(fault.delay)
-            return None
+            time.sleep(fault.delay)  # the client waits in vain, then the line goes dead
+            raise DropConnection
         if kind is FaultKind.DROP and not fault.after:
             return self._drop(request, in_process=in_process)
         return None

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 __all__ = [
     "CONTAINER_DISK_PER_GB_MONTH",
@@ -91,7 +92,7 @@ class Meter:
 
 @dataclass(frozen=True)
 class BillingRecord:
-    """What one resource cost in one hour bucket (REST-v1/v2-like, for a later billing route)."""
+    """What one resource cost in one hour bucket (REST-v1/v2-like; served by GET /_sim/billing)."""
 
     time: datetime
     resource: str  # "pod" | "endpoint" | "networkVolume"
@@ -130,3 +131,31 @@ class BillingLedger:
 
     def total(self, *, resource: str | None = None, resource_id: str | None = None) -> Decimal:
         return sum((r.amount for r in self.records(resource=resource, resource_id=resource_id)), Decimal(0))
+
+    def to_json(self) -> dict[str, Any]:
+        """The records as JSON (GET /_sim/billing): one list per kind of resource, oldest hour first.
+
+        Each record is one hour bucket of one meter: ``time`` (the bucket's start), the
+        resource's id (``podId``, ``endpointId`` or ``networkVolumeId``), ``kind`` (``gpu`` or
+        ``disk`` for a pod), ``amount`` as a decimal string (exact, never a float) and
+        ``secondsBilled``.
+        """
+        out: dict[str, list[dict[str, Any]]] = {key: [] for key in _JSON_LISTS.values()}
+        for record in self.records():
+            out[_JSON_LISTS[record.resource]].append({
+                "time": record.time.isoformat(),
+                _JSON_IDS[record.resource]: record.resource_id,
+                "kind": record.kind,
+                "amount": _exact(record.amount),
+                "secondsBilled": record.time_billed.total_seconds(),
+            })
+        return {**out, "lifetime": _exact(self.lifetime)}
+
+
+def _exact(amount: Decimal) -> str:
+    """``Decimal("0.280000000000")`` -> ``"0.28"``: exact, without the quantum's trailing zeros."""
+    return format(amount.normalize(), "f")
+
+
+_JSON_LISTS = {"pod": "pods", "endpoint": "endpoints", "networkVolume": "networkVolumes"}
+_JSON_IDS = {"pod": "podId", "endpoint": "endpointId", "networkVolume": "networkVolumeId"}

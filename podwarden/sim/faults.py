@@ -4,12 +4,30 @@ A `Fault` applies to a route (``"*"``, ``"graphql"``, ``"graphql:<rootField>"``,
 ``"serverless"``, ``"serverless:<op>"``), fires with probability `rate` (drawn from the
 plan's own seeded `random.Random`, so faults never disturb the world's ids) and at most
 `count` times. The first matching fault that fires wins.
+
+`after` says whether RunPod acted before the client lost touch. It applies to TIMEOUT and
+DROP, and means the same in-process and on the loopback server:
+
+========  ==============  ================================================================
+kind      after           what happens
+========  ==============  ================================================================
+TIMEOUT   False (default) not executed. In-process: `httpx.ReadTimeout`. Server: wait
+                          `delay` seconds, then close the socket without an answer.
+TIMEOUT   True            executed. In-process: `httpx.ReadTimeout` after the work is done.
+                          Server: wait `delay` seconds, then send the real answer, so a
+                          client whose timeout is shorter than `delay` gives up while the
+                          pod (or job) already exists.
+DROP      False (default) not executed; in-process `httpx.RemoteProtocolError`, server: the
+                          socket is closed at once.
+DROP      True            executed, then dropped the same way.
+========  ==============  ================================================================
 """
 
 from __future__ import annotations
 
 import enum
 import random
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +39,8 @@ class FaultKind(enum.StrEnum):
     RATE_LIMIT = "RATE_LIMIT"  # 429 + Retry-After, not executed
     SERVER_ERROR = "SERVER_ERROR"  # 500, not executed
     SERVER_ERROR_AFTER = "SERVER_ERROR_AFTER"  # executed, then 500 (RunPod's "created it but said 500")
-    TIMEOUT = "TIMEOUT"  # in-process: httpx.ReadTimeout, not executed; server: sleep `delay`, then answer
-    DROP = "DROP"  # in-process: httpx.RemoteProtocolError; server: the socket is closed
+    TIMEOUT = "TIMEOUT"  # the client never hears; executed only with `after` (see the module docstring)
+    DROP = "DROP"  # the connection is lost; executed only with `after` (see the module docstring)
     MALFORMED = "MALFORMED"  # 200 with a truncated JSON body, not executed
 
 
@@ -34,7 +52,7 @@ class Fault:
     count: int | None = None
     retry_after: float = 1.0
     delay: float = 0.0
-    after: bool = False  # DROP only: execute the request before dropping the connection
+    after: bool = False  # TIMEOUT and DROP: execute the request before the client loses touch
     fired: int = 0
 
     @property
@@ -50,10 +68,16 @@ class Fault:
 
 
 class FaultPlan:
-    """The faults in force; `pick` decides (and counts) which one hits a request."""
+    """The faults in force; `pick` decides (and counts) which one hits a request.
+
+    The threaded server picks from many threads at once, and the admin routes add and clear
+    faults meanwhile, so every method holds the plan's own lock: a ``count=N`` fault fires
+    exactly N times however many requests race for it.
+    """
 
     def __init__(self, *, seed: int = 0) -> None:
         self._rng = random.Random(f"faults:{seed}")
+        self._lock = threading.Lock()
         self.faults: list[Fault] = []
 
     def add(
@@ -73,24 +97,28 @@ class FaultPlan:
             raise ValueError("count must be >= 0 (or None for no limit)")
         _check_route(route)
         fault = Fault(route, FaultKind(kind), rate, count, retry_after, delay, after)
-        self.faults.append(fault)
+        with self._lock:
+            self.faults.append(fault)
         return fault
 
     def clear(self) -> None:
-        self.faults.clear()
+        with self._lock:
+            self.faults.clear()
 
     def pick(self, routes: tuple[str, ...]) -> Fault | None:
-        for fault in self.faults:
-            if fault.spent or not fault.matches(routes):
-                continue
-            if fault.rate < 1.0 and self._rng.random() >= fault.rate:
-                continue
-            fault.fired += 1
-            return fault
-        return None
+        with self._lock:
+            for fault in self.faults:
+                if fault.spent or not fault.matches(routes):
+                    continue
+                if fault.rate < 1.0 and self._rng.random() >= fault.rate:
+                    continue
+                fault.fired += 1
+                return fault
+            return None
 
     def to_json(self) -> list[dict[str, Any]]:
-        return [f.to_json() for f in self.faults]
+        with self._lock:
+            return [f.to_json() for f in self.faults]
 
 
 def _check_route(route: str) -> None:

@@ -44,6 +44,7 @@ __all__ = [
     "stop",
     "stop_for_balance",
     "terminate",
+    "terminate_for_balance",
 ]
 
 DATA_CENTERS = {
@@ -228,10 +229,8 @@ def _choose_cloud(world: World, gpu: GpuType, req: DeployRequest) -> tuple[str, 
 
 
 def _check_money(world: World, new_rate: Decimal) -> None:
-    current = world.current_spend_per_hour()
-    if current + new_rate > world.spend_limit:
-        raise errors.SimError(errors.spend_limit_exceeded(
-            new_rate=f"{current + new_rate:.2f}", current=f"{current:.2f}", limit=world.spend_limit))
+    """The spend limit, then an hour of the new rate in the balance (RunPod's order of refusal)."""
+    world.check_spend(new_rate)
     if world.balance < new_rate:
         raise errors.SimError(errors.insufficient_balance(
             needed=f"{new_rate:.2f}", balance=f"{max(world.balance, Decimal(0)):.2f}"))
@@ -280,7 +279,10 @@ def _halt(world: World, pod: SimPod, verb: str, by: str) -> None:
     pod.storage.reset(pod.storage_rate(running=False), now)
 
 
-def deploy(world: World, req: DeployRequest, *, workload: Workload | None = None) -> SimPod:
+def deploy(
+    world: World, req: DeployRequest, *, workload: Workload | None = None, check_money: bool = True,
+) -> SimPod:
+    """Rent a pod. `check_money=False` (seeding a scenario) skips the spend-limit and balance checks."""
     gpu = world.gpu_types.get(req.gpu_type_id)
     if gpu is None:
         raise errors.SimError(f"GPU type {req.gpu_type_id!r} is not available on RunPod.")
@@ -332,7 +334,8 @@ def deploy(world: World, req: DeployRequest, *, workload: Workload | None = None
         storage=Meter("disk", Decimal(0), now),
         workload=workload or NAMED_WORKLOADS["idle"],
     )
-    _check_money(world, cost + pod.storage_rate(running=True))
+    if check_money:
+        _check_money(world, cost + pod.storage_rate(running=True))
     _start(world, pod, "Rented by User")
     world.pods[pod.id] = pod
     return pod
@@ -352,18 +355,30 @@ def stop(world: World, pod_id: str) -> SimPod:
     return pod
 
 
-def _resume(world: World, pod: SimPod, gpu_count: int | None) -> SimPod:
+def _resume(world: World, pod: SimPod, gpu_count: int | None, *, bid_per_gpu: Decimal | None = None) -> SimPod:
+    """Start a stopped pod again; with `bid_per_gpu` it comes back as spot at that bid.
+
+    Every check runs before the pod is touched, so a refused resume leaves it as it was.
+    """
     if pod.running:
         return pod
     gpu = world.gpu_types[pod.gpu_type_id]
     count = gpu_count or pod.gpu_count
     if gpu.free.get(pod.cloud, 0) < count:
         raise errors.SimError(errors.HOST_FULL)
-    price = pod.bid_per_gpu if pod.spot and pod.bid_per_gpu is not None else gpu.price(pod.cloud)
+    if bid_per_gpu is not None:
+        price: Decimal | None = bid_per_gpu
+    elif pod.spot and pod.bid_per_gpu is not None:
+        price = pod.bid_per_gpu
+    else:
+        price = gpu.price(pod.cloud)
     if price is None:
         raise errors.SimError(errors.NO_INSTANCES)
     extra = price * count + pod.storage_rate(running=True) - pod.storage_rate(running=False)
     _check_money(world, extra)
+    if bid_per_gpu is not None:
+        pod.spot = True
+        pod.bid_per_gpu = bid_per_gpu
     pod.gpu_count = count
     pod.cost_per_hr = price * count
     pod.vcpu_count = gpu.vcpu_per_gpu * count
@@ -386,9 +401,7 @@ def bid_resume(world: World, pod_id: str, bid_per_gpu: Decimal, gpu_count: int) 
         raise errors.SimError(errors.NO_INSTANCES)
     if bid_per_gpu < minimum:
         raise errors.SimError(errors.BAD_BID.format(bid=bid_per_gpu, minimum=minimum, gpu=gpu.display_name))
-    pod.spot = True
-    pod.bid_per_gpu = bid_per_gpu
-    return _resume(world, pod, gpu_count)
+    return _resume(world, pod, gpu_count, bid_per_gpu=bid_per_gpu)
 
 
 def terminate(world: World, pod_id: str) -> None:
@@ -409,4 +422,10 @@ def evict(world: World, pod: SimPod) -> None:
 
 
 def stop_for_balance(world: World, pod: SimPod) -> None:
+    """The balance ran out and the pod has a network volume: stopped, like a user stop."""
     _halt(world, pod, "Stopped by RunPod (account balance exhausted)", "balance")
+
+
+def terminate_for_balance(world: World, pod: SimPod) -> None:
+    """The balance ran out and the pod has no network volume: terminated, its disks gone."""
+    terminate(world, pod.id)

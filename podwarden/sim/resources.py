@@ -91,59 +91,60 @@ def _active_rate(world: World, endpoint: SimEndpoint) -> Decimal:
 
 
 def save_endpoint(world: World, data: Mapping[str, Any]) -> SimEndpoint:
-    """Create (no ``id``) or fully replace (``id``) an endpoint."""
+    """Create (no ``id``) or fully replace (``id``) an endpoint.
+
+    Everything is checked (template, workers, scaler, GPU pool, spend limit) before anything
+    changes, so a refused save leaves the endpoint, and the templates, as they were.
+    """
     values = {**_ENDPOINT_DEFAULTS, **{k: v for k, v in data.items() if v is not None}}
     existing = world.endpoints.get(str(data["id"])) if data.get("id") else None
     if data.get("id") and existing is None:
         raise errors.NotFoundError(f"Endpoint {data['id']} not found.")
+    inline_template = dict(values["template"]) if values.get("template") else None
     template_id = values.get("templateId")
-    if values.get("template"):
-        spec = dict(values["template"])
-        spec.setdefault("name", f"{values.get('name')}__template")
-        template_id = save_template(world, {**spec, "isServerless": True}).id
-    if not template_id:
-        raise errors.SimError("An endpoint needs a templateId or a template.")
-    if template_id not in world.templates:
-        raise errors.NotFoundError(f"Template {template_id} not found.")
+    if inline_template is None:
+        if not template_id:
+            raise errors.SimError("An endpoint needs a templateId or a template.")
+        if template_id not in world.templates:
+            raise errors.NotFoundError(f"Template {template_id} not found.")
     workers_min, workers_max = int(values["workersMin"]), int(values["workersMax"])
     if workers_min < 0 or workers_max < 0 or workers_min > workers_max:
         raise errors.SimError("workersMin must be between 0 and workersMax.")
     if values["scalerType"] not in ("QUEUE_DELAY", "REQUEST_COUNT"):
         raise errors.SimError("scalerType must be QUEUE_DELAY or REQUEST_COUNT.")
     now = world.now
+    # what the endpoint's workers would cost, worked out on a copy: nothing real changes yet
+    candidate = SimEndpoint(id="", name="", template_id=None, gpu_ids=str(values["gpuIds"]), created_at=now,
+                            meter=Meter("serverless", Decimal(0), now), gpu_count=int(values["gpuCount"]),
+                            workers_min=workers_min, workers_max=workers_max)
+    serverless.pool_of(world, candidate)
+    old_active = _active_rate(world, existing) if existing else Decimal(0)
+    world.check_spend(_active_rate(world, candidate) - old_active)
+    name = str(values.get("name") or "")
+    idle_timeout, scaler_value = int(values["idleTimeout"]), int(values["scalerValue"])
+    execution_timeout_ms = int(values["executionTimeoutMs"])
+    env = _env(values.get("env"))
+    if inline_template is not None:  # the last check (its name, its image) and the first change
+        inline_template.setdefault("name", f"{values.get('name')}__template")
+        template_id = save_template(world, {**inline_template, "isServerless": True}).id
     endpoint = existing or SimEndpoint(
         id=world.new_id(14), name="", template_id=None, gpu_ids="", created_at=now,
         meter=Meter("serverless", Decimal(0), now),
     )
-    old_active = _active_rate(world, endpoint) if existing else Decimal(0)
-    previous = {k: getattr(endpoint, k) for k in ("gpu_ids", "gpu_count", "workers_min")}
-    endpoint.name = str(values.get("name") or "")
+    endpoint.name = name
     endpoint.template_id = str(template_id)
-    endpoint.gpu_ids = str(values["gpuIds"])
-    endpoint.gpu_count = int(values["gpuCount"])
+    endpoint.gpu_ids, endpoint.gpu_count = candidate.gpu_ids, candidate.gpu_count
     endpoint.workers_min, endpoint.workers_max = workers_min, workers_max
-    try:
-        serverless.pool_of(world, endpoint)
-        extra = _active_rate(world, endpoint) - old_active
-        current = world.current_spend_per_hour()
-        if extra > 0 and current + extra > world.spend_limit:
-            raise errors.SimError(errors.spend_limit_exceeded(
-                new_rate=f"{current + extra:.2f}", current=f"{current:.2f}", limit=world.spend_limit))
-    except errors.SimError:
-        if existing is not None:
-            for key, value in previous.items():
-                setattr(endpoint, key, value)
-        raise
-    endpoint.idle_timeout = int(values["idleTimeout"])
+    endpoint.idle_timeout = idle_timeout
     endpoint.scaler_type = str(values["scalerType"])
-    endpoint.scaler_value = int(values["scalerValue"])
+    endpoint.scaler_value = scaler_value
     endpoint.flash_boot_type = str(values["flashBootType"])
-    endpoint.execution_timeout_ms = int(values["executionTimeoutMs"])
+    endpoint.execution_timeout_ms = execution_timeout_ms
     endpoint.network_volume_id = str(values["networkVolumeId"]) if values.get("networkVolumeId") else None
     endpoint.locations = str(values["locations"]) if values.get("locations") else None
     endpoint.allowed_cuda_versions = str(values["allowedCudaVersions"]) if values.get("allowedCudaVersions") \
         else None
-    endpoint.env = _env(values.get("env"))
+    endpoint.env = env
     if existing:
         endpoint.version += 1
     world.endpoints[endpoint.id] = endpoint

@@ -4,19 +4,27 @@
 `main` is ``podwarden sim``. GraphQL is at ``/graphql``, the Serverless runtime at
 ``/v2/{endpoint_id}/…``, the admin routes at ``/_sim/`` (answered only to loopback peers).
 In server mode a DROP fault closes the socket without an answer and a TIMEOUT fault
-really waits `delay` seconds before answering.
+really waits `delay` seconds, then closes the socket (or, with ``after``, answers for real);
+see `podwarden.sim.faults`.
+
+A client that has already gone away (it timed out, or was killed) is not an error here:
+the broken pipe is swallowed quietly. Any other failure while serving a request answers
+500 with a JSON body and is logged, so one bad request never prints a traceback to stderr
+nor takes the server down.
 """
 
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
+import logging
 import sys
 import threading
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TextIO
+from typing import Any, TextIO
 
 import httpx
 
@@ -26,6 +34,9 @@ from podwarden.sim.scenario import Scenario
 __all__ = ["SimServer", "main", "serve"]
 
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "content-encoding"}
+_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+logger = logging.getLogger(__name__)
 
 
 def _is_loopback(host: str) -> bool:
@@ -44,7 +55,31 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: the simulator records requests in `sim.requests` instead."""
 
+    def setup(self) -> None:
+        super().setup()
+        self._busy = True  # `_Server.process_request` counted this connection in when it was accepted
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self._idle()
+
+    def _idle(self) -> None:
+        if self._busy:
+            self._busy = False
+            self.server.requests_done()
+
     def _serve(self) -> None:
+        if not self._busy:  # a later request on a kept-alive connection
+            self._busy = True
+            self.server.request_started()
+        try:
+            self._serve_one()
+        finally:
+            self._idle()
+
+    def _serve_one(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         content = self.rfile.read(length) if length else b""
         host, port = str(self.server.server_address[0]), int(self.server.server_address[1])
@@ -60,6 +95,16 @@ class _Handler(BaseHTTPRequestHandler):
         except DropConnection:
             self.close_connection = True
             return
+        except Exception:
+            logger.exception("the RunPod simulator failed on %s %s", self.command, self.path)
+            body = json.dumps({"error": "the simulator failed on this request; see its log"}).encode()
+            response = httpx.Response(500, content=body, headers={"content-type": "application/json"})
+        try:
+            self._answer(response)
+        except _GONE:
+            self.close_connection = True  # the client stopped listening (e.g. its timeout ran out)
+
+    def _answer(self, response: httpx.Response) -> None:
         body = response.content
         self.send_response(response.status_code)
         for key, value in response.headers.items():
@@ -68,16 +113,47 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+        self.wfile.flush()
 
     do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _serve
 
 
 class _Server(ThreadingHTTPServer):
+    """Handler threads are daemons (an idle kept-alive client must not hold up shutdown), so
+    the server counts the requests in flight itself and `drain` waits for them."""
+
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], sim: RunPodSimulator) -> None:
         self.sim = sim
+        self._in_flight = 0
+        self._quiet = threading.Condition()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.request_started()  # counted at accept, before the handler thread even starts
+        super().process_request(request, client_address)
+
+    def request_started(self) -> None:
+        with self._quiet:
+            self._in_flight += 1
+
+    def requests_done(self) -> None:
+        with self._quiet:
+            self._in_flight -= 1
+            self._quiet.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until no request is being served (at most `timeout` seconds); True if none is."""
+        with self._quiet:
+            return self._quiet.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """socketserver prints a traceback to stderr; a vanished client is routine, the rest is logged."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, _GONE):
+            return
+        logger.error("the RunPod simulator's connection from %s failed", client_address, exc_info=exc)
 
 
 class SimServer:
@@ -107,8 +183,10 @@ class SimServer:
             "RUNPOD_ENDPOINT_BASE_URL": f"{self.url}/v2",
         }
 
-    def close(self) -> None:
+    def close(self, *, drain: float = 5.0) -> None:
+        """Stop accepting, let the requests in flight be answered (up to `drain` seconds), stop."""
         self._httpd.shutdown()
+        self._httpd.drain(drain)
         self._httpd.server_close()
         self._thread.join()
 

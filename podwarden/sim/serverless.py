@@ -295,13 +295,28 @@ def next_event(world: World, endpoint: SimEndpoint) -> datetime | None:
     return min(times) if times else None
 
 
+def _execution_timeout_ms(policy: Any) -> int | None:
+    """``policy.executionTimeout`` in ms (None or 0: the endpoint's own); anything else -> 400."""
+    if policy is None:
+        return None
+    if not isinstance(policy, Mapping):
+        raise errors.SimError("policy must be a JSON object.")
+    value = policy.get("executionTimeout")
+    if value is None:
+        return None
+    if (isinstance(value, float) and value.is_integer()) or (isinstance(value, str) and value.strip().isdigit()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise errors.SimError(f"policy.executionTimeout must be a whole number of milliseconds, not {value!r}.")
+    return value
+
+
 def submit(world: World, endpoint: SimEndpoint, body: Mapping[str, Any], *, sync: bool) -> SimJob:
     if "input" not in body or body["input"] is None:
         raise errors.SimError("Request body must include an 'input' field.")
-    policy = body.get("policy") or {}
-    timeout_ms = policy.get("executionTimeout") or endpoint.execution_timeout_ms
+    timeout_ms = _execution_timeout_ms(body.get("policy")) or endpoint.execution_timeout_ms
     job_id = f"{'sync-' if sync else ''}{world.new_uuid()}-u1"
-    job = SimJob(job_id, body["input"], world.now, sync, timedelta(milliseconds=int(timeout_ms)))
+    job = SimJob(job_id, body["input"], world.now, sync, timedelta(milliseconds=timeout_ms))
     endpoint.jobs[job_id] = job
     endpoint.queue.append(job_id)
     advance(world, endpoint)

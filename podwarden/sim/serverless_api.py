@@ -108,6 +108,16 @@ def _body(op: str, content: bytes) -> dict[str, Any]:
     return body
 
 
+def _wait_ms(query: dict[str, str]) -> int:
+    """``runsync``'s ``?wait=`` in ms, held between 1 s and 300 s; not a whole number -> 400."""
+    raw = query.get("wait") or str(DEFAULT_RUNSYNC_WAIT_MS)
+    try:
+        wait_ms = int(raw)
+    except ValueError:
+        raise errors.SimError(f"wait must be a whole number of milliseconds, not {raw!r}.") from None
+    return min(max(wait_ms, 1000), 300_000)
+
+
 def _dispatch(
     world: World, endpoint: serverless.SimEndpoint, route: Route, content: bytes, query: dict[str, str],
 ) -> Reply | WaitForJob:
@@ -117,12 +127,12 @@ def _dispatch(
     if op == "purge-queue":
         return Reply(200, {"removed": serverless.purge(world, endpoint), "status": "completed"})
     if op in ("run", "runsync"):
+        wait_ms = _wait_ms(query) if op == "runsync" else 0  # a bad ?wait= refuses the job: none is queued
         job = serverless.submit(world, endpoint, _body(op, content), sync=op == "runsync")
         if op == "run":
             return Reply(200, {"id": job.id, "status": job.status})
         if job.status in serverless.FINAL:
             return Reply(200, serverless.job_view(world, job))
-        wait_ms = min(max(int(query.get("wait") or DEFAULT_RUNSYNC_WAIT_MS), 1000), 300_000)
         return WaitForJob(endpoint.id, job.id, world.now + timedelta(milliseconds=wait_ms))
     job_id = route.job_id or ""
     if op in ("status", "status-sync"):

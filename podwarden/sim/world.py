@@ -22,7 +22,7 @@ from podwarden.sim import pods as pod_ops
 from podwarden.sim import serverless
 from podwarden.sim.billing import BillingLedger, Meter, hour_floor, network_volume_rate
 from podwarden.sim.catalog import DEFAULT_POOLS, GpuType, Pool, catalog_from_data
-from podwarden.sim.errors import SimError
+from podwarden.sim.errors import SimError, spend_limit_exceeded
 from podwarden.sim.pods import DeployRequest, SimPod
 from podwarden.sim.serverless import Handler, SimEndpoint
 from podwarden.sim.workload import Workload, workload_from
@@ -145,12 +145,7 @@ class World:
             cloud_type=cloud, container_disk_gb=container_disk_gb, volume_gb=volume_gb, ports=ports,
             network_volume_id=network_volume_id, spot=spot,
         )
-        saved_balance, saved_limit = self.balance, self.spend_limit
-        self.balance, self.spend_limit = Decimal("1e12"), 10**9
-        try:
-            pod = pod_ops.deploy(self, req, workload=workload_from(workload))
-        finally:
-            self.balance, self.spend_limit = saved_balance, saved_limit
+        pod = pod_ops.deploy(self, req, workload=workload_from(workload), check_money=False)
         pod.owner = owner
         if evict_after is not None:
             pod.evict_after = evict_after
@@ -199,6 +194,19 @@ class World:
     def current_spend_per_hour(self) -> Decimal:
         return sum((meter.rate_per_hour for _, _, meter in self.meters()), Decimal(0))
 
+    def check_spend(self, extra_per_hr: Decimal) -> None:
+        """Refuse a change that would add `extra_per_hr` $/h and take the burn past the spend limit.
+
+        Pods (create, resume) and endpoints (active workers) both go through here; a change
+        that adds nothing (or lowers the burn) is always allowed.
+        """
+        if extra_per_hr <= 0:
+            return
+        current = self.current_spend_per_hour()
+        if current + extra_per_hr > self.spend_limit:
+            raise SimError(spend_limit_exceeded(
+                new_rate=f"{current + extra_per_hr:.2f}", current=f"{current:.2f}", limit=self.spend_limit))
+
     def spend_details(self) -> dict[str, Decimal]:
         compute = sum((p.compute.rate_per_hour for p in self.pods.values()), Decimal(0))
         compute += sum((e.meter.rate_per_hour for e in self.endpoints.values()), Decimal(0))
@@ -229,14 +237,27 @@ class World:
         micros = (self.balance / rate * Decimal(3_600_000_000)).to_integral_value(rounding=ROUND_CEILING)
         return self.now + timedelta(microseconds=int(micros))
 
+    def _out_of_money(self) -> list[SimPod]:
+        """The pods running out of money acts on: those running, and every pod without a network volume."""
+        return [p for p in self.pods.values() if p.running or p.network_volume_id is None]
+
     def _exhausted(self) -> None:
-        running = [p for p in self.pods.values() if p.running]
-        for pod in running:
-            pod_ops.stop_for_balance(self, pod)
+        """The balance reached zero. As RunPod documents (reference §9, §11.5): pods with a network
+        volume are stopped (their data lives on in the volume); pods without one are terminated,
+        stopped ones included, since their disks would go on billing an empty account."""
+        stopped: list[str] = []
+        terminated: list[str] = []
+        for pod in self._out_of_money():
+            if pod.network_volume_id is None:
+                pod_ops.terminate_for_balance(self, pod)
+                terminated.append(pod.id)
+            else:
+                pod_ops.stop_for_balance(self, pod)
+                stopped.append(pod.id)
         for endpoint in self.endpoints.values():
             serverless.reconcile(self, endpoint)
-        if running:
-            self.note(f"balance reached ${self.balance:.2f}: stopped {len(running)} pod(s)")
+        self.note(f"balance reached ${self.balance:.2f}: terminated {len(terminated)} pod(s) without a network "
+                  f"volume {terminated}, stopped {len(stopped)} with one {stopped}")
 
     # -------------------------------------------------------------- time
     def next_event(self) -> datetime | None:
@@ -250,7 +271,7 @@ class World:
         for pod in list(self.pods.values()):
             if pod.running and pod.evict_at is not None and pod.evict_at <= self.now:
                 pod_ops.evict(self, pod)
-        if self.balance <= 0 and any(p.running for p in self.pods.values()):
+        if self.balance <= 0 and self._out_of_money():
             self._exhausted()
         for endpoint in list(self.endpoints.values()):
             serverless.advance(self, endpoint)

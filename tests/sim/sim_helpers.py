@@ -41,7 +41,7 @@ query Pod($input: PodFilter!) {{
 LIST_PODS = f"query {{ myself {{ pods {{ {POD_FIELDS} }} }} }}"
 
 STOP = "mutation Stop($input: PodStopInput!) { podStop(input: $input) { id desiredStatus runtime { uptimeInSeconds } } }"  # noqa: E501
-RESUME = "mutation Resume($input: PodResumeInput!) { podResume(input: $input) { id desiredStatus costPerHr } }"  # noqa: E501
+RESUME = "mutation Resume($input: PodResumeInput!) { podResume(input: $input) { id desiredStatus costPerHr } }"
 TERMINATE = "mutation Terminate($input: PodTerminateInput!) { podTerminate(input: $input) }"
 ACCOUNT = "query { myself { id clientBalance currentSpendPerHr spendLimit spendDetails { gpuComputePerHour localStoragePerHour networkStoragePerHour } } }"  # noqa: E501
 

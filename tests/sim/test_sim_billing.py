@@ -6,6 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import httpx
+
 from podwarden.clock import ManualClock
 from podwarden.sim import RunPodSimulator, Scenario
 from tests.sim.sim_helpers import ACCOUNT, API_KEY, GraphQL
@@ -104,25 +106,62 @@ def test_a_pod_needs_an_hour_of_its_cost_in_the_balance(
     assert gql.create_pod(gpuTypeId="NVIDIA RTX A4000")["desiredStatus"] == "RUNNING"
 
 
-def test_when_the_balance_runs_out_every_pod_stops(
+def test_when_the_balance_runs_out_pods_with_a_network_volume_stop_and_the_rest_are_terminated(
     clock: ManualClock, connect: Callable[[RunPodSimulator], GraphQL],
 ) -> None:
-    sim = RunPodSimulator(clock=clock, api_key=API_KEY, scenario=Scenario(balance=Decimal("1.17")))
+    """RunPod's documented rule (reference §9, §11.5), for running and stopped pods alike."""
+    sim = RunPodSimulator(clock=clock, api_key=API_KEY, scenario=Scenario(balance=Decimal("1.214")))
     gql = connect(sim)
-    first = gql.create_pod(gpuTypeId="NVIDIA RTX A4000", **DISKS)["id"]  # 0.2925/h
-    second = gql.create_pod(gpuTypeId="NVIDIA RTX A4000", **DISKS)["id"]  # together 0.585/h: 2 h of credit
+    volume = gql.data('mutation { createNetworkVolume(input: {name: "data", size: 72, dataCenterId: "EU-SE-1"}) '
+                      "{ id } }")["createNetworkVolume"]["id"]  # 72 GB × $0.07/720: $0.007/h
+    kept = gql.create_pod(gpuTypeId="NVIDIA RTX A4000", networkVolumeId=volume, **DISKS)["id"]  # 0.2925/h
+    running = gql.create_pod(gpuTypeId="NVIDIA RTX A4000", **DISKS)["id"]  # 0.2925/h
+    stopped = gql.create_pod(gpuTypeId="NVIDIA RTX A4000", **DISKS)["id"]
+    gql.stop(stopped)  # its 54 GB volume at the stopped rate: 0.015/h; together 0.607/h, 2 h of credit
     start = clock.now()
 
     sim.advance(5 * 3600)
 
-    for pod_id in (first, second):
-        pod = gql.pod(pod_id)
-        assert (pod["desiredStatus"], pod["runtime"]) == ("EXITED", None)
-        assert sim.world.pods[pod_id].stopped_by == "balance"
+    assert set(sim.world.pods) == {kept}
+    listed = gql.data("query { myself { pods { id desiredStatus runtime { uptimeInSeconds } } } }")
+    assert listed["myself"]["pods"] == [{"id": kept, "desiredStatus": "EXITED", "runtime": None}]
+    assert sim.world.pods[kept].stopped_by == "balance"
+    assert sim.world.gpu_types["NVIDIA RTX A4000"].free["SECURE"] == 24  # every GPU went back
     [(when, note)] = sim.world.log
     assert when - start == timedelta(hours=2)
-    assert "stopped 2 pod(s)" in note
-    # afterwards only the stopped volumes bill: 2 × 54 GB × $0.20/720 for the remaining 3 h
-    assert sim.world.balance == Decimal("-0.09")
-    refused = gql.errors(f"mutation {{ podResume(input: {{podId: \"{first}\", gpuCount: 1}}) {{ id }} }}")
+    assert note == (f"balance reached $0.00: terminated 2 pod(s) without a network volume "
+                    f"{[running, stopped]}, stopped 1 with one {[kept]}")
+    # afterwards only the survivor's stopped volume (54 GB × $0.20/720) and the network volume bill, 3 h
+    assert sim.world.balance == -3 * (Decimal("0.015") + Decimal("0.007"))
+    refused = gql.errors(f"mutation {{ podResume(input: {{podId: \"{kept}\", gpuCount: 1}}) {{ id }} }}")
     assert refused["errors"][0]["message"].startswith("Insufficient balance")
+
+
+def test_the_billing_records_are_served_as_json_with_exact_amounts(
+    sim: RunPodSimulator, gql: GraphQL, client: httpx.Client,
+) -> None:
+    pod_id = gql.create_pod(gpuTypeId="NVIDIA RTX A4000", cloudType="SECURE", **DISKS)["id"]
+    template = gql.data('mutation { saveTemplate(input: {name: "w", imageName: "acme/worker:1", dockerArgs: "", '
+                        'containerDiskInGb: 10, volumeInGb: 0, env: []}) { id } }')[
+        "saveTemplate"]["id"]
+    endpoint_id = gql.data(f'mutation {{ saveEndpoint(input: {{name: "e", templateId: "{template}", '
+                           'gpuIds: "AMPERE_16"}) { id } }')["saveEndpoint"]["id"]
+    assert client.post(f"/v2/{endpoint_id}/run", json={"input": {}}).status_code == 200
+    sim.advance(1800)
+    assert client.post("/_sim/advance", json={"seconds": 1800}).status_code == 200
+
+    billing = client.get("/_sim/billing")
+
+    assert billing.status_code == 200
+    nine = "2026-11-23T09:00:00+00:00"
+    assert billing.json() == {
+        "pods": [
+            {"time": nine, "podId": pod_id, "kind": "disk", "amount": "0.0125", "secondsBilled": 3600.0},
+            {"time": nine, "podId": pod_id, "kind": "gpu", "amount": "0.28", "secondsBilled": 3600.0},
+        ],
+        # a flex worker: 15 s cold start + 1 s run + 5 s idle at $0.00016/s
+        "endpoints": [{"time": nine, "endpointId": endpoint_id, "kind": "serverless", "amount": "0.00336",
+                       "secondsBilled": 21.0}],
+        "networkVolumes": [],
+        "lifetime": "0.29586",
+    }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+
+import pytest
 
 from podwarden.clock import ManualClock
 from podwarden.sim import RunPodSimulator, Scenario
@@ -150,6 +153,27 @@ def test_active_workers_count_against_the_spend_limit(
 
     assert body["errors"][0]["message"].startswith("Spend limit exceeded")
     assert sim.world.endpoints == {}
+
+
+@pytest.mark.parametrize("template", ['templateId: "OTHER"', 'template: {name: "inline", imageName: "img:2"}'])
+def test_a_refused_update_changes_nothing(
+    clock: ManualClock, connect: Callable[[RunPodSimulator], GraphQL], template: str,
+) -> None:
+    sim = RunPodSimulator(clock=clock, api_key=API_KEY, scenario=Scenario(spend_limit=5))
+    gql = connect(sim)
+    first = _template(gql)
+    other = gql.data(SDK_TEMPLATE.replace('name: "t"', 'name: "t2"'))["saveTemplate"]["id"]
+    endpoint_id = gql.data(SDK_ENDPOINT.replace("TEMPLATE", first))["saveEndpoint"]["id"]
+    before = copy.deepcopy(sim.world.endpoints[endpoint_id])
+    templates = dict(sim.world.templates)
+
+    body = gql.errors(f'mutation {{ saveEndpoint(input: {{id: "{endpoint_id}", name: "renamed", '
+                      f'{template.replace("OTHER", other)}, gpuIds: "HOPPER_141", idleTimeout: 60, '
+                      f'workersMin: 3, workersMax: 3}}) {{ id }} }}')
+
+    assert body["errors"][0]["message"].startswith("Spend limit exceeded")
+    assert sim.world.endpoints[endpoint_id] == before
+    assert sim.world.templates == templates
 
 
 def test_network_volumes_pin_a_pod_to_their_data_center(sim: RunPodSimulator, gql: GraphQL) -> None:

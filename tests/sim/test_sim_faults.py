@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
+import threading
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -63,6 +66,17 @@ def test_timeout_raises_httpx_read_timeout_in_process_before_executing(
 
     assert sim.world.pods == {}
     assert gql.post(ACCOUNT).status_code == 200
+
+
+def test_a_timeout_after_executing_creates_the_pod_and_still_raises(sim: RunPodSimulator, gql: GraphQL) -> None:
+    """RunPod acted; the client never heard."""
+    sim.faults.add(route="graphql:podFindAndDeployOnDemand", kind=FaultKind.TIMEOUT, count=1, after=True)
+
+    with pytest.raises(httpx.ReadTimeout):
+        gql.post(CREATE_POD, POD)
+
+    [pod] = sim.world.pods.values()
+    assert pod.name == "p"
 
 
 @pytest.mark.parametrize(("after", "pods"), [(False, 0), (True, 1)])
@@ -128,3 +142,39 @@ def test_routes_and_rates_are_checked_when_a_fault_is_added(sim: RunPodSimulator
         sim.faults.add(kind=FaultKind.DROP, rate=1.5)
     with pytest.raises(ValueError, match="NOT_A_KIND"):
         sim.faults.add(kind="NOT_A_KIND")
+
+
+@pytest.fixture
+def eager_thread_switching() -> Iterator[None]:
+    """Switch threads as often as CPython allows, so a check-then-count race shows up if there is one."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(previous)
+
+
+@pytest.mark.usefixtures("eager_thread_switching")
+def test_a_counted_fault_fires_exactly_count_times_under_concurrent_requests(sim: RunPodSimulator) -> None:
+    fault = sim.faults.add(route="graphql", kind=FaultKind.RATE_LIMIT, count=25)
+    threads, per_thread = 16, 20
+    start = threading.Barrier(threads)
+    statuses: list[int] = []
+    guard = threading.Lock()
+
+    def hammer() -> None:
+        with httpx.Client(transport=httpx.MockTransport(sim), base_url="http://runpod.sim",
+                          headers={"Authorization": f"Bearer {API_KEY}"}) as http:
+            start.wait()
+            got = [http.post("/graphql", json={"query": ACCOUNT}).status_code for _ in range(per_thread)]
+        with guard:
+            statuses.extend(got)
+
+    workers = [threading.Thread(target=hammer) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert len(statuses) == threads * per_thread
+    assert statuses.count(429) == 25
+    assert fault.fired == 25

@@ -132,7 +132,7 @@ def test_renting_uses_up_stock_until_no_instances_are_left(
     scenario = Scenario(catalog={"NVIDIA H200": {"stock": {"SECURE": 3, "COMMUNITY": 0}}})
     sim = RunPodSimulator(clock=clock, api_key=API_KEY, scenario=scenario)
     gql = connect(sim)
-    stock = 'query { gpuTypes(input: {id: "NVIDIA H200"}) { lowestPrice(input: {gpuCount: 1}) { stockStatus } } }'  # noqa: E501
+    stock = 'query { gpuTypes(input: {id: "NVIDIA H200"}) { lowestPrice(input: {gpuCount: 1}) { stockStatus } } }'
     assert gql.data(stock)["gpuTypes"][0]["lowestPrice"]["stockStatus"] == "Low"
 
     first = gql.create_pod(gpuTypeId="NVIDIA H200", gpuCount=2)["id"]

@@ -90,6 +90,61 @@ def test_a_timeout_fault_really_delays_the_answer(sim: RunPodSimulator, server: 
         hasty.post("/graphql", json={"query": "{ myself { id } }"})
 
 
+def test_a_timeout_fault_after_executing_leaves_the_pod_behind_a_client_that_gave_up(
+    sim: RunPodSimulator, capfd: pytest.CaptureFixture[str],
+) -> None:
+    sim.faults.add(route="graphql:podFindAndDeployOnDemand", kind=FaultKind.TIMEOUT, count=1, delay=0.5,
+                   after=True)
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with serve(sim) as server, httpx.Client(base_url=server.url, headers=headers, timeout=0.1) as hasty, \
+                pytest.raises(httpx.ReadTimeout):
+        hasty.post("/graphql", json={"query": CREATE_POD, "variables": POD})
+    # closing the server let the handler finish: it answered into a socket nobody listened to
+
+    [pod] = sim.world.pods.values()
+    assert pod.name == "p"
+    assert capfd.readouterr().err == ""  # the broken pipe was swallowed, not printed
+
+
+def test_a_timeout_fault_before_executing_never_answers_even_a_patient_client(
+    sim: RunPodSimulator, http: httpx.Client,
+) -> None:
+    sim.faults.add(route="graphql", kind=FaultKind.TIMEOUT, count=1, delay=0.2)
+
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.post("/graphql", json={"query": CREATE_POD, "variables": POD})
+
+    assert sim.world.pods == {}
+
+
+class _Broken(RunPodSimulator):
+    """A simulator with a bug on one route, to see how the server copes."""
+
+    def handle(self, request: httpx.Request, *, in_process: bool, admin_allowed: bool = True) -> httpx.Response:
+        if request.url.path == "/v2/broken/health":
+            raise RuntimeError("a bug in the simulator")
+        return super().handle(request, in_process=in_process, admin_allowed=admin_allowed)
+
+
+def test_a_bug_answers_500_json_and_is_logged_not_printed(
+    clock: ManualClock, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str],
+) -> None:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    with serve(_Broken(clock=clock, api_key=API_KEY)) as server, \
+            httpx.Client(base_url=server.url, headers=headers, timeout=5) as client:
+        broken = client.get("/v2/broken/health")
+        after = client.post("/graphql", json={"query": "{ myself { id } }"})  # the server carries on
+
+    assert broken.status_code == 500
+    assert broken.json() == {"error": "the simulator failed on this request; see its log"}
+    assert after.status_code == 200
+    [record] = [r for r in caplog.records if r.name == "podwarden.sim.server"]
+    assert record.getMessage() == "the RunPod simulator failed on GET /v2/broken/health"
+    assert record.exc_info is not None
+    assert str(record.exc_info[1]) == "a bug in the simulator"
+    assert capfd.readouterr().err == ""
+
+
 def test_concurrent_creates_keep_the_books_straight(sim: RunPodSimulator, server: SimServer) -> None:
     ids: list[str] = []
     guard = threading.Lock()
@@ -121,7 +176,7 @@ def test_runsync_on_the_wall_clock_waits_for_the_job(connect_server: SimServer) 
                          "containerDiskInGb: 5, volumeInGb: 0, env: []}) { id } }")
         template = client.post("/graphql", json={"query": save_template}).json()[
             "data"]["saveTemplate"]["id"]
-        save_endpoint = f'mutation {{ saveEndpoint(input: {{name: "e", templateId: "{template}"}}) {{ id }} }}'  # noqa: E501
+        save_endpoint = f'mutation {{ saveEndpoint(input: {{name: "e", templateId: "{template}"}}) {{ id }} }}'
         endpoint = client.post("/graphql", json={"query": save_endpoint}).json()["data"]["saveEndpoint"]["id"]
 
         answer = client.post(f"/v2/{endpoint}/runsync", json={"input": {"n": 1}}).json()

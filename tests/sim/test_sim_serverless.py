@@ -291,6 +291,38 @@ def test_bad_requests_and_unknown_endpoints(gql: GraphQL, client: httpx.Client) 
     assert client.get(f"/v2/{endpoint}/status/no-such-job").status_code == 404
 
 
+@pytest.mark.parametrize(("query", "body", "message"), [
+    ("?wait=abc", {"input": {}}, "wait must be a whole number of milliseconds, not 'abc'."),
+    ("", {"input": {}, "policy": {"executionTimeout": "soon"}},
+     "policy.executionTimeout must be a whole number of milliseconds, not 'soon'."),
+    ("", {"input": {}, "policy": {"executionTimeout": -5}},
+     "policy.executionTimeout must be a whole number of milliseconds, not -5."),
+    ("", {"input": {}, "policy": "fast"}, "policy must be a JSON object."),
+])
+def test_non_numeric_runsync_options_answer_400_and_queue_nothing(
+    sim: RunPodSimulator, gql: GraphQL, client: httpx.Client, query: str, body: dict[str, Any], message: str,
+) -> None:
+    endpoint = deploy(gql)
+
+    refused = client.post(f"/v2/{endpoint}/runsync{query}", json=body)
+
+    assert (refused.status_code, refused.json()) == (400, {"error": message})
+    assert sim.world.endpoints[endpoint].jobs == {}
+    assert client.get(f"/v2/{endpoint}/health").json()["jobs"]["inQueue"] == 0
+
+
+def test_a_whole_number_execution_timeout_is_taken_in_any_json_spelling(
+    sim: RunPodSimulator, gql: GraphQL, client: httpx.Client,
+) -> None:
+    endpoint = deploy(gql)
+
+    for spelling in (1500, 1500.0, "1500"):
+        run = client.post(f"/v2/{endpoint}/run", json={"input": {}, "policy": {"executionTimeout": spelling}})
+        assert run.status_code == 200, run.text
+
+    assert {j.timeout.total_seconds() for j in sim.world.endpoints[endpoint].jobs.values()} == {1.5}
+
+
 def test_runpodctl_can_map_gpu_types_to_pools(gql: GraphQL) -> None:
     pools = {p["id"]: p["gpuTypeIds"] for p in gql.data("{ serverlessGpuPools { id gpuTypeIds } }")[
         "serverlessGpuPools"]}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
+
 from podwarden.clock import ManualClock
 from podwarden.sim import RunPodSimulator, Scenario
 from tests.sim.sim_helpers import API_KEY, RENT_SPOT, GraphQL
@@ -77,3 +79,24 @@ def test_an_evicted_pod_can_be_bid_back_up(sim: RunPodSimulator, gql: GraphQL) -
     assert (resumed["desiredStatus"], resumed["costPerHr"]) == ("RUNNING", 0.27)
     sim.advance(3600)  # a scheduled eviction is one-shot
     assert gql.pod(pod.id)["desiredStatus"] == "RUNNING"
+
+
+@pytest.mark.parametrize("spot", [False, True])
+def test_a_refused_bid_resume_leaves_the_pod_as_it_was(
+    clock: ManualClock, connect: Callable[[RunPodSimulator], GraphQL], spot: bool,
+) -> None:
+    sim = RunPodSimulator(clock=clock, api_key=API_KEY, scenario=Scenario(spend_limit=3))
+    gql = connect(sim)
+    pod = sim.world.add_pod(name="a6000", gpu_type_id="NVIDIA RTX A6000", spot=spot, status="EXITED")
+    before = (pod.spot, pod.bid_per_gpu, pod.cost_per_hr, pod.gpu_count, pod.desired_status)
+    sim.world.add_pod(name="h100", gpu_type_id="NVIDIA H100 80GB HBM3")  # $2.99/h: the limit is spent
+
+    body = gql.errors(
+        "mutation($p: String!, $b: Float!, $n: Int!) {"
+        " podBidResume(input: {podId: $p, bidPerGpu: $b, gpuCount: $n}) { id } }",
+        {"p": pod.id, "b": 0.27, "n": 1},
+    )
+
+    assert body["errors"][0]["message"].startswith("Spend limit exceeded")
+    assert (pod.spot, pod.bid_per_gpu, pod.cost_per_hr, pod.gpu_count, pod.desired_status) == before
+    assert gql.pod(pod.id)["podType"] == ("INTERRUPTABLE" if spot else "RESERVED")
