@@ -15,6 +15,7 @@
         ├── BadRequest                      RunPod rejected the request as invalid (400/422)
         ├── ServerError                     5xx or RunPod's "Something went wrong"
         ├── RunPodTimeout                   connect/read timeout or dropped connection
+        │   └── OutcomeUnknown              a create got no answer and was not sent again
         └── MalformedResponse               the answer was not the JSON we expected
 
 `DomainError` is not a subclass of `PodwardenError` (the domain imports only the
@@ -37,6 +38,7 @@ __all__ = [
     "MalformedResponse",
     "NoCapacity",
     "NotFound",
+    "OutcomeUnknown",
     "PodwardenError",
     "RateLimited",
     "RunPodError",
@@ -120,3 +122,21 @@ class RunPodTimeout(RunPodError):
 
 class MalformedResponse(RunPodError):
     retryable = True
+
+
+class OutcomeUnknown(RunPodTimeout):
+    """RunPod got a create but never answered, and it was deliberately not sent again.
+
+    RunPod may still be making the resource: a second request could make a second one, so
+    the adapter looked for it (by `request`, the token it tagged the create with) for a
+    bounded time, did not find it, and gives the decision back to the user. Not retryable.
+    """
+
+    retryable = False
+
+    def __init__(
+        self, message: str, *, status: int | None = None, operation: str | None = None,
+        request: str | None = None,
+    ) -> None:
+        super().__init__(message, status=status, operation=operation)
+        self.request = request

@@ -5,10 +5,12 @@
     ServerlessClient                         ServerlessGateway over https://api.runpod.ai/v2
     RetryPolicy                              bounded backoff shared by both
 
-Module map: `_http` (one httpx.Client per adapter, Bearer key, key scrubbing), `errors`
-(the single mapping of statuses, GraphQL errors and transport failures to RunPodError),
-`retry`, `models` (pydantic models of RunPod's JSON -> domain values), `queries` (the
-GraphQL documents), `graphql`, `serverless`.
+Module map: `_http` (one httpx.Client per adapter, Bearer key, key scrubbing, JSON ->
+models, and `RunPodAdapter`, the adapters' shared base), `errors` (the single mapping of
+statuses, GraphQL errors and transport failures to RunPodError), `retry` (backoff and the
+per-operation deadline), `models` (pydantic models of RunPod's JSON -> domain values),
+`queries` (the GraphQL documents), `inputs` (the GraphQL inputs and the request token that
+makes creates idempotent), `graphql`, `serverless`.
 """
 
 from __future__ import annotations

@@ -3,30 +3,50 @@
 One `httpx.Client` per adapter, so connections are reused; the API key travels only in
 the ``Authorization: Bearer`` header (never in a URL) and is scrubbed from any error
 message that might echo it; transport failures and non-2xx statuses become RunPod errors
-through `podwarden.adapters.runpod.errors`. One call of `RunPodHttp.send` is one attempt:
+through `podwarden.adapters.runpod.errors`; JSON becomes pydantic models through
+`RunPodHttp.parse`, the one place a shape mismatch is turned into an error. One call of
+`RunPodHttp.send` is one attempt, given what is left of the operation's `Deadline`:
 retrying is the adapter's decision, made with its `RetryPolicy`.
+
+`RunPodAdapter` is the base of the adapters themselves: it builds the `RunPodHttp` and the
+`RetryPolicy`, from arguments or from `Settings`, and closes the client (also as a context
+manager).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
-from podwarden.adapters.runpod.errors import error_for_transport, excerpt, raise_for_runpod
+from podwarden.adapters.runpod.errors import (
+    BudgetSpent,
+    ShapeMismatch,
+    error_for_transport,
+    excerpt,
+    raise_for_runpod,
+)
+from podwarden.adapters.runpod.retry import Deadline, RetryPolicy, retryable
 from podwarden.errors import ConfigError, MalformedResponse, RunPodError
 
 if TYPE_CHECKING:
     from podwarden.settings import Settings
 
-__all__ = ["RunPodHttp", "api_key_from", "user_agent"]
+__all__ = ["RunPodAdapter", "RunPodHttp", "api_key_from", "user_agent"]
 
 REDACTED = "[redacted]"
+
+log = logging.getLogger("podwarden.runpod")
+
+E = TypeVar("E", bound=RunPodError)
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 
 def api_key_from(settings: Settings) -> SecretStr:
@@ -48,8 +68,27 @@ def user_agent() -> str:
         return "podwarden/unknown"
 
 
-class RunPodHttp:
-    """An authenticated `httpx.Client` for one RunPod base URL."""
+class _Closing:
+    """``with`` support for anything with a `close`."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RunPodHttp(_Closing):
+    """An authenticated `httpx.Client` for one RunPod base URL.
+
+    `url_setting` names the setting the URL came from, for the `ConfigError` raised when it
+    is not a URL httpx can use.
+    """
 
     def __init__(
         self,
@@ -58,13 +97,16 @@ class RunPodHttp:
         api_key: SecretStr | str,
         timeout: float,
         transport: httpx.BaseTransport | None = None,
+        url_setting: str = "the RunPod URL",
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         if not key:
             raise ConfigError("PODWARDEN_RUNPOD_API_KEY is empty; set it to a RunPod API key (rpa_…)")
         if "api_key=" in base_url.lower():
             raise ConfigError("the RunPod API key goes in PODWARDEN_RUNPOD_API_KEY, never in a URL")
+        self._url_setting = url_setting
         self._base_url = base_url.rstrip("/")
+        self._check_url(self._base_url)
         self._key = key
         self.timeout = timeout
         self._client = httpx.Client(
@@ -87,12 +129,23 @@ class RunPodHttp:
         path: str = "",
         *,
         operation: str,
+        deadline: Deadline | None = None,
         json_body: object = None,
         params: Mapping[str, str | int] | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        """One attempt: the 2xx response, or the RunPod error for what went wrong instead."""
+        """One attempt: the 2xx response, or the RunPod error for what went wrong instead.
+
+        The request may take `timeout` (the client's by default), but never longer than
+        what is left before `deadline`; with nothing left it is not sent (`BudgetSpent`).
+        """
         limit = self.timeout if timeout is None else timeout
+        if deadline is not None:
+            remaining = deadline.remaining()
+            if remaining <= 0:
+                raise BudgetSpent("the time budget ran out before the request could be sent",
+                                  operation=operation)
+            limit = min(limit, remaining)
         try:
             response = self._client.request(
                 method,
@@ -101,6 +154,8 @@ class RunPodHttp:
                 params=params,
                 timeout=limit,
             )
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise self._unusable(exc) from exc
         except httpx.RequestError as exc:
             raise self.redacted(error_for_transport(exc, operation=operation, timeout=limit)) from exc
         try:
@@ -110,7 +165,7 @@ class RunPodHttp:
         return response
 
     def decode(self, response: httpx.Response, *, operation: str) -> object:
-        """The JSON body, or `MalformedResponse` with a short excerpt of what came instead."""
+        """The JSON body, or `MalformedResponse` (retryable) with a short excerpt of what came instead."""
         try:
             return json.loads(response.content)
         except (ValueError, UnicodeDecodeError):
@@ -122,7 +177,26 @@ class RunPodHttp:
                 operation=operation,
             )) from None
 
-    def redacted(self, exc: RunPodError) -> RunPodError:
+    def parse(self, model: type[M], data: object, *, operation: str, response: httpx.Response) -> M:
+        """`data` (a piece of `response`'s JSON) as `model`, or a logged, non-retryable `ShapeMismatch`."""
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the answer"
+            raise self.mismatch(
+                f"unexpected shape at {where}: {first['msg']} (got {excerpt(response.text, 80)!r})",
+                operation=operation, status=response.status_code,
+            ) from None
+
+    def mismatch(self, detail: str, *, operation: str, status: int | None = None) -> ShapeMismatch:
+        """A `ShapeMismatch` for `detail`, logged: RunPod's API may have changed under us."""
+        error = self.redacted(ShapeMismatch(detail, status=status, operation=operation))
+        log.error("%s: RunPod's answer does not fit Podwarden's models (not retried): %s",
+                  operation, error.message)
+        return error
+
+    def redacted(self, exc: E) -> E:
         """`exc` with the API key scrubbed from its message (RunPod might echo it)."""
         if len(self._key) >= 6 and self._key in exc.message:
             exc.message = exc.message.replace(self._key, REDACTED)
@@ -132,10 +206,73 @@ class RunPodHttp:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> Self:
-        return self
+    def _check_url(self, url: str) -> None:
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            raise self._unusable(exc) from None
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise self._unusable(None)
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+    def _unusable(self, exc: Exception | None) -> ConfigError:
+        why = f": {exc}" if exc is not None and str(exc) else ""
+        return ConfigError(f"{self._url_setting}={excerpt(self._base_url, 120)!r} is not a usable URL{why}; "
+                           "it must be an http(s) URL such as https://api.runpod.io/graphql")
+
+
+class RunPodAdapter(_Closing):
+    """The base of the RunPod adapters: one `RunPodHttp`, one `RetryPolicy`, built alike.
+
+    A subclass names its URL setting (`URL_SETTING`) and says where `from_settings` finds it
+    (`_url_from`).
+    """
+
+    URL_SETTING: ClassVar[str] = "the RunPod URL"
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        api_key: SecretStr | str,
+        timeout: float = 30,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.close()
+        self._http = RunPodHttp(base_url=url, api_key=api_key, timeout=timeout, transport=transport,
+                                url_setting=self.URL_SETTING)
+        self._retry = retry if retry is not None else RetryPolicy()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Self:
+        return cls(
+            url=cls._url_from(settings),
+            api_key=api_key_from(settings),
+            timeout=settings.runpod_timeout.total_seconds(),
+            retry=retry if retry is not None else RetryPolicy.from_settings(settings),
+            transport=transport,
+        )
+
+    @classmethod
+    def _url_from(cls, settings: Settings) -> str:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _run(
+        self,
+        operation: str,
+        attempt: Callable[[Deadline], T],
+        *,
+        retry_if: Callable[[RunPodError], bool] = retryable,
+        deadline: Deadline | None = None,
+    ) -> T:
+        """`attempt` under the retry policy, every try given the same deadline (a new one if None)."""
+        deadline = deadline if deadline is not None else self._retry.deadline()
+        return self._retry.run(operation, lambda: attempt(deadline), retry_if=retry_if, deadline=deadline)

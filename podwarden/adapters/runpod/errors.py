@@ -1,6 +1,11 @@
 """How RunPod's answers become `podwarden.errors.RunPodError`s — the one place that decides.
 
     transport failure (httpx)      -> ConnectFailed (never reached RunPod) / RunPodTimeout
+                                      (a URL httpx cannot use is a ConfigError, raised by `_http`)
+    budget spent before sending    -> BudgetSpent (never sent; not retryable)
+    JSON that does not fit         -> ShapeMismatch (a MalformedResponse that is not retryable:
+                                      the same request would get the same answer); only a
+                                      body that is not JSON at all is a retryable MalformedResponse
     HTTP status (`error_for_status`, the only status table)
         401, 403                   -> Unauthorized
         402                        -> InsufficientBalance
@@ -24,12 +29,15 @@ Every error carries RunPod's own message, the HTTP status and the operation (the
 method, e.g. ``create_pod``). The REST v2 adapter will reuse `error_for_status` and
 `raise_for_runpod` unchanged.
 
-Two predicates drive the retry rules of the adapters:
+Three predicates drive the retry rules of the adapters:
 
-- `not_executed`: RunPod certainly did not act on the request (429, or the connection was
-  never made), so even a create may simply be sent again;
+- `not_executed`: RunPod certainly did not act on the request (429, the connection was
+  never made, or the budget ran out before sending), so even a create may be sent again;
 - `ambiguous`: RunPod may or may not have acted (5xx, read timeout, dropped connection,
-  junk answer), so a non-idempotent request must first look whether it took effect.
+  junk answer), so a non-idempotent request must first look whether it took effect;
+- `unanswered`: the ambiguous failures with no answer at all (read timeout, dropped
+  connection). RunPod may *still be working* on the request, so a listing made now proves
+  nothing and a create must not be sent again in the same call.
 """
 
 from __future__ import annotations
@@ -56,7 +64,9 @@ from podwarden.errors import (
 )
 
 __all__ = [
+    "BudgetSpent",
     "ConnectFailed",
+    "ShapeMismatch",
     "ambiguous",
     "error_for_graphql",
     "error_for_status",
@@ -65,6 +75,7 @@ __all__ = [
     "not_executed",
     "parse_retry_after",
     "raise_for_runpod",
+    "unanswered",
 ]
 
 EXCERPT_CHARS = 200
@@ -72,6 +83,22 @@ EXCERPT_CHARS = 200
 
 class ConnectFailed(RunPodTimeout):
     """The connection to RunPod could not be made, so the request was never sent."""
+
+
+class BudgetSpent(RunPodTimeout):
+    """The operation's time budget ran out before this request could be sent; it was not sent."""
+
+    retryable = False
+
+
+class ShapeMismatch(MalformedResponse):
+    """RunPod answered JSON that does not fit the models (or lacks a value Podwarden needs).
+
+    Not retryable: RunPod would most likely send the same shape again, and the request may
+    well have taken effect. A changed API needs a changed adapter, not more attempts.
+    """
+
+    retryable = False
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
@@ -154,7 +181,7 @@ def error_for_transport(exc: httpx.RequestError, *, operation: str, timeout: flo
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
         return ConnectFailed(f"connection failed: no connection to RunPod within {timeout:g}s",
                              operation=operation)
-    if isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol | httpx.ProxyError):
+    if isinstance(exc, httpx.ConnectError | httpx.ProxyError):
         return ConnectFailed(f"connection failed: {_describe(exc)}", operation=operation)
     if isinstance(exc, httpx.TimeoutException):
         return RunPodTimeout(f"RunPod did not answer within {timeout:g}s", operation=operation)
@@ -165,12 +192,21 @@ def error_for_transport(exc: httpx.RequestError, *, operation: str, timeout: flo
 
 def not_executed(exc: RunPodError) -> bool:
     """RunPod certainly did not act on the request: it may be sent again, whatever it was."""
-    return isinstance(exc, RateLimited | ConnectFailed)
+    return isinstance(exc, RateLimited | ConnectFailed | BudgetSpent)
 
 
 def ambiguous(exc: RunPodError) -> bool:
     """RunPod may have acted on the request although the answer says failure (or is missing)."""
     return isinstance(exc, ServerError | RunPodTimeout | MalformedResponse) and not not_executed(exc)
+
+
+def unanswered(exc: RunPodError) -> bool:
+    """No answer came back (read timeout, dropped connection): RunPod may still be working on it.
+
+    After a 5xx or a junk body RunPod has finished with the request, so what a listing shows
+    is final; after no answer at all it is not.
+    """
+    return isinstance(exc, RunPodTimeout) and exc.status is None and not not_executed(exc)
 
 
 def parse_retry_after(value: str | None, *, now: datetime) -> float | None:

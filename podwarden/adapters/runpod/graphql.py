@@ -4,29 +4,30 @@ One POST per operation to ``/graphql`` with the document from `queries` and its 
 ``variables``. Answers are validated by the pydantic models of `models` and returned as
 domain values. Failures become `RunPodError`s (`errors.py` decides which).
 
-Retry rules (the `RetryPolicy` bounds count and time; Retry-After is honoured):
+Every operation has one time budget (`RetryPolicy.budget_seconds`) shared by all its
+requests, each sent with what is left of it as its timeout. Retry rules:
 
 ==============================  =================================================================
 operation                       retried on
 ==============================  =================================================================
-reads: list_pods, get_pod,      RateLimited, ServerError, RunPodTimeout, MalformedResponse
-gpu_types, account,
+reads: list_pods, get_pod,      RateLimited, ServerError, RunPodTimeout, and a body that is not
+gpu_types, account,             JSON. JSON of the wrong shape (`ShapeMismatch`) is never retried.
 list_endpoints, network_volumes
-stop_pod, resume_pod,           the same; after an ambiguous failure the pod is read first and,
-terminate_pod                   if it already is EXITED / RUNNING / gone, that is the answer
+stop_pod, resume_pod            the same; after an ambiguous failure the pod is read first and,
+                                if it already is EXITED / RUNNING, that is the answer
+terminate_pod                   the same; NotFound after an attempt that may have gone through
+                                means that attempt terminated the pod: success
 save_endpoint with an id        the same (a full replace: sending it twice changes nothing)
-create_pod, save_endpoint       the same, but never blindly: after an ambiguous failure (5xx,
-without an id                   timeout, dropped connection, junk answer) the pods (endpoints)
-                                are listed and one with the exact requested name is returned;
-                                only if none exists is the create sent again
-save_template                   only RateLimited and connection failures (RunPod certainly did
-                                not act); anything ambiguous is raised, since a template create
-                                cannot be looked up by this adapter and is not idempotent
+create_pod, save_endpoint       see `_create`: each create is tagged with a request token
+without an id, save_template    (templates: their name, unique per account). After a 5xx or a
+                                junk answer the listing is searched for it and the create sent
+                                again only if it is absent. After no answer at all (timeout,
+                                dropped connection) it is **never** sent again in the same call:
+                                the listing is polled for a while, then `OutcomeUnknown`.
 ==============================  =================================================================
 
 Refusals (NoCapacity, SpendLimitReached, InsufficientBalance, BadRequest, Unauthorized,
-NotFound) are raised at once. **create_pod relies on `PodSpec.name` being unique** (the
-service layer suffixes a short request id); the same holds for endpoint names on create.
+NotFound) are raised at once.
 """
 
 from __future__ import annotations
@@ -34,25 +35,33 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from types import TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel
 
 from podwarden.adapters.runpod import queries
-from podwarden.adapters.runpod._http import RunPodHttp, api_key_from
-from podwarden.adapters.runpod.errors import ambiguous, error_for_graphql, excerpt, not_executed
+from podwarden.adapters.runpod._http import RunPodAdapter
+from podwarden.adapters.runpod.errors import ShapeMismatch, ambiguous, error_for_graphql, excerpt, unanswered
+from podwarden.adapters.runpod.inputs import (
+    REQUEST_ENV,
+    endpoint_input,
+    new_request_token,
+    pod_input,
+    request_token,
+    template_input,
+)
 from podwarden.adapters.runpod.models import (
     AccountData,
     BidResumePodData,
     CreatePodData,
+    EndpointModel,
     GetPodData,
     GpuBidData,
     GpuTypesData,
     GraphQLResponse,
     ListEndpointsData,
     ListPodsData,
+    ListTemplatesData,
     NetworkVolumesData,
     PodModel,
     RentPodData,
@@ -63,7 +72,7 @@ from podwarden.adapters.runpod.models import (
     TerminatePodData,
     money,
 )
-from podwarden.adapters.runpod.retry import RetryPolicy, retryable
+from podwarden.adapters.runpod.retry import Deadline
 from podwarden.domain.models import (
     Account,
     Cloud,
@@ -77,125 +86,130 @@ from podwarden.domain.models import (
     Template,
     TemplateSpec,
 )
-from podwarden.errors import BadRequest, MalformedResponse, NoCapacity, NotFound, RunPodError, Unauthorized
+from podwarden.errors import (
+    BadRequest,
+    MalformedResponse,
+    NoCapacity,
+    NotFound,
+    OutcomeUnknown,
+    RunPodError,
+    Unauthorized,
+)
 
 if TYPE_CHECKING:
     from podwarden.settings import Settings
 
-__all__ = ["GraphQLRunPod", "endpoint_input", "pod_input", "template_input"]
+__all__ = ["GraphQLRunPod"]
 
 log = logging.getLogger("podwarden.runpod")
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
+Step = Callable[[Deadline], T]
 
-class GraphQLRunPod:
+
+class GraphQLRunPod(RunPodAdapter):
     """RunPod's management API over GraphQL. One connection pool per instance; close it."""
 
-    def __init__(
-        self,
-        *,
-        url: str,
-        api_key: SecretStr | str,
-        timeout: float = 30,
-        retry: RetryPolicy | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self._http = RunPodHttp(base_url=url, api_key=api_key, timeout=timeout, transport=transport)
-        self._retry = retry if retry is not None else RetryPolicy()
+    URL_SETTING = "PODWARDEN_RUNPOD_GRAPHQL_URL"
 
     @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> GraphQLRunPod:
-        return cls(
-            url=settings.runpod_graphql_url,
-            api_key=api_key_from(settings),
-            timeout=settings.runpod_timeout.total_seconds(),
-            retry=retry if retry is not None else RetryPolicy.from_settings(settings),
-            transport=transport,
-        )
+    def _url_from(cls, settings: Settings) -> str:
+        return settings.runpod_graphql_url
 
     # --- pods --------------------------------------------------------------------------
 
     def list_pods(self) -> list[Pod]:
-        return self._retry.run("list_pods", lambda: self._list_pods_once("list_pods"))
+        return self._run("list_pods", lambda d: self._list_pods_once("list_pods", d))
 
     def get_pod(self, pod_id: str) -> Pod:
-        return self._retry.run("get_pod", lambda: self._get_pod_once(pod_id, "get_pod"))
+        return self._run("get_pod", lambda d: self._get_pod_once(pod_id, "get_pod", d))
 
     def create_pod(self, spec: PodSpec) -> Pod:
+        """Create a pod; whatever the network does, one call makes at most one pod.
+
+        Idempotency contract: the pod's env carries ``PODWARDEN_REQUEST=<token>``. If
+        `spec.env` already has a ``PODWARDEN_REQUEST`` (a caller's idempotency key), that is
+        the token, and the pods are searched for it *before* anything is sent: calling again
+        with the same key returns the pod the first call made (unless it has been terminated)
+        instead of making another. Without one, a fresh token is made for this call only.
+        After a create that got no answer, `OutcomeUnknown` (carrying the token) may be raised:
+        the pod may still appear; retry with the same key to pick it up rather than make a
+        second one.
+        """
         operation = "create_pod"
+        deadline = self._retry.deadline()
+        token, supplied = request_token(spec.env)
         bid = None
         if spec.spot:
-            bid = spec.bid_per_gpu if spec.bid_per_gpu is not None else self._minimum_bid(spec)
-        variables = {"input": pod_input(spec, bid_per_gpu=bid)}
+            bid = spec.bid_per_gpu if spec.bid_per_gpu is not None else self._minimum_bid(spec, deadline)
+        variables = {"input": pod_input(spec, bid_per_gpu=bid, request=token)}
 
-        def send() -> Pod:
+        def send(d: Deadline) -> Pod:
             if spec.spot:
-                rented = self._execute(operation, queries.RENT_SPOT_POD, RentPodData, variables)
+                rented = self._execute(operation, queries.RENT_SPOT_POD, RentPodData, variables, deadline=d)
                 return _created(rented.pod_rent_interruptable, operation)
-            created = self._execute(operation, queries.CREATE_POD, CreatePodData, variables)
+            created = self._execute(operation, queries.CREATE_POD, CreatePodData, variables, deadline=d)
             return _created(created.pod_find_and_deploy_on_demand, operation)
 
-        def reconcile() -> Pod | None:
-            found = [
-                pod for pod in self._list_pods_once(operation)
-                if pod.name == spec.name and pod.status is not PodStatus.TERMINATED
-            ]
+        def find(d: Deadline) -> Pod | None:
+            found = [pod for pod in self._list_pods_once(operation, d) if dict(pod.env).get(REQUEST_ENV) == token]
             if len(found) > 1:
-                log.warning("create_pod: %d pods are named %r; pod names must be unique per request",
-                            len(found), spec.name)
+                log.warning("create_pod: %d pods carry request %s; returning the first", len(found), token)
             return found[0] if found else None
 
-        return self._mutate(operation, send, reconcile=reconcile)
+        return self._create(operation, send, find, what="pod", request=token, look_first=supplied,
+                            deadline=deadline)
 
     def stop_pod(self, pod_id: str) -> Pod:
         operation = "stop_pod"
 
-        def send() -> Pod:
-            data = self._execute(operation, queries.STOP_POD, StopPodData, {"input": {"podId": pod_id}})
+        def send(d: Deadline) -> Pod:
+            data = self._execute(operation, queries.STOP_POD, StopPodData, {"input": {"podId": pod_id}},
+                                 deadline=d)
             return _returned(data.pod_stop, pod_id, operation)
 
-        return self._mutate(operation, send, idempotent=True,
-                            reconcile=lambda: self._pod_if(pod_id, PodStatus.EXITED, operation))
+        return self._idempotent(operation, send,
+                                reconcile=lambda d: self._pod_if(pod_id, PodStatus.EXITED, operation, d))
 
     def resume_pod(self, pod_id: str, *, gpu_count: int, bid_per_gpu: Decimal | None = None) -> Pod:
         """Resume a stopped pod; with `bid_per_gpu`, as a spot pod (podBidResume)."""
         operation = "resume_pod"
 
-        def send() -> Pod:
+        def send(d: Deadline) -> Pod:
             if bid_per_gpu is not None:
                 bid_input = {"podId": pod_id, "gpuCount": gpu_count, "bidPerGpu": float(bid_per_gpu)}
-                bid = self._execute(operation, queries.BID_RESUME_POD, BidResumePodData, {"input": bid_input})
+                bid = self._execute(operation, queries.BID_RESUME_POD, BidResumePodData, {"input": bid_input},
+                                    deadline=d)
                 return _returned(bid.pod_bid_resume, pod_id, operation)
             plain = self._execute(operation, queries.RESUME_POD, ResumePodData,
-                                  {"input": {"podId": pod_id, "gpuCount": gpu_count}})
+                                  {"input": {"podId": pod_id, "gpuCount": gpu_count}}, deadline=d)
             return _returned(plain.pod_resume, pod_id, operation)
 
-        return self._mutate(operation, send, idempotent=True,
-                            reconcile=lambda: self._pod_if(pod_id, PodStatus.RUNNING, operation))
+        return self._idempotent(operation, send,
+                                reconcile=lambda d: self._pod_if(pod_id, PodStatus.RUNNING, operation, d))
 
     def terminate_pod(self, pod_id: str) -> None:
+        """Terminate a pod. NotFound on a retry after an attempt that may have gone through is success:
+        that attempt terminated it (or the pod was never there, which leaves the same state)."""
         operation = "terminate_pod"
+        maybe_done = False
 
-        def send() -> bool:
-            self._execute(operation, queries.TERMINATE_POD, TerminatePodData, {"input": {"podId": pod_id}})
-            return True
-
-        def reconcile() -> bool | None:
+        def attempt(d: Deadline) -> None:
+            nonlocal maybe_done
             try:
-                self._get_pod_once(pod_id, operation)
+                self._execute(operation, queries.TERMINATE_POD, TerminatePodData, {"input": {"podId": pod_id}},
+                              deadline=d)
             except NotFound:
-                return True
-            return None
+                if not maybe_done:
+                    raise
+                log.info("%s: pod %s is gone; an earlier attempt terminated it", operation, pod_id)
+            except RunPodError as exc:
+                maybe_done = maybe_done or ambiguous(exc)
+                raise
 
-        self._mutate(operation, send, idempotent=True, reconcile=reconcile)
+        self._run(operation, attempt)
 
     # --- catalog, account --------------------------------------------------------------
 
@@ -205,140 +219,146 @@ class GraphQLRunPod:
             "community": {"gpuCount": gpu_count, "secureCloud": False},
         }
 
-        def once() -> list[GpuType]:
-            data = self._execute("gpu_types", queries.GPU_TYPES, GpuTypesData, variables)
+        def once(d: Deadline) -> list[GpuType]:
+            data = self._execute("gpu_types", queries.GPU_TYPES, GpuTypesData, variables, deadline=d)
             return [gpu.to_domain() for gpu in data.gpu_types or ()]
 
-        return self._retry.run("gpu_types", once)
+        return self._run("gpu_types", once)
 
     def account(self) -> Account:
-        def once() -> Account:
-            data = self._execute("account", queries.ACCOUNT, AccountData)
+        def once(d: Deadline) -> Account:
+            data = self._execute("account", queries.ACCOUNT, AccountData, deadline=d)
             if data.myself is None:
                 raise _no_account("account")
-            return data.myself.to_domain()
+            try:
+                return data.myself.to_domain()
+            except ShapeMismatch as exc:  # a null balance: logged like any other shape mismatch
+                raise self._http.mismatch(exc.message, operation="account") from None
 
-        return self._retry.run("account", once)
+        return self._run("account", once)
 
     def network_volumes(self) -> list[NetworkVolume]:
-        def once() -> list[NetworkVolume]:
-            data = self._execute("network_volumes", queries.NETWORK_VOLUMES, NetworkVolumesData)
+        def once(d: Deadline) -> list[NetworkVolume]:
+            data = self._execute("network_volumes", queries.NETWORK_VOLUMES, NetworkVolumesData, deadline=d)
             if data.myself is None:
                 raise _no_account("network_volumes")
             return [volume.to_domain() for volume in data.myself.network_volumes or ()]
 
-        return self._retry.run("network_volumes", once)
+        return self._run("network_volumes", once)
 
     # --- templates, endpoints ----------------------------------------------------------
 
     def save_template(self, spec: TemplateSpec) -> Template:
+        """Create a template. Names are unique per account, so the name identifies the create:
+        after a failure the account's template of that name is this create's (a template of that
+        name made before would have had RunPod refuse the create as a duplicate)."""
         operation = "save_template"
+        variables = {"input": template_input(spec)}
 
-        def send() -> Template:
-            data = self._execute(operation, queries.SAVE_TEMPLATE, SaveTemplateData,
-                                 {"input": template_input(spec)})
+        def send(d: Deadline) -> Template:
+            data = self._execute(operation, queries.SAVE_TEMPLATE, SaveTemplateData, variables, deadline=d)
             if data.save_template is None:
                 raise MalformedResponse("RunPod answered without the saved template", operation=operation)
             return data.save_template.to_domain()
 
-        return self._mutate(operation, send, reconcile=None)
+        def find(d: Deadline) -> Template | None:
+            data = self._execute(operation, queries.LIST_TEMPLATES, ListTemplatesData, deadline=d)
+            if data.myself is None:
+                raise _no_account(operation)
+            found = [t for t in data.myself.pod_templates or () if t is not None and t.name == spec.name]
+            return found[0].to_domain() if found else None
+
+        return self._create(operation, send, find, what="template", request=None,
+                            deadline=self._retry.deadline())
 
     def list_endpoints(self) -> list[Endpoint]:
-        return self._retry.run("list_endpoints", lambda: self._list_endpoints_once("list_endpoints"))
+        return self._run("list_endpoints", lambda d: [
+            endpoint.to_domain() for endpoint in self._list_endpoints_once("list_endpoints", d)])
 
     def save_endpoint(self, spec: EndpointSpec) -> Endpoint:
-        """Create (no `spec.id`) or update an endpoint. An update replaces every field."""
+        """Create (no `spec.id`) or update an endpoint. An update replaces every field.
+
+        A create is tagged like a pod (``PODWARDEN_REQUEST`` in the endpoint's env, which
+        RunPod lists back) and never duplicated; see `create_pod`.
+        """
         operation = "save_endpoint"
 
-        def send() -> Endpoint:
-            data = self._execute(operation, queries.SAVE_ENDPOINT, SaveEndpointData,
-                                 {"input": endpoint_input(spec)})
-            if data.save_endpoint is None:
-                raise MalformedResponse("RunPod answered without the saved endpoint", operation=operation)
-            return data.save_endpoint.to_domain()
+        def send_input(variables: Mapping[str, object]) -> Step[Endpoint]:
+            def send(d: Deadline) -> Endpoint:
+                data = self._execute(operation, queries.SAVE_ENDPOINT, SaveEndpointData, variables, deadline=d)
+                if data.save_endpoint is None:
+                    raise MalformedResponse("RunPod answered without the saved endpoint", operation=operation)
+                return data.save_endpoint.to_domain()
+            return send
 
         if spec.id is not None:
-            return self._mutate(operation, send, idempotent=True, reconcile=None)
+            return self._idempotent(operation, send_input({"input": endpoint_input(spec)}))
 
-        def reconcile() -> Endpoint | None:
-            found = [ep for ep in self._list_endpoints_once(operation) if ep.name == spec.name]
-            return found[0] if found else None
+        token = new_request_token()
 
-        return self._mutate(operation, send, reconcile=reconcile)
+        def find(d: Deadline) -> Endpoint | None:
+            found = [ep for ep in self._list_endpoints_once(operation, d) if ep.env_value(REQUEST_ENV) == token]
+            return found[0].to_domain() if found else None
 
-    # --- lifecycle ---------------------------------------------------------------------
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
-    ) -> None:
-        self.close()
+        return self._create(operation, send_input({"input": endpoint_input(spec, request=token)}), find,
+                            what="endpoint", request=token, deadline=self._retry.deadline())
 
     # --- single attempts ---------------------------------------------------------------
 
     def _execute(
         self, operation: str, document: str, model: type[M], variables: Mapping[str, object] | None = None,
+        *, deadline: Deadline,
     ) -> M:
         """One POST of `document`; the `data` as `model`, or the RunPod error it amounts to."""
         response = self._http.send(
-            "POST", operation=operation, json_body={"query": document, "variables": dict(variables or {})},
+            "POST", operation=operation, deadline=deadline,
+            json_body={"query": document, "variables": dict(variables or {})},
         )
         body = self._http.decode(response, operation=operation)
-        try:
-            envelope = GraphQLResponse.model_validate(body)
-            if envelope.errors:
-                raise self._http.redacted(
-                    error_for_graphql(envelope.errors, operation=operation, status=response.status_code))
-            if envelope.data is None:
-                raise self._http.redacted(MalformedResponse(
-                    f"GraphQL answer without data: {excerpt(response.text, 80)!r}",
-                    status=response.status_code, operation=operation))
-            return model.model_validate(envelope.data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "the answer"
-            raise self._http.redacted(MalformedResponse(
-                f"unexpected shape at {where}: {first['msg']} (got {excerpt(response.text, 80)!r})",
-                status=response.status_code, operation=operation,
-            )) from None
+        envelope = self._http.parse(GraphQLResponse, body, operation=operation, response=response)
+        if envelope.errors:
+            raise self._http.redacted(
+                error_for_graphql(envelope.errors, operation=operation, status=response.status_code))
+        if envelope.data is None:
+            raise self._http.mismatch(f"GraphQL answer without data: {excerpt(response.text, 80)!r}",
+                                      operation=operation, status=response.status_code)
+        return self._http.parse(model, envelope.data, operation=operation, response=response)
 
-    def _list_pods_once(self, operation: str) -> list[Pod]:
-        data = self._execute(operation, queries.LIST_PODS, ListPodsData)
+    def _list_pods_once(self, operation: str, deadline: Deadline) -> list[Pod]:
+        """The account's pods, terminated ones left out."""
+        data = self._execute(operation, queries.LIST_PODS, ListPodsData, deadline=deadline)
         if data.myself is None:
             raise _no_account(operation)
         pods = data.myself.pods or ()
         return [pod.to_domain() for pod in pods if pod.desired_status is not PodStatus.TERMINATED]
 
-    def _get_pod_once(self, pod_id: str, operation: str) -> Pod:
-        data = self._execute(operation, queries.GET_POD, GetPodData, {"input": {"podId": pod_id}})
+    def _get_pod_once(self, pod_id: str, operation: str, deadline: Deadline) -> Pod:
+        data = self._execute(operation, queries.GET_POD, GetPodData, {"input": {"podId": pod_id}},
+                             deadline=deadline)
         if data.pod is None or data.pod.desired_status is PodStatus.TERMINATED:
             raise NotFound(f"pod {pod_id} not found", operation=operation)
         return data.pod.to_domain()
 
-    def _pod_if(self, pod_id: str, status: PodStatus, operation: str) -> Pod | None:
-        pod = self._get_pod_once(pod_id, operation)
+    def _pod_if(self, pod_id: str, status: PodStatus, operation: str, deadline: Deadline) -> Pod | None:
+        pod = self._get_pod_once(pod_id, operation, deadline)
         return pod if pod.status is status else None
 
-    def _list_endpoints_once(self, operation: str) -> list[Endpoint]:
-        data = self._execute(operation, queries.LIST_ENDPOINTS, ListEndpointsData)
+    def _list_endpoints_once(self, operation: str, deadline: Deadline) -> list[EndpointModel]:
+        """The account's endpoints as models: the domain `Endpoint` does not carry the env."""
+        data = self._execute(operation, queries.LIST_ENDPOINTS, ListEndpointsData, deadline=deadline)
         if data.myself is None:
             raise _no_account(operation)
-        return [endpoint.to_domain() for endpoint in data.myself.endpoints or ()]
+        return list(data.myself.endpoints or ())
 
-    def _minimum_bid(self, spec: PodSpec) -> Decimal:
+    def _minimum_bid(self, spec: PodSpec, deadline: Deadline) -> Decimal:
         """The current minimum spot bid per GPU for the spec's GPU type, count and cloud."""
         lowest: dict[str, object] = {"gpuCount": spec.gpu_count}
         if spec.cloud is not Cloud.ALL:
             lowest["secureCloud"] = spec.cloud is Cloud.SECURE
         variables = {"filter": {"id": spec.gpu_type_id}, "lowest": lowest}
 
-        def once() -> Decimal:
-            data = self._execute("create_pod", queries.GPU_BID, GpuBidData, variables)
+        def once(d: Deadline) -> Decimal:
+            data = self._execute("create_pod", queries.GPU_BID, GpuBidData, variables, deadline=d)
             gpus = [gpu for gpu in data.gpu_types or () if gpu.id == spec.gpu_type_id]
             if not gpus:
                 raise BadRequest(f"unknown GPU type {spec.gpu_type_id!r}", operation="create_pod")
@@ -356,40 +376,83 @@ class GraphQLRunPod:
                                  operation="create_pod")
             return money(min(offers)) or Decimal(0)
 
-        return self._retry.run("create_pod", once)
+        return self._run("create_pod", once, deadline=deadline)
 
-    def _mutate(
-        self,
-        operation: str,
-        send: Callable[[], T],
-        *,
-        reconcile: Callable[[], T | None] | None,
-        idempotent: bool = False,
-    ) -> T:
-        """Send a mutation with retries that never repeat an action that may already have happened.
+    # --- how mutations are retried -----------------------------------------------------
 
-        After an ambiguous failure, `reconcile` (if given) looks at RunPod's state before the
-        next attempt and returns the result if the earlier attempt took effect. Without
-        `reconcile`, a non-idempotent mutation is retried only when RunPod certainly did not
-        act (429, no connection).
-        """
+    def _idempotent(self, operation: str, send: Step[T], *, reconcile: Step[T | None] | None = None) -> T:
+        """An idempotent mutation, retried; after an ambiguous failure `reconcile` (if given)
+        first looks whether the earlier attempt already took effect, and returns that."""
         suspect = False
 
-        def attempt() -> T:
+        def attempt(d: Deadline) -> T:
             nonlocal suspect
             if suspect and reconcile is not None:
-                done = reconcile()
+                done = reconcile(d)
                 if done is not None:
                     log.info("%s: the earlier attempt took effect; not sending it again", operation)
                     return done
             try:
-                return send()
+                return send(d)
             except RunPodError as exc:
                 suspect = suspect or ambiguous(exc)
                 raise
 
-        safe = idempotent or reconcile is not None
-        return self._retry.run(operation, attempt, retry_if=retryable if safe else not_executed)
+        return self._run(operation, attempt)
+
+    def _create(
+        self, operation: str, send: Step[T], find: Step[T | None], *,
+        what: str, request: str | None, deadline: Deadline, look_first: bool = False,
+    ) -> T:
+        """A create that never makes two of `what`. `find` looks for this create's result.
+
+        - 429, no connection: RunPod did not act; sent again.
+        - 5xx, a body that is not JSON: RunPod has finished with the request, so the listing
+          is final: `find` before the next attempt; sent again only if nothing is found.
+        - no answer (read timeout, dropped connection): RunPod may still be working, so it is
+          not sent again in this call; `find` is polled for up to one request timeout (within
+          the budget) and `OutcomeUnknown` raised if nothing shows up.
+        - `look_first`: `find` before the first attempt too (the caller's idempotency key).
+        """
+        look = look_first
+        label = f"request {request}" if request is not None else f"this {what}"
+
+        def attempt(d: Deadline) -> T:
+            nonlocal look
+            if look:
+                found = find(d)
+                if found is not None:
+                    log.info("%s: found the %s of %s; not sending the create again", operation, what, label)
+                    return found
+                look = False
+            try:
+                return send(d)
+            except RunPodError as exc:
+                if unanswered(exc):
+                    return self._await_outcome(operation, find, d, what=what, request=request, cause=exc)
+                look = ambiguous(exc)
+                raise
+
+        return self._run(operation, attempt, deadline=deadline)
+
+    def _await_outcome(
+        self, operation: str, find: Step[T | None], deadline: Deadline, *,
+        what: str, request: str | None, cause: RunPodError,
+    ) -> T:
+        """After a create that got no answer: poll `find`, or raise `OutcomeUnknown`."""
+        label = f"request {request}" if request is not None else f"{what} of this name"
+        until = min(deadline.clock() + self._http.timeout, deadline.at)
+        log.warning("%s: no answer from RunPod (%s); not sending it again, looking for the %s of %s",
+                    operation, cause, what, label)
+        found = self._retry.poll(operation, lambda: find(deadline), until=until)
+        if found is not None:
+            log.info("%s: the %s of %s showed up", operation, what, label)
+            return found
+        raise OutcomeUnknown(
+            f"RunPod did not answer the create in time; no second {what} was requested — "
+            f"check `{what}s` in a minute ({label})",
+            operation=operation, request=request,
+        ) from cause
 
 
 def _created(pod: PodModel | None, operation: str) -> Pod:
@@ -406,73 +469,3 @@ def _returned(pod: PodModel | None, pod_id: str, operation: str) -> Pod:
 
 def _no_account(operation: str) -> Unauthorized:
     return Unauthorized("RunPod returned no account for this API key", operation=operation)
-
-
-def pod_input(spec: PodSpec, *, bid_per_gpu: Decimal | None = None) -> dict[str, object]:
-    """`PodFindAndDeployOnDemandInput` (or, with a bid, `PodRentInterruptableInput`) for `spec`."""
-    data: dict[str, object] = {
-        "name": spec.name,
-        "gpuTypeId": spec.gpu_type_id,
-        "gpuCount": spec.gpu_count,
-        "cloudType": spec.cloud.value,
-        "containerDiskInGb": spec.container_disk_gb,
-        "volumeInGb": spec.volume_gb,
-        "volumeMountPath": spec.volume_mount_path,
-        "ports": spec.ports,
-        "env": [{"key": key, "value": value} for key, value in spec.env],
-        "startSsh": spec.start_ssh,
-        "supportPublicIp": spec.support_public_ip,
-    }
-    if spec.image:
-        data["imageName"] = spec.image
-    if spec.template_id:
-        data["templateId"] = spec.template_id
-    if spec.network_volume_id:
-        data["networkVolumeId"] = spec.network_volume_id
-    if bid_per_gpu is not None:
-        data["bidPerGpu"] = float(bid_per_gpu)
-    return data
-
-
-def endpoint_input(spec: EndpointSpec) -> dict[str, object]:
-    """`EndpointInput` with every field, because an update with an id is a full replace.
-
-    ``flashBootType`` is sent only when FlashBoot is wanted (as RunPod's SDK does): the
-    schema's enum for "off" is not documented, and leaving it out resets it to off.
-    """
-    data: dict[str, object] = {
-        "name": spec.name,
-        "templateId": spec.template_id,
-        "gpuIds": ",".join(spec.gpu_ids),
-        "gpuCount": spec.gpu_count,
-        "workersMin": spec.workers_min,
-        "workersMax": spec.workers_max,
-        "idleTimeout": spec.idle_timeout_s,
-        "scalerType": spec.scaler_type.value,
-        "scalerValue": spec.scaler_value,
-        "executionTimeoutMs": spec.execution_timeout_ms,
-        "networkVolumeId": spec.network_volume_id or "",
-        "locations": spec.locations or "",
-    }
-    if spec.id is not None:
-        data["id"] = spec.id
-    if spec.flashboot:
-        data["flashBootType"] = "FLASHBOOT"
-    return data
-
-
-def template_input(spec: TemplateSpec) -> dict[str, object]:
-    """`SaveTemplateInput` for a new template."""
-    data: dict[str, object] = {
-        "name": spec.name,
-        "imageName": spec.image,
-        "isServerless": spec.is_serverless,
-        "containerDiskInGb": spec.container_disk_gb,
-        "volumeInGb": spec.volume_gb,
-        "dockerArgs": spec.docker_args,
-        "ports": spec.ports,
-        "env": [{"key": key, "value": value} for key, value in spec.env],
-    }
-    if spec.volume_mount_path:
-        data["volumeMountPath"] = spec.volume_mount_path
-    return data

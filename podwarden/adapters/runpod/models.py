@@ -5,17 +5,25 @@ ignored, nulls tolerated wherever RunPod's schema allows them), then `to_domain(
 the frozen dataclasses of `podwarden.domain.models`. Field names are RunPod's camelCase
 through an alias generator. Money arrives as JSON floats and becomes `Decimal` through
 `str()`, so 0.44 stays 0.44.
+
+A `desiredStatus` this adapter does not know (RunPod adds states now and then) is read as
+``CREATED`` — not running, so services never take the pod for idle — and logged once per
+value. A null ``clientBalance`` is refused (`ShapeMismatch`): the domain's balance is a
+`Decimal`, never a guess.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from podwarden.adapters.runpod.errors import ShapeMismatch
 from podwarden.domain.models import (
     Account,
     Cloud,
@@ -36,6 +44,9 @@ from podwarden.domain.models import (
 )
 
 SPOT_POD_TYPES = frozenset({"INTERRUPTABLE", "BID"})
+POD_STATUSES = frozenset(status.value for status in PodStatus)
+
+log = logging.getLogger("podwarden.runpod")
 
 
 def money(value: float | None) -> Decimal | None:
@@ -55,6 +66,25 @@ def _pairs(env: list[str | None] | None) -> tuple[tuple[str, str], ...]:
             key, _, value = item.partition("=")
             pairs.append((key, value))
     return tuple(pairs)
+
+
+def _pod_status(value: object) -> object:
+    """An unknown ``desiredStatus`` string is read as CREATED (and logged once per value)."""
+    if isinstance(value, str) and value not in POD_STATUSES:
+        _warn_unknown_status(value)
+        return PodStatus.CREATED
+    return value
+
+
+@functools.cache
+def _warn_unknown_status(value: str) -> None:
+    log.warning("RunPod reported a pod desiredStatus Podwarden does not know, %r; "
+                "such pods are treated as CREATED (not running)", value)
+
+
+def _env_pairs(env: list[EnvVarModel | None] | None) -> tuple[tuple[str, str], ...]:
+    """GraphQL ``[EnvironmentVariable]`` (templates, endpoints) as pairs."""
+    return tuple((item.key, item.value or "") for item in env or () if item is not None)
 
 
 class RunPodModel(BaseModel):
@@ -138,7 +168,7 @@ class MachineModel(RunPodModel):
 class PodModel(RunPodModel):
     id: str
     name: str | None = None
-    desired_status: PodStatus
+    desired_status: Annotated[PodStatus, BeforeValidator(_pod_status)]
     pod_type: str | None = None
     cost_per_hr: float | None = None
     adjusted_cost_per_hr: float | None = None
@@ -308,14 +338,19 @@ class AccountModel(RunPodModel):
     id: str
     email: str | None = None
     pub_key: str | None = None
-    client_balance: float
+    client_balance: float | None = None
     current_spend_per_hr: float | None = None
     spend_limit: float | None = None
 
     def to_domain(self) -> Account:
+        """The account; `ShapeMismatch` if RunPod sent no balance (null), which is not zero."""
+        balance = money(self.client_balance)
+        if balance is None:
+            raise ShapeMismatch("RunPod sent a null clientBalance: the account's balance is unknown",
+                                operation="account")
         return Account(
             id=self.id,
-            balance=Decimal(str(self.client_balance)),
+            balance=balance,
             spend_per_hr=money(self.current_spend_per_hr) or Decimal(0),
             spend_limit_per_hr=money(self.spend_limit),
             pub_key=self.pub_key or None,
@@ -375,12 +410,20 @@ class TemplateModel(RunPodModel):
             is_serverless=bool(self.is_serverless),
             container_disk_gb=_whole(self.container_disk_in_gb) or 0,
             volume_gb=_whole(self.volume_in_gb) or 0,
-            env=tuple((item.key, item.value or "") for item in self.env or () if item is not None),
+            env=_env_pairs(self.env),
         )
 
 
 class SaveTemplateData(RunPodModel):
     save_template: TemplateModel | None = None
+
+
+class TemplatesOwnerModel(RunPodModel):
+    pod_templates: list[TemplateModel | None] | None = None
+
+
+class ListTemplatesData(RunPodModel):
+    myself: TemplatesOwnerModel | None = None
 
 
 class EndpointModel(RunPodModel):
@@ -399,6 +442,11 @@ class EndpointModel(RunPodModel):
     execution_timeout_ms: int | None = None
     network_volume_id: str | None = None
     locations: str | None = None
+    env: list[EnvVarModel | None] | None = None
+
+    def env_value(self, key: str) -> str | None:
+        """The value of environment variable `key` on the endpoint (the domain `Endpoint` has no env)."""
+        return dict(_env_pairs(self.env)).get(key)
 
     def to_domain(self) -> Endpoint:
         scaler = ScalerType.__members__.get(self.scaler_type or "", ScalerType.QUEUE_DELAY)

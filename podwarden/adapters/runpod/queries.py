@@ -66,6 +66,7 @@ fragment EndpointFields on Endpoint {
   executionTimeoutMs
   networkVolumeId
   locations
+  env { key value }
 }
 """
 
@@ -163,19 +164,31 @@ query Account {
 }
 """
 
-SAVE_TEMPLATE = """
-mutation SaveTemplate($input: SaveTemplateInput!) {
-  saveTemplate(input: $input) {
-    id
-    name
-    imageName
-    isServerless
-    containerDiskInGb
-    volumeInGb
-    env { key value }
-  }
+TEMPLATE_FIELDS = """
+fragment TemplateFields on PodTemplate {
+  id
+  name
+  imageName
+  isServerless
+  containerDiskInGb
+  volumeInGb
+  env { key value }
 }
 """
+
+SAVE_TEMPLATE = """
+mutation SaveTemplate($input: SaveTemplateInput!) {
+  saveTemplate(input: $input) { ...TemplateFields }
+}
+""" + TEMPLATE_FIELDS
+
+LIST_TEMPLATES = """
+query ListTemplates {
+  myself {
+    podTemplates { ...TemplateFields }
+  }
+}
+""" + TEMPLATE_FIELDS
 
 LIST_ENDPOINTS = """
 query ListEndpoints {

@@ -102,3 +102,37 @@ def test_one_client_is_reused_and_closed() -> None:
     assert runpod._http._client is client
     runpod.close()
     assert client.is_closed
+
+
+@pytest.mark.parametrize("url", ["ftp://api.runpod.io/graphql", "api.runpod.io/graphql", "https://",
+                                 "http://[::1/graphql"])
+def test_a_url_httpx_cannot_use_is_a_config_error_at_once(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"PODWARDEN_RUNPOD_GRAPHQL_URL=.* is not a usable URL"):
+        GraphQLRunPod(url=url, api_key=API_KEY)
+    with pytest.raises(ConfigError, match=r"PODWARDEN_RUNPOD_SERVERLESS_URL=.* is not a usable URL"):
+        ServerlessClient(url=url, api_key=API_KEY)
+
+
+def test_a_url_that_passes_the_settings_but_not_httpx_is_a_config_error() -> None:
+    settings = Settings(runpod_api_key=SecretStr(API_KEY), runpod_graphql_url="http://[::1/graphql")
+    with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_GRAPHQL_URL"):
+        build_runpod(settings)
+
+
+@pytest.mark.parametrize("exc", [httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'."),
+                                 httpx.InvalidURL("Invalid port: ':1'")])
+def test_a_url_refused_when_sending_is_a_config_error_not_retried(exc: Exception) -> None:
+    """Should httpx refuse the URL only when sending, it is still misconfiguration: no retries."""
+    sleeps: list[float] = []
+    calls: list[httpx.Request] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        raise exc
+
+    policy = RetryPolicy(sleep=sleeps.append)
+    with GraphQLRunPod(url=GRAPHQL_URL, api_key=API_KEY, retry=policy, transport=httpx.MockTransport(refuse)) \
+            as runpod, pytest.raises(ConfigError, match="is not a usable URL"):
+        runpod.list_pods()
+    assert len(calls) == 1
+    assert sleeps == []

@@ -17,12 +17,15 @@ import pytest
 
 from podwarden.adapters.runpod import GraphQLRunPod, RetryPolicy
 from podwarden.adapters.runpod.errors import (
+    BudgetSpent,
     ConnectFailed,
+    ShapeMismatch,
     ambiguous,
     error_for_graphql,
     error_for_status,
     not_executed,
     parse_retry_after,
+    unanswered,
 )
 from podwarden.errors import (
     BadRequest,
@@ -37,7 +40,7 @@ from podwarden.errors import (
     SpendLimitReached,
     Unauthorized,
 )
-from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL
+from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL, FakeTime
 
 Handler = Callable[[httpx.Request], httpx.Response]
 
@@ -144,12 +147,44 @@ def test_junk_on_200_is_malformed_with_a_short_excerpt(content: bytes) -> None:
 @pytest.mark.parametrize("body", [
     [1, 2, 3],
     {"data": None},
-    {"data": {"myself": {"pods": [{"id": "p1", "desiredStatus": "SLEEPING"}]}}},
+    {"data": {"myself": {"pods": [{"id": "p1"}]}}},
     {"data": {"myself": {"pods": "nope"}}},
 ])
-def test_a_wrong_shape_is_malformed(body: object) -> None:
-    with adapter(answering(200, body)) as runpod, pytest.raises(MalformedResponse):
+def test_a_wrong_shape_is_malformed_not_retried_and_logged(
+    body: object, fake_time: FakeTime, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """JSON that does not fit would come back the same: one request, an error log naming the operation."""
+    requests: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json=body)
+
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock)
+    with GraphQLRunPod(url=GRAPHQL_URL, api_key=API_KEY, retry=policy, transport=httpx.MockTransport(handler)) \
+            as runpod, caplog.at_level("ERROR", logger="podwarden.runpod"), \
+            pytest.raises(MalformedResponse) as raised:
         runpod.list_pods()
+    assert isinstance(raised.value, ShapeMismatch)
+    assert not raised.value.retryable
+    assert len(requests) == 1
+    assert fake_time.sleeps == []
+    [record] = caplog.records
+    assert record.getMessage().startswith("list_pods: RunPod's answer does not fit")
+
+
+def test_junk_is_retried_but_a_wrong_shape_is_not(fake_time: FakeTime) -> None:
+    answers = [httpx.Response(200, content=b"<html>oops</html>"),
+               httpx.Response(200, json={"data": {"myself": {"id": "u", "clientBalance": 3}}})]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock)
+    with GraphQLRunPod(url=GRAPHQL_URL, api_key=API_KEY, retry=policy,
+                       transport=httpx.MockTransport(handler)) as runpod:
+        assert runpod.account().id == "u"
+    assert len(fake_time.sleeps) == 1
 
 
 def test_a_non_json_error_body_still_maps_by_status() -> None:
@@ -181,6 +216,7 @@ def test_transport_failures(exc: httpx.RequestError, kind: type[RunPodError], se
     assert type(raised.value) is kind
     assert raised.value.retryable
     assert ambiguous(raised.value) is sent
+    assert unanswered(raised.value) is sent
     assert not_executed(raised.value) is not sent
     if not sent:
         assert raised.value.message.startswith("connection failed")
@@ -216,3 +252,16 @@ def test_error_bodies_of_other_shapes_give_their_message() -> None:
                 pytest.raises(NotFound) as raised:
             runpod.account()
         assert raised.value.message == expected
+
+
+def test_what_the_predicates_say_about_answered_failures_and_a_spent_budget() -> None:
+    answered = [ServerError("x", status=500), MalformedResponse("junk", status=200),
+                RunPodTimeout("408", status=408)]
+    for error in answered:
+        assert ambiguous(error)
+        assert not unanswered(error)  # RunPod answered: what a listing shows now is final
+    spent = BudgetSpent("no time left")
+    assert not_executed(spent)
+    assert not spent.retryable
+    assert not ambiguous(spent)
+    assert not unanswered(spent)

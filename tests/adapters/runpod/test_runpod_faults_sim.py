@@ -1,8 +1,7 @@
 """Every RunPod error kind and every simulator fault, through GraphQLRunPod.
 
 Sleeps are recorded by fake time (which also moves the simulator's clock), never slept.
-The create tests are the important ones: whatever the network does, one request for a
-pod leaves exactly one pod.
+Creates, which must never be duplicated, have their own module: test_runpod_creates_sim.py.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from podwarden.adapters.runpod import GraphQLRunPod, RetryPolicy
-from podwarden.domain.models import Cloud, EndpointSpec, PodSpec, PodStatus, TemplateSpec
+from podwarden.domain.models import Cloud, PodSpec, PodStatus, TemplateSpec
 from podwarden.errors import (
     BadRequest,
     InsufficientBalance,
@@ -229,94 +228,6 @@ def test_retries_are_logged(
     assert API_KEY not in caplog.text
 
 
-# --- creates are never duplicated -----------------------------------------------------------
-
-
-AMBIGUOUS = [
-    # (kind, drop-after?, whether RunPod acted on the first request)
-    pytest.param(FaultKind.SERVER_ERROR_AFTER, False, True, id="500-after-creating"),
-    pytest.param(FaultKind.DROP, True, True, id="dropped-after-creating"),
-    pytest.param(FaultKind.TIMEOUT, False, False, id="timeout"),
-    pytest.param(FaultKind.DROP, False, False, id="dropped-before-creating"),
-    pytest.param(FaultKind.SERVER_ERROR, False, False, id="500-before-creating"),
-    pytest.param(FaultKind.MALFORMED, False, False, id="junk-answer"),
-]
-
-
-@pytest.mark.parametrize(("kind", "after", "acted"), AMBIGUOUS)
-def test_an_ambiguous_create_failure_leaves_exactly_one_pod(
-    runpod: GraphQLRunPod, sim: RunPodSimulator, fake_time: FakeTime,
-    kind: FaultKind, after: bool, acted: bool,
-) -> None:
-    sim.world.add_pod(name="someone-elses", gpu_type_id=A4000)
-    sim.faults.add(route="graphql:podFindAndDeployOnDemand", kind=kind, count=1, after=after)
-
-    pod = runpod.create_pod(PodSpec(name="train-req42", gpu_type_id=A100, image="img"))
-
-    mine = [p for p in sim.world.pods.values() if p.name == "train-req42"]
-    assert len(mine) == 1
-    assert pod.id == mine[0].id
-    assert pod.status is PodStatus.RUNNING
-    assert len(fake_time.sleeps) == 1
-    creates = graphql_ops(sim).count("podFindAndDeployOnDemand")
-    # RunPod acted: the listing found the pod and the create was not sent again.
-    assert creates == (1 if acted else 2)
-    assert graphql_ops(sim) == ["podFindAndDeployOnDemand", "myself"] + (
-        [] if acted else ["podFindAndDeployOnDemand"])
-
-
-def test_a_create_that_always_answers_500_after_creating_still_makes_one_pod(
-    runpod: GraphQLRunPod, sim: RunPodSimulator,
-) -> None:
-    sim.faults.add(route="graphql:podFindAndDeployOnDemand", kind=FaultKind.SERVER_ERROR_AFTER, count=None)
-    pod = runpod.create_pod(PodSpec(name="stubborn-1", gpu_type_id=A100, image="img"))
-    assert [p.id for p in sim.world.pods.values()] == [pod.id]
-
-
-def test_a_create_that_never_gets_through_raises_and_creates_nothing(
-    runpod: GraphQLRunPod, sim: RunPodSimulator, fake_time: FakeTime,
-) -> None:
-    sim.faults.add(route="graphql:podFindAndDeployOnDemand", kind=FaultKind.TIMEOUT, count=None)
-    with pytest.raises(RunPodTimeout):
-        runpod.create_pod(PodSpec(name="never-1", gpu_type_id=A100, image="img"))
-    assert sim.world.pods == {}
-    assert graphql_ops(sim).count("podFindAndDeployOnDemand") == 6
-    assert graphql_ops(sim).count("myself") == 5
-
-
-def test_a_rate_limited_create_is_simply_sent_again(
-    runpod: GraphQLRunPod, sim: RunPodSimulator, fake_time: FakeTime,
-) -> None:
-    sim.faults.add(route="graphql:podFindAndDeployOnDemand", kind=FaultKind.RATE_LIMIT, count=2,
-                   retry_after=2)
-    pod = runpod.create_pod(PodSpec(name="patient-1", gpu_type_id=A100, image="img"))
-    assert list(sim.world.pods) == [pod.id]
-    assert fake_time.sleeps == [2.0, 2.0]
-    assert graphql_ops(sim) == ["podFindAndDeployOnDemand"] * 3  # 429 is unambiguous: no listing needed
-
-
-def test_a_failing_reconciliation_is_retried_too(
-    runpod: GraphQLRunPod, sim: RunPodSimulator,
-) -> None:
-    sim.faults.add(route="graphql:podFindAndDeployOnDemand", kind=FaultKind.SERVER_ERROR_AFTER, count=1)
-    sim.faults.add(route="graphql:myself", kind=FaultKind.RATE_LIMIT, count=1, retry_after=1)
-    pod = runpod.create_pod(PodSpec(name="rocky-1", gpu_type_id=A100, image="img"))
-    assert list(sim.world.pods) == [pod.id]
-    assert graphql_ops(sim) == ["podFindAndDeployOnDemand", "myself", "myself"]
-
-
-@pytest.mark.parametrize(("kind", "after"), [(FaultKind.SERVER_ERROR_AFTER, False), (FaultKind.DROP, True),
-                                             (FaultKind.TIMEOUT, False)])
-def test_an_ambiguous_spot_create_leaves_exactly_one_pod(
-    runpod: GraphQLRunPod, sim: RunPodSimulator, kind: FaultKind, after: bool,
-) -> None:
-    sim.faults.add(route="graphql:podRentInterruptable", kind=kind, count=1, after=after)
-    pod = runpod.create_pod(PodSpec(name="spot-req7", gpu_type_id=RTX4090, image="img", spot=True,
-                                    bid_per_gpu=Decimal("0.5")))
-    assert [p.id for p in sim.world.pods.values()] == [pod.id]
-    assert pod.spot
-
-
 # --- idempotent mutations: retried, and reconciled after ambiguous failures --------------------
 
 
@@ -335,43 +246,34 @@ def test_stop_resume_terminate_survive_ambiguous_failures(
     assert pod.desired_status == "RUNNING"
     runpod.terminate_pod(pod.id)
     assert sim.world.pods == {}
-    for field in ("podStop", "podResume", "podTerminate"):
+    for field in ("podStop", "podResume"):
         # acted-then-failed: the pod is read (`pod`) and found done; otherwise sent again
         assert graphql_ops(sim).count(field) == (1 if after or kind is FaultKind.SERVER_ERROR_AFTER else 2)
-
-
-def test_a_template_create_is_not_repeated_after_an_ambiguous_failure(
-    runpod: GraphQLRunPod, sim: RunPodSimulator, fake_time: FakeTime,
-) -> None:
-    sim.faults.add(route="graphql:saveTemplate", kind=FaultKind.SERVER_ERROR_AFTER, count=1)
-    with pytest.raises(ServerError):
-        runpod.save_template(TemplateSpec(name="t1", image="img"))
-    assert [t.name for t in sim.world.templates.values()] == ["t1"]
-    assert graphql_ops(sim) == ["saveTemplate"]
-    assert fake_time.sleeps == []
-
-
-def test_a_template_create_is_sent_again_after_a_429(runpod: GraphQLRunPod, sim: RunPodSimulator) -> None:
-    sim.faults.add(route="graphql:saveTemplate", kind=FaultKind.RATE_LIMIT, count=1)
-    template = runpod.save_template(TemplateSpec(name="t2", image="img"))
-    assert list(sim.world.templates) == [template.id]
+    assert graphql_ops(sim).count("podTerminate") == 2  # sent again: terminating twice is harmless
 
 
 @pytest.mark.parametrize(("kind", "after"), [(FaultKind.SERVER_ERROR_AFTER, False), (FaultKind.DROP, True),
-                                             (FaultKind.TIMEOUT, False)])
-def test_endpoint_create_and_update_survive_ambiguous_failures(
-    runpod: GraphQLRunPod, sim: RunPodSimulator, kind: FaultKind, after: bool,
+                                             (FaultKind.TIMEOUT, True)])
+def test_a_terminate_whose_retry_finds_the_pod_gone_succeeded(
+    runpod: GraphQLRunPod, sim: RunPodSimulator, fake_time: FakeTime, kind: FaultKind, after: bool,
 ) -> None:
-    template = runpod.save_template(TemplateSpec(name="w", image="img"))
-    spec = EndpointSpec(name="infer-req9", template_id=template.id, gpu_ids=("AMPERE_16",))
-    sim.faults.add(route="graphql:saveEndpoint", kind=kind, count=1, after=after)
-    created = runpod.save_endpoint(spec)
-    assert list(sim.world.endpoints) == [created.id]
+    """The first attempt terminated the pod but failed; the retry's NotFound is that success."""
+    keep = sim.world.add_pod(name="keep", gpu_type_id=A4000)
+    pod = sim.world.add_pod(name="p", gpu_type_id=A4000)
+    sim.faults.add(route="graphql:podTerminate", kind=kind, count=1, after=after)
+    assert runpod.terminate_pod(pod.id) is None  # type: ignore[func-returns-value]
+    assert list(sim.world.pods) == [keep.id]
+    assert graphql_ops(sim) == ["podTerminate", "podTerminate"]
+    assert len(fake_time.sleeps) == 1
 
-    sim.faults.add(route="graphql:saveEndpoint", kind=kind, count=1, after=after)
-    updated = runpod.save_endpoint(EndpointSpec(id=created.id, name="infer-req9", template_id=template.id,
-                                                gpu_ids=("AMPERE_16",), workers_max=7))
-    assert updated.workers_max == 7
-    assert sim.world.endpoints[created.id].workers_max == 7
-    assert len(sim.world.endpoints) == 1
+
+def test_a_terminate_of_an_unknown_pod_is_still_not_found_after_a_429(
+    runpod: GraphQLRunPod, sim: RunPodSimulator,
+) -> None:
+    """Only an attempt that may have gone through turns NotFound into success; a 429 did nothing."""
+    sim.faults.add(route="graphql:podTerminate", kind=FaultKind.RATE_LIMIT, count=1)
+    with pytest.raises(NotFound):
+        runpod.terminate_pod("nosuchpod00000")
+    assert graphql_ops(sim) == ["podTerminate", "podTerminate"]
+
 

@@ -148,7 +148,10 @@ def test_create_an_on_demand_pod(runpod: GraphQLRunPod, sim: RunPodSimulator) ->
     price = sim.world.gpu_types[A100].secure_price
     assert price is not None
     assert pod.cost_per_hr == price * 2
-    assert pod.env == (("HF_TOKEN", "x=y"), ("MODE", "train"))
+    assert pod.env[:2] == (("HF_TOKEN", "x=y"), ("MODE", "train"))
+    [(key, token)] = pod.env[2:]  # the create's request token, so a failure can find this very pod
+    assert key == "PODWARDEN_REQUEST"
+    assert len(token) == 32
     assert pod.network_volume_id == volume.id
     assert not pod.spot
     assert pod.runtime is None  # still booting
@@ -376,7 +379,8 @@ def test_documents_carry_no_values_only_variables(
             assert value not in body["query"]
     assert bodies[0]["variables"]["input"]["name"] == name
     assert bodies[0]["variables"]["input"]["gpuTypeId"] == A4000
-    assert bodies[0]["variables"]["input"]["env"] == [{"key": "K", "value": "v"}]
+    assert bodies[0]["variables"]["input"]["env"][0] == {"key": "K", "value": "v"}
+    assert bodies[0]["variables"]["input"]["env"][1]["key"] == "PODWARDEN_REQUEST"
     assert bodies[1]["variables"] == {"input": {"podId": pod.id}}
     assert bodies[3]["variables"] == {"input": {"podId": pod.id, "gpuCount": 1}}
     assert bodies[4]["variables"]["secure"] == {"gpuCount": 2, "secureCloud": True}

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from podwarden.adapters.runpod.graphql import endpoint_input, pod_input, template_input
+from podwarden.adapters.runpod.errors import ShapeMismatch
+from podwarden.adapters.runpod.inputs import REQUEST_ENV, endpoint_input, pod_input, request_token, template_input
 from podwarden.adapters.runpod.models import (
     AccountModel,
     EndpointModel,
@@ -76,9 +77,18 @@ def test_runtime_with_gaps() -> None:
     assert runtime.cpu_percent is None
 
 
-def test_an_unknown_pod_status_is_refused() -> None:
-    with pytest.raises(ValidationError):
-        PodModel.model_validate({"id": "p1", "desiredStatus": "HIBERNATING"})
+def test_an_unknown_pod_status_is_read_as_created_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    """A state RunPod added later is not running (so never idle), and says so in the log once."""
+    with caplog.at_level("WARNING", logger="podwarden.runpod"):
+        first = PodModel.model_validate({"id": "p1", "desiredStatus": "HIBERNATING_V9"}).to_domain()
+        again = PodModel.model_validate({"id": "p2", "desiredStatus": "HIBERNATING_V9"}).to_domain()
+        other = PodModel.model_validate({"id": "p3", "desiredStatus": "MIGRATING_V9"}).to_domain()
+    assert first.status is again.status is other.status is PodStatus.CREATED
+    assert [r.getMessage().count("HIBERNATING_V9") for r in caplog.records] == [1, 0]
+    assert "MIGRATING_V9" in caplog.records[1].getMessage()
+    for bad in (None, 5):  # not a status at all: still refused
+        with pytest.raises(ValidationError):
+            PodModel.model_validate({"id": "p1", "desiredStatus": bad})
 
 
 def test_gpu_types_with_unoffered_clouds_and_odd_stock() -> None:
@@ -104,8 +114,14 @@ def test_account_with_nulls() -> None:
     assert (account.balance, account.spend_per_hr) == (Decimal("12.5"), Decimal(0))
     assert account.spend_limit_per_hr is None
     assert account.pub_key is None
-    with pytest.raises(ValidationError):
-        AccountModel.model_validate({"id": "u", "clientBalance": None})
+
+
+def test_a_null_balance_is_refused_rather_than_guessed() -> None:
+    model = AccountModel.model_validate({"id": "u", "clientBalance": None, "currentSpendPerHr": None})
+    with pytest.raises(ShapeMismatch, match="null clientBalance") as raised:
+        model.to_domain()
+    assert not raised.value.retryable
+    assert raised.value.operation == "account"
 
 
 def test_endpoint_defaults_and_unknown_scaler() -> None:
@@ -148,3 +164,22 @@ def test_inputs_carry_every_field_runpod_needs() -> None:
     template = template_input(TemplateSpec(name="n", image="i", env=(("K", "V"),)))
     assert template["env"] == [{"key": "K", "value": "V"}]
     assert "volumeMountPath" not in template
+
+
+def test_inputs_carry_the_request_token() -> None:
+    spec = PodSpec(name="n", gpu_type_id="g", env=(("A", "1"), (REQUEST_ENV, "old")))
+    assert pod_input(spec, request="t0k3n")["env"] == [{"key": "A", "value": "1"},
+                                                        {"key": REQUEST_ENV, "value": "t0k3n"}]
+    assert pod_input(spec)["env"] == [{"key": "A", "value": "1"}, {"key": REQUEST_ENV, "value": "old"}]
+    endpoint = EndpointSpec(name="n", template_id="t", gpu_ids=("A",))
+    assert endpoint_input(endpoint, request="t0k3n")["env"] == [{"key": REQUEST_ENV, "value": "t0k3n"}]
+    assert "env" not in endpoint_input(endpoint)
+
+
+def test_the_request_token_is_the_callers_key_when_given() -> None:
+    assert request_token((("A", "1"), (REQUEST_ENV, "key-42"))) == ("key-42", True)
+    fresh, supplied = request_token((("A", "1"), (REQUEST_ENV, "")))
+    assert not supplied
+    assert len(fresh) == 32
+    assert int(fresh, 16) >= 0
+    assert request_token(())[0] != request_token(())[0]

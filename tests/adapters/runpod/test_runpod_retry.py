@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import random
 from collections.abc import Callable
 from datetime import timedelta
@@ -16,6 +17,7 @@ from podwarden.adapters.runpod import RetryPolicy
 from podwarden.adapters.runpod.errors import ConnectFailed, not_executed
 from podwarden.errors import (
     BadRequest,
+    ConfigError,
     MalformedResponse,
     NoCapacity,
     RateLimited,
@@ -108,20 +110,66 @@ def test_max_attempts_bounds_the_count(make_policy: PolicyFactory, fake_time: Fa
     assert len(fake_time.sleeps) == 2
 
 
-def test_backoff_is_capped_by_the_remaining_budget(make_policy: PolicyFactory, fake_time: FakeTime) -> None:
+def test_backoff_leaves_room_in_the_budget_for_the_attempt_after_it(
+    make_policy: PolicyFactory, fake_time: FakeTime,
+) -> None:
     policy = make_policy(max_attempts=50, budget_seconds=5, base_delay=4, max_delay=4)
     attempt, calls = failing([ServerError("x")] * 49)
     with pytest.raises(ServerError):
         policy.run("op", attempt)
-    assert sum(fake_time.sleeps) <= 5.0
-    assert len(calls) < 50
+    assert sum(fake_time.sleeps) <= 5.0 - policy.min_attempt_seconds
+    assert all(wait > 0 for wait in fake_time.sleeps)  # never a burst of zero waits at the end
+    assert len(calls) == len(fake_time.sleeps) + 1 < 50
 
 
-def test_never_means_one_attempt(fake_time: FakeTime) -> None:
+def test_a_deadline_is_shared_by_the_operations_that_pass_it(
+    make_policy: PolicyFactory, fake_time: FakeTime,
+) -> None:
+    policy = make_policy(budget_seconds=10)
+    deadline = policy.deadline()
+    fake_time.sleep(6)  # an earlier step of the same operation took 6 s
+    assert deadline.remaining() == 4
+    attempt, calls = failing([RateLimited("slow", retry_after=3.5)])
+    with pytest.raises(RateLimited):  # 3.5 s + 1 s for the next attempt do not fit in 4 s
+        policy.run("op", attempt, deadline=deadline)
+    assert calls == [1]
+    assert policy.deadline(at_least=30).remaining() == 30
+
+
+def test_poll_looks_with_growing_waits_until_found(make_policy: PolicyFactory, fake_time: FakeTime) -> None:
+    policy = make_policy(base_delay=0.5, max_delay=8)
+    looks: list[float] = []
+
+    def probe() -> str | None:
+        looks.append(fake_time.now)
+        if len(looks) == 2:
+            raise ServerError("listing failed")  # a failed look is "not seen yet"
+        return "pod" if len(looks) == 5 else None
+
+    assert policy.poll("create_pod", probe, until=fake_time.now + 30) == "pod"
+    assert fake_time.sleeps == [0.5, 1.0, 2.0, 4.0]
+
+
+def test_poll_gives_up_at_its_limit_and_raises_refusals(make_policy: PolicyFactory, fake_time: FakeTime) -> None:
+    policy = make_policy(base_delay=0.5, max_delay=8)
+    start = fake_time.now
+    assert policy.poll("create_pod", lambda: None, until=start + 10) is None
+    assert fake_time.sleeps == [0.5, 1.0, 2.0, 4.0]  # five looks; a sixth would come after the limit
+    assert policy.poll("create_pod", lambda: None, until=fake_time.now) is None  # no time: no look
+
+    def refused() -> str | None:
+        raise BadRequest("no")
+
+    with pytest.raises(BadRequest):
+        policy.poll("create_pod", refused, until=fake_time.now + 10)
+
+
+def test_never_means_one_attempt_without_a_time_limit(fake_time: FakeTime) -> None:
     attempt, calls = failing([ServerError("x")])
     with pytest.raises(ServerError):
         RetryPolicy.never().run("op", attempt)
     assert calls == [1]
+    assert RetryPolicy.never().deadline().remaining() == math.inf
 
 
 def test_from_settings_reads_retries_and_budget() -> None:
@@ -129,6 +177,8 @@ def test_from_settings_reads_retries_and_budget() -> None:
     policy = RetryPolicy.from_settings(settings_)
     assert policy.max_attempts == 3
     assert policy.budget_seconds == 9.0
+    with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_RETRY_BUDGET must be positive"):
+        RetryPolicy.from_settings(Settings(runpod_retry_budget=timedelta(0)))
 
 
 def test_bad_bounds_are_refused() -> None:
@@ -173,6 +223,8 @@ def test_waits_never_exceed_the_budget_nor_attempts_the_count(
         policy.run("op", attempt)
     assert len(calls) <= attempts
     assert sum(time.sleeps) <= budget + 1e-9
+    if time.sleeps:  # every wait left the attempt after it some of the budget
+        assert sum(time.sleeps) <= budget - policy.min_attempt_seconds + 1e-9
     for index, slept in enumerate(time.sleeps):  # every Retry-After that was waited out was waited in full
         error = errors[index]
         if isinstance(error, RateLimited) and error.retry_after is not None:
