@@ -20,6 +20,7 @@ from pydantic import (
     PlainSerializer,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -182,12 +183,13 @@ class Settings(BaseSettings):
 
     @field_validator("runpod_graphql_url", "runpod_rest_url", "runpod_serverless_url", "slack_api_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("expected an http(s) URL")
         if "api_key=" in value.lower():
             raise ValueError("the API key goes in PODWARDEN_RUNPOD_API_KEY, never in a URL")
-        return value.rstrip("/") if not value.endswith("/api/") else value
+        # slack_sdk joins method names onto its base URL, so that one must end in "/".
+        return value.rstrip("/") + "/" if info.field_name == "slack_api_url" else value.rstrip("/")
 
     @field_validator("slack_command")
     @classmethod

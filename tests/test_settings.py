@@ -104,3 +104,11 @@ def test_readme_configuration_table_matches_the_settings() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert settings_table() in readme, "regenerate the table: python -c 'from podwarden.settings import " \
                                        "settings_table; print(settings_table())'"
+
+
+def test_urls_are_normalised_for_their_clients(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PODWARDEN_SLACK_API_URL", "http://127.0.0.1:9000/api")
+    monkeypatch.setenv("PODWARDEN_RUNPOD_SERVERLESS_URL", "http://127.0.0.1:9000/v2/")
+    s = load_settings()
+    assert s.slack_api_url == "http://127.0.0.1:9000/api/"
+    assert s.runpod_serverless_url == "http://127.0.0.1:9000/v2"
