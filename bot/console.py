@@ -69,8 +69,8 @@ def demo(*, interactive: bool, out: TextIO | None = None) -> int:
         with bootstrap.build(settings, sim=True) as services:
             world = services.simulator.world if services.simulator is not None else None
             if world is not None:
-                out.write(f"  RunPod: in-process simulator, demo scenario ({len(world.pods)} pods, "
-                          f"{len(world.endpoints)} endpoints, balance ${world.balance:.2f})\n")
+                out.write(f"  RunPod: in-process simulator, demo scenario ({_count(len(world.pods), 'pod')}, "
+                          f"{_count(len(world.endpoints), 'endpoint')}, balance ${world.balance:.2f})\n")
             out.write("  Slack: this console answers as the bot would (same parser, roles and replies).\n")
             dispatcher = Dispatcher(handlers_for(services), command=settings.slack_command)
             caller = Caller(DEMO_USER, Role.ADMIN)
@@ -101,6 +101,10 @@ def _stdin_lines() -> Iterable[str]:
             yield input("/gpu ")
         except EOFError:
             return
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _indent(text: str) -> str:

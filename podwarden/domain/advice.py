@@ -6,8 +6,9 @@ set against Serverless flex billed for the busy time:
 
 - with a request load: "At 300 requests/h of 5 s Serverless flex is cheaper: $0.24 vs
   $0.28/h; a Pod wins above 350 requests/h.";
-- with busy hours a day: "At 8 busy h/day Serverless flex is cheaper: $21.89 vs
-  $45.36/day; a Pod wins above 16.6 h/day.";
+- with busy hours a day: "At 8 busy h/day Serverless flex is cheaper than a Pod left on:
+  $21.89 vs $45.36/day; a Pod wins above 16.6 h/day. A Pod stopped after its 8 h costs
+  $15.12/day.";
 - for one run of N hours: the run's cost on each side.
 """
 
@@ -32,7 +33,7 @@ def recommend(pod: PodQuote, serverless: ServerlessQuote | None, even: BreakEven
         if serverless is None:
             return (f"Serverless has no class for {pod.gpu_name}: {a_pod} at {rate}/h "
                     f"({format_usd(pod.per_hour * HOURS_PER_DAY)}/day left on) is the way to rent it.")
-        return f"{a_pod.capitalize()} costs {rate}/h here: nothing beats free."
+        return f"{a_pod[0].upper()}{a_pod[1:]} costs {rate}/h here: nothing beats free."
     rate_asked, seconds = serverless.requests_per_hour, serverless.seconds_per_request
     if rate_asked is not None and seconds is not None and even.requests_per_hour is not None:
         return _by_requests(rate_asked, seconds, even.requests_per_hour, pod, serverless, even, a_pod)
@@ -95,20 +96,29 @@ def pods_needed(requests_per_hour: Decimal, seconds_per_request: Decimal) -> int
 def _by_busy_hours(
     busy: Decimal, pod: PodQuote, serverless: ServerlessQuote, even: BreakEven, a_pod: str
 ) -> str:
+    """A Pod left on all day against flex billed for the busy hours: the guides' comparison.
+
+    When the Pod is quoted for fewer than 24 h a day, the line also names what that Pod
+    costs if it is really stopped when idle, so the line agrees with the quote's table.
+    """
     pod_day = pod.per_hour * HOURS_PER_DAY
     flex_day = serverless.flex_per_busy_hour * busy
     at = f"At {format_number(busy, places=2)} busy h/day"
     threshold = format_number(even.busy_hours_per_day)
+    stopped = ""
+    if busy < HOURS_PER_DAY:
+        stopped = (f" {a_pod[0].upper()}{a_pod[1:]} stopped after its {format_number(busy, places=2)} h costs "
+                   f"{format_usd(pod.per_hour * busy)}/day.")
     if even.busy_hours_per_day >= HOURS_PER_DAY:
         return (f"{at} Serverless flex is cheaper: {format_usd(flex_day)} vs {format_usd(pod_day)}/day, "
-                "and stays cheaper even busy 24 h/day.")
+                f"and stays cheaper even busy 24 h/day.{stopped}")
     if flex_day == pod_day:
         return f"{at} a Pod and Serverless flex cost the same: {format_usd(pod_day)}/day; this is the break-even."
     if flex_day < pod_day:
-        return (f"{at} Serverless flex is cheaper: {format_usd(flex_day)} vs {format_usd(pod_day)}/day; "
-                f"{a_pod} wins above {threshold} h/day.")
+        return (f"{at} Serverless flex is cheaper than {a_pod} left on: {format_usd(flex_day)} vs "
+                f"{format_usd(pod_day)}/day; {a_pod} wins above {threshold} h/day.{stopped}")
     return (f"{at} {a_pod} is cheaper: {format_usd(pod_day)} vs {format_usd(flex_day)}/day "
-            f"on Serverless flex; Serverless wins below {threshold} h/day.")
+            f"on Serverless flex; Serverless wins below {threshold} h/day.{stopped}")
 
 
 def _by_requests(

@@ -69,12 +69,13 @@ def test_an_a4000_request_of_5_s_costs_00008_and_breaks_even_at_350_an_hour() ->
 def test_the_recommendation_names_the_deciding_number() -> None:
     q = _quote(A100, hours_per_day=8)
     assert q.recommendation == (
-        "At 8 busy h/day Serverless flex is cheaper: $21.89 vs $45.36/day; a Pod wins above 16.6 h/day."
+        "At 8 busy h/day Serverless flex is cheaper than a Pod left on: $21.89 vs $45.36/day; "
+        "a Pod wins above 16.6 h/day. A Pod stopped after its 8 h costs $15.12/day."
     )
     busy = _quote(A100, hours_per_day=20)
     assert busy.recommendation == (
         "At 20 busy h/day a Pod is cheaper: $45.36 vs $54.72/day on Serverless flex; "
-        "Serverless wins below 16.6 h/day."
+        "Serverless wins below 16.6 h/day. A Pod stopped after its 20 h costs $37.80/day."
     )
 
 

@@ -61,8 +61,9 @@ def quote(answer: QuoteAnswer) -> Reply:
     if pod.storage:
         rows.append(("  Pod total", "", _day(pod.total, pod.period.days), format_usd(pod.total)))
     if q.spot is not None and not pod.spot:
-        rows.append(("Pod (spot) compute", format_rate(q.spot.spot_per_hour, "h"), "",
-                     format_usd(q.spot.spot_per_hour * pod.period.running_hours)))
+        spot_total = q.spot.spot_per_hour * pod.period.running_hours
+        rows.append(("Pod (spot) compute", format_rate(q.spot.spot_per_hour, "h"), _day(spot_total, pod.period.days),
+                     format_usd(spot_total)))
     if q.serverless is not None:
         s = q.serverless
         rows.append((f"Serverless flex ({s.label})", format_rate(s.flex_rate.amount * s.gpu_count, "s"),
