@@ -146,3 +146,14 @@ def _postgres_schema(server_url: str, *, ddl: str = "") -> Iterator[str]:
                 connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def podwarden_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No PODWARDEN_* from the developer's shell, and a ledger file of the test's own."""
+    for name in list(os.environ):
+        if name.startswith("PODWARDEN_"):
+            monkeypatch.delenv(name)
+    ledger = tmp_path / "ledger.db"
+    monkeypatch.setenv("PODWARDEN_DATABASE_URL", f"sqlite:///{ledger}")
+    return ledger

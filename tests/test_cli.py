@@ -16,12 +16,7 @@ from tests.fakes.slack_api import FakeSlack
 VERBS = ["run", "bot", "daemon", "demo", "console", "ask", "sim", "migrate", "replay", "doctor"]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("PODWARDEN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PODWARDEN_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+pytestmark = pytest.mark.usefixtures("podwarden_env")
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

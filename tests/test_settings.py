@@ -14,16 +14,11 @@ from podwarden.settings import Settings, load_settings, settings_table
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("PODWARDEN_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("podwarden_env")
 
 
-def test_defaults_are_what_a_new_team_gets() -> None:
+def test_defaults_are_what_a_new_team_gets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PODWARDEN_DATABASE_URL")
     s = load_settings()
     assert s.database_url == "sqlite:///podwarden.db"
     assert s.runpod_api == "graphql"

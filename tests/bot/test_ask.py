@@ -8,20 +8,13 @@ import os
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from bot import console
 from podwarden.cli import main
 
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("PODWARDEN_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PODWARDEN_DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+pytestmark = pytest.mark.usefixtures("podwarden_env")
 
 
 def _ask_json(capsys: pytest.CaptureFixture[str], text: str) -> tuple[int, dict[str, object]]:
