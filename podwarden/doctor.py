@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from podwarden import bootstrap
+from podwarden.domain.money import format_usd
 from podwarden.errors import ConfigError, PodwardenError, RunPodError
 from podwarden.settings import Settings
 
@@ -73,9 +74,9 @@ def _runpod(settings: Settings, sim: bool) -> Check:
     except (RunPodError, ConfigError) as exc:
         return Check("runpod", "FAIL", str(exc))
     where = "simulator" if sim else settings.runpod_graphql_url
-    limit = f", limit ${account.spend_limit_per_hr}/h" if account.spend_limit_per_hr is not None else ""
-    return Check("runpod", "ok", f"{where}: balance ${account.balance:.2f}, "
-                                 f"spending ${account.spend_per_hr:.2f}/h{limit}")
+    limit = f", limit {format_usd(account.spend_limit_per_hr)}/h" if account.spend_limit_per_hr is not None else ""
+    return Check("runpod", "ok", f"{where}: balance {format_usd(account.balance)}, "
+                                 f"spending {format_usd(account.spend_per_hr)}/h{limit}")
 
 
 def _slack(settings: Settings, sim: bool) -> Check:
