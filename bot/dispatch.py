@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import commands as c
-from bot.parser import BY_NAME, VERBS, parse
+from bot.parser import BY_NAME, VERBS, Verb, parse
 from podwarden.adapters.slack.reply import Reply, Section, error_reply
 from podwarden.domain.access import Role, may
 from podwarden.errors import DomainError, InputError, PodwardenError, RunPodError
@@ -37,6 +37,7 @@ class Dispatcher:
         self._slash = command
 
     def handle(self, text: str, caller: Caller) -> Reply:
+        verb: Verb | None = None
         try:
             command = parse(text)
             if isinstance(command, c.Help):
@@ -49,12 +50,10 @@ class Dispatcher:
             handler = self._handlers.get(type(command))
             if handler is None:
                 return error_reply(f"`{verb.name}` is not available in this build yet.", usage=verb.usage)
-            try:
-                return handler(command, caller)
-            except InputError as exc:  # the service judged the meaning: still show this verb's usage
-                raise exc if exc.usage else exc.with_usage(verb.usage) from None
-        except InputError as exc:
-            return error_reply(exc.message, usage=exc.usage)
+            return handler(command, caller)
+        except InputError as exc:  # from the parser, or from a service judging the meaning
+            usage = exc.usage or (verb.usage if verb is not None else None)
+            return error_reply(exc.message, usage=usage)
         except RunPodError as exc:
             log.warning("RunPod refused %s: %s", text.split(" ", 1)[0], exc)
             return error_reply(str(exc))
