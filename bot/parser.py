@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
 _COUNT = re.compile(r"^[x×](\d+)$", re.IGNORECASE)
-_TRAILING_COUNT = re.compile(r"^(.+?)[x×](\d+)$", re.IGNORECASE)
+_TRAILING_COUNT = re.compile(r"^(.+?\d)[x×](\d{1,2})$", re.IGNORECASE)  # a100x2, not rtx4090
 _LEADING_COUNT = re.compile(r"^(\d+)[x×]$", re.IGNORECASE)
 
 
