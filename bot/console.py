@@ -81,7 +81,8 @@ def demo(*, interactive: bool, out: TextIO | None = None) -> int:
                 out.write("\nYour turn: type a command as after /gpu (`help`, `quit`).\n")
                 _loop(dispatcher, caller, _stdin_lines(), out)
             else:
-                out.write("\nRun `podwarden demo` in a terminal to type your own commands.\n")
+                out.write("\nRun `make demo` (or `.venv/bin/podwarden demo`) in a terminal to type your own "
+                          "commands.\n")
     return 0
 
 

@@ -43,13 +43,13 @@ class Dispatcher:
             if isinstance(command, c.Help):
                 return self.help(command.topic, caller)
             verb = BY_NAME[command.verb]
+            handler = self._handlers.get(type(command))
+            if handler is None:  # said before the role check: nobody should chase an admin for it
+                return error_reply(f"`{verb.name}` is not available in this build yet.", usage=verb.usage)
             if not may(caller.role, verb.role):
                 return error_reply(
                     f"`{verb.name}` needs the {verb.role} role; you are a {caller.role}. Ask an admin."
                 )
-            handler = self._handlers.get(type(command))
-            if handler is None:
-                return error_reply(f"`{verb.name}` is not available in this build yet.", usage=verb.usage)
             return handler(command, caller)
         except InputError as exc:  # from the parser, or from a service judging the meaning
             usage = exc.usage or (verb.usage if verb is not None else None)

@@ -28,7 +28,7 @@ T = TypeVar("T")
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
 _COUNT = re.compile(r"^[x×](\d+)$", re.IGNORECASE)
 _TRAILING_COUNT = re.compile(r"^(.+?\d)[x×](\d{1,2})$", re.IGNORECASE)  # a100x2, not rtx4090
-_LEADING_COUNT = re.compile(r"^(\d+)[x×]$", re.IGNORECASE)
+_LEADING_COUNT = re.compile(r"^(\d{1,2})[x×](.*)$", re.IGNORECASE)  # "2x a100" or "2xa100"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +73,13 @@ def _split_count(words: list[str]) -> tuple[str, int | None]:
     count: int | None = None
     rest: list[str] = []
     for n, word in enumerate(words):
-        if (m := _COUNT.match(word)) or (n == 0 and (m := _LEADING_COUNT.match(word))):
+        if m := _COUNT.match(word):  # "x2"
             count = _set_count(count, int(m.group(1)))
-        elif n == len(words) - 1 and (m := _TRAILING_COUNT.match(word)) and not word.lower().startswith("x"):
+        elif n == 0 and (m := _LEADING_COUNT.match(word)):  # "2x" or "2x4090"
+            count = _set_count(count, int(m.group(1)))
+            if m.group(2):
+                rest.append(m.group(2))
+        elif n == len(words) - 1 and (m := _TRAILING_COUNT.match(word)):  # "a100x2"
             rest.append(m.group(1))
             count = _set_count(count, int(m.group(2)))
         else:

@@ -94,7 +94,9 @@ class Settings(BaseSettings):
 
     # RunPod
     runpod_api_key: SecretStr | None = Field(None, description="RunPod API key (rpa_…); sent as a Bearer header")
-    runpod_api: RunPodApi = Field(RunPodApi.GRAPHQL, description="`graphql` (default) or `rest` (REST v2)")
+    runpod_api: RunPodApi = Field(
+        RunPodApi.GRAPHQL, description="`graphql` (default); `rest` (REST v2) is not built yet"
+    )
     runpod_graphql_url: str = Field("https://api.runpod.io/graphql", description="RunPod GraphQL endpoint")
     runpod_rest_url: str = Field("https://api.runpod.io/v2", description="RunPod REST v2 base")
     runpod_serverless_url: str = Field("https://api.runpod.ai/v2", description="Serverless runtime base")
@@ -160,6 +162,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "expected a database URL such as sqlite:///podwarden.db or postgresql+psycopg://user@host/db"
             ) from None
+        if url.drivername == "postgres" or url.drivername.startswith("postgres+"):
+            raise ValueError("use postgresql+psycopg://user@host/db (SQLAlchemy does not know postgres://)")
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError(f"only sqlite and postgresql are supported, got {url.get_backend_name()!r}")
         return value
@@ -223,7 +227,8 @@ def load_settings(**overrides: Any) -> Settings:
         name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
         value = first.get("input")
-        hidden = _secret_name(name) or value is None or isinstance(value, dict) or repr(value) in message
+        hidden = _secret_name(name) or value is None or isinstance(value, dict) or repr(value) in message \
+            or "got " in message
         shown = "" if hidden else f" (got {value!r})"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         raise ConfigError(f"{name}: {message}{shown}{more}") from None

@@ -39,7 +39,7 @@ def test_every_setting_named_in_the_design_exists() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("90s", 90), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("45", 45), ("1d", 86400)]
+    ("text", "seconds"), [("90s", 90), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("45s", 45), ("1d", 86400)]
 )
 def test_durations_accept_seconds_minutes_hours(monkeypatch: pytest.MonkeyPatch, text: str, seconds: int) -> None:
     monkeypatch.setenv("PODWARDEN_IDLE_AFTER", text)
@@ -53,6 +53,8 @@ def test_durations_accept_seconds_minutes_hours(monkeypatch: pytest.MonkeyPatch,
         ("DATABASE_URL", "mysql://x/y", "PODWARDEN_DATABASE_URL: only sqlite and postgresql are supported"),
         ("IDLE_AFTER", "-5m", "PODWARDEN_IDLE_AFTER: a duration cannot be negative"),
         ("IDLE_AFTER", "soon", "PODWARDEN_IDLE_AFTER: not a duration"),
+        ("IDLE_AFTER", "5", "PODWARDEN_IDLE_AFTER: give a duration a unit: 5s, 5m or 5h?"),
+        ("DATABASE_URL", "postgres://u@db/x", "use postgresql+psycopg://"),
         ("IDLE_GPU_PERCENT", "150", "PODWARDEN_IDLE_GPU_PERCENT:"),
         ("ADMINS", "U012AB,bob", "PODWARDEN_ADMINS: expected Slack user ids"),
         ("TIMEZONE", "Mars/Olympus", "PODWARDEN_TIMEZONE: expected an IANA time zone"),

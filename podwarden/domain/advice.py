@@ -6,9 +6,9 @@ set against Serverless flex billed for the busy time:
 
 - with a request load: "At 300 requests/h of 5 s Serverless flex is cheaper: $0.24 vs
   $0.28/h; a Pod wins above 350 requests/h.";
-- with busy hours a day: "At 8 busy h/day Serverless flex is cheaper than a Pod left on:
-  $21.89 vs $45.36/day; a Pod wins above 16.6 h/day. A Pod stopped after its 8 h costs
-  $15.12/day.";
+- with busy hours a day: "At 8 busy h/day a Pod stopped after its 8 h is cheapest: $15.12/day,
+  vs $21.89 on Serverless flex and $45.36 for a Pod left on; if it would stay on, flex wins
+  below 16.6 busy h/day.";
 - for one run of N hours: the run's cost on each side.
 """
 
@@ -107,8 +107,14 @@ def _by_busy_hours(
     threshold = format_number(even.busy_hours_per_day)
     stopped = ""
     if busy < HOURS_PER_DAY:
+        stopped_day = pod.per_hour * busy
+        if stopped_day <= flex_day:  # stopping the Pod when idle beats both: say that first
+            return (f"{at} {a_pod} stopped after its {format_number(busy, places=2)} h is cheapest: "
+                    f"{format_usd(stopped_day)}/day, vs {format_usd(flex_day)} on Serverless flex and "
+                    f"{format_usd(pod_day)} for {a_pod} left on; if it would stay on, flex wins below "
+                    f"{threshold} busy h/day.")
         stopped = (f" {a_pod[0].upper()}{a_pod[1:]} stopped after its {format_number(busy, places=2)} h costs "
-                   f"{format_usd(pod.per_hour * busy)}/day.")
+                   f"{format_usd(stopped_day)}/day.")
     if even.busy_hours_per_day >= HOURS_PER_DAY:
         return (f"{at} Serverless flex is cheaper: {format_usd(flex_day)} vs {format_usd(pod_day)}/day, "
                 f"and stays cheaper even busy 24 h/day.{stopped}")

@@ -17,7 +17,8 @@ _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?[smhd])+")
 
 
 def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
-    """Parse `90s`, `30m`, `2h`, `1d` or a sum such as `1h30m`; a bare number means seconds.
+    """Parse `90s`, `30m`, `2h`, `1d` or a sum such as `1h30m`. A bare number is refused:
+    `IDLE_AFTER=5` meant as minutes must not stop pods after five seconds.
 
     Raises `InputError` for anything else, including negative values, so a typo never
     becomes a zero-length idle window.
@@ -27,9 +28,9 @@ def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
         raise InputError("expected a duration such as 90s, 30m or 2h, got nothing")
     if raw.startswith("-"):
         raise InputError(f"a duration cannot be negative: {text!r} (use e.g. 90s, 30m, 2h)")
-    if re.fullmatch(r"\d+", raw):
-        seconds = float(raw)
-    elif _WHOLE.fullmatch(raw):
+    if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+        raise InputError(f"give a duration a unit: {text.strip()}s, {text.strip()}m or {text.strip()}h?")
+    if _WHOLE.fullmatch(raw):
         seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(raw))
     else:
         raise InputError(f"not a duration: {text!r} (use e.g. 90s, 30m, 2h, 1d)")

@@ -47,7 +47,7 @@ def test_plain_quote_reads_well_in_a_terminal(capsys: pytest.CaptureFixture[str]
     assert main(["ask", "--sim", "quote", "a100", "--hours", "8/day"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Quote: 1 × A100 PCIe, secure cloud on-demand, 8 h/day for a 30-day month")
-    assert "Serverless flex is cheaper" in out
+    assert "a Pod stopped after its 8 h is cheapest: $15.12/day, vs $21.89 on Serverless flex" in out
     assert "Prices: RunPod simulator catalog" in out
 
 
@@ -97,7 +97,9 @@ def test_help_shows_only_what_the_caller_may_run(
     assert main(["ask", "--sim", "--as", "U0MEMBER", "help"]) == 0
     assert "`start`" in capsys.readouterr().out
     assert main(["ask", "--sim", "--as", "U0VIEWER", "start a100"]) == 1
-    assert "`start` needs the member role; you are a viewer" in capsys.readouterr().out
+    assert "`start` is not available in this build yet" in capsys.readouterr().out
+    assert main(["ask", "--sim", "--as", "U0VIEWER", "budget set team 50/day"]) == 1
+    assert "`budget` is not available in this build yet" in capsys.readouterr().out
 
 
 def test_the_console_answers_line_by_line() -> None:

@@ -31,6 +31,7 @@ def test_every_design_verb_is_known() -> None:
         ("quote rtx4090", c.Quote(gpu="rtx4090")),
         ("quote rtx3090 x2", c.Quote(gpu="rtx3090", count=2)),
         ("quote h100x8", c.Quote(gpu="h100", count=8)),
+        ("quote 2x4090", c.Quote(gpu="4090", count=2)),
         ("quote a4000 --requests 350/hour --seconds 5",
          c.Quote(gpu="a4000", requests_per_hour=Decimal(350), seconds_per_request=Decimal(5))),
         ("QUOTE a100 --hours=8h/day --disk 50GB", c.Quote(gpu="a100", hours_per_day=Decimal(8), container_disk_gb=50)),

@@ -69,13 +69,17 @@ def test_an_a4000_request_of_5_s_costs_00008_and_breaks_even_at_350_an_hour() ->
 def test_the_recommendation_names_the_deciding_number() -> None:
     q = _quote(A100, hours_per_day=8)
     assert q.recommendation == (
-        "At 8 busy h/day Serverless flex is cheaper than a Pod left on: $21.89 vs $45.36/day; "
-        "a Pod wins above 16.6 h/day. A Pod stopped after its 8 h costs $15.12/day."
+        "At 8 busy h/day a Pod stopped after its 8 h is cheapest: $15.12/day, vs $21.89 on Serverless flex "
+        "and $45.36 for a Pod left on; if it would stay on, flex wins below 16.6 busy h/day."
+    )
+    around_the_clock = _quote(A100, hours_per_day=24)
+    assert around_the_clock.recommendation == (
+        "At 24 busy h/day a Pod is cheaper: $45.36 vs $65.66/day on Serverless flex; Serverless wins below 16.6 h/day."
     )
     busy = _quote(A100, hours_per_day=20)
     assert busy.recommendation == (
-        "At 20 busy h/day a Pod is cheaper: $45.36 vs $54.72/day on Serverless flex; "
-        "Serverless wins below 16.6 h/day. A Pod stopped after its 20 h costs $37.80/day."
+        "At 20 busy h/day a Pod stopped after its 20 h is cheapest: $37.80/day, vs $54.72 on Serverless flex "
+        "and $45.36 for a Pod left on; if it would stay on, flex wins below 16.6 busy h/day."
     )
 
 

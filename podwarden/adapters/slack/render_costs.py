@@ -26,7 +26,8 @@ def gpus(answer: GpuList) -> Reply:
     if not answer.gpus:
         return Reply(title=f"No GPU type is offered in {cloud}{vram} right now.",
                      data={"cloud": answer.cloud, "gpus": []})
-    rows: list[tuple[str, ...]] = [("GPU", "VRAM", "secure $/h", "community $/h", "spot $/h", "stock")]
+    spot_header = "lowest spot $/h" if answer.cloud is Cloud.ALL else "spot $/h"
+    rows: list[tuple[str, ...]] = [("GPU", "VRAM", "secure $/h", "community $/h", spot_header, "stock")]
     for g in answer.gpus:
         spot = g.price(answer.cloud, spot=True)
         rows.append((g.display_name, f"{g.memory_gb} GB", _price(g.secure_price), _price(g.community_price),
