@@ -157,6 +157,8 @@ def _gpus(words: list[str], opts: dict[str, Any]) -> c.Command:
 def _quote(words: list[str], opts: dict[str, Any]) -> c.Command:
     gpu, count = _split_count(words)
     hours, per_day = _opt(parse_hours, opts, "--hours") or (None, None)
+    if hours == 0 or per_day == 0:
+        raise InputError("--hours must be more than zero (a quote for no time is $0)")
     requests = _opt(parse_request_rate, opts, "--requests")
     seconds = _opt(parse_seconds, opts, "--seconds")
     if (requests is None) != (seconds is None):

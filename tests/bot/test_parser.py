@@ -61,6 +61,8 @@ def test_text_becomes_a_typed_command(text: str, expected: c.Command) -> None:
     [
         ("quote", "missing GPU", "quote <gpu>"),
         ("quote a100 --hours -3", "--hours: hours cannot be negative", "quote <gpu>"),
+        ("quote a100 --hours 0", "--hours must be more than zero", "quote <gpu>"),
+        ("quote a100 --hours 0/day", "--hours must be more than zero", "quote <gpu>"),
         ("quote a100 --hours lots", "--hours takes hours such as 10 or 8/day, got 'lots'", "quote <gpu>"),
         ("quote a100 --requests 300/hour", "--requests and --seconds go together", "quote <gpu>"),
         ("quote a100 --hourz 3", "`quote` has no option --hourz; did you mean --hours?", "quote <gpu>"),
