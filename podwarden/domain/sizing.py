@@ -262,7 +262,8 @@ def _note(
     else:
         parts.append("KV cache not counted: give --context N for long prompts.")
     parts.append(f"Each GPU's usable VRAM is taken as {format_number(USABLE_FRACTION * 100)}% of it "
-                 "(CUDA context, fragmentation), summed over the GPUs of one Pod.")
+                 "(CUDA context, fragmentation), summed over the GPUs of one Pod; counts tried: "
+                 f"{', '.join(str(c) for c in COUNTS)} (what tensor parallelism splits evenly).")
     if re.match(r"\d+\s*[x×]", label, re.IGNORECASE):
         parts.append(f"{label} counts all {format_number(params_b, places=3)}B parameters: every expert "
                      "sits in VRAM.")

@@ -151,3 +151,7 @@ def test_sizing_never_offers_less_vram_than_required(
         if option.count > 1:  # and it is the smallest count that fits
             assert gpu.memory_gb * (option.count // 2) * USABLE_FRACTION < sizing.required_gb
     assert [o.per_hour for o in sizing.options] == sorted(o.per_hour for o in sizing.options)
+
+
+def test_the_note_says_which_gpu_counts_were_tried(catalog: tuple[GpuType, ...]) -> None:
+    assert "counts tried: 1, 2, 4, 8" in size_model(Decimal(70), catalog=catalog).note
