@@ -16,7 +16,7 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?[smhd])+")
 
 
-def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
+def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `30m`, `2h`, `1d` or a sum such as `1h30m`. A bare number is refused:
     `IDLE_AFTER=5` meant as minutes must not stop pods after five seconds.
 
@@ -34,7 +34,7 @@ def parse_duration(text: str, *, allow_zero: bool = False) -> timedelta:
         seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(raw))
     else:
         raise InputError(f"not a duration: {text!r} (use e.g. 90s, 30m, 2h, 1d)")
-    if seconds == 0 and not allow_zero:
+    if seconds == 0:
         raise InputError(f"a duration must be longer than zero: {text!r}")
     return timedelta(seconds=seconds)
 
