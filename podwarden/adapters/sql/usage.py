@@ -56,13 +56,10 @@ class UsageMixin(LedgerBase):
             })
             if row is None:
                 return True
-            if at <= row.last_sample_at:
+            if not _add_sample(row, at, sample):
                 return False
-            for name, value in sample.items():
-                setattr(row, name, getattr(row, name) + value)
             if peak is not None:
                 row.gpu_util_max = peak if row.gpu_util_max is None else max(row.gpu_util_max, peak)
-            row.last_sample_at = at
             return True
 
     def utilisation(self, pod_id: str, *, start: datetime, end: datetime) -> list[UtilisationHour]:
@@ -154,14 +151,7 @@ class UsageMixin(LedgerBase):
             if session.get(EndpointRow, endpoint_id) is None:
                 raise LedgerError(f"endpoint {endpoint_id} is not in the ledger yet; observe it first")
             row = _hourly_row(session, EndpointUsageHourlyRow, "endpoint_id", endpoint_id, at, sample)
-            if row is None:
-                return True
-            if at <= row.last_sample_at:
-                return False
-            for name, value in sample.items():
-                setattr(row, name, getattr(row, name) + value)
-            row.last_sample_at = at
-            return True
+            return row is None or _add_sample(row, at, sample)
 
     def endpoint_usage(
         self, *, start: datetime, end: datetime, endpoint_id: str | None = None,
@@ -186,6 +176,18 @@ class UsageMixin(LedgerBase):
 
 
 _Row = TypeVar("_Row", bound=DeclarativeBase)
+
+
+def _add_sample(
+    row: PodUtilisationHourlyRow | EndpointUsageHourlyRow, at: datetime, sample: Mapping[str, Any]
+) -> bool:
+    """Add `sample` to an existing hour's row, once per instant: False for a repeated or older one."""
+    if at <= row.last_sample_at:
+        return False
+    for name, value in sample.items():
+        setattr(row, name, getattr(row, name) + value)
+    row.last_sample_at = at
+    return True
 
 
 def _hourly_row(
