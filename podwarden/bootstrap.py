@@ -7,13 +7,14 @@ caller asks for it with `sim=True` (`podwarden demo`, `--sim`).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
-from podwarden.ports import RunPodGateway, ServerlessGateway
+from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway, ServerlessGateway
 from podwarden.services.costs import CostService
 from podwarden.settings import Settings, load_settings
 
@@ -38,12 +39,19 @@ def migrate(settings: Settings) -> str:
 
 @dataclass
 class Services:
-    """Everything a face needs, built once and closed once."""
+    """Everything a face needs, built once and closed once.
+
+    The bot, the daemon and the console reach RunPod, the ledger, Slack and the time only
+    through these ports.
+    """
 
     settings: Settings
     runpod: RunPodGateway
     serverless: ServerlessGateway
     costs: CostService
+    ledger: Ledger
+    clock: Clock
+    notifier: Notifier
     simulator: Any | None = None  # the RunPodSimulator when running with --sim
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -71,12 +79,23 @@ def build(
     *,
     sim: Any | bool = False,
     transport: httpx.BaseTransport | None = None,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+    console: TextIO | None = None,
+    slack_transport_url: str | None = None,
 ) -> Services:
-    """Wire RunPod (real, or the simulator when `sim` is True or a simulator), prices and services.
+    """Wire RunPod (real, or the simulator when `sim` is True or a simulator), the ledger,
+    Slack (or the console), prices and services.
 
-    `transport` lets tests route the real adapters through any httpx transport.
+    `transport` lets tests route the real adapters through any httpx transport. The clock is
+    the simulator's when running against one (so the demo and replays can move time), else
+    the system clock. The ledger is migrated to head first. Notes go to Slack when a bot
+    token is set, else to `console` (stdout by default); tests pass their own `notifier`.
     """
     from podwarden.adapters.runpod import GraphQLRunPod, ServerlessClient, build_runpod
+    from podwarden.adapters.sql.ledger import SqlLedger
+    from podwarden.adapters.sql.migrate import ensure_migrated
+    from podwarden.clock import SystemClock
     from podwarden.services.prices import load_price_book
 
     simulator_obj = None
@@ -84,16 +103,51 @@ def build(
         simulator_obj = simulator() if sim is True else sim
         transport = httpx.MockTransport(simulator_obj)
         settings = settings.model_copy(update={"runpod_api_key": _secret(SIM_API_KEY)})
-    runpod = build_runpod(settings, transport=transport)
-    serverless = ServerlessClient.from_settings(settings, transport=transport)
+        if clock is None:
+            clock = simulator_obj  # its now() is simulated time, which the demo can fast-forward
+    ensure_migrated(settings.database_url)
+    ledger = SqlLedger.connect(settings.database_url)
+    try:
+        runpod = build_runpod(settings, transport=transport)
+        serverless = ServerlessClient.from_settings(settings, transport=transport)
+    except BaseException:
+        ledger.close()
+        raise
     source = "RunPod simulator catalog" if simulator_obj is not None else "live RunPod catalog"
     costs = CostService(catalog=runpod, book=load_price_book(settings), price_source=source)
-    services = Services(settings=settings, runpod=runpod, serverless=serverless, costs=costs,
-                        simulator=simulator_obj)
+    services = Services(
+        settings=settings, runpod=runpod, serverless=serverless, costs=costs, ledger=ledger,
+        clock=clock or SystemClock(), notifier=notifier or _notifier(settings, console),
+        simulator=simulator_obj,
+    )
+    services._closers.append(ledger.close)
     for client in (runpod, serverless):
         if isinstance(client, GraphQLRunPod | ServerlessClient):
             services._closers.append(client.close)
     return services
+
+
+def slack_client(settings: Settings) -> Any:
+    """A slack_sdk `WebClient` for the bot token, retrying rate limits (429) as Slack asks.
+
+    The default client retries connection errors only; a 429 with `Retry-After` is waited
+    out (up to three times) instead of failing the notice.
+    """
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=3))
+    return client
+
+
+def _notifier(settings: Settings, console: TextIO | None) -> Notifier:
+    from podwarden.adapters.slack.notifier import ConsoleNotifier, SlackNotifier
+
+    if settings.slack_bot_token is not None and console is None:
+        return SlackNotifier(slack_client(settings))
+    return ConsoleNotifier(console or sys.stdout)
 
 
 def _secret(value: str) -> Any:

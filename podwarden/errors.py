@@ -5,6 +5,7 @@
     │   └── InputError                      bad user input: one line + the verb's usage
     ├── ConfigError                         a setting is missing or malformed
     ├── LedgerError                         the SQL ledger is unreachable or not migrated
+    ├── NotifyError                         Slack (or the console) could not deliver a message
     └── RunPodError                         anything RunPod (or the simulator) answered badly
         ├── Unauthorized                    401/403: the API key is missing, wrong or lacks scope
         ├── NotFound                        the pod/endpoint/job does not exist (any more)
@@ -59,6 +60,10 @@ class ConfigError(PodwardenError):
 
 class LedgerError(PodwardenError):
     """The ledger cannot be used: unreachable, or its schema is not at the head revision."""
+
+
+class NotifyError(PodwardenError):
+    """A message could not be delivered (Slack refused it, or could not be reached)."""
 
 
 class RunPodError(PodwardenError):

@@ -8,10 +8,29 @@ retirement of GraphQL is a setting and not a rewrite.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
+from podwarden.domain.access import Role
+from podwarden.domain.ledger_values import (
+    AuditEntry,
+    AuditOutcome,
+    Budget,
+    BudgetPeriod,
+    BudgetScope,
+    EndpointUsageHour,
+    Lease,
+    Member,
+    Notice,
+    PendingAction,
+    PodChange,
+    PodInterval,
+    PodRecord,
+    Snooze,
+    UtilisationHour,
+)
 from podwarden.domain.models import (
     Account,
     Endpoint,
@@ -25,6 +44,7 @@ from podwarden.domain.models import (
     Template,
     TemplateSpec,
 )
+from podwarden.domain.notes import MessageRef, Note
 
 
 class Clock(Protocol):
@@ -99,3 +119,189 @@ class GpuCatalog(Protocol):
 
     def gpu_types(self, *, gpu_count: int = 1) -> list[GpuType]: ...
 
+
+
+# -- the ledger ------------------------------------------------------------------------------------
+# One Protocol per concern, mirroring the SQL adapter's mixins, composed into `Ledger`. Every
+# method is one unit of work; times are passed in (`now`), never read from a clock by the ledger.
+
+
+class PeopleLedger(Protocol):
+    def upsert_member(
+        self, user_id: str, *, now: datetime, display_name: str | None = None, role: Role | None = None,
+    ) -> Member: ...
+
+    def set_member_team(self, user_id: str, team: str | None, *, now: datetime) -> Member: ...
+
+    def member(self, user_id: str) -> Member | None: ...
+
+    def members(self, *, team: str | None = None) -> list[Member]: ...
+
+    def add_team(self, name: str, *, now: datetime) -> bool: ...
+
+    def teams(self) -> list[str]: ...
+
+
+class PodLedger(Protocol):
+    def observe_pods(
+        self, pods: Sequence[Pod], *, now: datetime, owners: Mapping[str, str] | None = None,
+        complete: bool = False,
+    ) -> list[PodChange]: ...
+
+    def pod(self, pod_id: str) -> PodRecord | None: ...
+
+    def pods(self, *, owner_id: str | None = None, include_terminated: bool = False) -> list[PodRecord]: ...
+
+    def pod_owner(self, pod_id: str) -> str | None: ...
+
+    def set_pod_owner(self, pod_id: str, owner_id: str | None, *, now: datetime) -> None: ...
+
+    def pod_intervals(
+        self, pod_id: str, *, start: datetime | None = None, end: datetime | None = None,
+    ) -> list[PodInterval]: ...
+
+
+class UsageLedger(Protocol):
+    def add_utilisation_sample(
+        self, pod_id: str, *, at: datetime, seconds: int, gpu_percents: Sequence[int | None] = (),
+        cpu_percent: int | None = None, idle: bool | None = None,
+    ) -> bool: ...
+
+    def utilisation(self, pod_id: str, *, start: datetime, end: datetime) -> list[UtilisationHour]: ...
+
+    def observe_endpoints(
+        self, endpoints: Sequence[Endpoint], *, now: datetime, owners: Mapping[str, str] | None = None,
+        complete: bool = False,
+    ) -> None: ...
+
+    def endpoint_ids(self, *, include_deleted: bool = False) -> list[str]: ...
+
+    def endpoint_owner(self, endpoint_id: str) -> str | None: ...
+
+    def add_endpoint_usage(
+        self, endpoint_id: str, *, at: datetime, seconds: int, workers_running: int, workers_idle: int,
+        cost: Decimal, jobs_completed: int = 0, jobs_failed: int = 0,
+    ) -> bool: ...
+
+    def endpoint_usage(
+        self, *, start: datetime, end: datetime, endpoint_id: str | None = None,
+    ) -> list[EndpointUsageHour]: ...
+
+
+class SpendLedger(Protocol):
+    def spend(
+        self, *, start: datetime, end: datetime, pod_id: str | None = None, owner_id: str | None = None,
+        team: str | None = None,
+    ) -> Decimal: ...
+
+    def spend_by_pod(self, *, start: datetime, end: datetime) -> dict[str, Decimal]: ...
+
+    def spend_by_owner(self, *, start: datetime, end: datetime) -> dict[str | None, Decimal]: ...
+
+    def spend_by_team(self, *, start: datetime, end: datetime) -> dict[str | None, Decimal]: ...
+
+    def set_budget(
+        self, scope: BudgetScope, subject: str | None, *, amount: Decimal, period: BudgetPeriod,
+        hard: bool = False, now: datetime,
+    ) -> Budget: ...
+
+    def budgets(self, *, scope: BudgetScope | None = None, subject: str | None = None) -> list[Budget]: ...
+
+    def budget(self, scope: BudgetScope, subject: str | None, period: BudgetPeriod) -> Budget | None: ...
+
+    def delete_budget(self, scope: BudgetScope, subject: str | None, period: BudgetPeriod) -> bool: ...
+
+
+class NoticeLedger(Protocol):
+    def record_notice(
+        self, key: str, *, kind: str, now: datetime, pod_id: str | None = None,
+        endpoint_id: str | None = None, recipient: str | None = None, due_at: datetime | None = None,
+    ) -> Notice: ...
+
+    def notice(self, key: str) -> Notice | None: ...
+
+    def mark_notice_sent(self, key: str, *, channel: str, ts: str, now: datetime) -> Notice: ...
+
+    def withdraw_notice(self, key: str, *, now: datetime) -> Notice: ...
+
+    def open_notices(self, *, kind: str | None = None, pod_id: str | None = None) -> list[Notice]: ...
+
+    def digest_sent(self, week_start: date, channel: str) -> bool: ...
+
+    def record_digest(self, week_start: date, channel: str, *, ts: str | None, now: datetime) -> bool: ...
+
+
+class AuditLedger(Protocol):
+    def audit(
+        self, actor: str, action: str, *, at: datetime, target: str | None = None,
+        args: Mapping[str, Any] | None = None, outcome: AuditOutcome = AuditOutcome.OK,
+        error: str | None = None,
+    ) -> AuditEntry: ...
+
+    def audit_log(
+        self, *, since: datetime | None = None, until: datetime | None = None, actor: str | None = None,
+        action: str | None = None, target: str | None = None, limit: int = 100,
+    ) -> list[AuditEntry]: ...
+
+
+class CoordinationLedger(Protocol):
+    def acquire_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool: ...
+
+    def renew_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool: ...
+
+    def release_lease(self, name: str, holder: str, *, now: datetime) -> bool: ...
+
+    def lease(self, name: str) -> Lease | None: ...
+
+    def create_pending_action(
+        self, *, requester: str, verb: str, payload: Mapping[str, Any], now: datetime, ttl: timedelta,
+        request_key: str | None = None,
+    ) -> PendingAction: ...
+
+    def consume_pending_action(self, nonce: str, *, now: datetime) -> PendingAction | None: ...
+
+    def cancel_pending_action(self, nonce: str, *, now: datetime) -> bool: ...
+
+    def set_pending_result(self, nonce: str, result: str) -> None: ...
+
+    def pending_action(self, nonce: str) -> PendingAction | None: ...
+
+    def snooze_pod(
+        self, pod_id: str, *, until: datetime, by: str, now: datetime, reason: str | None = None,
+    ) -> Snooze: ...
+
+    def active_snooze(self, pod_id: str, *, now: datetime) -> Snooze | None: ...
+
+    def active_snoozes(self, *, now: datetime, pod_id: str | None = None) -> dict[str, Snooze]: ...
+
+    def clear_snoozes(self, pod_id: str, *, now: datetime) -> int: ...
+
+
+class Ledger(
+    PeopleLedger, PodLedger, UsageLedger, SpendLedger, NoticeLedger, AuditLedger, CoordinationLedger, Protocol,
+):
+    """Podwarden's memory, shared by the bot and the daemon (SQLite or PostgreSQL)."""
+
+    def close(self) -> None: ...
+
+
+# -- telling people --------------------------------------------------------------------------------
+
+
+class Notifier(Protocol):
+    """Delivers `Note`s: Slack in production, text in the console, a list in tests.
+
+    Raises `podwarden.errors.NotifyError` when the message could not be delivered.
+    """
+
+    def send(self, note: Note) -> MessageRef:
+        """Post `note` to its recipient (a DM for a user id), carrying `note.key` as metadata."""
+        ...
+
+    def update(self, ref: MessageRef, note: Note) -> None:
+        """Replace the message at `ref` with `note` (a warning withdrawn, a notice resolved)."""
+        ...
+
+    def find_sent(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
+        """The message carrying `key` posted to `channel` since `oldest`, if any (crash recovery)."""
+        ...

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -45,6 +46,10 @@ ID = 64
 NAME = 200
 
 
+NOTICE_STATES = ("pending", "sending", "sent", "failed", "withdrawn")
+PENDING_STATES = ("pending", "awaiting_approval", "consumed", "cancelled", "denied", "expired")
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -71,8 +76,21 @@ class MemberRow(Base):
     team: Mapped[str | None] = mapped_column(
         String(NAME), ForeignKey("teams.name", ondelete="SET NULL"), index=True
     )
+    # Pods created outside Podwarden whose name starts with this are adopted as this member's.
+    name_prefix: Mapped[str | None] = mapped_column(String(NAME))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class GroupRoleRow(Base):
+    """A Slack user group whose members get at least `role`."""
+
+    __tablename__ = "group_roles"
+    __table_args__ = (CheckConstraint(_in("role", ("viewer", "member", "admin")), name="role"),)
+
+    group_id: Mapped[str] = mapped_column(String(ID), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
 
 
 class PodRow(Base):
@@ -98,6 +116,13 @@ class PodRow(Base):
     updated_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     terminated_at: Mapped[datetime | None]
+    # The idle clock and what the daemon last saw, so that a restart resets nothing.
+    idle_since: Mapped[datetime | None]
+    last_telemetry_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]  # `start --max-hours`: stopped then unless kept
+    stopped_by_us_at: Mapped[datetime | None]  # tells our stops from spot evictions
+    bid_per_gpu: Mapped[Decimal | None]  # spot bid, $/h per GPU
+    created_by_podwarden: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class PodIntervalRow(Base):
@@ -121,6 +146,15 @@ class PodIntervalRow(Base):
     cost_per_hr: Mapped[Decimal]  # billed compute $/h: 0 unless the pod runs
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # What pricing and attribution need later, as it was at the time (no joins into today's state).
+    storage_per_hr: Mapped[Decimal] = mapped_column(server_default=text("0"))
+    gpu_type_id: Mapped[str | None] = mapped_column(String(NAME))
+    gpu_count: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    cloud: Mapped[str | None] = mapped_column(String(16))
+    spot: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    owner_id: Mapped[str | None] = mapped_column(String(ID))
+    team: Mapped[str | None] = mapped_column(String(NAME))
+    idle: Mapped[bool | None] = mapped_column(Boolean)  # None: telemetry unknown (never idle)
 
 
 class PodUtilisationHourlyRow(Base):
@@ -188,6 +222,7 @@ class BudgetRow(Base):
         CheckConstraint(_in("scope", ("user", "team", "global")), name="scope"),
         CheckConstraint(_in("period", ("hour", "day", "month")), name="period"),
         CheckConstraint("amount >= 0", name="amount"),
+        CheckConstraint(_in("action", ("warn", "refuse", "stop")), name="action"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -196,6 +231,9 @@ class BudgetRow(Base):
     amount: Mapped[Decimal]
     period: Mapped[str] = mapped_column(String(16))
     hard: Mapped[bool]
+    # What reaching the cap does: warn only, refuse new starts, or also stop pods newest first.
+    action: Mapped[str] = mapped_column(String(16), server_default=text("'warn'"))
+    notify: Mapped[str | None] = mapped_column(String(NAME))  # who is told besides the owner
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -215,7 +253,7 @@ class SnoozeRow(Base):
 class NoticeRow(Base):
     __tablename__ = "notices"
     __table_args__ = (
-        CheckConstraint(_in("state", ("pending", "sent", "withdrawn")), name="state"),
+        CheckConstraint(_in("state", NOTICE_STATES), name="state"),
         Index("ix_notices_state_kind", "state", "kind"),
     )
 
@@ -236,6 +274,7 @@ class NoticeRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     withdrawn_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)  # why the last post failed, if it did
 
 
 class AuditRow(Base):
@@ -255,6 +294,8 @@ class AuditRow(Base):
     args: Mapped[str] = mapped_column(Text)  # JSON object
     outcome: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(ID))  # where it was asked
+    answer_status: Mapped[str | None] = mapped_column(String(32))  # RunPod's answer: HTTP status or error kind
 
 
 class DigestSentRow(Base):
@@ -266,6 +307,7 @@ class DigestSentRow(Base):
     channel: Mapped[str] = mapped_column(String(ID))
     ts: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), server_default=text("'sent'"))  # sending | sent
 
 
 class LeaseRow(Base):
@@ -284,7 +326,7 @@ class PendingActionRow(Base):
 
     __tablename__ = "pending_actions"
     __table_args__ = (
-        CheckConstraint(_in("state", ("pending", "consumed", "cancelled")), name="state"),
+        CheckConstraint(_in("state", PENDING_STATES), name="state"),
     )
 
     nonce: Mapped[str] = mapped_column(String(ID), primary_key=True)
@@ -297,3 +339,8 @@ class PendingActionRow(Base):
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
     result: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(ID))  # where it was asked
+    message_ts: Mapped[str | None] = mapped_column(String(32))  # the message holding its buttons
+    response_url: Mapped[str | None] = mapped_column(Text)
+    approver: Mapped[str | None] = mapped_column(String(ID))  # the admin who approved or denied
+    clicked_by: Mapped[str | None] = mapped_column(String(ID))  # who pressed the button that ended it
