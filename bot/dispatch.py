@@ -22,19 +22,44 @@ log = logging.getLogger("podwarden.bot")
 
 @dataclass(frozen=True, slots=True)
 class Caller:
+    """Who asked, with which role, and where (None: the console or the CLI)."""
+
     user_id: str
     role: Role
+    channel_id: str | None = None
 
 
 Handler = Callable[[c.Command, Caller], Reply]
+ActionHandler = Callable[[str, Caller], Reply]
+"""A button's handler: gets the button's `value` and who clicked; answers with a `Reply`
+that replaces the message holding the button (Slack) or is printed (console)."""
 
 
 class Dispatcher:
     """Maps typed commands to handlers. Verbs without a handler say so plainly."""
 
-    def __init__(self, handlers: dict[type[c.Command], Handler], *, command: str = "/gpu") -> None:
+    def __init__(
+        self, handlers: dict[type[c.Command], Handler], *, command: str = "/gpu",
+        actions: dict[str, ActionHandler] | None = None,
+    ) -> None:
         self._handlers = dict(handlers)
+        self._actions = dict(actions or {})
         self._slash = command
+
+    def act(self, action_id: str, value: str, caller: Caller) -> Reply:
+        """Run the handler of a clicked button (`action_id`), with the same error handling as commands."""
+        handler = self._actions.get(action_id)
+        if handler is None:
+            return error_reply("That button no longer does anything here; run the command again.")
+        try:
+            return handler(value, caller)
+        except InputError as exc:
+            return error_reply(exc.message)
+        except RunPodError as exc:
+            log.warning("RunPod refused %s: %s", action_id, exc)
+            return error_reply(str(exc))
+        except (PodwardenError, DomainError) as exc:
+            return error_reply(str(exc))
 
     def handle(self, text: str, caller: Caller) -> Reply:
         verb: Verb | None = None
