@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import commands as c
-from bot.dispatch import Caller, Handler
+from bot.dispatch import Caller, Dispatcher, Handler
 from podwarden.adapters.slack import render_costs
 from podwarden.adapters.slack.reply import Reply
 
@@ -35,3 +35,13 @@ def handlers_for(services: Services) -> dict[type[c.Command], Handler]:
                                             cloud=command.cloud))
 
     return {c.Gpus: gpus, c.Quote: quote, c.Size: size}
+
+
+def build_dispatcher(services: Services) -> Dispatcher:
+    """The one dispatcher every face uses: the bot's verbs and buttons, the reports, and the
+    buttons of the daemon's notices."""
+    from bot.lifecycle_actions import lifecycle_actions
+    from bot.reports import report_handlers
+
+    handlers = {**handlers_for(services), **report_handlers(services)}
+    return Dispatcher(handlers, command=services.settings.slack_command, actions=lifecycle_actions(services))
