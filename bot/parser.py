@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -369,16 +370,48 @@ VERBS: tuple[Verb, ...] = (
 BY_NAME: Mapping[str, Verb] = {v.name: v for v in VERBS}
 
 
+MAX_INPUT = 1000  # characters; a real command is a line, and nothing longer is echoed back
+MAX_MESSAGE = 300  # characters of one error line, so a pasted essay is never repeated whole
+# —hours, –hours: what Slack and macOS make of a typed --
+_DASHES = re.compile(r"(?<!\S)[\u2012\u2013\u2014\u2015]{1,2}(?=\w)")
+
+
+def normalise(text: str) -> str:
+    """The text as the parser reads it: NFKC (fullwidth `ａ１００` is `a100`), straight quotes,
+    a leading em or en dash as `--`, and no invisible formatting characters.
+
+    Control characters (other than tabs and newlines, read as spaces) are refused: they are
+    never typed on purpose and would garble the one-line answer."""
+    text = unicodedata.normalize("NFKC", text.translate(_SMART_QUOTES))
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
+    if bad is not None:
+        raise InputError(f"could not read that: it contains the control character U+{ord(bad):04X}")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return _DASHES.sub("--", text)
+
+
 def tokenize(text: str) -> list[str]:
+    if len(text) > MAX_INPUT:
+        raise InputError(f"that is {len(text):,} characters; a command is at most {MAX_INPUT:,}")
+    readable = normalise(text)
     try:
-        return shlex.split(text.translate(_SMART_QUOTES))
+        return shlex.split(readable)
     except ValueError as exc:  # unbalanced quotes
         raise InputError(f"could not read that: {exc} (check your quotes)") from None
 
 
+def shorten(message: str, limit: int = MAX_MESSAGE) -> str:
+    """One error line at most `limit` characters long (an ellipsis says it was cut)."""
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"
+
+
 def parse(text: str) -> c.Command:
     """Parse one command line (without the slash command itself)."""
-    words = tokenize(text)
+    try:
+        words = tokenize(text)
+    except InputError as exc:
+        raise InputError(shorten(exc.message)) from None
     if not words:
         return c.Help()
     name = words[0].lower()
@@ -386,12 +419,12 @@ def parse(text: str) -> c.Command:
     if verb is None:
         guess = difflib.get_close_matches(name, list(BY_NAME), n=1)
         hint = f"; did you mean `{guess[0]}`?" if guess else ""
-        raise InputError(f"unknown command `{name}`{hint} Try `help`.")
+        raise InputError(shorten(f"unknown command `{shorten(name, 40)}`{hint} Try `help`."))
     try:
         positional, options = _options(verb, words[1:])
         return verb.build(positional, options)
     except InputError as exc:
-        raise exc.with_usage(verb.usage) from None
+        raise InputError(shorten(exc.message), usage=verb.usage) from None
 
 
 def _options(verb: Verb, words: list[str]) -> tuple[list[str], dict[str, Any]]:

@@ -8,13 +8,14 @@ stack trace.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import shlex
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from podwarden.errors import ConfigError, LedgerError, PodwardenError
+from podwarden.errors import ConfigError, DomainError, LedgerError, PodwardenError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -40,14 +41,35 @@ def _not_built(what: str, issue: str) -> Callable[[argparse.Namespace], int]:
 def _migrate(args: argparse.Namespace) -> int:
     from podwarden import bootstrap
 
-    settings = bootstrap.settings(database_url=args.database_url)
+    try:
+        settings = bootstrap.settings(database_url=args.database_url)
+    except ConfigError as exc:
+        if args.database_url is None:
+            raise
+        message = str(exc).replace("PODWARDEN_DATABASE_URL:", "--database-url:", 1)
+        raise ConfigError(message) from None
+    _make_sqlite_directory(settings.database_url)
     print(bootstrap.migrate(settings))
     return EXIT_OK
+
+
+def _make_sqlite_directory(url: str) -> None:
+    """`migrate` makes the ledger, so it also makes the directory of a SQLite file (the
+    per-user data directory does not exist on a new machine)."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
 def _doctor(args: argparse.Namespace) -> int:
     from podwarden import doctor
 
+    if args.local:
+        return doctor.local()
     return doctor.main(sim=args.sim)
 
 
@@ -64,12 +86,68 @@ def _sim(args: argparse.Namespace) -> int:
 
 def _ask(args: argparse.Namespace) -> int:
     from bot import console
+    from bot.parser import parse
+    from podwarden.errors import InputError
 
-    if not args.text:
+    try:
+        words = _ask_flags(args, list(args.text))
+    except InputError as exc:
+        print(f"podwarden ask: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if words and words[0].startswith("/"):  # "/gpu quote a100", pasted from Slack
+        words = words[1:]
+    if not words:
         print("podwarden ask: give a command, e.g. podwarden ask --sim \"quote a100\"", file=sys.stderr)
         return EXIT_USAGE
-    text = args.text[0] if len(args.text) == 1 else shlex.join(args.text)  # keep the user's grouping
+    text = words[0] if len(words) == 1 else shlex.join(words)  # keep the user's grouping
+    try:
+        parse(text)  # bad input answers here, before any account is reached, with exit status 2
+    except InputError as exc:
+        usage = f"\nUsage: {exc.usage}" if exc.usage else ""
+        if args.json:
+            import json
+
+            print(json.dumps({"ok": False, "error": exc.message, **({"usage": exc.usage} if exc.usage else {})}))
+        else:
+            print(f"{exc.message}{usage}")
+        return EXIT_USAGE
     return console.ask(text, user=args.as_user, as_json=args.json, sim=args.sim)
+
+
+def _ask_flags(args: argparse.Namespace, words: list[str]) -> list[str]:
+    """Take `--json`, `--sim` and `--as USER` from anywhere in `words`: people type them after
+    the command too (`podwarden ask "quote a100" --json`). No verb has options of these names."""
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in {"--json", "--sim"}:
+            setattr(args, word[2:], True)
+        elif word == "--as" or word.startswith("--as="):
+            if word == "--as":
+                if i + 1 >= len(words):
+                    from podwarden.errors import InputError
+
+                    raise InputError("--as needs a Slack user id, e.g. --as U012AB3CD")
+                i += 1
+                args.as_user = words[i]
+            else:
+                args.as_user = word.removeprefix("--as=")
+        else:
+            rest.append(word)
+        i += 1
+    return rest
+
+
+def _port(text: str) -> int:
+    """A TCP port for argparse: 0 (any free one) to 65535, or one line saying what is wrong."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {port}")
+    return port
 
 
 def _console(args: argparse.Namespace) -> int:
@@ -119,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("text", nargs=argparse.REMAINDER, help="the command, e.g. \"quote a100 --hours 8/day\"")
 
     sim = add("sim", "serve the RunPod simulator on a loopback port", _sim)
-    sim.add_argument("--port", type=int, default=8765, help="port to listen on (0 picks a free one)")
+    sim.add_argument("--port", type=_port, default=8765, help="port to listen on (0 picks a free one)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     sim.add_argument("--scenario", help="a scenario file (JSON or YAML)")
     sim.add_argument("--seed", type=int, default=0, help="random seed, for repeatable worlds")
@@ -131,19 +209,40 @@ def build_parser() -> argparse.ArgumentParser:
         _not_built("replay", "arrives with the lifecycle daemon issue"))
     doc = add("doctor", "check settings, the ledger, RunPod and Slack, and say what to fix", _doctor)
     doc.add_argument("--sim", action="store_true", help="check against the in-process simulator")
+    doc.add_argument("--local", action="store_true",
+                     help="only local state (settings and the ledger's heartbeat), no network: the container's "
+                          "health check")
     return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    """DEBUG with -v, else `PODWARDEN_LOG_LEVEL` (a bad settings file is reported by the verb
+    itself, so here it only falls back to WARNING); misspelt PODWARDEN_* names are warned."""
+    import os
+
+    from podwarden.settings import load_settings, unknown_variables
+
+    level = "DEBUG" if verbose else "WARNING"
+    if not verbose:
+        with contextlib.suppress(ConfigError, DomainError):
+            level = load_settings().log_level
+    root = logging.getLogger()
+    root.setLevel(level)
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    if verbose:  # Slack's and httpx's own DEBUG logs print request bodies and headers.
+        for noisy in ("slack_sdk", "slack_bolt", "httpx", "httpcore"):
+            logging.getLogger(noisy).setLevel(logging.INFO)
+    for warning in unknown_variables(os.environ):
+        logging.getLogger("podwarden.settings").warning("%s", warning)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if args.verbose:  # Slack's and httpx's own DEBUG logs print request bodies and headers.
-        for noisy in ("slack_sdk", "slack_bolt", "httpx", "httpcore"):
-            logging.getLogger(noisy).setLevel(logging.INFO)
+    _configure_logging(args.verbose)
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USAGE
@@ -157,6 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except Exception:  # a bug: logged with its traceback, one line for the person, never "bad input"
+        logging.getLogger("podwarden").exception("internal error in `podwarden %s`", args.verb)
+        print(f"podwarden: internal error in `{args.verb}` (logged above); please report it", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

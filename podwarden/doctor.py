@@ -1,19 +1,25 @@
 """`podwarden doctor`: one line per check, with what to fix. Exit 1 if anything failed.
 
-Used by people setting Podwarden up and by the container's HEALTHCHECK. It never prints
-a token or key: only whether one is set and what the service said about it.
+Used by people setting Podwarden up. `doctor --local` is the container's HEALTHCHECK: it
+reads only local state (settings, the ledger and the daemon's heartbeat in it) and never
+calls RunPod or Slack, which a check every minute must not do. It never prints a token or
+key: only whether one is set and what the service said about it. Adapters come from
+`bootstrap`, the one composition root.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 
 from podwarden import bootstrap
 from podwarden.domain.money import format_usd
-from podwarden.errors import ConfigError, PodwardenError, RunPodError
+from podwarden.errors import ConfigError, PodwardenError
 from podwarden.settings import Settings
 
 
@@ -26,6 +32,44 @@ class Check:
     def line(self) -> str:
         mark = {"ok": "ok  ", "FAIL": "FAIL", "skip": "--  "}[self.status]
         return f"{mark} {self.name}: {self.detail}"
+
+
+HEARTBEAT_LEASE = "daemon"  # the lease the daemon renews every tick
+MIN_HEARTBEAT_AGE = timedelta(minutes=3)
+
+
+def local(*, out: TextIO | None = None, now: datetime | None = None) -> int:
+    """Settings, the ledger's revision and the daemon's heartbeat: no network call.
+
+    A heartbeat older than three ticks (at least three minutes) fails; none at all is only
+    said, since the bot alone (or a daemon not started yet) writes none."""
+    out = out or sys.stdout
+    try:
+        settings = bootstrap.settings()
+    except ConfigError as exc:
+        out.write(Check("settings", "FAIL", str(exc)).line() + "\n")
+        return 1
+    results = [_settings(settings, False), _ledger(settings, False)]
+    if results[-1].status == "ok":
+        results.append(_heartbeat(settings, now or datetime.now(UTC)))
+    for result in results:
+        out.write(result.line() + "\n")
+    return 1 if any(r.status == "FAIL" for r in results) else 0
+
+
+def _heartbeat(settings: Settings, now: datetime) -> Check:
+    with bootstrap.build(settings, console=io.StringIO()) as services:
+        lease = services.ledger.lease(HEARTBEAT_LEASE)
+    if lease is None:
+        return Check("heartbeat", "skip", "no daemon heartbeat in the ledger yet")
+    beat = lease.beat_at if lease.beat_at.tzinfo else lease.beat_at.replace(tzinfo=UTC)
+    age = now - beat
+    limit = max(3 * settings.tick_interval, MIN_HEARTBEAT_AGE)
+    seconds = int(age.total_seconds())
+    if age > limit:
+        return Check("heartbeat", "FAIL", f"the daemon ({lease.holder}) last beat {seconds} s ago "
+                                          f"(more than {int(limit.total_seconds())} s)")
+    return Check("heartbeat", "ok", f"the daemon ({lease.holder}) beat {seconds} s ago")
 
 
 def main(*, sim: bool = False, out: TextIO | None = None) -> int:
@@ -52,11 +96,18 @@ def _ledger(settings: Settings, sim: bool) -> Check:
 
     from podwarden.adapters.sql.migrate import current_revision, head_revision
 
-    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    url = make_url(settings.database_url)
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite" and url.database:
+        folder = Path(url.database).expanduser().parent
+        if not folder.is_dir():
+            return Check("ledger", "FAIL", f"{shown}: the directory {folder} does not exist yet; "
+                                           "`podwarden migrate` creates it and the ledger")
     try:
         current = current_revision(settings.database_url)
     except PodwardenError as exc:
-        return Check("ledger", "FAIL", f"{shown} is not reachable: {exc}")
+        cause = str(exc.__cause__ or exc).strip().splitlines()[0]
+        return Check("ledger", "FAIL", f"cannot reach {shown}: {cause}")
     head = head_revision()
     if current != head:
         return Check("ledger", "FAIL", f"{shown} is at revision {current or 'none'}, not {head}: "
@@ -68,10 +119,12 @@ def _runpod(settings: Settings, sim: bool) -> Check:
     if not sim and settings.runpod_api_key is None:
         return Check("runpod", "FAIL", "PODWARDEN_RUNPOD_API_KEY is not set: create a key in RunPod's console "
                                        "(Settings → API Keys), or try `podwarden demo` without one")
+    # One try, no retries: a person waiting on doctor wants "connection refused" now, once.
+    once = settings.model_copy(update={"runpod_max_retries": 0})
     try:
-        with bootstrap.build(settings, sim=sim) as services:
+        with bootstrap.build(once, sim=sim, console=io.StringIO()) as services:
             account = services.runpod.account()
-    except (RunPodError, ConfigError) as exc:
+    except PodwardenError as exc:  # RunPod's refusal, a bad setting, or a ledger build could not open
         return Check("runpod", "FAIL", str(exc))
     where = "simulator" if sim else settings.runpod_graphql_url
     limit = f", limit {format_usd(account.spend_limit_per_hr)}/h" if account.spend_limit_per_hr is not None else ""
@@ -83,11 +136,9 @@ def _slack(settings: Settings, sim: bool) -> Check:
     if settings.slack_bot_token is None:
         return Check("slack", "skip", "PODWARDEN_SLACK_BOT_TOKEN is not set (the console works without Slack; "
                                       "see slack-manifest.yml to create the app)")
-    from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
-                       timeout=10)
+    client = bootstrap.slack_client(settings)
     try:
         auth = client.auth_test()
     except SlackApiError as exc:

@@ -3,14 +3,24 @@
 Built once in `main()` (see `load_settings`) and passed down; nothing reads the environment
 anywhere else. Tokens and keys are `SecretStr` so that they never reach a log line or a
 repr. A bad value stops the program with one line naming the variable and what it expects.
+
+Where values come from, first wins: explicit overrides, the environment, a `.env` file in
+the working directory, and for the secrets also `PODWARDEN_<NAME>_FILE` (a path whose
+content is the value) or a file named `podwarden_<name>` in the secrets directory
+(`/run/secrets`, where Docker and Kubernetes mount them), then the defaults below.
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
-from datetime import time, timedelta
+import sys
+from collections.abc import Mapping
+from datetime import date, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +40,28 @@ from podwarden.domain.durations import format_duration, parse_duration
 from podwarden.errors import ConfigError, InputError
 
 ENV_PREFIX = "PODWARDEN_"
+SECRETS_DIR = Path("/run/secrets")
+ENV_FILE = ".env"
+# PODWARDEN_* names that are not settings but are ours: the test suite's PostgreSQL server,
+# and the tag the RunPod adapter puts in a created pod's environment.
+OTHER_VARIABLES = frozenset({"PODWARDEN_TEST_POSTGRES_URL", "PODWARDEN_REQUEST"})
+
+
+def data_dir() -> Path:
+    """The per-user data directory: `$XDG_DATA_HOME/podwarden` (`~/.local/share/podwarden`),
+    or `~/Library/Application Support/podwarden` on macOS. Stable whatever the working
+    directory, so `podwarden` run from two places keeps one ledger."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "podwarden"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "podwarden"
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'podwarden.db'}"
+
+
+DEFAULT_DATABASE_URL_SHOWN = "sqlite:///~/.local/share/podwarden/podwarden.db"
 
 
 def _duration(value: Any) -> timedelta:
@@ -90,6 +122,8 @@ class Settings(BaseSettings):
         extra="ignore",
         frozen=True,
         case_sensitive=False,
+        env_file=ENV_FILE,
+        env_file_encoding="utf-8",
     )
 
     # RunPod
@@ -105,7 +139,11 @@ class Settings(BaseSettings):
     runpod_retry_budget: Duration = Field(timedelta(seconds=60), description="total time retries may take")
 
     # Ledger
-    database_url: str = Field("sqlite:///podwarden.db", description="SQLAlchemy URL: sqlite:///… or postgresql+psycopg://…")
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL: sqlite:///… or postgresql+psycopg://…; default: a file in the per-user data "
+                    "directory (`doctor` prints it)",
+    )
 
     # Slack
     slack_bot_token: SecretStr | None = Field(None, description="bot token (xoxb-…)")
@@ -166,6 +204,20 @@ class Settings(BaseSettings):
             raise ValueError("use postgresql+psycopg://user@host/db (SQLAlchemy does not know postgres://)")
         if url.get_backend_name() not in {"sqlite", "postgresql"}:
             raise ValueError(f"only sqlite and postgresql are supported, got {url.get_backend_name()!r}")
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise ValueError("an in-memory SQLite ledger loses everything when the process ends: "
+                             "give a file, e.g. sqlite:///podwarden.db")
+        return value
+
+    @field_validator("prices_date")
+    @classmethod
+    def _prices_date(cls, value: str) -> str:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("expected a date such as 2026-11-01 (YYYY-MM-DD)") from None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError("expected a date such as 2026-11-01 (YYYY-MM-DD)")
         return value
 
     @field_validator("timezone")
@@ -214,14 +266,19 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
 
-def load_settings(**overrides: Any) -> Settings:
+def load_settings(
+    *, env_file: str | Path | None = ENV_FILE, secrets_dir: str | Path | None = SECRETS_DIR, **overrides: Any
+) -> Settings:
     """Read the environment (plus explicit overrides); raise `ConfigError` with one line.
 
     pydantic's multi-line report is turned into "PODWARDEN_IDLE_AFTER: a duration cannot be
     negative: '-5m' (use e.g. 90s, 30m, 2h)" — the variable a person would set, and why.
+    `env_file` and `secrets_dir` are read when they exist (None: not at all).
     """
+    secrets = Path(secrets_dir) if secrets_dir is not None and Path(secrets_dir).is_dir() else None
+    values = {**_secret_files(os.environ), **overrides}
     try:
-        return Settings(**overrides)
+        return Settings(_env_file=env_file, _secrets_dir=secrets, **values)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ENV_PREFIX + str(first["loc"][0]).upper() if first["loc"] else "settings"
@@ -238,12 +295,47 @@ def _secret_name(name: str) -> bool:
     return any(word in name for word in ("KEY", "TOKEN", "SECRET"))
 
 
+def _secret_files(environ: Mapping[str, str]) -> dict[str, str]:
+    """`PODWARDEN_SLACK_BOT_TOKEN_FILE=/run/secrets/bot` -> the file's content (stripped), for
+    every setting not also given directly. An unreadable file is a `ConfigError` naming it."""
+    values: dict[str, str] = {}
+    for name in Settings.model_fields:
+        variable = f"{ENV_PREFIX}{name.upper()}"
+        path = environ.get(f"{variable}_FILE")
+        if path is None or variable in environ:
+            continue
+        try:
+            values[name] = Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a UTF-8 text file"
+            raise ConfigError(f"{variable}_FILE: cannot read {path} ({reason})") from None
+    return values
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One warning per `PODWARDEN_*` variable that is not a setting, with the nearest valid
+    name: a misspelt `PODWARDEN_IDLE_AFTR` would otherwise be silently ignored."""
+    valid = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    known = valid | {f"{v}_FILE" for v in valid} | OTHER_VARIABLES
+    warnings = []
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in known:
+            continue
+        guess = difflib.get_close_matches(upper, sorted(valid), n=1, cutoff=0.6)
+        hint = f"; did you mean {guess[0]}?" if guess else "; `podwarden doctor` lists the settings in use"
+        warnings.append(f"{variable} is not a Podwarden setting and is ignored{hint}")
+    return warnings
+
+
 def settings_table() -> str:
     """The README's configuration table, generated from the fields (a test keeps them equal)."""
     rows = ["| variable | default | what it is |", "|---|---|---|"]
     for name, info in Settings.model_fields.items():
         default = info.default
-        if isinstance(default, timedelta):
+        if name == "database_url":
+            shown = DEFAULT_DATABASE_URL_SHOWN
+        elif isinstance(default, timedelta):
             shown = format_duration(default)
         elif isinstance(default, tuple):
             shown = ",".join(default) or "(none)"

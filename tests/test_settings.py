@@ -1,4 +1,4 @@
-"""Settings: every name of DESIGN.md, defaults, one-line errors, secrets kept secret."""
+"""Settings: every name in docs/settings.md, defaults, one-line errors, secrets kept secret."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from podwarden.errors import ConfigError
-from podwarden.settings import Settings, load_settings, settings_table
+from podwarden.settings import Settings, load_settings, settings_table, unknown_variables
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,10 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("podwarden_env")
 
 
-def test_defaults_are_what_a_new_team_gets(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_are_what_a_new_team_gets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("PODWARDEN_DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     s = load_settings()
-    assert s.database_url == "sqlite:///podwarden.db"
+    assert s.database_url == f"sqlite:///{tmp_path / 'data' / 'podwarden' / 'podwarden.db'}"
     assert s.runpod_api == "graphql"
     assert s.slack_command == "/gpu"
     assert s.default_role == "viewer"
@@ -62,6 +63,12 @@ def test_durations_accept_seconds_minutes_hours(monkeypatch: pytest.MonkeyPatch,
         ("RUNPOD_GRAPHQL_URL", "https://api.runpod.io/graphql?api_key=rpa_x", "never in a URL"),
         ("SLACK_COMMAND", "gpu", "PODWARDEN_SLACK_COMMAND: expected a slash command"),
         ("DIGEST_TIME", "25:99", "PODWARDEN_DIGEST_TIME:"),
+        ("IDLE_AFTER", "99999999999d", "PODWARDEN_IDLE_AFTER: a duration is at most 3,650 days"),
+        ("IDLE_AFTER", "9" * 400 + "s", "PODWARDEN_IDLE_AFTER: not a duration"),
+        ("PRICES_DATE", "last tuesday", "PODWARDEN_PRICES_DATE: expected a date such as 2026-11-01"),
+        ("PRICES_DATE", "2026-02-30", "PODWARDEN_PRICES_DATE: expected a date"),
+        ("DATABASE_URL", "sqlite://", "PODWARDEN_DATABASE_URL: an in-memory SQLite ledger loses everything"),
+        ("DATABASE_URL", "sqlite:///:memory:", "an in-memory SQLite ledger"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_setting(
@@ -109,3 +116,66 @@ def test_urls_are_normalised_for_their_clients(monkeypatch: pytest.MonkeyPatch) 
     s = load_settings()
     assert s.slack_api_url == "http://127.0.0.1:9000/api/"
     assert s.runpod_serverless_url == "http://127.0.0.1:9000/v2"
+
+
+def test_the_default_ledger_does_not_depend_on_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("PODWARDEN_DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    first = load_settings(env_file=None).database_url
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(env_file=None).database_url == first
+    assert Path(first.removeprefix("sqlite:///")).is_absolute()
+
+
+def test_a_misspelt_variable_gets_the_nearest_valid_name() -> None:
+    warnings = unknown_variables({
+        "PODWARDEN_IDLE_AFTR": "1h", "PODWARDEN_IDLE_AFTER": "1h", "PODWARDEN_TEST_POSTGRES_URL": "x",
+        "PODWARDEN_SLACK_BOT_TOKEN_FILE": "/run/secrets/t", "PATH": "/bin",
+    })
+    assert warnings == ["PODWARDEN_IDLE_AFTR is not a Podwarden setting and is ignored; "
+                        "did you mean PODWARDEN_IDLE_AFTER?"]
+
+
+def test_the_cli_warns_about_a_misspelt_variable(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from podwarden.cli import main
+
+    monkeypatch.setenv("PODWARDEN_SLACK_COMAND", "/gpu")
+    with caplog.at_level("WARNING", logger="podwarden.settings"):
+        main(["doctor", "--local"])
+    assert "did you mean PODWARDEN_SLACK_COMMAND?" in caplog.text
+
+
+def test_settings_come_from_a_dotenv_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("PODWARDEN_TIMEZONE=Europe/Berlin\nPODWARDEN_SLACK_COMMAND=/ops\n", encoding="utf-8")
+    monkeypatch.setenv("PODWARDEN_SLACK_COMMAND", "/gpu")  # the environment wins over the file
+    s = load_settings(env_file=env)
+    assert s.timezone == "Europe/Berlin"
+    assert s.slack_command == "/gpu"
+
+
+def test_secrets_come_from_files_as_containers_mount_them(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    token = tmp_path / "bot-token"
+    token.write_text("xoxb-from-a-file\n", encoding="utf-8")
+    monkeypatch.setenv("PODWARDEN_SLACK_BOT_TOKEN_FILE", str(token))
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "podwarden_runpod_api_key").write_text("rpa_from_secrets_dir", encoding="utf-8")
+    s = load_settings(env_file=None, secrets_dir=secrets)
+    assert s.slack_bot_token is not None
+    assert s.slack_bot_token.get_secret_value() == "xoxb-from-a-file"
+    assert s.runpod_api_key is not None
+    assert s.runpod_api_key.get_secret_value() == "rpa_from_secrets_dir"
+
+    monkeypatch.setenv("PODWARDEN_SLACK_BOT_TOKEN_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env_file=None)
+    assert str(caught.value).startswith("PODWARDEN_SLACK_BOT_TOKEN_FILE: cannot read")
+
+
+def test_a_missing_secrets_directory_is_not_an_error(tmp_path: Path) -> None:
+    assert load_settings(env_file=None, secrets_dir=tmp_path / "nowhere").runpod_api_key is None

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from podwarden.domain.errors import InputError
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_SECONDS = 3650 * 86400  # ten years: anything longer is a typo, and timedelta overflows soon after
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
 _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?[smhd])+")
 
@@ -27,16 +29,17 @@ def parse_duration(text: str) -> timedelta:
     if not raw:
         raise InputError("expected a duration such as 90s, 30m or 2h, got nothing")
     if raw.startswith("-"):
-        raise InputError(f"a duration cannot be negative: {text!r} (use e.g. 90s, 30m, 2h)")
-    if re.fullmatch(r"\d+(?:\.\d+)?", raw):
+        raise InputError(f"a duration cannot be negative: {_shown(text)} (use e.g. 90s, 30m, 2h)")
+    if len(raw) <= 40 and re.fullmatch(r"\d+(?:\.\d+)?", raw):
         raise InputError(f"give a duration a unit: {text.strip()}s, {text.strip()}m or {text.strip()}h?")
-    if _WHOLE.fullmatch(raw):
-        seconds = sum(float(n) * _UNITS[u] for n, u in _PART.findall(raw))
-    else:
-        raise InputError(f"not a duration: {text!r} (use e.g. 90s, 30m, 2h, 1d)")
+    if len(raw) > 40 or not _WHOLE.fullmatch(raw):
+        raise InputError(f"not a duration: {_shown(text)} (use e.g. 90s, 30m, 2h, 1d)")
+    seconds = sum(Decimal(n) * _UNITS[u] for n, u in _PART.findall(raw))
     if seconds == 0:
         raise InputError(f"a duration must be longer than zero: {text!r}")
-    return timedelta(seconds=seconds)
+    if seconds > MAX_SECONDS:
+        raise InputError(f"a duration is at most {MAX_SECONDS // 86400:,} days, got {text.strip()!r}")
+    return timedelta(seconds=float(seconds))
 
 
 def format_duration(delta: timedelta) -> str:
@@ -54,3 +57,9 @@ def format_duration(delta: timedelta) -> str:
     if hours:
         return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     return f"{minutes}m"
+
+
+def _shown(text: str) -> str:
+    """`text` as echoed in an error: quoted, and cut short when someone pasted a page."""
+    text = text.strip()
+    return repr(text) if len(text) <= 40 else repr(text[:39]) + "…"
