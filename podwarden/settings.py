@@ -158,6 +158,9 @@ class Settings(BaseSettings):
     admins: CsvList = Field((), description="Slack user ids with the admin role")
     members: CsvList = Field((), description="Slack user ids with the member role")
     default_role: Role = Field(Role.VIEWER, description="role of everyone else")
+    allowed_channels: CsvList = Field(
+        (), description="channel ids where commands are taken (and DMs); empty: everywhere"
+    )
 
     # Idle and cap policy
     idle_after: Duration = Field(timedelta(minutes=30), description="idle window before a warning")
