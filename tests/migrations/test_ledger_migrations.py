@@ -24,7 +24,7 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 EVERY_TABLE = {
     "alembic_version", "teams", "members", "pods", "pod_intervals", "pod_utilisation_hourly", "endpoints",
     "endpoint_usage_hourly", "budgets", "snoozes", "notices", "audit_log", "digests_sent", "leases",
-    "pending_actions", "group_roles",
+    "pending_actions", "group_roles", "endpoint_usage_quarters", "auto_stops",
 }
 
 

@@ -344,3 +344,40 @@ class PendingActionRow(Base):
     response_url: Mapped[str | None] = mapped_column(Text)
     approver: Mapped[str | None] = mapped_column(String(ID))  # the admin who approved or denied
     clicked_by: Mapped[str | None] = mapped_column(String(ID))  # who pressed the button that ended it
+
+
+class EndpointUsageQuarterRow(Base):
+    """Serverless usage of one endpoint for one UTC quarter hour, attributed as it was then.
+
+    Quarter hours because every time zone's midnight falls on one (+5:45, -3:30, +10:30),
+    so that any team's days and weeks are cut exactly; `idle_cost` is what active workers
+    cost while no job ran.
+    """
+
+    __tablename__ = "endpoint_usage_quarters"
+    __table_args__ = (UniqueConstraint("endpoint_id", "bucket_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(String(ID), ForeignKey("endpoints.id", ondelete="CASCADE"))
+    bucket_start: Mapped[datetime] = mapped_column(index=True)
+    owner_id: Mapped[str | None] = mapped_column(String(ID))
+    team: Mapped[str | None] = mapped_column(String(NAME))
+    samples: Mapped[int]
+    running_worker_seconds: Mapped[int]
+    idle_worker_seconds: Mapped[int]
+    jobs_completed: Mapped[int]
+    cost: Mapped[Decimal]
+    idle_cost: Mapped[Decimal]
+    last_sample_at: Mapped[datetime]
+
+
+class AutoStopRow(Base):
+    """A stop the daemon made on its own (idle, deadline, cap): what the digest prices as saved."""
+
+    __tablename__ = "auto_stops"
+    __table_args__ = (UniqueConstraint("pod_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pod_id: Mapped[str] = mapped_column(String(ID), ForeignKey("pods.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(String(32))
