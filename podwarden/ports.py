@@ -141,6 +141,18 @@ class PeopleLedger(Protocol):
 
     def teams(self) -> list[str]: ...
 
+    def set_member_prefix(self, user_id: str, prefix: str | None, *, now: datetime) -> Member: ...
+
+    def member_named(self, name: str) -> Member | None:
+        """The member whose display name is `name` (case-insensitive), if exactly one."""
+        ...
+
+    def set_group_role(self, group_id: str, role: Role | None, *, now: datetime) -> None:
+        """Members of the Slack user group get at least `role`; None forgets the group."""
+        ...
+
+    def group_roles(self) -> dict[str, Role]: ...
+
 
 class PodLedger(Protocol):
     def observe_pods(
@@ -235,7 +247,7 @@ class AuditLedger(Protocol):
     def audit(
         self, actor: str, action: str, *, at: datetime, target: str | None = None,
         args: Mapping[str, Any] | None = None, outcome: AuditOutcome = AuditOutcome.OK,
-        error: str | None = None,
+        error: str | None = None, channel: str | None = None, answer_status: str | None = None,
     ) -> AuditEntry: ...
 
     def audit_log(
@@ -255,10 +267,33 @@ class CoordinationLedger(Protocol):
 
     def create_pending_action(
         self, *, requester: str, verb: str, payload: Mapping[str, Any], now: datetime, ttl: timedelta,
-        request_key: str | None = None,
+        request_key: str | None = None, channel: str | None = None,
     ) -> PendingAction: ...
 
-    def consume_pending_action(self, nonce: str, *, now: datetime) -> PendingAction | None: ...
+    def consume_pending_action(
+        self, nonce: str, *, now: datetime, clicked_by: str | None = None,
+    ) -> PendingAction | None: ...
+
+    def request_approval(self, nonce: str, *, now: datetime, ttl: timedelta) -> PendingAction | None:
+        """Pending → awaiting an admin's decision (once); None if it was no longer pending."""
+        ...
+
+    def decide_approval(
+        self, nonce: str, *, approver: str, approve: bool, now: datetime,
+    ) -> PendingAction | None:
+        """Awaiting → consumed (approved) or denied, exactly once; None if already decided or expired."""
+        ...
+
+    def expire_pending_actions(self, *, now: datetime) -> list[PendingAction]:
+        """Mark the open actions whose time is up as expired and return them (to tell the requesters)."""
+        ...
+
+    def mark_pod_created(
+        self, pod_id: str, *, now: datetime, deadline_at: datetime | None = None,
+        bid_per_gpu: Decimal | None = None,
+    ) -> None:
+        """Remember that Podwarden created the pod (observed already), with its deadline and bid."""
+        ...
 
     def cancel_pending_action(self, nonce: str, *, now: datetime) -> bool: ...
 

@@ -66,8 +66,11 @@ class PendingState(enum.StrEnum):
     """A confirmation waits (PENDING) until it is consumed once, cancelled, or expires."""
 
     PENDING = "pending"
+    AWAITING_APPROVAL = "awaiting_approval"  # above the approval threshold: an admin decides
     CONSUMED = "consumed"
     CANCELLED = "cancelled"
+    DENIED = "denied"
+    EXPIRED = "expired"
 
 
 class AuditOutcome(enum.StrEnum):
@@ -85,6 +88,7 @@ class Member:
     display_name: str
     role: Role
     team: str | None = None
+    name_prefix: str | None = None  # pods named so are theirs when nobody recorded an owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +233,8 @@ class AuditEntry:
     args: dict[str, Any]
     outcome: AuditOutcome
     error: str | None = None
+    channel: str | None = None  # where it was asked (None: console, CLI or the daemon)
+    answer_status: str | None = None  # RunPod's answer: an HTTP status or the error's kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +268,9 @@ class PendingAction:
     request_key: str | None = None
     consumed_at: datetime | None = None
     result: str | None = None
+    channel: str | None = None
+    approver: str | None = None
+    clicked_by: str | None = None
 
     def open(self, now: datetime) -> bool:
         return self.state is PendingState.PENDING and now < self.expires_at

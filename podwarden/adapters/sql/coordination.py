@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Update, select, update
@@ -66,7 +67,7 @@ class CoordinationMixin(LedgerBase):
     # -- confirmations ---------------------------------------------------------------------------
     def create_pending_action(
         self, *, requester: str, verb: str, payload: Mapping[str, Any], now: datetime, ttl: timedelta,
-        request_key: str | None = None,
+        request_key: str | None = None, channel: str | None = None,
     ) -> PendingAction:
         """Park a request until the user confirms it. The same `request_key` (a retried
         request) returns the action already parked, whatever its state."""
@@ -79,6 +80,7 @@ class CoordinationMixin(LedgerBase):
                 "nonce": nonce, "request_key": request_key, "requester": requester, "verb": verb,
                 "payload": dump_json(payload), "state": PendingState.PENDING.value,
                 "created_at": now, "expires_at": now + ttl, "consumed_at": None, "result": None,
+                "channel": channel,
             })
             if request_key is not None:
                 query = select(PendingActionRow).where(PendingActionRow.request_key == request_key)
@@ -86,14 +88,74 @@ class CoordinationMixin(LedgerBase):
                 query = select(PendingActionRow).where(PendingActionRow.nonce == nonce)
             return _pending_value(session.scalars(query).one())
 
-    def consume_pending_action(self, nonce: str, *, now: datetime) -> PendingAction | None:
+    def consume_pending_action(
+        self, nonce: str, *, now: datetime, clicked_by: str | None = None,
+    ) -> PendingAction | None:
         """Mark the action confirmed and return it, exactly once; None if it was already
         consumed, cancelled, expired or never existed."""
         now = aware(now)
         stmt = update(PendingActionRow).where(
             PendingActionRow.nonce == nonce, PendingActionRow.state == PendingState.PENDING.value,
             PendingActionRow.expires_at > now,
-        ).values(state=PendingState.CONSUMED.value, consumed_at=now)
+        ).values(state=PendingState.CONSUMED.value, consumed_at=now, clicked_by=clicked_by)
+        return self._changed(nonce, stmt)
+
+    def request_approval(self, nonce: str, *, now: datetime, ttl: timedelta) -> PendingAction | None:
+        """Turn a pending confirmation into a request for an admin's decision, open for `ttl`."""
+        now = aware(now)
+        stmt = update(PendingActionRow).where(
+            PendingActionRow.nonce == nonce, PendingActionRow.state == PendingState.PENDING.value,
+            PendingActionRow.expires_at > now,
+        ).values(state=PendingState.AWAITING_APPROVAL.value, expires_at=now + ttl)
+        return self._changed(nonce, stmt)
+
+    def decide_approval(
+        self, nonce: str, *, approver: str, approve: bool, now: datetime,
+    ) -> PendingAction | None:
+        """An admin's Approve (the action is consumed, to be carried out once) or Deny; of two
+        clicks, only the first decides."""
+        now = aware(now)
+        state = PendingState.CONSUMED if approve else PendingState.DENIED
+        stmt = update(PendingActionRow).where(
+            PendingActionRow.nonce == nonce, PendingActionRow.state == PendingState.AWAITING_APPROVAL.value,
+            PendingActionRow.expires_at > now,
+        ).values(state=state.value, consumed_at=now, approver=approver, clicked_by=approver)
+        return self._changed(nonce, stmt)
+
+    def expire_pending_actions(self, *, now: datetime) -> list[PendingAction]:
+        now = aware(now)
+        open_states = (PendingState.PENDING.value, PendingState.AWAITING_APPROVAL.value)
+        expired: list[PendingAction] = []
+        with self._write() as session:
+            query = select(PendingActionRow.nonce).where(
+                PendingActionRow.state.in_(open_states), PendingActionRow.expires_at <= now,
+            )
+            for nonce in list(session.scalars(query)):
+                stmt = update(PendingActionRow).where(
+                    PendingActionRow.nonce == nonce, PendingActionRow.state.in_(open_states),
+                ).values(state=PendingState.EXPIRED.value, consumed_at=now)
+                if rowcount(session.execute(_plain(stmt))) == 1:
+                    row = session.get(PendingActionRow, nonce, populate_existing=True)
+                    if row is not None:
+                        expired.append(_pending_value(row))
+        return expired
+
+    def mark_pod_created(
+        self, pod_id: str, *, now: datetime, deadline_at: datetime | None = None,
+        bid_per_gpu: Decimal | None = None,
+    ) -> None:
+        now = aware(now)
+        values: dict[str, Any] = {"created_by_podwarden": True, "updated_at": now}
+        if deadline_at is not None:
+            values["deadline_at"] = aware(deadline_at, "deadline_at")
+        if bid_per_gpu is not None:
+            values["bid_per_gpu"] = bid_per_gpu
+        stmt = update(PodRow).where(PodRow.id == pod_id).values(**values)
+        with self._write() as session:
+            if rowcount(session.execute(_plain(stmt))) != 1:
+                raise LedgerError(f"pod {pod_id} is not in the ledger yet; record an observation of it first")
+
+    def _changed(self, nonce: str, stmt: Update) -> PendingAction | None:
         with self._write() as session:
             if rowcount(session.execute(_plain(stmt))) != 1:
                 return None
@@ -168,7 +230,8 @@ def _pending_value(row: PendingActionRow) -> PendingAction:
     return PendingAction(
         nonce=row.nonce, requester=row.requester, verb=row.verb, payload=load_json(row.payload),
         state=PendingState(row.state), created_at=row.created_at, expires_at=row.expires_at,
-        request_key=row.request_key, consumed_at=row.consumed_at, result=row.result,
+        request_key=row.request_key, consumed_at=row.consumed_at, result=row.result, channel=row.channel,
+        approver=row.approver, clicked_by=row.clicked_by,
     )
 
 

@@ -97,12 +97,14 @@ class NoticesMixin(LedgerBase):
     def audit(
         self, actor: str, action: str, *, at: datetime, target: str | None = None,
         args: Mapping[str, Any] | None = None, outcome: AuditOutcome = AuditOutcome.OK,
-        error: str | None = None,
+        error: str | None = None, channel: str | None = None, answer_status: str | None = None,
     ) -> AuditEntry:
-        """Append who did what to what, with which arguments, and how it ended."""
+        """Append who did what to what, where, with which arguments, how it ended and what
+        RunPod answered (`answer_status`: an HTTP status or the kind of error)."""
         row = AuditRow(
-            at=aware(at, "at"), actor=actor, action=action, target=target, args=dump_json(args),
-            outcome=AuditOutcome(outcome).value, error=error,
+            at=aware(at, "at"), actor=actor, action=action[:64], target=target[:200] if target else None,
+            args=dump_json(args), outcome=AuditOutcome(outcome).value, error=error, channel=channel,
+            answer_status=answer_status[:32] if answer_status else None,
         )
         with self._write() as session:
             session.add(row)
@@ -150,5 +152,6 @@ def _notice_value(row: NoticeRow) -> Notice:
 def _audit_value(row: AuditRow) -> AuditEntry:
     return AuditEntry(
         id=row.id, at=row.at, actor=row.actor, action=row.action, target=row.target,
-        args=load_json(row.args), outcome=AuditOutcome(row.outcome), error=row.error,
+        args=load_json(row.args), outcome=AuditOutcome(row.outcome), error=row.error, channel=row.channel,
+        answer_status=row.answer_status,
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from podwarden.adapters.sql._base import LedgerBase, aware, insert_ignore
-from podwarden.adapters.sql.models import MemberRow, TeamRow
+from podwarden.adapters.sql.models import GroupRoleRow, MemberRow, TeamRow
 from podwarden.domain.access import Role
 from podwarden.domain.ledger_values import Member
 
@@ -66,6 +66,37 @@ class MembersMixin(LedgerBase):
         with self._read() as session:
             return list(session.scalars(select(TeamRow.name).order_by(TeamRow.name)))
 
+    def set_member_prefix(self, user_id: str, prefix: str | None, *, now: datetime) -> Member:
+        """Pods whose name starts with `prefix` are this member's when no owner was recorded."""
+        now = aware(now)
+        with self._write() as session:
+            row = ensure_member(session, user_id, now=now)
+            if row.name_prefix != prefix:
+                row.name_prefix, row.updated_at = prefix, now
+            return member_value(row)
+
+    def member_named(self, name: str) -> Member | None:
+        query = select(MemberRow).where(func.lower(MemberRow.display_name) == name.lower())
+        with self._read() as session:
+            rows = list(session.scalars(query.limit(2)))
+            return member_value(rows[0]) if len(rows) == 1 else None
+
+    def set_group_role(self, group_id: str, role: Role | None, *, now: datetime) -> None:
+        now = aware(now)
+        with self._write() as session:
+            if role is None:
+                session.execute(delete(GroupRoleRow).where(GroupRoleRow.group_id == group_id))
+                return
+            checked = Role(role).value
+            if not insert_ignore(session, GroupRoleRow, {"group_id": group_id, "role": checked, "created_at": now}):
+                row = session.get(GroupRoleRow, group_id, with_for_update=True)
+                if row is not None:
+                    row.role = checked
+
+    def group_roles(self) -> dict[str, Role]:
+        with self._read() as session:
+            return {row.group_id: Role(row.role) for row in session.scalars(select(GroupRoleRow))}
+
 
 def ensure_member(
     session: Session, user_id: str, *, now: datetime, display_name: str | None = None,
@@ -87,4 +118,5 @@ def ensure_member(
 
 
 def member_value(row: MemberRow) -> Member:
-    return Member(user_id=row.user_id, display_name=row.display_name, role=Role(row.role), team=row.team)
+    return Member(user_id=row.user_id, display_name=row.display_name, role=Role(row.role), team=row.team,
+                  name_prefix=row.name_prefix)
