@@ -41,10 +41,12 @@ from podwarden.domain.models import (
     NetworkVolume,
     Pod,
     PodSpec,
+    PodStatus,
     Template,
     TemplateSpec,
 )
 from podwarden.domain.notes import MessageRef, Note
+from podwarden.domain.spend_values import AutoStop, DigestClaim, EndpointQuarter, PodStretch
 
 
 class Clock(Protocol):
@@ -222,6 +224,33 @@ class SpendLedger(Protocol):
     def budget(self, scope: BudgetScope, subject: str | None, period: BudgetPeriod) -> Budget | None: ...
 
     def delete_budget(self, scope: BudgetScope, subject: str | None, period: BudgetPeriod) -> bool: ...
+
+    # What the digest reads (intervals and quarter hours carry the owner and team of the time).
+    def pod_stretches(self, *, start: datetime, end: datetime) -> list[PodStretch]: ...
+
+    def add_pod_interval(
+        self, pod_id: str, *, status: PodStatus, started_at: datetime, ended_at: datetime | None,
+        cost_per_hr: Decimal, storage_per_hr: Decimal = ..., gpu_type_id: str | None = None,
+        gpu_count: int = 1, cloud: str | None = None, spot: bool = False, owner_id: str | None = None,
+        team: str | None = None, idle: bool | None = None,
+    ) -> None: ...
+
+    def add_endpoint_quarter(
+        self, endpoint_id: str, *, at: datetime, seconds: int, workers_running: int, workers_idle: int,
+        cost: Decimal, idle_cost: Decimal = ..., jobs_completed: int = 0,
+    ) -> bool: ...
+
+    def endpoint_quarters(self, *, start: datetime, end: datetime) -> list[EndpointQuarter]: ...
+
+    def record_auto_stop(self, pod_id: str, *, at: datetime, reason: str) -> bool: ...
+
+    def auto_stops(self, *, start: datetime, end: datetime) -> list[AutoStop]: ...
+
+    def claim_digest(
+        self, week_start: date, channel: str, *, now: datetime, stale_after: timedelta,
+    ) -> DigestClaim: ...
+
+    def finish_digest(self, week_start: date, channel: str, *, ts: str | None, now: datetime) -> None: ...
 
 
 class NoticeLedger(Protocol):

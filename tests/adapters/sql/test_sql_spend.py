@@ -50,14 +50,18 @@ def test_a_second_of_an_a4000_is_not_rounded_away(ledger: SqlLedger, pod: PodMak
     assert one_day == Decimal("6.72")
 
 
-def test_spend_is_split_by_owner_and_by_their_team(ledger: SqlLedger, pod: PodMaker, t0: datetime) -> None:
-    ledger.set_member_team("U0ALICE", "ml-research", now=t0)
-    ledger.observe_pods(
-        [pod("pod-a100", cost="1.89"), pod("pod-4090", cost="0.34"), pod("pod-a4000", cost="0.28"),
-         pod("pod-orphan", cost="0.50")],
-        now=t0, owners={"pod-a100": "U0ALICE", "pod-4090": "U0ALICE", "pod-a4000": "U0BOB"},
-    )
+def test_spend_is_split_by_the_owner_and_team_recorded_on_each_interval(
+    ledger: SqlLedger, pod: PodMaker, t0: datetime
+) -> None:
+    ledger.observe_pods([pod(p, status=PodStatus.EXITED) for p in ("pod-a100", "pod-4090", "pod-a4000",
+                                                                    "pod-orphan")], now=t0)
     end = t0 + timedelta(hours=2)
+    for pod_id, cost, owner, team in (
+        ("pod-a100", "1.89", "U0ALICE", "ml-research"), ("pod-4090", "0.34", "U0ALICE", "ml-research"),
+        ("pod-a4000", "0.28", "U0BOB", None), ("pod-orphan", "0.50", None, None),
+    ):
+        ledger.add_pod_interval(pod_id, status=PodStatus.RUNNING, started_at=t0, ended_at=end,
+                                cost_per_hr=Decimal(cost), owner_id=owner, team=team)
 
     assert ledger.spend_by_owner(start=t0, end=end) == {
         "U0ALICE": Decimal("4.46"), "U0BOB": Decimal("0.56"), None: Decimal("1.00"),
@@ -67,6 +71,88 @@ def test_spend_is_split_by_owner_and_by_their_team(ledger: SqlLedger, pod: PodMa
     assert ledger.spend(start=t0, end=end, team="ml-research") == Decimal("4.46")
     assert ledger.spend(start=t0, end=end, pod_id="pod-a4000") == Decimal("0.56")
     assert ledger.spend(start=t0, end=end) == Decimal("6.02")
+
+
+def test_a_member_who_changes_team_or_a_pod_that_changes_hands_moves_no_money_already_spent(
+    ledger: SqlLedger, pod: PodMaker, t0: datetime
+) -> None:
+    ledger.set_member_team("U0ALICE", "ml-research", now=t0)
+    ledger.observe_pods([pod("pod-a100", status=PodStatus.EXITED)], now=t0, owners={"pod-a100": "U0ALICE"})
+    ledger.add_pod_interval("pod-a100", status=PodStatus.RUNNING, started_at=t0,
+                            ended_at=t0 + timedelta(hours=1), cost_per_hr=Decimal("1.89"),
+                            owner_id="U0ALICE", team="ml-research")
+    ledger.add_pod_interval("pod-a100", status=PodStatus.RUNNING, started_at=t0 + timedelta(hours=1),
+                            ended_at=t0 + timedelta(hours=2), cost_per_hr=Decimal("1.89"),
+                            owner_id="U0BOB", team="vision")
+    ledger.set_member_team("U0ALICE", "vision", now=t0 + timedelta(days=3))  # today's team is another
+    ledger.set_pod_owner("pod-a100", "U0CAROL", now=t0 + timedelta(days=3))  # and so is the owner
+
+    window = {"start": t0, "end": t0 + timedelta(hours=2)}
+    assert ledger.spend_by_owner(**window) == {"U0ALICE": Decimal("1.89"), "U0BOB": Decimal("1.89")}
+    assert ledger.spend_by_team(**window) == {"ml-research": Decimal("1.89"), "vision": Decimal("1.89")}
+    assert ledger.spend(owner_id="U0CAROL", **window) == 0
+
+
+def test_the_digest_reads_whole_intervals_quarter_hours_and_auto_stops(
+    ledger: SqlLedger, pod: PodMaker, t0: datetime
+) -> None:
+    ledger.observe_pods([pod("pod-a100", status=PodStatus.EXITED)], now=t0 - timedelta(days=1))
+    ledger.add_pod_interval("pod-a100", status=PodStatus.RUNNING, started_at=t0 - timedelta(hours=1),
+                            ended_at=t0 + timedelta(hours=1), cost_per_hr=Decimal("1.89"),
+                            storage_per_hr=Decimal("0.01"), gpu_type_id="NVIDIA A100 80GB PCIe", gpu_count=2,
+                            owner_id="U0ALICE", team="ml", idle=True, cloud="SECURE")
+    assert ledger.record_auto_stop("pod-a100", at=t0 + timedelta(hours=1), reason="idle")
+    assert not ledger.record_auto_stop("pod-a100", at=t0 + timedelta(hours=1), reason="idle")
+
+    stretches = [s for s in ledger.pod_stretches(start=t0, end=t0 + timedelta(hours=3)) if s.gpu_count == 2]
+    assert [(s.started_at, s.ended_at, s.cost_per_hr, s.storage_per_hr, s.owner_id, s.team, s.idle)
+            for s in stretches] == [(t0 - timedelta(hours=1), t0 + timedelta(hours=1), Decimal("1.89"),
+                                     Decimal("0.01"), "U0ALICE", "ml", True)]
+    assert stretches[0].pod_name == "pod-a100-name"
+    assert [(a.pod_id, a.reason) for a in ledger.auto_stops(start=t0, end=t0 + timedelta(days=1))] == [
+        ("pod-a100", "idle")]
+
+
+def test_serverless_usage_is_kept_per_quarter_hour_with_the_owner_and_team_of_the_time(
+    ledger: SqlLedger, t0: datetime
+) -> None:
+    from podwarden.domain.models import Endpoint
+
+    ledger.set_member_team("U0ALICE", "ml", now=t0)
+    ledger.observe_endpoints([Endpoint("ep-1", "whisper", None, ("AMPERE_16",), 1, 3)], now=t0,
+                             owners={"ep-1": "U0ALICE"})
+    at = t0 + timedelta(minutes=20)
+    assert ledger.add_endpoint_quarter("ep-1", at=at, seconds=300, workers_running=1, workers_idle=1,
+                                       cost=Decimal("0.2"), idle_cost=Decimal("0.05"), jobs_completed=3)
+    assert not ledger.add_endpoint_quarter("ep-1", at=at, seconds=300, workers_running=1, workers_idle=1,
+                                           cost=Decimal("0.2"))
+    assert ledger.add_endpoint_quarter("ep-1", at=at + timedelta(minutes=5), seconds=300, workers_running=0,
+                                       workers_idle=1, cost=Decimal("0.05"), idle_cost=Decimal("0.05"))
+    ledger.set_member_team("U0ALICE", "vision", now=t0 + timedelta(hours=1))
+
+    [quarter] = ledger.endpoint_quarters(start=t0, end=t0 + timedelta(hours=1))
+    assert quarter.bucket_start == t0 + timedelta(minutes=15)
+    assert (quarter.owner_id, quarter.team, quarter.endpoint_name) == ("U0ALICE", "ml", "whisper")
+    assert (quarter.running_worker_seconds, quarter.idle_worker_seconds, quarter.jobs_completed) == (300, 600, 3)
+    assert (quarter.cost, quarter.idle_cost) == (Decimal("0.25"), Decimal("0.1"))
+
+
+def test_a_digest_is_claimed_once_taken_over_when_stale_and_then_sent(ledger: SqlLedger, t0: datetime) -> None:
+    from datetime import date
+
+    from podwarden.domain.spend_values import DigestClaim
+
+    week, stale = date(2026, 11, 16), timedelta(minutes=10)
+    assert ledger.claim_digest(week, "C0DIGEST", now=t0, stale_after=stale) is DigestClaim.POST
+    assert ledger.claim_digest(week, "C0DIGEST", now=t0 + timedelta(minutes=1), stale_after=stale) \
+        is DigestClaim.BUSY
+    later = t0 + timedelta(minutes=11)
+    assert ledger.claim_digest(week, "C0DIGEST", now=later, stale_after=stale) is DigestClaim.RECONCILE
+    assert ledger.claim_digest(week, "C0DIGEST", now=later, stale_after=stale) is DigestClaim.BUSY
+    ledger.finish_digest(week, "C0DIGEST", ts="17.000100", now=later)
+    assert ledger.claim_digest(week, "C0DIGEST", now=later, stale_after=stale) is DigestClaim.SENT
+    assert ledger.digest_sent(week, "C0DIGEST")
+    assert ledger.claim_digest(week, "C0OTHER", now=later, stale_after=stale) is DigestClaim.POST
 
 
 def test_a_window_that_ends_before_it_starts_is_refused(ledger: SqlLedger, t0: datetime) -> None:
