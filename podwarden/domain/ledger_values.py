@@ -55,10 +55,14 @@ class BudgetPeriod(enum.StrEnum):
 
 
 class NoticeState(enum.StrEnum):
-    """PENDING: recorded, not yet posted. SENT: posted (channel + ts known). WITHDRAWN: retracted."""
+    """PENDING: recorded, not yet posted. SENDING: a post is under way (after a crash, look for
+    it in Slack before posting again). SENT: posted (channel + ts known). FAILED: the last post
+    failed (retried). WITHDRAWN: retracted."""
 
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
+    FAILED = "failed"
     WITHDRAWN = "withdrawn"
 
 
