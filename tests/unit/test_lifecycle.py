@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TypeVar
 
 from podwarden.domain.idle import IdleThresholds, Verdict, next_idle_since, verdict
 from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope, Notice, NoticeState
 from podwarden.domain.lifecycle import (
+    Action,
     AdoptPod,
     CapState,
     CapWarning,
     EndpointState,
     NotifySshChanged,
     NotifySshReady,
-    Policy,
     PodState,
+    Policy,
     ReportEviction,
     ReportIdleWorkers,
     ReportStoppedStorage,
@@ -81,7 +84,10 @@ def notice(key: str, *, kind: str = "idle_warning", state_: NoticeState = Notice
                   due_at=due if due is not None else sent + timedelta(minutes=15))
 
 
-def only(actions: list[object], kind: type) -> list[object]:
+A = TypeVar("A", bound=Action)
+
+
+def only(actions: Sequence[Action], kind: type[A]) -> list[A]:
     return [a for a in actions if isinstance(a, kind)]
 
 
@@ -101,7 +107,9 @@ def test_missing_telemetry_is_unknown_never_idle() -> None:
     assert verdict(pod(cpu=None), thresholds) is Verdict.UNKNOWN
     assert verdict(replace(pod(), runtime=None), thresholds) is Verdict.UNKNOWN
     assert verdict(replace(pod(), runtime=PodRuntime(cpu_percent=0)), thresholds) is Verdict.UNKNOWN
-    assert Verdict.UNKNOWN.idle is None and Verdict.IDLE.idle is True and Verdict.BUSY.idle is False
+    assert Verdict.UNKNOWN.idle is None
+    assert Verdict.IDLE.idle is True
+    assert Verdict.BUSY.idle is False
 
 
 def test_idle_clock_continues_starts_stops_and_restarts_after_a_gap() -> None:
@@ -142,7 +150,7 @@ def test_a_warning_not_yet_delivered_is_sent_again_and_never_stops_the_pod() -> 
                         notices={key: notice(key, state_=undelivered, sent=NOW - timedelta(hours=2))})
         actions = decide(snap, POLICY, NOW)
         assert only(actions, StopPod) == []
-        assert [a.key for a in only(actions, WarnIdle)] == [key]  # type: ignore[attr-defined]
+        assert [a.key for a in only(actions, WarnIdle)] == [key]
 
 
 def test_stopped_after_a_delivered_warning_and_its_grace() -> None:
@@ -216,7 +224,7 @@ def test_an_unowned_idle_pod_is_warned_in_the_notice_channel_and_reported_once()
     snap = Snapshot(pods=(state(owner_id=None, idle_since=since),))
     actions = decide(snap, POLICY, NOW)
     assert actions[0] == ReportUnowned("unowned:pod1", "C0NOTICE", "pod1", "pod1-name", Decimal("1.89"))
-    assert [a.to for a in only(actions, WarnIdle)] == ["C0NOTICE"]  # type: ignore[attr-defined]
+    assert [a.to for a in only(actions, WarnIdle)] == ["C0NOTICE"]
     reported = Snapshot(pods=snap.pods, notices={"unowned:pod1": notice("unowned:pod1", kind="unowned")})
     assert only(decide(reported, POLICY, NOW), ReportUnowned) == []
 
@@ -224,7 +232,8 @@ def test_an_unowned_idle_pod_is_warned_in_the_notice_channel_and_reported_once()
 def test_nobody_to_tell_means_no_warning_and_no_stop() -> None:
     snap = Snapshot(pods=(state(owner_id=None, idle_since=NOW - timedelta(hours=5)),))
     actions = decide(snap, Policy(), NOW)
-    assert only(actions, WarnIdle) == [] and only(actions, StopPod) == []
+    assert only(actions, WarnIdle) == []
+    assert only(actions, StopPod) == []
 
 
 def test_outside_pods_are_adopted_by_the_longest_name_prefix() -> None:
@@ -266,7 +275,8 @@ def test_an_undelivered_deadline_warning_never_stops() -> None:
     late = state(pod(gpu=90), deadline_at=NOW - timedelta(hours=1))
     failed = {key: notice(key, kind="deadline_warning", state_=NoticeState.FAILED)}
     actions = decide(Snapshot(pods=(late,), notices=failed), POLICY, NOW)
-    assert only(actions, StopPod) == [] and len(only(actions, WarnDeadline)) == 1
+    assert only(actions, StopPod) == []
+    assert len(only(actions, WarnDeadline)) == 1
 
 
 # -- SSH, evictions, storage, volumes ----------------------------------------------------------------
@@ -362,7 +372,7 @@ def test_a_hard_hourly_cap_that_stops_stops_the_newest_pods_until_under() -> Non
         CapWarning("cap:global:*:hour:2026-11-23T12:stop:new+mid", "C0NOTICE", BudgetScope.GLOBAL, "*",
                    BudgetPeriod.HOUR, Decimal("3"), Decimal("6.00"), True, ("new", "mid")),
     ]
-    assert [(a.pod_id, a.reason) for a in only(actions, StopPod)] == [  # type: ignore[attr-defined]
+    assert [(a.pod_id, a.reason) for a in only(actions, StopPod)] == [
         ("new", StopReason.CAP), ("mid", StopReason.CAP),
     ]
 
@@ -386,7 +396,7 @@ def test_a_team_cap_covers_only_the_teams_pods() -> None:
     theirs = state(pod("theirs", gpu=90, cost="5"), team="nlp")
     cap = CapState(BudgetScope.TEAM, "vision", BudgetPeriod.HOUR, Decimal("4"), "h", hard=True, stop=True)
     stops = only(decide(Snapshot(pods=(ours, theirs), caps=(cap,)), POLICY, NOW), StopPod)
-    assert [a.pod_id for a in stops] == ["ours"]  # type: ignore[attr-defined]
+    assert [a.pod_id for a in stops] == ["ours"]
 
 
 def test_one_pod_is_stopped_once_even_when_two_rules_want_it() -> None:
