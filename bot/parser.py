@@ -422,9 +422,14 @@ def parse(text: str) -> c.Command:
         raise InputError(shorten(f"unknown command `{shorten(name, 40)}`{hint} Try `help`."))
     try:
         positional, options = _options(verb, words[1:])
-        return verb.build(positional, options)
+        command = verb.build(positional, options)
     except InputError as exc:
         raise InputError(shorten(exc.message), usage=verb.usage) from None
+    if isinstance(command, c.Help) and command.topic is not None and command.topic not in BY_NAME:
+        guess = difflib.get_close_matches(command.topic, list(BY_NAME), n=1)
+        hint = f"; did you mean `{guess[0]}`?" if guess else ""
+        raise InputError(f"no command `{shorten(command.topic, 40)}`{hint} Try `help`.", usage=verb.usage)
+    return command
 
 
 def _options(verb: Verb, words: list[str]) -> tuple[list[str], dict[str, Any]]:

@@ -94,8 +94,9 @@ def _ask(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"podwarden ask: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    if words and words[0].startswith("/"):  # "/gpu quote a100", pasted from Slack
-        words = words[1:]
+    if words and words[0].lstrip().startswith("/"):  # "/gpu quote a100", pasted from Slack
+        rest = words[0].split(None, 1)[1:]
+        words = [*rest, *words[1:]]
     if not words:
         print("podwarden ask: give a command, e.g. podwarden ask --sim \"quote a100\"", file=sys.stderr)
         return EXIT_USAGE
@@ -216,8 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(verbose: bool) -> None:
-    """DEBUG with -v, else `PODWARDEN_LOG_LEVEL` (a bad settings file is reported by the verb
-    itself, so here it only falls back to WARNING); misspelt PODWARDEN_* names are warned."""
+    """DEBUG with -v, else `PODWARDEN_LOG_LEVEL` for Podwarden's own loggers and WARNING for
+    libraries (a bad setting is reported by the verb itself, so here it only falls back to
+    WARNING); misspelt PODWARDEN_* names are warned."""
     import os
 
     from podwarden.settings import load_settings, unknown_variables
@@ -227,7 +229,9 @@ def _configure_logging(verbose: bool) -> None:
         with contextlib.suppress(ConfigError, DomainError):
             level = load_settings().log_level
     root = logging.getLogger()
-    root.setLevel(level)
+    root.setLevel("DEBUG" if verbose else "WARNING")  # other libraries' INFO (alembic's) is noise
+    for ours in ("podwarden", "bot", "daemon"):
+        logging.getLogger(ours).setLevel(level)
     if not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -289,9 +289,16 @@ def load_settings(
         value = first.get("input")
         hidden = _secret_name(name) or value is None or isinstance(value, dict) or repr(value) in message \
             or "got " in message
-        shown = "" if hidden else f" (got {value!r})"
+        shown = "" if hidden else f" (got {_cut(repr(value), 60)})"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"{name}: {message}{shown}{more}") from None
+        raise ConfigError(f"{name}: {_cut(' '.join(message.split()), MAX_MESSAGE)}{shown}{more}") from None
+
+
+MAX_MESSAGE = 200  # characters of a setting's error: a pasted page is never repeated whole
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _secret_name(name: str) -> bool:

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from podwarden.domain.errors import InputError
+from podwarden.domain.errors import InputError, quoted, shown
 from podwarden.domain.models import Cloud, GpuType
 
 __all__ = ["ALIASES", "GpuMatch", "gpu_names", "offered_gpus", "parse_cloud", "resolve_gpu"]
@@ -56,6 +57,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[a-z0-9]+")
 _MAX_SUGGESTIONS = 3
 _MAX_LISTED = 5
+MAX_VRAM_GB = 10_000  # per GPU; today's largest is under 200
 _EXAMPLES = ("a4000", "4090", "l40s", "a100", "h100")  # shown when a name is nothing like any
 
 
@@ -77,6 +79,8 @@ def resolve_gpu(name: str, catalog: Sequence[GpuType]) -> GpuMatch:
     types and no alias says which one it means.
     """
     words = _words(name)
+    if not words and name.strip():  # emoji, punctuation, a script with no GPU names in it
+        raise InputError(_unknown(name, catalog))
     if not words:
         raise InputError("missing GPU (e.g. a100, 4090, h100 sxm)")
     text = " ".join(words)
@@ -99,7 +103,7 @@ def resolve_gpu(name: str, catalog: Sequence[GpuType]) -> GpuMatch:
         shown = [g.display_name for g in _by_price(fits)]
         more = f" and {len(shown) - _MAX_LISTED} more" if len(shown) > _MAX_LISTED else ""
         listed = ", ".join(shown[:_MAX_LISTED])
-        raise InputError(f"{name.strip()!r} fits several GPUs: {listed}{more}; say which one")
+        raise InputError(f"{_shown(name)} fits several GPUs: {listed}{more}; say which one")
     missing = preferred or tuple(i for i in _known_ids() if _squeeze(i) == squeezed)
     if missing:
         raise InputError(f"{missing[0]} is not offered now; `gpus` lists what is")
@@ -113,7 +117,7 @@ def parse_cloud(text: str | None, *, default: Cloud = Cloud.SECURE) -> Cloud:
     try:
         return Cloud(text.strip().upper())
     except ValueError:
-        raise InputError(f"--cloud takes secure, community or all, got {text!r}") from None
+        raise InputError(f"--cloud takes secure, community or all, got {quoted(text)}") from None
 
 
 def offered_gpus(
@@ -122,7 +126,9 @@ def offered_gpus(
     """The types with a price in `cloud` (on-demand, or spot when `spot`) and at least
     `min_vram_gb` of VRAM per GPU, smallest VRAM first, then cheapest: the `gpus` table."""
     if min_vram_gb < 0:
-        raise InputError(f"--min-vram cannot be negative, got {min_vram_gb}")
+        raise InputError(f"--min-vram cannot be negative, got {shown(min_vram_gb)}")
+    if min_vram_gb > MAX_VRAM_GB:
+        raise InputError(f"--min-vram of more than {MAX_VRAM_GB:,} GB: no GPU has that much, got {shown(min_vram_gb)}")
     rows = [g for g in catalog if g.memory_gb >= min_vram_gb and g.price(cloud, spot=spot) is not None]
     return tuple(sorted(rows, key=lambda g: (g.memory_gb, g.price(cloud, spot=spot), g.id)))
 
@@ -139,23 +145,30 @@ def _unknown(name: str, catalog: Sequence[GpuType]) -> str:
     lowered = {n.lower(): n for n in reversed(names)}
     close = difflib.get_close_matches(" ".join(_words(name)), list(lowered), n=_MAX_SUGGESTIONS, cutoff=0.6)
     if close:
-        return f"unknown GPU {name.strip()!r}: did you mean {_or([lowered[c] for c in close])}?"
+        return f"unknown GPU {_shown(name)}: did you mean {_or([lowered[c] for c in close])}?"
     ids = {g.id for g in catalog}
     examples = [e for e in _EXAMPLES if ALIASES[e][0] in ids] or [g.display_name for g in _by_price(catalog)]
     examples = examples[:_MAX_LISTED]
     known = f"; known here: {', '.join(examples)}" if examples else ""
-    return f"unknown GPU {name.strip()!r}{known} (`gpus` lists them all)"
+    return f"unknown GPU {_shown(name)}{known} (`gpus` lists them all)"
 
 
 def _note(name: str, chosen: GpuType, others: tuple[GpuType, ...]) -> str:
     if not others:
         return ""
     also = ", ".join(g.display_name for g in others)
-    return f"{name.strip()!r} is taken as {chosen.display_name} ({chosen.id}); it also fits {also}"
+    return f"{_shown(name)} is taken as {chosen.display_name} ({chosen.id}); it also fits {also}"
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    """Lower-case ASCII words of `text` after NFKC, so fullwidth `Ａ１００` is `a100`."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+
+
+def _shown(name: str) -> str:
+    """A name as echoed in an answer: quoted, and cut short when someone pasted a page."""
+    name = name.strip()
+    return repr(name) if len(name) <= 40 else repr(name[:39]) + "…"
 
 
 def _squeeze(text: str) -> str:

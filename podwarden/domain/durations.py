@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from podwarden.domain.errors import InputError
+from podwarden.domain.errors import InputError, quoted
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_SECONDS = 3650 * 86400  # ten years: anything longer is a typo, and timedelta overflows soon after
@@ -36,9 +36,9 @@ def parse_duration(text: str) -> timedelta:
         raise InputError(f"not a duration: {_shown(text)} (use e.g. 90s, 30m, 2h, 1d)")
     seconds = sum(Decimal(n) * _UNITS[u] for n, u in _PART.findall(raw))
     if seconds == 0:
-        raise InputError(f"a duration must be longer than zero: {text!r}")
+        raise InputError(f"a duration must be longer than zero: {quoted(text)}")
     if seconds > MAX_SECONDS:
-        raise InputError(f"a duration is at most {MAX_SECONDS // 86400:,} days, got {text.strip()!r}")
+        raise InputError(f"a duration is at most {MAX_SECONDS // 86400:,} days, got {quoted(text)}")
     return timedelta(seconds=float(seconds))
 
 

@@ -31,3 +31,16 @@ class InputError(DomainError, ValueError):
     def with_usage(self, usage: str) -> InputError:
         """The same error, carrying the usage line of the verb it belongs to."""
         return InputError(self.message, usage=usage)
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """`value` as an error message echoes it: whole when short, cut with an ellipsis when
+    someone pasted a page or a 400-digit number, so an answer never repeats the paste."""
+    text = str(value).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """`repr` of `shown(value)`: `'banana'`, or `'99999…'` for a paste."""
+    text = str(value).strip()
+    return repr(text) if len(text) <= limit else repr(text[: limit - 1]) + "…"

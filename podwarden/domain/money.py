@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from podwarden.domain.errors import InputError
+from podwarden.domain.errors import InputError, quoted
 
 __all__ = [
     "DAYS_PER_MONTH",
@@ -47,11 +47,11 @@ def parse_money(text: str, *, allow_negative: bool = False) -> Decimal:
     raw = text.strip().lower().replace(" ", "")
     match = _MONEY.fullmatch(raw)
     if not raw or match is None or not (match["int"] or match["frac"]):
-        raise InputError(f"not an amount of money: {text!r} (use e.g. $12.50)")
+        raise InputError(f"not an amount of money: {quoted(text)} (use e.g. $12.50)")
     amount = Decimal((match["int"] or "0").replace(",", "") + (match["frac"] or ""))
     if match["sign"]:
         if not allow_negative:
-            raise InputError(f"an amount cannot be negative: {text!r}")
+            raise InputError(f"an amount cannot be negative: {quoted(text)}")
         amount = -amount
     return amount
 

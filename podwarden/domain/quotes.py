@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from podwarden.domain.advice import notes, recommend
-from podwarden.domain.errors import InputError
+from podwarden.domain.errors import InputError, shown
 from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.money import (
     DAYS_PER_MONTH,
@@ -366,17 +366,17 @@ def _gpu_price(gpu: GpuType, cloud: Cloud, *, spot: bool) -> Decimal:
 
 def _check_count(gpu: GpuType, count: int) -> None:
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= gpu.max_gpu_count:
-        raise InputError(f"{gpu.display_name} Pods take 1 to {gpu.max_gpu_count} GPUs, got {count}")
+        raise InputError(f"{gpu.display_name} Pods take 1 to {gpu.max_gpu_count} GPUs, got {shown(count)}")
 
 
 def _disk(gb: Number, what: str) -> Decimal:
     size = Decimal(gb)
     if not size.is_finite():
-        raise InputError(f"{what} must be a number of GB, got {gb}")
+        raise InputError(f"{what} must be a number of GB, got {shown(gb)}")
     if size < 0:
-        raise InputError(f"{what} cannot be negative, got {gb} GB")
+        raise InputError(f"{what} cannot be negative, got {shown(gb)} GB")
     if size > MAX_DISK_GB:
-        raise InputError(f"{what} of more than {MAX_DISK_GB:,} GB is beyond a quote, got {gb} GB")
+        raise InputError(f"{what} of more than {MAX_DISK_GB:,} GB is beyond a quote, got {shown(gb)} GB")
     return size
 
 
@@ -403,3 +403,15 @@ def _load(
     if length > MAX_SECONDS_PER_REQUEST:
         raise InputError(f"a request can run at most 7 days ({MAX_SECONDS_PER_REQUEST:,} s), got {seconds}")
     return rate, length, length + cold + idle
+
+
+MAX_POD_GPUS = 1000  # far above any Pod: the type's own maximum is checked once the catalog is read
+
+
+def check_gpu_count(count: int) -> int:
+    """A GPU count worth asking the catalog about (RunPod's GraphQL takes a 32-bit count)."""
+    if count < 1:
+        raise InputError(f"the GPU count must be at least 1, got {shown(count)}")
+    if count > MAX_POD_GPUS:
+        raise InputError(f"no RunPod Pod has {shown(count)} GPUs")
+    return count

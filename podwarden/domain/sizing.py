@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from podwarden.domain.errors import InputError
+from podwarden.domain.errors import InputError, quoted
+from podwarden.domain.errors import shown as cut
 from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.money import format_number, format_usd
 from podwarden.domain.plain import plain_dict
@@ -119,13 +120,13 @@ def parse_params(text: str) -> Decimal:
     raw = text.strip().lower().replace(" ", "").replace(",", "")
     match = _PARAMS.fullmatch(raw) if raw else None
     if match is None:
-        raise InputError(f"not a model size: {text.strip()!r} (use e.g. 7B, 70B, 1.5T or 500M)")
+        raise InputError(f"not a model size: {quoted(text)} (use e.g. 7B, 70B, 1.5T or 500M)")
     experts = int(match[1]) if match[1] else 1
     billions = experts * Decimal(match[2]) * _SCALE[match[3]]
     if billions <= 0:
-        raise InputError(f"a model has more than 0 parameters, got {text.strip()!r}")
+        raise InputError(f"a model has more than 0 parameters, got {quoted(text)}")
     if billions > MAX_PARAMS_B:
-        raise InputError(f"at most 100T parameters, got {text.strip()!r}")
+        raise InputError(f"at most 100T parameters, got {quoted(text)}")
     return billions
 
 
@@ -135,7 +136,7 @@ def parse_dtype(text: str) -> str:
     key = text.strip().lower().replace("-", "").replace("_", "")
     key = _DTYPE_ALIASES.get(key, key)
     if key not in DTYPE_BYTES:
-        raise InputError(f"unknown --dtype {text.strip()!r}: use bf16, fp16, fp8, int8 or int4")
+        raise InputError(f"unknown --dtype {quoted(text)}: use bf16, fp16, fp8, int8 or int4")
     return key
 
 
@@ -164,19 +165,20 @@ def size_model(
         raise InputError(f"a model size must be above 0 and at most 100T parameters, got {params_b}B")
     kind = parse_dtype(dtype)
     if context is not None and not 1 <= context <= MAX_CONTEXT:
-        raise InputError(f"--context must be 1 to {MAX_CONTEXT:,} tokens, got {context}")
+        raise InputError(f"--context must be 1 to {MAX_CONTEXT:,} tokens, got {cut(context)}")
     weights = params_b * DTYPE_BYTES[kind]
     overhead = weights * OVERHEAD_FRACTION
     kv = kv_cache_gb(params_b, context) if context else Decimal(0)
     required = weights + overhead + kv
     options = _options(catalog, required, cloud=cloud, spot=spot, price_source=price_source)
-    shown = label.strip() if label else f"{format_number(params_b, places=3)}B"
+    bare = bool(label) and re.fullmatch(r"[\d.,\s]+", label or "") is not None
+    shown = f"{label.strip()}B" if label and bare else label.strip() if label else _billions(params_b)
     return Sizing(
         params_b=params_b, label=shown, dtype=kind, bytes_per_param=DTYPE_BYTES[kind], weights_gb=weights,
         overhead_fraction=OVERHEAD_FRACTION, overhead_gb=overhead, context=context, kv_cache_gb=kv,
         required_gb=required, usable_fraction=USABLE_FRACTION, cloud=cloud, spot=spot, options=options,
         headline=_headline(shown, kind, weights, required, options, catalog, cloud=cloud, spot=spot),
-        note=_note(params_b, kind, weights, overhead, kv, context, shown),
+        note=_assumed(label, shown, bare) + _note(params_b, kind, weights, overhead, kv, context, shown),
     )
 
 
@@ -226,12 +228,12 @@ def _headline(
     label: str, dtype: str, weights: Decimal, required: Decimal, options: tuple[SizingOption, ...],
     catalog: Sequence[GpuType], *, cloud: Cloud, spot: bool,
 ) -> str:
-    needs = (f"{label} at {dtype.upper()} needs ~{format_number(weights)} GB of weights, "
-             f"{format_number(required)} GB in all")
+    needs = (f"{label} at {dtype.upper()} needs ~{gb(weights)} GB of weights, "
+             f"{gb(required)} GB in all")
     if options:
         best = options[0]
         return (f"{needs}; cheapest fit: {best.count} × {best.gpu_name} at {format_usd(best.per_hour)}/h "
-                f"({format_number(best.headroom_gb)} GB to spare).")
+                f"({gb(best.headroom_gb)} GB to spare).")
     where = f" in {cloud.value.lower()} cloud" if cloud is not Cloud.ALL else ""
     largest = _largest_pod(catalog, cloud, spot=spot)
     if largest is None:
@@ -239,9 +241,11 @@ def _headline(
         return f"{needs}, but no GPU {offered}{where} now."
     gpu, count = largest
     usable = gpu.memory_gb * count * USABLE_FRACTION
+    smaller = [d for d in ("fp8", "int4") if DTYPE_BYTES[d] < DTYPE_BYTES[dtype]]
+    advice = (f"Try a smaller --dtype ({' or '.join(smaller)}) or split the model across Pods." if smaller
+              else f"{dtype.upper()} is the smallest --dtype sized here: split the model across Pods.")
     return (f"{needs}: nothing fits in one Pod{where} — the largest is {count} × {gpu.display_name} "
-            f"with {format_number(usable)} GB usable. Try a smaller --dtype (int4) or split the model "
-            "across Pods.")
+            f"with {gb(usable)} GB usable. {advice}")
 
 
 def _note(
@@ -249,14 +253,14 @@ def _note(
     label: str,
 ) -> str:
     parts = [
-        f"Weights: {format_number(params_b, places=3)}B × {format_number(DTYPE_BYTES[dtype])} bytes "
-        f"({dtype.upper()}) = {format_number(weights)} GB.",
-        f"+{format_number(OVERHEAD_FRACTION * 100)}% ({format_number(overhead)} GB) for activations and "
+        f"Weights: {_billions(params_b)} × {format_number(DTYPE_BYTES[dtype])} bytes "
+        f"({dtype.upper()}) = {gb(weights)} GB.",
+        f"+{format_number(OVERHEAD_FRACTION * 100)}% ({gb(overhead)} GB) for activations and "
         "runtime buffers.",
     ]
     if context:
         parts.append(
-            f"KV cache for one {context:,}-token sequence: ~{format_number(kv)} GB "
+            f"KV cache for one {context:,}-token sequence: ~{gb(kv)} GB "
             "(2 × layers × 1,024 × 2 bytes a token; layers estimated from the size, grouped-query attention)."
         )
     else:
@@ -265,6 +269,27 @@ def _note(
                  "(CUDA context, fragmentation), summed over the GPUs of one Pod; counts tried: "
                  f"{', '.join(str(c) for c in COUNTS)} (what tensor parallelism splits evenly).")
     if re.match(r"\d+\s*[x×]", label, re.IGNORECASE):
-        parts.append(f"{label} counts all {format_number(params_b, places=3)}B parameters: every expert "
+        parts.append(f"{label} counts all {_billions(params_b)} parameters: every expert "
                      "sits in VRAM.")
     return " ".join(parts)
+
+
+def gb(value: Decimal) -> str:
+    """GB for a sentence with at least two significant digits: `14.7`, `0.014`, never a
+    misleading `0` for a small model."""
+    if value == 0 or abs(value) >= 1:
+        return format_number(value)
+    places = min(12, max(1, -value.adjusted() + 1))
+    return format_number(value, places=places)
+
+
+def _billions(params_b: Decimal) -> str:
+    """`7B`, `0.007B` (7M), `1,500B`: the parameter count the arithmetic used."""
+    places = 3 if params_b >= Decimal("0.001") else min(12, -params_b.adjusted() + 1)
+    return f"{format_number(params_b, places=places)}B"
+
+
+def _assumed(label: str | None, shown: str, bare: bool) -> str:
+    if not label or not bare:
+        return ""
+    return f"{label.strip()} is read as {shown} parameters (billions); write e.g. {label.strip()}M for millions. "

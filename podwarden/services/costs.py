@@ -13,7 +13,7 @@ from decimal import Decimal
 from podwarden.domain.catalog import offered_gpus, parse_cloud, resolve_gpu
 from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.pricing import PriceBook
-from podwarden.domain.quotes import Quote, QuoteRequest, quote
+from podwarden.domain.quotes import Quote, QuoteRequest, check_gpu_count, quote
 from podwarden.domain.sizing import Sizing, parse_dtype, parse_params, size_model
 from podwarden.ports import GpuCatalog
 
@@ -57,7 +57,7 @@ class CostService:
         container_disk_gb: int | None = None,
         volume_gb: int | None = None,
     ) -> QuoteAnswer:
-        match = resolve_gpu(gpu, self._catalog.gpu_types(gpu_count=count))
+        match = resolve_gpu(gpu, self._catalog.gpu_types(gpu_count=check_gpu_count(count)))
         request = QuoteRequest(
             gpu=match.gpu,
             gpu_count=count,

@@ -66,19 +66,19 @@ def test_size_and_gpus_answer_from_the_simulator_catalog(capsys: pytest.CaptureF
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "message", "code"),
     [
-        ("size banana", "not a model size: 'banana'"),
-        ("quote banana", "unknown GPU 'banana'"),
-        ("quote a100 --hours -3", "--hours: hours cannot be negative"),
-        ("quote a100 --hours 30/day", "24"),
-        ("quote a100 x99", "Pods take 1 to 8 GPUs, got 99"),
+        ("size banana", "not a model size: 'banana'", 1),  # found by the service: exit 1 until dispatch says
+        ("quote banana", "unknown GPU 'banana'", 1),
+        ("quote a100 --hours -3", "--hours: hours cannot be negative", 2),  # found by the parser: exit 2
+        ("quote a100 --hours 30/day", "24", 2),
+        ("quote a100 x99", "Pods take 1 to 8 GPUs, got 99", 1),
     ],
 )
 def test_bad_input_is_one_line_plus_usage_and_exit_1(
-    capsys: pytest.CaptureFixture[str], text: str, message: str
+    capsys: pytest.CaptureFixture[str], text: str, message: str, code: int
 ) -> None:
-    assert main(["ask", "--sim", text]) == 1
+    assert main(["ask", "--sim", text]) == code
     out = capsys.readouterr().out
     first, *rest = out.strip().splitlines()
     assert message in first

@@ -71,10 +71,30 @@ def test_nothing_fits_in_one_pod() -> None:
     assert not sizing.fits
     assert sizing.headline == (
         "1,500B at BF16 needs ~3,000 GB of weights, 3,150 GB in all: nothing fits in one Pod in secure cloud — "
-        "the largest is 8 × MI300X with 1,459.2 GB usable. Try a smaller --dtype (int4) or split the model "
-        "across Pods."
+        "the largest is 8 × MI300X with 1,459.2 GB usable. Try a smaller --dtype (fp8 or int4) or split the "
+        "model across Pods."
     )
     assert sizing.as_dict()["fits"] is False
+
+
+def test_nothing_fits_at_int4_does_not_advise_int4() -> None:
+    sizing = size_model(parse_params("99T"), "int4", catalog=CATALOG)
+    assert not sizing.fits
+    assert "Try a smaller" not in sizing.headline
+    assert sizing.headline.endswith("INT4 is the smallest --dtype sized here: split the model across Pods.")
+
+
+@pytest.mark.parametrize(("size", "weights"), [("7M", "~0.014 GB"), ("7K", "~0.000014 GB"), ("500M", "~1 GB")])
+def test_a_small_model_is_never_zero_gigabytes(size: str, weights: str) -> None:
+    sizing = size_model(parse_params(size), catalog=CATALOG, label=size)
+    assert f"needs {weights} of weights" in sizing.headline
+    assert " 0 GB" not in sizing.headline + sizing.note
+
+
+def test_a_bare_number_says_it_was_read_as_billions() -> None:
+    sizing = size_model(parse_params("7"), catalog=CATALOG, label="7")
+    assert sizing.headline.startswith("7B at BF16")
+    assert sizing.note.startswith("7 is read as 7B parameters (billions)")
 
 
 def test_nothing_offered_at_all() -> None:

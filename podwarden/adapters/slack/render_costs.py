@@ -109,7 +109,8 @@ def size(answer: Sizing) -> Reply:
                          f"{format_number(option.headroom_gb)} GB", format_usd(option.per_hour)))
         sections.append(Section(table=tuple(rows)))
         if len(answer.options) > 10:
-            sections.append(Section(lines=(f"(+{len(answer.options) - 10} more; --json lists all)",)))
+            more = f"(+{len(answer.options) - 10} more; `podwarden ask --json \"size …\"` lists all)"
+            sections.append(Section(lines=(more,)))
     sections.append(Section(lines=(answer.note,)))
     return Reply(title=answer.headline, sections=tuple(sections), data={"size": answer.as_dict()})
 
