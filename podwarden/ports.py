@@ -24,10 +24,13 @@ from podwarden.domain.ledger_values import (
     Lease,
     Member,
     Notice,
+    NoticeIntent,
     PendingAction,
     PodChange,
     PodInterval,
+    PodLifecycle,
     PodRecord,
+    PodTrack,
     Snooze,
     UtilisationHour,
 )
@@ -174,6 +177,20 @@ class PodLedger(Protocol):
         self, pod_id: str, *, start: datetime | None = None, end: datetime | None = None,
     ) -> list[PodInterval]: ...
 
+    def lifecycle_state(self) -> dict[str, PodLifecycle]: ...
+
+    def record_tick(
+        self, pods: Sequence[Pod], *, now: datetime, complete: bool, tracks: Mapping[str, PodTrack],
+        adopt: Mapping[str, str] | None = None, storage_per_hr: Mapping[str, Decimal] | None = None,
+        notices: Sequence[NoticeIntent] = (),
+    ) -> list[PodChange]: ...
+
+    def set_pod_deadline(self, pod_id: str, deadline_at: datetime | None, *, now: datetime) -> None: ...
+
+    def mark_pod_started_by_podwarden(self, pod_id: str, *, now: datetime) -> None: ...
+
+    def mark_stopped_by_us(self, pod_id: str, *, now: datetime) -> None: ...
+
 
 class UsageLedger(Protocol):
     def add_utilisation_sample(
@@ -257,11 +274,18 @@ class NoticeLedger(Protocol):
     def record_notice(
         self, key: str, *, kind: str, now: datetime, pod_id: str | None = None,
         endpoint_id: str | None = None, recipient: str | None = None, due_at: datetime | None = None,
+        payload: str | None = None,
     ) -> Notice: ...
 
     def notice(self, key: str) -> Notice | None: ...
 
     def mark_notice_sent(self, key: str, *, channel: str, ts: str, now: datetime) -> Notice: ...
+
+    def mark_notice_sending(self, key: str, *, now: datetime) -> Notice: ...
+
+    def mark_notice_failed(self, key: str, *, error: str, now: datetime) -> Notice: ...
+
+    def undelivered_notices(self) -> list[Notice]: ...
 
     def withdraw_notice(self, key: str, *, now: datetime) -> Notice: ...
 
@@ -314,7 +338,7 @@ class CoordinationLedger(Protocol):
         ...
 
     def expire_pending_actions(self, *, now: datetime) -> list[PendingAction]:
-        """Mark the open actions whose time is up as expired and return them (to tell the requesters)."""
+        """Expire the open actions whose time is up; return those that awaited an admin (to tell the requesters)."""
         ...
 
     def mark_pod_created(

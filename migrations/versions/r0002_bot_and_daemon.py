@@ -77,6 +77,7 @@ def upgrade() -> None:
         batch.create_check_constraint(op.f("ck_budgets_action"), _in("action", ("warn", "refuse", "stop")))
     with op.batch_alter_table("notices") as batch:
         batch.add_column(sa.Column("error", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("payload", sa.Text(), nullable=True))
         batch.drop_constraint(op.f("ck_notices_state"), type_="check")
         batch.create_check_constraint(op.f("ck_notices_state"), _in("state", NOTICE_STATES))
     with op.batch_alter_table("audit_log") as batch:
@@ -108,6 +109,7 @@ def downgrade() -> None:
     with op.batch_alter_table("notices") as batch:
         batch.drop_constraint(op.f("ck_notices_state"), type_="check")
         batch.create_check_constraint(op.f("ck_notices_state"), _in("state", NOTICE_STATES_OLD))
+        batch.drop_column("payload")
         batch.drop_column("error")
     with op.batch_alter_table("budgets") as batch:
         batch.drop_constraint(op.f("ck_budgets_action"), type_="check")

@@ -28,12 +28,15 @@ __all__ = [
     "Lease",
     "Member",
     "Notice",
+    "NoticeIntent",
     "NoticeState",
     "PendingAction",
     "PendingState",
     "PodChange",
     "PodInterval",
+    "PodLifecycle",
     "PodRecord",
+    "PodTrack",
     "Snooze",
     "UtilisationHour",
 ]
@@ -225,6 +228,8 @@ class Notice:
     ts: str | None = None
     due_at: datetime | None = None
     withdrawn_at: datetime | None = None
+    payload: str | None = None  # the note itself, serialised, so that it can be posted after a crash
+    error: str | None = None  # why the last post failed
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,3 +283,48 @@ class PendingAction:
 
     def open(self, now: datetime) -> bool:
         return self.state is PendingState.PENDING and now < self.expires_at
+
+
+# -- the lifecycle daemon's tick ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PodLifecycle:
+    """What the ledger remembers of a pod between ticks: the daemon's memory of it.
+
+    `status_since` is when the pod's current interval (status and rate) began; `team` is its
+    owner's team now.
+    """
+
+    record: PodRecord
+    team: str | None = None
+    status_since: datetime | None = None
+    idle_since: datetime | None = None
+    last_telemetry_at: datetime | None = None
+    deadline_at: datetime | None = None
+    stopped_by_us_at: datetime | None = None
+    created_by_podwarden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PodTrack:
+    """One tick's reading of one running pod, for its idle clock and hourly roll-up."""
+
+    idle_since: datetime | None
+    idle: bool | None  # the reading's verdict: None when telemetry was missing
+    seconds: int  # how long the sample stands for
+    gpu_percents: tuple[int | None, ...] = ()
+    cpu_percent: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeIntent:
+    """A notice the tick decided to send: recorded (as pending) with the tick's observations."""
+
+    key: str
+    kind: str
+    recipient: str
+    payload: str
+    pod_id: str | None = None
+    endpoint_id: str | None = None
+    due_at: datetime | None = None

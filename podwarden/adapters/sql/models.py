@@ -275,6 +275,7 @@ class NoticeRow(Base):
     updated_at: Mapped[datetime]
     withdrawn_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)  # why the last post failed, if it did
+    payload: Mapped[str | None] = mapped_column(Text)  # the note itself (JSON), to post again after a crash
 
 
 class AuditRow(Base):

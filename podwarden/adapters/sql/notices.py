@@ -25,6 +25,7 @@ class NoticesMixin(LedgerBase):
     def record_notice(
         self, key: str, *, kind: str, now: datetime, pod_id: str | None = None,
         endpoint_id: str | None = None, recipient: str | None = None, due_at: datetime | None = None,
+        payload: str | None = None,
     ) -> Notice:
         """Record a notice about to be sent, or return the one already recorded under `key`.
 
@@ -34,12 +35,8 @@ class NoticesMixin(LedgerBase):
         if not key:
             raise ValueError("a notice needs an idempotency key")
         with self._write() as session:
-            insert_ignore(session, NoticeRow, {
-                "key": key, "kind": kind, "pod_id": pod_id, "endpoint_id": endpoint_id,
-                "recipient": recipient, "channel": None, "ts": None, "state": NoticeState.PENDING.value,
-                "due_at": aware(due_at, "due_at") if due_at is not None else None,
-                "created_at": now, "updated_at": now, "withdrawn_at": None,
-            })
+            insert_notice(session, key, kind=kind, now=now, pod_id=pod_id, endpoint_id=endpoint_id,
+                          recipient=recipient, due_at=due_at, payload=payload)
             return _notice_value(_locked_notice(session, key))
 
     def notice(self, key: str) -> Notice | None:
@@ -54,8 +51,34 @@ class NoticesMixin(LedgerBase):
             row = _locked_notice(session, key)
             if row.state != NoticeState.WITHDRAWN.value:
                 row.state = NoticeState.SENT.value
-            row.channel, row.ts, row.updated_at = channel, ts, now
+            row.channel, row.ts, row.updated_at, row.error = channel, ts, now, None
             return _notice_value(row)
+
+    def mark_notice_sending(self, key: str, *, now: datetime) -> Notice:
+        """A post is about to be made: after a crash, look for it in Slack before posting again."""
+        now = aware(now)
+        with self._write() as session:
+            row = _locked_notice(session, key)
+            if row.state in (NoticeState.PENDING.value, NoticeState.FAILED.value):
+                row.state, row.updated_at = NoticeState.SENDING.value, now
+            return _notice_value(row)
+
+    def mark_notice_failed(self, key: str, *, error: str, now: datetime) -> Notice:
+        """The post failed (it is tried again on the next tick, after a look in Slack)."""
+        now = aware(now)
+        with self._write() as session:
+            row = _locked_notice(session, key)
+            if row.state in (NoticeState.PENDING.value, NoticeState.SENDING.value):
+                row.state, row.updated_at = NoticeState.FAILED.value, now
+            row.error = error[:2000]
+            return _notice_value(row)
+
+    def undelivered_notices(self) -> list[Notice]:
+        """Notices recorded but not known delivered (pending, sending, failed), oldest first."""
+        states = (NoticeState.PENDING.value, NoticeState.SENDING.value, NoticeState.FAILED.value)
+        query = select(NoticeRow).where(NoticeRow.state.in_(states)).order_by(NoticeRow.created_at, NoticeRow.id)
+        with self._read() as session:
+            return [_notice_value(row) for row in session.scalars(query)]
 
     def withdraw_notice(self, key: str, *, now: datetime) -> Notice:
         """The notice no longer holds (the pod became busy, was kept, or was stopped)."""
@@ -132,6 +155,22 @@ class NoticesMixin(LedgerBase):
             return [_audit_value(row) for row in session.scalars(query)]
 
 
+def insert_notice(
+    session: Session, key: str, *, kind: str, now: datetime, pod_id: str | None = None,
+    endpoint_id: str | None = None, recipient: str | None = None, due_at: datetime | None = None,
+    payload: str | None = None,
+) -> bool:
+    """Record the notice unless one with `key` exists (then nothing changes); True if new."""
+    if not key:
+        raise ValueError("a notice needs an idempotency key")
+    return insert_ignore(session, NoticeRow, {
+        "key": key, "kind": kind, "pod_id": pod_id, "endpoint_id": endpoint_id,
+        "recipient": recipient, "channel": None, "ts": None, "state": NoticeState.PENDING.value,
+        "due_at": aware(due_at, "due_at") if due_at is not None else None,
+        "created_at": now, "updated_at": now, "withdrawn_at": None, "payload": payload, "error": None,
+    })
+
+
 def _locked_notice(session: Session, key: str) -> NoticeRow:
     query = select(NoticeRow).where(NoticeRow.key == key).with_for_update()
     row = session.scalars(query.execution_options(populate_existing=True)).one_or_none()
@@ -145,7 +184,7 @@ def _notice_value(row: NoticeRow) -> Notice:
         key=row.key, kind=row.kind, state=NoticeState(row.state), created_at=row.created_at,
         updated_at=row.updated_at, pod_id=row.pod_id, endpoint_id=row.endpoint_id,
         recipient=row.recipient, channel=row.channel, ts=row.ts, due_at=row.due_at,
-        withdrawn_at=row.withdrawn_at,
+        withdrawn_at=row.withdrawn_at, payload=row.payload, error=row.error,
     )
 
 

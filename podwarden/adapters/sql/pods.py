@@ -11,6 +11,7 @@ see without coordinating.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,10 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from podwarden.adapters.sql._base import LedgerBase, aware, insert_ignore
-from podwarden.adapters.sql.models import PodIntervalRow, PodRow
+from podwarden.adapters.sql.models import MemberRow, PodIntervalRow, PodRow
+from podwarden.adapters.sql.notices import insert_notice
 from podwarden.adapters.sql.people import ensure_member
 from podwarden.adapters.sql.types import as_money
-from podwarden.domain.ledger_values import PodChange, PodInterval, PodRecord
+from podwarden.adapters.sql.usage import add_utilisation
+from podwarden.domain.ledger_values import NoticeIntent, PodChange, PodInterval, PodLifecycle, PodRecord, PodTrack
 from podwarden.domain.models import Cloud, Pod, PodStatus
 from podwarden.errors import LedgerError
 
@@ -59,21 +62,7 @@ class PodsMixin(LedgerBase):
                 if change is not None:
                     changes.append(change)
             if complete:
-                gone = session.scalars(
-                    select(PodRow)
-                    .where(PodRow.terminated_at.is_(None), PodRow.id.not_in(ids), PodRow.last_seen_at <= now)
-                    .order_by(PodRow.id)
-                    .with_for_update()
-                )
-                for row in gone:
-                    previous = PodStatus(row.status)
-                    _set_interval(session, row.id, PodStatus.TERMINATED, _ZERO, now)
-                    row.status, row.terminated_at, row.updated_at = PodStatus.TERMINATED.value, now, now
-                    changes.append(PodChange(
-                        pod_id=row.id, status=PodStatus.TERMINATED, cost_per_hr=row.cost_per_hr,
-                        ssh=_ssh(row), previous_status=previous, previous_cost_per_hr=row.cost_per_hr,
-                        previous_ssh=_ssh(row),
-                    ))
+                changes += _terminate_missing(session, ids, now)
         return changes
 
     def pod(self, pod_id: str) -> PodRecord | None:
@@ -106,6 +95,89 @@ class PodsMixin(LedgerBase):
             if row.owner_id != owner_id:
                 row.owner_id, row.updated_at = owner_id, now
 
+    def lifecycle_state(self) -> dict[str, PodLifecycle]:
+        """Every pod not terminated, with the daemon's memory of it, in one query."""
+        query = (
+            select(PodRow, MemberRow.team, PodIntervalRow.started_at)
+            .outerjoin(MemberRow, MemberRow.user_id == PodRow.owner_id)
+            .outerjoin(PodIntervalRow, (PodIntervalRow.pod_id == PodRow.id) & PodIntervalRow.ended_at.is_(None))
+            .where(PodRow.terminated_at.is_(None))
+            .order_by(PodRow.id)
+        )
+        with self._read() as session:
+            return {
+                row.id: PodLifecycle(
+                    record=pod_value(row), team=team, status_since=since, idle_since=row.idle_since,
+                    last_telemetry_at=row.last_telemetry_at, deadline_at=row.deadline_at,
+                    stopped_by_us_at=row.stopped_by_us_at, created_by_podwarden=row.created_by_podwarden,
+                )
+                for row, team, since in session.execute(query).tuples()
+            }
+
+    def record_tick(
+        self, pods: Sequence[Pod], *, now: datetime, complete: bool, tracks: Mapping[str, PodTrack],
+        adopt: Mapping[str, str] | None = None, storage_per_hr: Mapping[str, Decimal] | None = None,
+        notices: Sequence[NoticeIntent] = (),
+    ) -> list[PodChange]:
+        """One tick's observations and decisions, in one transaction.
+
+        The fleet as RunPod reported it (intervals split on a change of status, rate or idleness,
+        carrying GPU, cloud, spot, storage $/h and owner and team as they are now), adoptions of
+        outside pods, each running pod's idle clock and hourly roll-up, and the notices the tick
+        decided to send (recorded as pending: the outbox). Nothing is half-recorded: a crash
+        leaves the previous tick's state, and the next tick decides again.
+        """
+        now = aware(now)
+        ids = [pod.id for pod in pods]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a snapshot lists each pod once")
+        adopt, storage = adopt or {}, storage_per_hr or {}
+        changes: list[PodChange] = []
+        with self._write() as session:
+            for pod in sorted(pods, key=lambda p: p.id):
+                track = tracks.get(pod.id)
+                change = _observe(session, pod, now=now, owner=adopt.get(pod.id), extras=_Extras(
+                    idle=track.idle if track is not None else None, storage_per_hr=storage.get(pod.id, _ZERO),
+                ))
+                if change is not None:
+                    changes.append(change)
+                row = session.get(PodRow, pod.id)
+                if row is None or row.last_seen_at != now:
+                    continue  # an older snapshot than one already recorded
+                if track is None:
+                    row.idle_since = None
+                    continue
+                row.idle_since, row.last_telemetry_at = track.idle_since, now
+                add_utilisation(session, pod.id, at=now, seconds=track.seconds, gpu_percents=track.gpu_percents,
+                                cpu_percent=track.cpu_percent, idle=track.idle)
+            if complete:
+                changes += _terminate_missing(session, ids, now)
+            for intent in sorted(notices, key=lambda n: n.key):
+                insert_notice(session, intent.key, kind=intent.kind, now=now, pod_id=intent.pod_id,
+                              endpoint_id=intent.endpoint_id, recipient=intent.recipient, due_at=intent.due_at,
+                              payload=intent.payload)
+        return changes
+
+    def set_pod_deadline(self, pod_id: str, deadline_at: datetime | None, *, now: datetime) -> None:
+        """`start --max-hours`: stop the pod at `deadline_at` unless kept (None: no deadline)."""
+        now = aware(now)
+        with self._write() as session:
+            row = _known(session, pod_id)
+            row.deadline_at = aware(deadline_at, "deadline_at") if deadline_at is not None else None
+            row.updated_at = now
+
+    def mark_pod_started_by_podwarden(self, pod_id: str, *, now: datetime) -> None:
+        """The pod was created through Podwarden (its owner gets the SSH command once it runs)."""
+        with self._write() as session:
+            row = _known(session, pod_id)
+            row.created_by_podwarden, row.updated_at = True, aware(now)
+
+    def mark_stopped_by_us(self, pod_id: str, *, now: datetime) -> None:
+        """Podwarden asked RunPod to stop the pod (so that its going down is not a spot eviction)."""
+        with self._write() as session:
+            row = _known(session, pod_id)
+            row.stopped_by_us_at = aware(now)
+
     def pod_intervals(
         self, pod_id: str, *, start: datetime | None = None, end: datetime | None = None,
     ) -> list[PodInterval]:
@@ -121,7 +193,46 @@ class PodsMixin(LedgerBase):
             return [interval_value(row) for row in rows]
 
 
-def _observe(session: Session, pod: Pod, *, now: datetime, owner: str | None) -> PodChange | None:
+def _terminate_missing(session: Session, ids: Sequence[str], now: datetime) -> list[PodChange]:
+    """Pods the ledger knows that a complete snapshot no longer lists were terminated."""
+    changes = []
+    gone = session.scalars(
+        select(PodRow)
+        .where(PodRow.terminated_at.is_(None), PodRow.id.not_in(ids), PodRow.last_seen_at <= now)
+        .order_by(PodRow.id)
+        .with_for_update()
+    )
+    for row in gone:
+        previous = PodStatus(row.status)
+        _set_interval(session, row, PodStatus.TERMINATED, _ZERO, now)
+        row.status, row.terminated_at, row.updated_at = PodStatus.TERMINATED.value, now, now
+        row.idle_since = None
+        changes.append(PodChange(
+            pod_id=row.id, status=PodStatus.TERMINATED, cost_per_hr=row.cost_per_hr,
+            ssh=_ssh(row), previous_status=previous, previous_cost_per_hr=row.cost_per_hr,
+            previous_ssh=_ssh(row),
+        ))
+    return changes
+
+
+def _known(session: Session, pod_id: str) -> PodRow:
+    row = session.get(PodRow, pod_id, with_for_update=True)
+    if row is None:
+        raise LedgerError(f"pod {pod_id} is not in the ledger yet; record an observation of it first")
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class _Extras:
+    """What the daemon adds to an interval beyond status and rate."""
+
+    idle: bool | None
+    storage_per_hr: Decimal
+
+
+def _observe(
+    session: Session, pod: Pod, *, now: datetime, owner: str | None, extras: _Extras | None = None,
+) -> PodChange | None:
     runtime_ssh = pod.runtime.ssh() if pod.runtime is not None else None
     fields: dict[str, Any] = {
         "name": pod.name, "gpu_type_id": pod.gpu_type_id, "gpu_count": pod.gpu_count,
@@ -161,7 +272,7 @@ def _observe(session: Session, pod: Pod, *, now: datetime, owner: str | None) ->
         row.terminated_at = row.terminated_at or now
     elif row.terminated_at is not None:
         row.terminated_at = None
-    _set_interval(session, pod.id, pod.status, billed_rate(pod.status, row.cost_per_hr), now)
+    _set_interval(session, row, pod.status, billed_rate(pod.status, row.cost_per_hr), now, extras)
     session.flush()
     ssh = _ssh(row)
     if previous is not None and previous == (pod.status, row.cost_per_hr, ssh):
@@ -174,25 +285,49 @@ def _observe(session: Session, pod: Pod, *, now: datetime, owner: str | None) ->
     )
 
 
-def _set_interval(session: Session, pod_id: str, status: PodStatus, rate: Decimal, now: datetime) -> None:
-    """Make the pod's open interval say (status, rate) from `now` on; TERMINATED closes it."""
+def _set_interval(
+    session: Session, row: PodRow, status: PodStatus, rate: Decimal, now: datetime, extras: _Extras | None = None,
+) -> None:
+    """Make the pod's open interval say (status, rate[, idle]) from `now` on; TERMINATED closes it.
+
+    Without `extras` (the bot recording what it saw) idleness is not judged: the open
+    interval's is kept. A new interval copies what pricing and attribution need from the pod's
+    row and its owner as they are now.
+    """
     current = session.scalars(
-        select(PodIntervalRow).where(PodIntervalRow.pod_id == pod_id, PodIntervalRow.ended_at.is_(None))
+        select(PodIntervalRow).where(PodIntervalRow.pod_id == row.id, PodIntervalRow.ended_at.is_(None))
     ).one_or_none()
-    if current is not None and current.status == status.value and current.cost_per_hr == rate:
+    idle = extras.idle if extras is not None else (current.idle if current is not None else None)
+    if status not in BILLED_STATUSES:
+        idle = None
+    if current is not None and current.status == status.value and current.cost_per_hr == rate \
+            and current.idle == idle:
+        if extras is not None and current.owner_id is None and row.owner_id is not None:
+            current.owner_id, current.team = row.owner_id, _team(session, row.owner_id)  # adopted
         return
+    storage = extras.storage_per_hr if extras is not None else (current.storage_per_hr if current else _ZERO)
     if current is not None:
         if current.started_at == now:  # changed again at the same instant: no zero-length row
             if status is PodStatus.TERMINATED:
                 session.delete(current)
             else:
-                current.status, current.cost_per_hr = status.value, rate
+                current.status, current.cost_per_hr, current.idle = status.value, rate, idle
             session.flush()
             return
         current.ended_at = now
         session.flush()  # the open-interval index must see it closed before the next opens
     if status is not PodStatus.TERMINATED:
-        session.add(PodIntervalRow(pod_id=pod_id, status=status.value, cost_per_hr=rate, started_at=now))
+        session.add(PodIntervalRow(
+            pod_id=row.id, status=status.value, cost_per_hr=rate, started_at=now, storage_per_hr=storage,
+            gpu_type_id=row.gpu_type_id, gpu_count=row.gpu_count, cloud=row.cloud, spot=row.spot,
+            owner_id=row.owner_id, team=_team(session, row.owner_id), idle=idle,
+        ))
+
+
+def _team(session: Session, owner_id: str | None) -> str | None:
+    if owner_id is None:
+        return None
+    return session.scalar(select(MemberRow.team).where(MemberRow.user_id == owner_id))
 
 
 def _ssh(row: PodRow) -> tuple[str, int] | None:

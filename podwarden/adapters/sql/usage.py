@@ -39,28 +39,11 @@ class UsageMixin(LedgerBase):
         idle policy's verdict for the sample, None when telemetry was missing or stale.
         """
         at = aware(at, "at")
-        if seconds < 0:
-            raise ValueError("a sample cannot cover negative time")
-        readings = [p for p in gpu_percents if p is not None]
-        sample = {
-            "samples": 1, "gpu_readings": len(readings), "gpu_util_sum": sum(readings),
-            "cpu_readings": int(cpu_percent is not None), "cpu_util_sum": cpu_percent or 0,
-            "idle_seconds": seconds if idle else 0, "unknown_seconds": seconds if idle is None else 0,
-        }
-        peak = max(readings, default=None)
         with self._write() as session:
             if session.get(PodRow, pod_id) is None:
                 raise LedgerError(f"pod {pod_id} is not in the ledger yet; record an observation of it first")
-            row = _hourly_row(session, PodUtilisationHourlyRow, "pod_id", pod_id, at, {
-                **sample, "gpu_util_max": peak,
-            })
-            if row is None:
-                return True
-            if not _add_sample(row, at, sample):
-                return False
-            if peak is not None:
-                row.gpu_util_max = peak if row.gpu_util_max is None else max(row.gpu_util_max, peak)
-            return True
+            return add_utilisation(session, pod_id, at=at, seconds=seconds, gpu_percents=gpu_percents,
+                                   cpu_percent=cpu_percent, idle=idle)
 
     def utilisation(self, pod_id: str, *, start: datetime, end: datetime) -> list[UtilisationHour]:
         """The pod's hours that start within [start, end), oldest first."""
@@ -173,6 +156,30 @@ class UsageMixin(LedgerBase):
                 )
                 for row in session.scalars(query)
             ]
+
+
+def add_utilisation(
+    session: Session, pod_id: str, *, at: datetime, seconds: int, gpu_percents: Sequence[int | None] = (),
+    cpu_percent: int | None = None, idle: bool | None = None,
+) -> bool:
+    """Add one sample to the pod's hour, in the caller's transaction; False if already counted."""
+    if seconds < 0:
+        raise ValueError("a sample cannot cover negative time")
+    readings = [p for p in gpu_percents if p is not None]
+    sample = {
+        "samples": 1, "gpu_readings": len(readings), "gpu_util_sum": sum(readings),
+        "cpu_readings": int(cpu_percent is not None), "cpu_util_sum": cpu_percent or 0,
+        "idle_seconds": seconds if idle else 0, "unknown_seconds": seconds if idle is None else 0,
+    }
+    peak = max(readings, default=None)
+    row = _hourly_row(session, PodUtilisationHourlyRow, "pod_id", pod_id, at, {**sample, "gpu_util_max": peak})
+    if row is None:
+        return True
+    if not _add_sample(row, at, sample):
+        return False
+    if peak is not None:
+        row.gpu_util_max = peak if row.gpu_util_max is None else max(row.gpu_util_max, peak)
+    return True
 
 
 _Row = TypeVar("_Row", bound=DeclarativeBase)
