@@ -1,22 +1,29 @@
 """The terminal face: `podwarden ask`, `podwarden console` and `podwarden demo`.
 
 It stands in for Slack exactly as Errbot's text backend and Hubot's shell adapter do: the
-same parser, roles and services, answering in plain text instead of Block Kit.
+same dispatcher (`bot.handlers.build_dispatcher`), roles and services as the Slack
+listeners, answering with the same `Reply` rendered as text. Buttons are numbered
+(`[1] Confirm  [2] Cancel`); typing the number presses it, which is the same
+`Dispatcher.act` a click in Slack runs.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.dispatch import Caller, Dispatcher
-from bot.handlers import handlers_for
 from podwarden import bootstrap
+from podwarden.adapters.slack.reply import Button, Reply
 from podwarden.domain.access import Role, role_of
 from podwarden.settings import Settings
+
+if TYPE_CHECKING:
+    from podwarden.bootstrap import Services
 
 DEMO_USER = "U0DEMO"
 TOUR = (
@@ -27,11 +34,83 @@ TOUR = (
     "size 70B --dtype int4",
     "size 7B",
 )
+QUIT = frozenset({"quit", "exit", "q"})
 
 
-def _caller(settings: Settings, user: str) -> Caller:
+def settings_caller(settings: Settings, user: str) -> Caller:
+    """The console's caller: roles from settings; no channel (the console is always allowed)."""
     return Caller(user, role_of(user, admins=settings.admins, members=settings.members,
                                 default=settings.default_role))
+
+
+def render(reply: Reply) -> str:
+    """A reply as text, its buttons numbered from 1 in the order Slack shows them."""
+    text = dataclasses.replace(reply, buttons=()).text() if reply.buttons else reply.text()
+    if not reply.buttons:
+        return text
+    numbered = "  ".join(f"[{n}] {b.text}" for n, b in enumerate(reply.buttons, start=1))
+    return f"{text}\n{numbered}\n"
+
+
+class Console:
+    """One person at a terminal: commands and button presses through the one dispatcher.
+
+    `handle` runs a command, or presses a numbered button of the last message shown;
+    `show` prints any reply (the daemon's notes arriving in the demo) and makes its
+    buttons the ones a number presses.
+    """
+
+    def __init__(
+        self, services: Services, *, user: str, out: TextIO, role: Role | None = None,
+        dispatcher: Dispatcher | None = None, caller_of: Callable[[str], Caller] | None = None,
+    ) -> None:
+        from bot.handlers import build_dispatcher
+
+        self.services = services
+        self.out = out
+        self.dispatcher = dispatcher or build_dispatcher(services)
+        self._slash = services.settings.slack_command
+        self._caller_of = caller_of
+        self._role = role
+        self.user = user
+        self._buttons: tuple[Button, ...] = ()
+
+    @property
+    def caller(self) -> Caller:
+        if self._caller_of is not None:
+            return self._caller_of(self.user)
+        if self._role is not None:
+            return Caller(self.user, self._role)
+        return settings_caller(self.services.settings, self.user)
+
+    def handle(self, line: str) -> None:
+        """Run one typed line: a button's number, or a command as after the slash command."""
+        text = line.strip().removeprefix(self._slash).strip()
+        if not text:
+            return
+        if text.isdigit() and self._buttons:
+            self.press(int(text))
+            return
+        self.show(self.dispatcher.handle(text, self.caller))
+
+    def press(self, number: int) -> None:
+        if not 1 <= number <= len(self._buttons):
+            choices = ", ".join(str(n) for n in range(1, len(self._buttons) + 1))
+            self.out.write(f"No button [{number}] on the last message; pick {choices}.\n")
+            return
+        button = self._buttons[number - 1]
+        self.show(self.dispatcher.act(button.action_id, button.value, self.caller))
+
+    def show(self, reply: Reply) -> None:
+        self._buttons = reply.buttons
+        self.out.write(render(reply))
+
+    def run(self, lines: Iterable[str]) -> None:
+        """Handle lines until one says quit (or they run out)."""
+        for raw in lines:
+            if raw.strip().removeprefix(self._slash).strip() in QUIT:
+                break
+            self.handle(raw)
 
 
 def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO | None = None) -> int:
@@ -39,9 +118,9 @@ def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO | None = 
     out = out or sys.stdout
     settings = bootstrap.settings()
     with bootstrap.build(settings, sim=sim) as services:
-        dispatcher = Dispatcher(handlers_for(services), command=settings.slack_command)
-        reply = dispatcher.handle(text, _caller(settings, user))
-    out.write(reply.json() + "\n" if as_json else reply.text())
+        console = Console(services, user=user, out=out)
+        reply = console.dispatcher.handle(text, console.caller)
+    out.write(reply.json() + "\n" if as_json else render(reply))
     return 0 if reply.ok else 1
 
 
@@ -49,12 +128,12 @@ def repl(*, user: str, sim: bool, lines: Iterable[str] | None = None, out: TextI
     out = out or sys.stdout
     settings = bootstrap.settings()
     with bootstrap.build(settings, sim=sim) as services:
-        dispatcher = Dispatcher(handlers_for(services), command=settings.slack_command)
-        caller = _caller(settings, user)
+        console = Console(services, user=user, out=out)
         where = "the RunPod simulator" if sim else "your RunPod account"
-        out.write(f"Podwarden console on {where}, as {user} ({caller.role}). "
-                  "Type a command as after /gpu; `help` lists them, `quit` leaves.\n")
-        _loop(dispatcher, caller, lines if lines is not None else _stdin_lines(), out)
+        out.write(f"Podwarden console on {where}, as {user} ({console.caller.role}). "
+                  f"Type a command as after {settings.slack_command}; `help` lists them, a number presses "
+                  "that button, `quit` leaves.\n")
+        console.run(lines if lines is not None else _stdin_lines(settings.slack_command))
     return 0
 
 
@@ -71,35 +150,25 @@ def demo(*, interactive: bool, out: TextIO | None = None) -> int:
             if world is not None:
                 out.write(f"  RunPod: in-process simulator, demo scenario ({_count(len(world.pods), 'pod')}, "
                           f"{_count(len(world.endpoints), 'endpoint')}, balance ${world.balance:.2f})\n")
-            out.write("  Slack: this console answers as the bot would (same parser, roles and replies).\n")
-            dispatcher = Dispatcher(handlers_for(services), command=settings.slack_command)
-            caller = Caller(DEMO_USER, Role.ADMIN)
+            out.write("  Slack: this console answers as the bot would (same commands, roles, replies and "
+                      "buttons).\n")
+            console = Console(services, user=DEMO_USER, out=out, role=Role.ADMIN)
             for line in TOUR:
-                out.write(f"\n/gpu {line}\n")
-                out.write(_indent(dispatcher.handle(line, caller).text()))
+                out.write(f"\n{settings.slack_command} {line}\n")
+                out.write(_indent(render(console.dispatcher.handle(line, console.caller))))
             if interactive:
-                out.write("\nYour turn: type a command as after /gpu (`help`, `quit`).\n")
-                _loop(dispatcher, caller, _stdin_lines(), out)
+                out.write(f"\nYour turn: type a command as after {settings.slack_command} (`help`, `quit`).\n")
+                console.run(_stdin_lines(settings.slack_command))
             else:
                 out.write("\nRun `make demo` (or `.venv/bin/podwarden demo`) in a terminal to type your own "
                           "commands.\n")
     return 0
 
 
-def _loop(dispatcher: Dispatcher, caller: Caller, lines: Iterable[str], out: TextIO) -> None:
-    for raw in lines:
-        line = raw.strip().removeprefix("/gpu").strip()
-        if line in {"quit", "exit", "q"}:
-            break
-        if not line:
-            continue
-        out.write(dispatcher.handle(line, caller).text())
-
-
-def _stdin_lines() -> Iterable[str]:
+def _stdin_lines(prompt: str) -> Iterable[str]:
     while True:
         try:
-            yield input("/gpu ")
+            yield input(f"{prompt} ")
         except EOFError:
             return
 
