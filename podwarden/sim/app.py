@@ -30,7 +30,7 @@ from podwarden.clock import ManualClock, SystemClock
 from podwarden.sim import serverless_api
 from podwarden.sim.errors import SOMETHING_WENT_WRONG
 from podwarden.sim.faults import Fault, FaultKind, FaultPlan
-from podwarden.sim.graphql_api import GraphQLApi
+from podwarden.sim.graphql_api import CATALOG_FIELDS, GraphQLApi
 from podwarden.sim.scenario import Scenario
 from podwarden.sim.serverless_api import Reply, WaitForJob
 from podwarden.sim.world import World
@@ -163,7 +163,7 @@ class RunPodSimulator:
             self.requests.append(ServedRequest(request.method, request.url.path, target.operations))
         if target.surface == "none":
             return _json_response(404, {"error": f"Not found: {request.url.path}"})
-        if not self._authorized(request, target.surface):
+        if not self._authorized(request, target):
             if target.surface == "graphql":
                 return _json_response(401, {"errors": [{"message": "Unauthorized"}]})
             return _json_response(401, {"error": "Unauthorized"})
@@ -202,7 +202,12 @@ class RunPodSimulator:
             return _Target("none", ())
         return _Target("serverless", (route.op,) if route.op else (), route=route)
 
-    def _authorized(self, request: httpx.Request, surface: str) -> bool:
+    def _authorized(self, request: httpx.Request, target: _Target) -> bool:
+        """A key that fits; or none at all for a query of the public catalogue only (`CATALOG_FIELDS`).
+
+        A document that also selects ``myself`` (or anything else), and every mutation, needs a key.
+        """
+        surface = target.surface
         header = request.headers.get("authorization", "").strip()
         key = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if surface == "serverless" and not key and header:
@@ -210,7 +215,7 @@ class RunPodSimulator:
         if surface == "graphql" and not key:
             key = request.url.params.get("api_key", "")  # legacy; RunPod still accepts it
         if not key:
-            return False
+            return surface == "graphql" and bool(target.operations) and set(target.operations) <= CATALOG_FIELDS
         return self.api_key is None or key == self.api_key
 
     def _fault_before(

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 __all__ = [
     "BAD_BID",
+    "CLUSTER_NOT_FOUND",
     "HOST_FULL",
+    "NONEXISTENT_VOLUME",
     "NO_INSTANCES",
+    "POD_NOT_FOUND_TO_TERMINATE",
     "SOMETHING_WENT_WRONG",
     "NotFoundError",
     "SimError",
@@ -32,6 +35,13 @@ NO_INSTANCES = (
 HOST_FULL = "There are not enough free GPUs on the host machine to start this pod."
 # real (generic 500)
 SOMETHING_WENT_WRONG = "Something went wrong. Please try again later or contact support."
+# real: the texts clients match on. dstack treats a terminate answering exactly this as
+# "already gone" (dstack compute.py terminate_instance) ...
+POD_NOT_FOUND_TO_TERMINATE = "pod not found to terminate"
+# ... a volume delete whose message contains this (compute.py delete_volume) ...
+NONEXISTENT_VOLUME = "Tried to delete nonexistent network volume"
+# ... and a cluster delete whose errors[0].extensions.code is this (compute.py terminate_compute_group).
+CLUSTER_NOT_FOUND = "Cluster not found"
 BAD_BID = "Your bid of ${bid}/GPU/hr is below the minimum bid of ${minimum}/GPU/hr for {gpu}."
 
 

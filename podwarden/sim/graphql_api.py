@@ -5,7 +5,12 @@ validate (a misspelt field, an unknown input key) is HTTP 400 with
 ``extensions.code`` ``GRAPHQL_PARSE_FAILED``/``GRAPHQL_VALIDATION_FAILED``; variables that
 do not fit their types are 400 ``BAD_USER_INPUT``; a refusal by the world (no capacity,
 spend limit, not found…) is HTTP 200 with an ``errors`` entry (``path``, ``extensions.code``
-``RUNPOD``) and ``data.<field>: null``.
+``RUNPOD``) and ``data.<field>: null``. An unknown pod in ``pod(input:)`` or template in
+``podTemplate(id:)`` is ``data.pod: null`` with no ``errors`` key, as on RunPod (dstack
+handles ``None`` but raises on any ``errors``).
+
+Numbers leave as RunPod's server writes them: a whole ``Float`` (``memoryInGb`` 31) as the
+JSON integer ``31``, not graphql-core's ``31.0``, which the Go clients' ``int`` fields refuse.
 """
 
 from __future__ import annotations
@@ -27,14 +32,18 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 
-from podwarden.sim import errors
+from podwarden.sim import clusters, cpu, errors, locations, registry
 from podwarden.sim import pods as pod_ops
 from podwarden.sim import resources as res
 from podwarden.sim.pods import DeployRequest
 from podwarden.sim.views import endpoint_view, gpu_type_view, pod_view, template_view, user_view, volume_view
 from podwarden.sim.world import World
 
-__all__ = ["GraphQLApi", "load_schema"]
+__all__ = ["CATALOG_FIELDS", "GraphQLApi", "load_schema"]
+
+# What RunPod answers without an API key: the public catalogue (gpuhunt builds dstack's whole
+# RunPod catalogue anonymously). A document selecting anything else is 401 without a key.
+CATALOG_FIELDS = frozenset({"gpuTypes", "dataCenters", "countryCodes", "cpuFlavors", "__typename"})
 
 _DOCUMENT_CACHE_SIZE = 512
 
@@ -53,6 +62,17 @@ def _root_fields(document: DocumentNode, operation_name: object) -> tuple[str, .
     if not operations:
         return ()
     return tuple(s.name.value for s in operations[0].selection_set.selections if isinstance(s, FieldNode))
+
+
+def _whole_floats(value: Any) -> Any:
+    """The result with every whole float as an int (``31.0`` -> ``31``), as a JavaScript server writes it."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {k: _whole_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_floats(v) for v in value]
+    return value
 
 
 def _error_body(message: str, code: str) -> dict[str, Any]:
@@ -130,7 +150,7 @@ class GraphQLApi:
         out: dict[str, Any] = {}
         if result.errors:
             out["errors"] = [self._format(e) for e in result.errors]
-        out["data"] = result.data
+        out["data"] = _whole_floats(result.data)
         return 200, out
 
     @staticmethod
@@ -154,6 +174,17 @@ class GraphQLApi:
             "pod": self._pod,
             "gpuTypes": self._gpu_types,
             "serverlessGpuPools": self._pools,
+            "dataCenters": lambda _info: locations.data_centres_view(self.world),
+            "countryCodes": lambda _info: locations.country_codes(),
+            "cpuFlavors": self._cpu_flavors,
+            "podTemplate": self._pod_template,
+            "podTemplates": self._pod_templates,
+            "podEditJob": self._edit_pod,
+            "deployCpuPod": self._deploy_cpu,
+            "createCluster": self._create_cluster,
+            "deleteCluster": self._delete_cluster,
+            "saveRegistryAuth": self._save_registry_auth,
+            "deleteRegistryAuth": self._delete_registry_auth,
             "podFindAndDeployOnDemand": self._deploy,
             "podRentInterruptable": self._rent_spot,
             "podStop": self._stop,
@@ -174,17 +205,53 @@ class GraphQLApi:
     def _myself(self, _info: Any) -> dict[str, Any]:
         return user_view(self.world)
 
-    def _pod(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        pod = pod_ops.get(self.world, str(_require(input, "pod")["podId"]))
-        return pod_view(self.world, pod)
+    def _pod(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+        pod = self.world.pods.get(str(_require(input, "pod")["podId"]))
+        return pod_view(self.world, pod) if pod is not None else None
 
     def _gpu_types(self, _info: Any, input: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """``GpuTypeFilter``: ``id`` and ``ids`` pick types; ``cluster: true`` keeps those offered as
+        Instant Clusters (gpuhunt's cluster offers), ``cluster: false`` or absent keeps every type."""
         wanted: set[str] | None = None
         if input and input.get("id"):
             wanted = {str(input["id"])}
         if input and input.get("ids") is not None:
             wanted = (wanted or set()) | {str(i) for i in input["ids"]}
-        return [gpu_type_view(g) for g in self.world.gpu_types.values() if wanted is None or g.id in wanted]
+        cluster_only = bool(input and input.get("cluster"))
+        return [gpu_type_view(g, self.world) for g in self.world.gpu_types.values()
+                if (wanted is None or g.id in wanted) and (not cluster_only or g.id in locations.CLUSTER_OFFERS)]
+
+    def _cpu_flavors(self, _info: Any, input: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return cpu.cpu_flavors_view(str(input["id"]) if input and input.get("id") else None)
+
+    def _pod_template(self, _info: Any, id: str | None = None) -> dict[str, Any] | None:
+        template = res.find_template(self.world, str(id or ""))
+        return template_view(template) if template is not None else None
+
+    def _pod_templates(self, _info: Any, input: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return [template_view(t) for t in res.list_templates(self.world, input)]
+
+    def _edit_pod(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return pod_view(self.world, pod_ops.edit(self.world, _require(input, "podEditJob")))
+
+    def _deploy_cpu(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return pod_view(self.world, cpu.deploy_cpu_pod(self.world, _require(input, "deployCpuPod")))
+
+    def _create_cluster(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        cluster = clusters.create_cluster(self.world, _require(input, "createCluster"))
+        return {"id": cluster.id, "name": cluster.name, "type": cluster.type,
+                "pods": [pod_view(self.world, self.world.pods[p]) for p in cluster.pod_ids]}
+
+    def _delete_cluster(self, _info: Any, input: Mapping[str, Any] | None = None) -> bool:
+        clusters.delete_cluster(self.world, str(_require(input, "deleteCluster")["id"]))
+        return True
+
+    def _save_registry_auth(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        auth = registry.save_registry_auth(self.world, _require(input, "saveRegistryAuth"))
+        return {"id": auth.id, "name": auth.name, "registryUsername": auth.username}
+
+    def _delete_registry_auth(self, _info: Any, registryAuthId: str | None = None) -> None:
+        registry.delete_registry_auth(self.world, str(registryAuthId or ""))
 
     def _pools(self, _info: Any) -> list[dict[str, Any]]:
         return [{"id": p.id, "gpuTypeIds": list(p.gpu_type_ids)} for p in self.world.pools.values()]
@@ -241,10 +308,10 @@ class GraphQLApi:
         return user_view(self.world)
 
     def _create_volume(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return volume_view(res.create_network_volume(self.world, _require(input, "createNetworkVolume")))
+        return volume_view(res.create_network_volume(self.world, _require(input, "createNetworkVolume")), self.world)
 
     def _update_volume(self, _info: Any, input: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        return volume_view(res.update_network_volume(self.world, _require(input, "updateNetworkVolume")))
+        return volume_view(res.update_network_volume(self.world, _require(input, "updateNetworkVolume")), self.world)
 
     def _delete_volume(self, _info: Any, input: Mapping[str, Any] | None = None) -> bool:
         res.delete_network_volume(self.world, str(_require(input, "deleteNetworkVolume")["id"]))

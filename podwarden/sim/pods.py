@@ -36,10 +36,13 @@ __all__ = [
     "SimPod",
     "bid_resume",
     "deploy",
+    "edit",
+    "ensure_affordable",
     "evict",
     "get",
     "parse_ports",
     "resume",
+    "start_pod",
     "status_stamp",
     "stop",
     "stop_for_balance",
@@ -111,6 +114,10 @@ class SimPod:
     evict_at: datetime | None = None
     stopped_by: str | None = None
     owner: str | None = None
+    cluster_id: str | None = None
+    cluster_ip: str | None = None
+    container_registry_auth_id: str | None = None
+    cpu_flavor: str | None = None  # a CPU pod (deployCpuPod): no GPUs, `gpu_type_id` is the instance id
 
     @property
     def running(self) -> bool:
@@ -150,6 +157,7 @@ class DeployRequest:
     start_ssh: bool = True
     spot: bool = False
     bid_per_gpu: Decimal | None = None
+    container_registry_auth_id: str | None = None
 
     @classmethod
     def from_input(cls, data: Mapping[str, Any], world: World, *, spot: bool = False) -> DeployRequest:
@@ -196,6 +204,8 @@ class DeployRequest:
             start_ssh=data.get("startSsh") is not False,
             spot=spot,
             bid_per_gpu=None if bid is None else Decimal(str(bid)),
+            container_registry_auth_id=str(data["containerRegistryAuthId"])
+            if data.get("containerRegistryAuthId") else None,
         )
 
 
@@ -228,7 +238,7 @@ def _choose_cloud(world: World, gpu: GpuType, req: DeployRequest) -> tuple[str, 
     return cloud, price
 
 
-def _check_money(world: World, new_rate: Decimal) -> None:
+def ensure_affordable(world: World, new_rate: Decimal) -> None:
     """The spend limit, then an hour of the new rate in the balance (RunPod's order of refusal)."""
     world.check_spend(new_rate)
     if world.balance < new_rate:
@@ -236,7 +246,13 @@ def _check_money(world: World, new_rate: Decimal) -> None:
             needed=f"{new_rate:.2f}", balance=f"{max(world.balance, Decimal(0)):.2f}"))
 
 
-def _start(world: World, pod: SimPod, verb: str) -> None:
+def _take_gpus(world: World, pod: SimPod, change: int) -> None:
+    gpu = world.gpu_types.get(pod.gpu_type_id)
+    if gpu is not None:  # a CPU pod has none
+        gpu.free[pod.cloud] += change
+
+
+def start_pod(world: World, pod: SimPod, verb: str) -> None:
     """RUNNING from now: take GPUs, new public ports, boot delay, compute and running-storage meters."""
     now = world.now
     pod.desired_status = "RUNNING"
@@ -244,7 +260,7 @@ def _start(world: World, pod: SimPod, verb: str) -> None:
     pod.last_started_at = now
     pod.last_status_change = status_stamp(verb, now)
     pod.boot_ready_at = now + timedelta(seconds=world.config.boot_seconds)
-    world.gpu_types[pod.gpu_type_id].free[pod.cloud] -= pod.gpu_count
+    _take_gpus(world, pod, -pod.gpu_count)
     rng = world.rng
     pod.public_ip = f"{rng.choice((38, 69, 149, 194, 195, 213))}.{rng.randint(1, 254)}." \
                     f"{rng.randint(0, 255)}.{rng.randint(1, 254)}"
@@ -268,7 +284,7 @@ def _start(world: World, pod: SimPod, verb: str) -> None:
 
 def _halt(world: World, pod: SimPod, verb: str, by: str) -> None:
     now = world.now
-    world.gpu_types[pod.gpu_type_id].free[pod.cloud] += pod.gpu_count
+    _take_gpus(world, pod, pod.gpu_count)
     pod.desired_status = "EXITED"
     pod.stopped_by = by
     pod.last_status_change = status_stamp(verb, now)
@@ -333,10 +349,11 @@ def deploy(
         compute=Meter("gpu", Decimal(0), now),
         storage=Meter("disk", Decimal(0), now),
         workload=workload or NAMED_WORKLOADS["idle"],
+        container_registry_auth_id=req.container_registry_auth_id,
     )
     if check_money:
-        _check_money(world, cost + pod.storage_rate(running=True))
-    _start(world, pod, "Rented by User")
+        ensure_affordable(world, cost + pod.storage_rate(running=True))
+    start_pod(world, pod, "Rented by User")
     world.pods[pod.id] = pod
     return pod
 
@@ -345,6 +362,34 @@ def get(world: World, pod_id: str) -> SimPod:
     pod = world.pods.get(pod_id)
     if pod is None:
         raise errors.NotFoundError(f"Pod {pod_id} not found.")
+    return pod
+
+
+def edit(world: World, data: Mapping[str, Any]) -> SimPod:
+    """``podEditJob``: change the image, start command, env, ports, disks or registry credentials.
+
+    A running pod restarts with the new settings (new public ports, a new boot).
+    """
+    pod = get(world, str(data["podId"]))
+    if data.get("imageName"):
+        pod.image_name = str(data["imageName"])
+    if data.get("dockerArgs") is not None:
+        pod.docker_args = str(data["dockerArgs"])
+    if data.get("env") is not None:
+        pod.env = [f"{e['key']}={e['value']}" for e in data["env"] if e]
+    if data.get("ports") is not None:
+        pod.ports = str(data["ports"]).replace(" ", "")
+    if data.get("containerDiskInGb") is not None:
+        pod.container_disk_gb = int(data["containerDiskInGb"])
+    if data.get("volumeInGb") is not None:
+        pod.volume_gb = int(data["volumeInGb"])
+    if data.get("volumeMountPath"):
+        pod.volume_mount_path = str(data["volumeMountPath"])
+    if "containerRegistryAuthId" in data:
+        pod.container_registry_auth_id = str(data["containerRegistryAuthId"] or "") or None
+    if pod.running:
+        _take_gpus(world, pod, pod.gpu_count)
+        start_pod(world, pod, "Restarted by User")
     return pod
 
 
@@ -362,7 +407,11 @@ def _resume(world: World, pod: SimPod, gpu_count: int | None, *, bid_per_gpu: De
     """
     if pod.running:
         return pod
-    gpu = world.gpu_types[pod.gpu_type_id]
+    gpu = world.gpu_types.get(pod.gpu_type_id)
+    if gpu is None:  # a CPU pod comes back at the price it had
+        ensure_affordable(world, pod.cost_per_hr + pod.storage_rate(running=True) - pod.storage_rate(running=False))
+        start_pod(world, pod, "Resumed by User")
+        return pod
     count = gpu_count or pod.gpu_count
     if gpu.free.get(pod.cloud, 0) < count:
         raise errors.SimError(errors.HOST_FULL)
@@ -375,7 +424,7 @@ def _resume(world: World, pod: SimPod, gpu_count: int | None, *, bid_per_gpu: De
     if price is None:
         raise errors.SimError(errors.NO_INSTANCES)
     extra = price * count + pod.storage_rate(running=True) - pod.storage_rate(running=False)
-    _check_money(world, extra)
+    ensure_affordable(world, extra)
     if bid_per_gpu is not None:
         pod.spot = True
         pod.bid_per_gpu = bid_per_gpu
@@ -383,7 +432,7 @@ def _resume(world: World, pod: SimPod, gpu_count: int | None, *, bid_per_gpu: De
     pod.cost_per_hr = price * count
     pod.vcpu_count = gpu.vcpu_per_gpu * count
     pod.memory_gb = gpu.ram_per_gpu_gb * count
-    _start(world, pod, "Resumed by User")
+    start_pod(world, pod, "Resumed by User")
     return pod
 
 
@@ -395,19 +444,22 @@ def bid_resume(world: World, pod_id: str, bid_per_gpu: Decimal, gpu_count: int) 
     pod = get(world, pod_id)
     if pod.running:
         return pod
-    gpu = world.gpu_types[pod.gpu_type_id]
-    minimum = gpu.spot_price(pod.cloud)
+    gpu = world.gpu_types.get(pod.gpu_type_id)
+    minimum = gpu.spot_price(pod.cloud) if gpu is not None else None
     if minimum is None:
         raise errors.SimError(errors.NO_INSTANCES)
     if bid_per_gpu < minimum:
-        raise errors.SimError(errors.BAD_BID.format(bid=bid_per_gpu, minimum=minimum, gpu=gpu.display_name))
+        name = gpu.display_name if gpu is not None else pod.gpu_type_id
+        raise errors.SimError(errors.BAD_BID.format(bid=bid_per_gpu, minimum=minimum, gpu=name))
     return _resume(world, pod, gpu_count, bid_per_gpu=bid_per_gpu)
 
 
 def terminate(world: World, pod_id: str) -> None:
-    pod = get(world, pod_id)
+    pod = world.pods.get(pod_id)
+    if pod is None:
+        raise errors.NotFoundError(errors.POD_NOT_FOUND_TO_TERMINATE)
     if pod.running:
-        world.gpu_types[pod.gpu_type_id].free[pod.cloud] += pod.gpu_count
+        _take_gpus(world, pod, pod.gpu_count)
     pod.desired_status = "TERMINATED"
     pod.compute.reset(Decimal(0), world.now)
     pod.storage.reset(Decimal(0), world.now)

@@ -17,10 +17,13 @@ from podwarden.sim.serverless import SimEndpoint
 from podwarden.sim.world import SimNetworkVolume, SimTemplate, World
 
 __all__ = [
+    "OFFICIAL_TEMPLATES",
     "create_network_volume",
     "delete_endpoint",
     "delete_network_volume",
     "delete_template",
+    "find_template",
+    "list_templates",
     "save_endpoint",
     "save_template",
     "update_endpoint_template",
@@ -69,11 +72,39 @@ def save_template(world: World, data: Mapping[str, Any]) -> SimTemplate:
         start_ssh=data.get("startSsh") is not False,
         container_registry_auth_id=str(data["containerRegistryAuthId"]) if data.get("containerRegistryAuthId")
         else None,
+        ports_config=[(str(p["port"]), str(p["name"])) for p in data.get("portsConfig") or [] if p],
+        category=str(data.get("category") or "NVIDIA"),
     )
     if not template.image_name:
         raise errors.SimError("A template needs an imageName.")
     world.templates[template.id] = template
     return template
+
+
+# RunPod's official templates (``isRunpod``), which ``podTemplates``/``podTemplate`` list beside
+# the account's own: runpodctl's ``template list`` and ``template get`` read them.
+OFFICIAL_TEMPLATES: tuple[SimTemplate, ...] = (
+    SimTemplate(id="runpod-torch-v240", name="Runpod Pytorch 2.4.0",
+                image_name="runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04", container_disk_gb=50,
+                volume_gb=20, ports="8888/http,22/tcp", ports_config=[("8888", "Jupyter Lab")],
+                env=[("JUPYTER_PASSWORD", "")], is_public=True, is_runpod=True, readme="PyTorch 2.4 on CUDA 12.4."),
+    SimTemplate(id="runpod-ubuntu", name="Runpod Ubuntu", image_name="runpod/base:0.6.2-cuda12.2.0",
+                container_disk_gb=20, volume_gb=0, ports="22/tcp", is_public=True, is_runpod=True, category="CPU"),
+)
+
+
+def list_templates(world: World, filters: Mapping[str, Any] | None) -> list[SimTemplate]:
+    """``podTemplates(input:)``: RunPod's official and the public templates, narrowed by every field given."""
+    candidates = [*OFFICIAL_TEMPLATES, *(t for t in world.templates.values() if t.is_public)]
+    wanted = {k: v for k, v in (filters or {}).items() if v is not None}
+    attrs = {"isRunpod": "is_runpod", "isPublic": "is_public", "isServerless": "is_serverless",
+             "category": "category"}
+    return [t for t in candidates if all(getattr(t, attrs[k]) == v for k, v in wanted.items())]
+
+
+def find_template(world: World, template_id: str) -> SimTemplate | None:
+    """``podTemplate(id:)``: the account's or an official template; None (data: null) when there is none."""
+    return world.templates.get(template_id) or next((t for t in OFFICIAL_TEMPLATES if t.id == template_id), None)
 
 
 def delete_template(world: World, name: str) -> None:
@@ -198,7 +229,7 @@ def update_network_volume(world: World, data: Mapping[str, Any]) -> SimNetworkVo
 
 def delete_network_volume(world: World, volume_id: str) -> None:
     if volume_id not in world.network_volumes:
-        raise errors.NotFoundError(f"Network volume {volume_id} not found.")
+        raise errors.NotFoundError(errors.NONEXISTENT_VOLUME)
     users = [p.id for p in world.pods.values() if p.network_volume_id == volume_id]
     if users:
         raise errors.SimError(f"Network volume {volume_id} is attached to pod {users[0]}.")

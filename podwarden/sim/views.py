@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from podwarden.sim import pods as pod_ops
 from podwarden.sim import serverless
 from podwarden.sim.catalog import CLOUDS, GpuType, stock_status
+from podwarden.sim.locations import CLUSTER_OFFERS, data_centre, data_centre_view
+from podwarden.sim.locations import DATA_CENTRES as _DATA_CENTRES
 
 if TYPE_CHECKING:
     from podwarden.sim.pods import SimPod
@@ -42,9 +44,17 @@ def _location(data_center_id: str) -> str:
     return region
 
 
-def volume_view(volume: SimNetworkVolume) -> dict[str, Any]:
+def _data_centre_ref(world: World | None, dc_id: str) -> dict[str, Any] | None:
+    dc = data_centre(dc_id)
+    if dc is None:
+        return {"id": dc_id, "name": dc_id, "location": None, "countryCode": None, "listed": False,
+                "storageSupport": False, "gpuAvailability": []}
+    return data_centre_view(world, dc)
+
+
+def volume_view(volume: SimNetworkVolume, world: World | None = None) -> dict[str, Any]:
     return {"id": volume.id, "name": volume.name, "size": volume.size, "dataCenterId": volume.data_center_id,
-            "storageClusterId": None}
+            "dataCenter": _data_centre_ref(world, volume.data_center_id), "storageClusterId": None}
 
 
 def runtime_view(world: World, pod: SimPod) -> dict[str, Any] | None:
@@ -81,8 +91,8 @@ def runtime_view(world: World, pod: SimPod) -> dict[str, Any] | None:
 
 
 def pod_view(world: World, pod: SimPod) -> dict[str, Any]:
-    gpu = world.gpu_types[pod.gpu_type_id]
-    price = pod.cost_per_hr / pod.gpu_count if pod.gpu_count else Decimal(0)
+    gpu = world.gpu_types.get(pod.gpu_type_id)  # None for a CPU pod
+    price = pod.cost_per_hr / pod.gpu_count if pod.gpu_count else pod.cost_per_hr
     started = pod.last_started_at
     uptime = int((world.now - started).total_seconds()) if pod.running and started else 0
     volume = world.network_volumes.get(pod.network_volume_id) if pod.network_volume_id else None
@@ -90,6 +100,8 @@ def pod_view(world: World, pod: SimPod) -> dict[str, Any]:
         "id": pod.id,
         "name": pod.name,
         "machineId": pod.machine_id,
+        "clusterId": pod.cluster_id,
+        "clusterIp": pod.cluster_ip,
         "costPerHr": money(pod.cost_per_hr),
         "adjustedCostPerHr": money(pod.cost_per_hr),
         "desiredStatus": pod.desired_status,
@@ -113,20 +125,20 @@ def pod_view(world: World, pod: SimPod) -> dict[str, Any]:
         "volumeKey": None,
         "volumeMountPath": pod.volume_mount_path,
         "containerDiskInGb": pod.container_disk_gb,
-        "containerRegistryAuthId": None,
+        "containerRegistryAuthId": pod.container_registry_auth_id,
         "locked": False,
         "networkVolumeId": pod.network_volume_id,
-        "networkVolume": volume_view(volume) if volume else None,
+        "networkVolume": volume_view(volume, world) if volume else None,
         "costMultiplier": 1.0,
-        "lowestBidPriceToResume": money(gpu.spot_price(pod.cloud)) if pod.spot else None,
+        "lowestBidPriceToResume": money(gpu.spot_price(pod.cloud)) if pod.spot and gpu else None,
         "version": 0,
-        "machineType": "GPU",
+        "machineType": "GPU" if gpu else "CPU",
         "runtime": runtime_view(world, pod),
         "machine": {
             "id": pod.machine_id,
             "podHostId": pod.pod_host_id,
-            "gpuDisplayName": gpu.display_name,
-            "gpuTypeId": gpu.id,
+            "gpuDisplayName": gpu.display_name if gpu else None,
+            "gpuTypeId": gpu.id if gpu else None,
             "location": _location(pod.data_center_id),
             "dataCenterId": pod.data_center_id,
             "secureCloud": pod.cloud == "SECURE",
@@ -137,24 +149,38 @@ def pod_view(world: World, pod: SimPod) -> dict[str, Any]:
             "maxDownloadSpeedMbps": 1000,
             "maxUploadSpeedMbps": 1000,
             "diskMBps": 2000,
-            "gpuAvailable": gpu.free.get(pod.cloud, 0),
-            "cpuCount": gpu.vcpu_per_gpu * 8,
-            "memoryTotal": gpu.ram_per_gpu_gb * 8,
+            "gpuAvailable": gpu.free.get(pod.cloud, 0) if gpu else 0,
+            "cpuCount": gpu.vcpu_per_gpu * 8 if gpu else pod.vcpu_count * 4,
+            "memoryTotal": gpu.ram_per_gpu_gb * 8 if gpu else pod.memory_gb * 4,
             "maintenanceStart": None,
             "maintenanceEnd": None,
             "maintenanceNote": None,
             "note": None,
             "listed": True,
-            "machineType": "GPU",
+            "machineType": "GPU" if gpu else "CPU",
         },
     }
 
 
+def _where(args: dict[str, Any], clouds: tuple[str, ...]) -> tuple[str, ...]:
+    """The clouds a ``dataCenterId``/``countryCode`` filter leaves (none when it names no place of them)."""
+    dc_id, country = args.get("dataCenterId"), args.get("countryCode")
+    if dc_id:
+        dc = data_centre(str(dc_id))
+        clouds = tuple(c for c in clouds if dc is not None and dc.listed and dc.cloud == c)
+    if country:
+        clouds = tuple(c for c in clouds if any(
+            d.country_code == country and d.cloud == c and d.listed for d in _DATA_CENTRES))
+    return clouds
+
+
 def _lowest_price(gpu: GpuType, args: dict[str, Any]) -> dict[str, Any]:
+    """``lowestPrice(input:)``: honours gpuCount, secureCloud, dataCenterId and countryCode;
+    minCudaVersion and the minimum sizes are accepted and ignored (every host qualifies)."""
     count = max(int(args.get("gpuCount") or 1), 1)
     secure = args.get("secureCloud")
     clouds = CLOUDS if secure is None else ("SECURE",) if secure else ("COMMUNITY",)
-    offered = [c for c in clouds if gpu.offered(c)]
+    offered = [c for c in _where(args, clouds) if gpu.offered(c)]
     prices = [p for c in offered if (p := gpu.price(c)) is not None]
     bids = [b for c in offered if (b := gpu.spot_price(c)) is not None]
     free = max((gpu.free.get(c, 0) for c in offered), default=0)
@@ -172,7 +198,7 @@ def _lowest_price(gpu: GpuType, args: dict[str, Any]) -> dict[str, Any]:
         "minDownload": None,
         "minDisk": None,
         "minUpload": None,
-        "countryCode": None,
+        "countryCode": args.get("countryCode"),
         "supportPublicIp": True,
         "compliance": [],
         "maxGpuCount": gpu.max_gpu_count,
@@ -181,9 +207,11 @@ def _lowest_price(gpu: GpuType, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def gpu_type_view(gpu: GpuType) -> dict[str, Any]:
+def gpu_type_view(gpu: GpuType, world: World | None = None) -> dict[str, Any]:
     def lowest_price(_info: Any, **kwargs: Any) -> dict[str, Any]:
         return _lowest_price(gpu, kwargs.get("input") or {})
+
+    cluster = CLUSTER_OFFERS.get(gpu.id)
 
     return {
         "id": gpu.id,
@@ -195,7 +223,7 @@ def gpu_type_view(gpu: GpuType) -> dict[str, Any]:
         "communityCloud": gpu.offered("COMMUNITY"),
         "securePrice": money(gpu.secure_price),
         "communityPrice": money(gpu.community_price),
-        "clusterPrice": None,
+        "clusterPrice": money(cluster.price_per_gpu) if cluster else None,
         "oneWeekPrice": None,
         "oneMonthPrice": None,
         "threeMonthPrice": None,
@@ -204,6 +232,7 @@ def gpu_type_view(gpu: GpuType) -> dict[str, Any]:
         "communitySpotPrice": money(gpu.community_spot_price),
         "secureSpotPrice": money(gpu.secure_spot_price),
         "maxGpuCount": gpu.max_gpu_count,
+        "nodeGroupDatacenters": [_data_centre_ref(world, dc) for dc in cluster.data_centres] if cluster else [],
         "maxGpuCountSecureCloud": gpu.max_gpu_count if gpu.offered("SECURE") else 0,
         "maxGpuCountCommunityCloud": gpu.max_gpu_count if gpu.offered("COMMUNITY") else 0,
         "minPodGpuCount": 1,
@@ -226,10 +255,11 @@ def template_view(template: SimTemplate) -> dict[str, Any]:
         "volumeInGb": template.volume_gb,
         "volumeMountPath": template.volume_mount_path,
         "ports": template.ports,
+        "portsConfig": [{"port": port, "name": name} for port, name in template.ports_config],
         "env": _env_list(template.env),
         "isServerless": template.is_serverless,
         "isPublic": template.is_public,
-        "isRunpod": False,
+        "isRunpod": template.is_runpod,
         "readme": template.readme,
         "startJupyter": False,
         "startScript": None,
@@ -237,7 +267,7 @@ def template_view(template: SimTemplate) -> dict[str, Any]:
         "advancedStart": False,
         "containerRegistryAuthId": template.container_registry_auth_id,
         "boundEndpointId": None,
-        "category": "NVIDIA",
+        "category": template.category,
         "config": None,
         "earned": 0.0,
         "runtimeInMin": 0,
@@ -266,7 +296,7 @@ def endpoint_view(world: World, endpoint: SimEndpoint) -> dict[str, Any]:
         "idleTimeout": endpoint.idle_timeout,
         "locations": endpoint.locations or "",
         "networkVolumeId": endpoint.network_volume_id or "",
-        "networkVolume": volume_view(volume) if volume else None,
+        "networkVolume": volume_view(volume, world) if volume else None,
         "networkVolumeIds": [{"networkVolumeId": volume.id, "dataCenterId": volume.data_center_id}]
         if volume else [],
         "scalerType": endpoint.scaler_type,
@@ -297,6 +327,7 @@ def user_view(world: World) -> dict[str, Any]:
     details = world.spend_details()
     return {
         "id": world.user_id,
+        "authId": world.auth_id,
         "email": world.email,
         "pubKey": world.pub_key,
         "clientBalance": money(world.balance),
@@ -314,7 +345,9 @@ def user_view(world: World) -> dict[str, Any]:
         "spendDetails": {key: money(value) for key, value in details.items()},
         "pods": lambda _info: [pod_view(world, p) for p in world.pods.values()],
         "endpoints": lambda _info: [endpoint_view(world, e) for e in world.endpoints.values()],
-        "networkVolumes": lambda _info: [volume_view(v) for v in world.network_volumes.values()],
+        "networkVolumes": lambda _info: [volume_view(v, world) for v in world.network_volumes.values()],
         "podTemplates": lambda _info: [template_view(t) for t in world.templates.values()],
+        "containerRegistryCreds": lambda _info: [
+            {"id": a.id, "name": a.name, "registryUsername": a.username} for a in world.registry_auths.values()],
         "serverlessDiscount": None,
     }

@@ -27,7 +27,7 @@ from podwarden.sim.pods import DeployRequest, SimPod
 from podwarden.sim.serverless import Handler, SimEndpoint
 from podwarden.sim.workload import Workload, workload_from
 
-__all__ = ["SimNetworkVolume", "SimTemplate", "World", "WorldConfig"]
+__all__ = ["SimCluster", "SimNetworkVolume", "SimRegistryAuth", "SimTemplate", "World", "WorldConfig"]
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 _MAX_EVENTS_AT_ONE_INSTANT = 10_000
@@ -60,6 +60,29 @@ class SimTemplate:
     readme: str = ""
     start_ssh: bool = True
     container_registry_auth_id: str | None = None
+    ports_config: list[tuple[str, str]] = field(default_factory=list)  # (port, label) for the dashboard
+    category: str = "NVIDIA"
+    is_runpod: bool = False  # one of RunPod's official templates
+
+
+@dataclass
+class SimRegistryAuth:
+    """Container registry credentials (``saveRegistryAuth``); the password is kept but never shown."""
+
+    id: str
+    name: str
+    username: str
+    password: str
+
+
+@dataclass
+class SimCluster:
+    """An Instant Cluster: pods created together (``createCluster``), deleted together."""
+
+    id: str
+    name: str
+    type: str
+    pod_ids: list[str]
 
 
 @dataclass
@@ -93,6 +116,7 @@ class World:
         self.balance = balance
         self.spend_limit = spend_limit
         self.user_id = "user_" + self.new_id(10)
+        self.auth_id = "auth0|" + self.user_id.removeprefix("user_")  # no draw: ids stay as they were
         self.email = "team@example.com"
         self.pub_key = ""
         self.min_balance = Decimal(0)
@@ -100,6 +124,8 @@ class World:
         self.templates: dict[str, SimTemplate] = {}
         self.endpoints: dict[str, SimEndpoint] = {}
         self.network_volumes: dict[str, SimNetworkVolume] = {}
+        self.registry_auths: dict[str, SimRegistryAuth] = {}
+        self.clusters: dict[str, SimCluster] = {}
         self.handlers: dict[str, Handler] = {}
         self.billing = BillingLedger()
         self.log: list[tuple[datetime, str]] = []

@@ -201,9 +201,10 @@ class GraphQLRunPod(RunPodAdapter):
             try:
                 self._execute(operation, queries.TERMINATE_POD, TerminatePodData, {"input": {"podId": pod_id}},
                               deadline=d)
-            except NotFound:
-                if not maybe_done:
-                    raise
+            except NotFound as exc:
+                if not maybe_done:  # RunPod's text ("pod not found to terminate") does not name the pod
+                    raise NotFound(f"pod {pod_id} not found to terminate", status=exc.status,
+                                   operation=operation) from None
                 log.info("%s: pod %s is gone; an earlier attempt terminated it", operation, pod_id)
             except RunPodError as exc:
                 maybe_done = maybe_done or ambiguous(exc)
