@@ -17,6 +17,12 @@ class Command:
     def verb(self) -> str:
         return VERB_NAMES[type(self).__name__]
 
+    @property
+    def permission(self) -> str:
+        """The key of the role table (`podwarden.domain.access.ROLES`): the verb, or the
+        verb and sub-command where a sub-command needs more (`budget set`, `keep forever`)."""
+        return self.verb
+
 
 @dataclass(frozen=True, slots=True)
 class Help(Command):
@@ -49,6 +55,7 @@ class Start(Command):
     env: tuple[tuple[str, str], ...] = ()
     ports: str | None = None
     max_hours: Decimal | None = None
+    bid: Decimal | None = None  # spot only: $/h per GPU; None = RunPod's current minimum bid
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +90,29 @@ class SshConfig(Command):
 
 @dataclass(frozen=True, slots=True)
 class Keep(Command):
+    """`keep <pod> 2h`, `keep <pod> until 18:00`, or (admins) `keep <pod> forever`."""
+
     pod: str
     until: str
+    forever: bool = False
+
+    @property
+    def permission(self) -> str:
+        return "keep forever" if self.forever else "keep"
+
+
+@dataclass(frozen=True, slots=True)
+class KeepList(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class KeepCancel(Command):
+    pod: str
+
+    @property
+    def permission(self) -> str:
+        return "keep cancel"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +176,11 @@ class Budget(Command):
     amount: Decimal | None = None
     period: str | None = None
     hard: bool = False
+    action: str | None = None  # warn | refuse | stop; None: refuse when hard, else warn
+
+    @property
+    def permission(self) -> str:
+        return "budget set" if self.subject is not None else "budget"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +192,39 @@ class Policy(Command):
 class Digest(Command):
     now: bool = False
 
+    @property
+    def permission(self) -> str:
+        return "digest now" if self.now else "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class SetRole(Command):
+    """`role @user admin`, or `role @group member` for a Slack user group (`subject` is an id)."""
+
+    subject: str  # a Slack user id (U…/W…) or user group id (S…)
+    role: str
+    group: bool = False
+    prefix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetTeam(Command):
+    user: str
+    team: str | None  # None: no team (`team @user none`)
+    prefix: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Audit(Command):
+    user: str | None = None
+    pod: str | None = None
+    days: int = 7
+
 
 VERB_NAMES = {
     "Help": "help", "Gpus": "gpus", "Pods": "pods", "Start": "start", "Stop": "stop", "Resume": "resume",
     "Terminate": "terminate", "Ssh": "ssh", "SshConfig": "ssh-config", "Keep": "keep",
     "Endpoints": "endpoints", "Deploy": "deploy", "Scale": "scale", "Quote": "quote", "Size": "size",
     "Spend": "spend", "Budget": "budget", "Policy": "policy", "Digest": "digest",
+    "KeepList": "keep", "KeepCancel": "keep", "SetRole": "role", "SetTeam": "team", "Audit": "audit",
 }

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot import commands as c
 from bot.parser import BY_NAME, VERBS, Verb, parse
 from podwarden.adapters.slack.reply import Reply, Section, error_reply
-from podwarden.domain.access import Role, may
+from podwarden.domain.access import Role, allowed, channel_allowed, required
 from podwarden.errors import DomainError, InputError, PodwardenError, RunPodError
 
 log = logging.getLogger("podwarden.bot")
@@ -29,6 +29,9 @@ class Caller:
     channel_id: str | None = None
 
 
+Refusal = Callable[[Caller, str, str], None]
+"""Told of every refusal (caller, verb, why), to audit it."""
+
 Handler = Callable[[c.Command, Caller], Reply]
 ActionHandler = Callable[[str, Caller], Reply]
 """A button's handler: gets the button's `value` and who clicked; answers with a `Reply`
@@ -40,17 +43,30 @@ class Dispatcher:
 
     def __init__(
         self, handlers: dict[type[c.Command], Handler], *, command: str = "/gpu",
-        actions: dict[str, ActionHandler] | None = None,
+        actions: dict[str, ActionHandler] | None = None, allowed_channels: tuple[str, ...] = (),
+        on_refusal: Refusal | None = None,
     ) -> None:
         self._handlers = dict(handlers)
         self._actions = dict(actions or {})
         self._slash = command
+        self._channels = allowed_channels
+        self._on_refusal = on_refusal
+
+    def _refuse(self, caller: Caller, verb: str, why: str) -> Reply:
+        if self._on_refusal is not None:
+            try:
+                self._on_refusal(caller, verb, why)
+            except PodwardenError as exc:  # the refusal stands even if the ledger is down
+                log.warning("could not audit a refusal of %s to %s: %s", verb, caller.user_id, exc)
+        return error_reply(why)
 
     def act(self, action_id: str, value: str, caller: Caller) -> Reply:
         """Run the handler of a clicked button (`action_id`), with the same error handling as commands."""
         handler = self._actions.get(action_id)
         if handler is None:
             return error_reply("That button no longer does anything here; run the command again.")
+        if not channel_allowed(caller.channel_id, self._channels):
+            return self._refuse(caller, action_id, "Podwarden does not take commands in this channel.")
         try:
             return handler(value, caller)
         except InputError as exc:
@@ -71,10 +87,14 @@ class Dispatcher:
             handler = self._handlers.get(type(command))
             if handler is None:  # said before the role check: nobody should chase an admin for it
                 return error_reply(f"`{verb.name}` is not available in this build yet.", usage=verb.usage)
-            if not may(caller.role, verb.role):
-                return error_reply(
-                    f"`{verb.name}` needs the {verb.role} role; you are a {caller.role}. Ask an admin."
-                )
+            if not channel_allowed(caller.channel_id, self._channels):
+                return self._refuse(caller, verb.name, "Podwarden does not take commands in this channel; "
+                                    "use one of its channels or a DM.")
+            if not allowed(caller.role, command.permission):
+                need = required(command.permission)
+                why = (f"`{command.permission}` needs the {need} role; you are a {caller.role}. Ask an admin."
+                       if need is not None else f"`{command.permission}` is not allowed to anyone here.")
+                return self._refuse(caller, command.permission, why)
             return handler(command, caller)
         except InputError as exc:  # from the parser, or from a service judging the meaning
             usage = exc.usage or (verb.usage if verb is not None else None)
@@ -87,10 +107,10 @@ class Dispatcher:
 
     def help(self, topic: str | None, caller: Caller) -> Reply:
         """Only the verbs this caller may run; each marked if this build cannot run it yet."""
-        allowed = [v for v in VERBS if may(caller.role, v.role)]
+        mine = [v for v in VERBS if allowed(caller.role, v.name)]
         if topic:
             verb = BY_NAME.get(topic)
-            if verb is None or verb not in allowed:
+            if verb is None or verb not in mine:
                 return error_reply(f"no command `{topic}` you can run. Try `help`.")
             note = "" if self._ready(verb.name) else " (not available in this build yet)"
             return Reply(
@@ -100,14 +120,14 @@ class Dispatcher:
                       "available": self._ready(verb.name)},
             )
         lines = tuple(
-            f"`{v.name}` — {v.summary}" + ("" if self._ready(v.name) else " (coming)") for v in allowed
+            f"`{v.name}` — {v.summary}" + ("" if self._ready(v.name) else " (coming)") for v in mine
         )
         return Reply(
             title=f"What you can do with {self._slash} (as {caller.role})",
             sections=(Section(lines=lines), Section(lines=(f"`{self._slash} help <command>` shows its options.",))),
             data={"role": caller.role, "verbs": [
                 {"verb": v.name, "usage": v.usage, "summary": v.summary, "available": self._ready(v.name)}
-                for v in allowed
+                for v in mine
             ]},
         )
 

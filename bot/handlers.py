@@ -1,40 +1,48 @@
-"""The handlers this build can run, keyed by command type: one service call and one render each."""
+"""The handlers this build can run, keyed by command type, and the buttons they offer.
+
+Handlers live in `bot/verbs/<area>.py`; this module collects them. Every face builds its
+dispatcher with `build_dispatcher(services)` and its callers with `caller_of(services)`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from bot import commands as c
-from bot.dispatch import Caller, Dispatcher, Handler
-from podwarden.adapters.slack import render_costs
-from podwarden.adapters.slack.reply import Reply
+from bot.dispatch import ActionHandler, Caller, Dispatcher, Handler
+from bot.verbs import Verbs, actor
+from bot.verbs.costs import cost_handlers
+from bot.verbs.pods import confirm_actions, pod_executors, pod_handlers
 
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services
 
 
-def handlers_for(services: Services) -> dict[type[c.Command], Handler]:
-    costs = services.costs
+def handlers_for(services: Services, verbs: Verbs | None = None) -> dict[type[c.Command], Handler]:
+    v = verbs or Verbs(services)
+    return {**cost_handlers(v), **pod_handlers(v)}
 
-    def gpus(command: c.Command, caller: Caller) -> Reply:
-        assert isinstance(command, c.Gpus)
-        return render_costs.gpus(costs.gpus(cloud=command.cloud, min_vram_gb=command.min_vram_gb))
 
-    def quote(command: c.Command, caller: Caller) -> Reply:
-        assert isinstance(command, c.Quote)
-        return render_costs.quote(costs.quote(
-            gpu=command.gpu, count=command.count, hours=command.hours, hours_per_day=command.hours_per_day,
-            requests_per_hour=command.requests_per_hour, seconds_per_request=command.seconds_per_request,
-            spot=command.spot, cloud=command.cloud, container_disk_gb=command.container_disk_gb,
-            volume_gb=command.volume_gb,
-        ))
+def actions_for(services: Services, verbs: Verbs | None = None) -> dict[str, ActionHandler]:
+    v = verbs or Verbs(services)
+    return confirm_actions(v, {**pod_executors(v)})
 
-    def size(command: c.Command, caller: Caller) -> Reply:
-        assert isinstance(command, c.Size)
-        return render_costs.size(costs.size(params=command.params, dtype=command.dtype, context=command.context,
-                                            cloud=command.cloud))
 
-    return {c.Gpus: gpus, c.Quote: quote, c.Size: size}
+def caller_of(
+    services: Services, *, groups: Callable[[str], Iterable[str]] | None = None,
+) -> Callable[[str, str | None], Caller]:
+    """`(user_id, channel_id) -> Caller` with the role from the ledger's members (seeded from
+    settings the first time a user is seen), lifted by the user's Slack user groups when
+    `groups(user_id)` is given (the Slack face answers it from `usergroups.users.list` for
+    `Verbs(services).people.groups_with_roles()`)."""
+    people = Verbs(services).people
+
+    def caller(user_id: str, channel_id: str | None = None) -> Caller:
+        who = people.caller(user_id, channel_id, groups=groups(user_id) if groups is not None else ())
+        return Caller(who.user_id, who.role, who.channel_id)
+
+    return caller
 
 
 def build_dispatcher(services: Services) -> Dispatcher:
@@ -43,5 +51,12 @@ def build_dispatcher(services: Services) -> Dispatcher:
     from bot.lifecycle_actions import lifecycle_actions
     from bot.reports import report_handlers
 
-    handlers = {**handlers_for(services), **report_handlers(services)}
-    return Dispatcher(handlers, command=services.settings.slack_command, actions=lifecycle_actions(services))
+    v = Verbs(services)
+
+    def audit_refusal(caller: Caller, verb: str, why: str) -> None:
+        v.audit.refused(actor(caller), verb, why)
+
+    handlers = {**handlers_for(services, v), **report_handlers(services)}
+    actions = {**actions_for(services, v), **lifecycle_actions(services)}
+    return Dispatcher(handlers, command=services.settings.slack_command, actions=actions,
+                      allowed_channels=services.settings.allowed_channels, on_refusal=audit_refusal)

@@ -184,11 +184,41 @@ def _size(words: list[str], opts: dict[str, Any]) -> c.Command:
     return c.Size(params=params, dtype=opts.get("--dtype", "bf16"), context=context, cloud=opts.get("--cloud"))
 
 
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")  # Slack's <@U123|name>
+_GROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|[^>]*)?>$")  # Slack's <!subteam^S123|@group>
+_USER_ID = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
+_GROUP_ID = re.compile(r"^@?(S[A-Z0-9]{2,})$")
+
+
+def mention(word: str) -> str | None:
+    """The Slack user id in `<@U123|name>`, `<@U123>`, `@U123` or `U123`, else None."""
+    m = _MENTION.match(word) or _USER_ID.match(word)
+    return m.group(1) if m else None
+
+
+def group_mention(word: str) -> str | None:
+    """The user group id in `<!subteam^S123|@name>`, `@S123` or `S123`, else None."""
+    m = _GROUP.match(word) or _GROUP_ID.match(word)
+    return m.group(1) if m else None
+
+
+def _user(word: str, what: str = "user") -> str:
+    """A mentioned user's id; a plain `@name` is kept (the service looks it up by name)."""
+    user = mention(word)
+    if user is not None:
+        return user
+    if word.startswith("@") and len(word) > 1 and re.fullmatch(r"@[\w.\-]+", word):
+        return word
+    raise InputError(f"expected a {what} such as @alice, got {word!r}")
+
+
 def _pods(words: list[str], opts: dict[str, Any]) -> c.Command:
     scope = _one(words, "scope") if words else "mine"
-    if scope not in {"mine", "all"} and not scope.startswith("@") and not scope.startswith("<@"):
-        raise InputError(f"pods takes mine, all or @user, got {scope!r}")
-    return c.Pods(scope=scope)
+    if scope.lower() in {"mine", "all"}:
+        return c.Pods(scope=scope.lower())
+    if scope.startswith(("@", "<@")):
+        return c.Pods(scope=_user(scope))
+    raise InputError(f"pods takes mine, all or @user, got {scope!r}")
 
 
 def _start(words: list[str], opts: dict[str, Any]) -> c.Command:
@@ -196,8 +226,13 @@ def _start(words: list[str], opts: dict[str, Any]) -> c.Command:
     if opts.get("--image") and opts.get("--template"):
         raise InputError("give --image or --template, not both")
     max_hours = _decimal(opts["--max-hours"], "--max-hours") if "--max-hours" in opts else None
-    if max_hours is not None and max_hours <= 0:
-        raise InputError("--max-hours must be more than zero")
+    if max_hours is not None and not 0 < max_hours <= 24 * 365:
+        raise InputError("--max-hours must be more than zero and at most a year")
+    bid = _decimal(opts["--bid"].lower().removesuffix("/h"), "--bid") if "--bid" in opts else None
+    if bid is not None and not opts.get("--spot"):
+        raise InputError("--bid is for spot pods: add --spot")
+    if bid is not None and not 0 < bid < 1000:
+        raise InputError("--bid is $/h per GPU, more than zero (e.g. --bid 0.35)")
     return c.Start(
         gpu=_need(gpu.split(), "GPU (e.g. a100, 4090)"),
         count=count or 1,
@@ -212,6 +247,7 @@ def _start(words: list[str], opts: dict[str, Any]) -> c.Command:
         env=_env(opts.get("--env", [])),
         ports=opts.get("--ports"),
         max_hours=max_hours,
+        bid=bid,
     )
 
 
@@ -228,9 +264,17 @@ def _ssh_config(words: list[str], opts: dict[str, Any]) -> c.Command:
 
 
 def _keep(words: list[str], opts: dict[str, Any]) -> c.Command:
+    if words and words[0].lower() == "list":
+        _none(words[1:])
+        return c.KeepList()
+    if words and words[0].lower() == "cancel":
+        return c.KeepCancel(pod=_one(words[1:], "pod (id, name or unique prefix)"))
     if len(words) < 2:
         raise InputError("keep needs a pod and how long (e.g. keep train-1 2h, keep train-1 until 18:00)")
-    return c.Keep(pod=words[0], until=" ".join(words[1:]))
+    until = " ".join(words[1:])
+    if until.lower() == "forever":
+        return c.Keep(pod=words[0], until="forever", forever=True)
+    return c.Keep(pod=words[0], until=until)
 
 
 def _endpoints(words: list[str], opts: dict[str, Any]) -> c.Command:
@@ -289,6 +333,8 @@ _AMOUNT = re.compile(r"^\$?(\d+(?:\.\d+)?)/(hour|h|day|d|month|mo)$", re.IGNOREC
 
 def _budget(words: list[str], opts: dict[str, Any]) -> c.Command:
     if not words:
+        if opts:
+            raise InputError("--hard and --action go with budget set")
         return c.Budget()
     if words[0] != "set" or len(words) != 3:
         raise InputError("budget takes nothing, or: set <user|team|global> <amount>/<hour|day|month>")
@@ -296,8 +342,18 @@ def _budget(words: list[str], opts: dict[str, Any]) -> c.Command:
     if not m:
         raise InputError(f"expected an amount per period such as 50/day or $2000/month, got {words[2]!r}")
     period = {"h": "hour", "hour": "hour", "d": "day", "day": "day", "month": "month", "mo": "month"}
+    subject = words[1]
+    if subject.lower() == "global":
+        subject = "global"
+    elif subject.startswith(("@", "<@")) or mention(subject):
+        subject = "@" + _user(subject).lstrip("@")  # "@U123": a person
+    else:  # a team, written NAME or team:NAME
+        subject = "team:" + subject.removeprefix("team:")
+        if not re.fullmatch(r"team:[\w.\-]{1,40}", subject):
+            raise InputError(f"budget set takes @user, a team name or global, got {words[1]!r}")
     return c.Budget(
-        subject=words[1], amount=Decimal(m.group(1)), period=period[m.group(2).lower()], hard=bool(opts.get("--hard"))
+        subject=subject, amount=Decimal(m.group(1)), period=period[m.group(2).lower()],
+        hard=bool(opts.get("--hard")), action=opts.get("--action"),
     )
 
 
@@ -312,6 +368,52 @@ def _digest(words: list[str], opts: dict[str, Any]) -> c.Command:
     return c.Digest(now=bool(words))
 
 
+_ROLES = ("admin", "member", "viewer")
+_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$")
+
+
+def _prefix(opts: dict[str, Any]) -> str | None:
+    prefix = opts.get("--prefix")
+    if prefix is not None and not _PREFIX.match(prefix):
+        raise InputError(f"--prefix takes the start of pod names, such as alice-, got {prefix!r}")
+    return prefix
+
+
+def _role(words: list[str], opts: dict[str, Any]) -> c.Command:
+    if len(words) != 2:
+        raise InputError("role takes @user (or @group) and admin|member|viewer")
+    who, role = words[0], words[1].lower()
+    if role not in _ROLES:
+        raise InputError(f"role takes admin, member or viewer, got {words[1]!r}")
+    group = group_mention(who)
+    if group is not None:
+        if "--prefix" in opts:
+            raise InputError("--prefix is for a person, not a user group")
+        return c.SetRole(subject=group, role=role, group=True)
+    return c.SetRole(subject=_user(who), role=role, prefix=_prefix(opts))
+
+
+def _team(words: list[str], opts: dict[str, Any]) -> c.Command:
+    if len(words) != 2:
+        raise InputError("team takes @user and a team name (or none)")
+    team = words[1]
+    if not re.fullmatch(r"[\w.\-]{1,40}", team):
+        raise InputError(f"a team name is one word of letters, digits, '.', '-' or '_', got {team!r}")
+    return c.SetTeam(user=_user(words[0]), team=None if team.lower() == "none" else team, prefix=_prefix(opts))
+
+
+def _audit(words: list[str], opts: dict[str, Any]) -> c.Command:
+    days = _int(opts["--days"], "--days") if "--days" in opts else 7
+    if not 1 <= days <= 366:
+        raise InputError("--days must be between 1 and 366")
+    if not words:
+        return c.Audit(days=days)
+    who = _one(words, "@user or pod")
+    if who.startswith(("@", "<@")):
+        return c.Audit(user=_user(who), days=days)
+    return c.Audit(pod=who, days=days)
+
+
 _CLOUD = Opt("--cloud", choices=("secure", "community"))
 
 VERBS: tuple[Verb, ...] = (
@@ -324,10 +426,11 @@ VERBS: tuple[Verb, ...] = (
     Verb("start",
          "start <gpu> [xN] [--name N] [--image I | --template T] [--spot] [--cloud secure|community] "
          "[--disk GB] [--volume GB] [--network-volume ID] [--env K=V]... [--ports 8888/http,22/tcp] "
-         "[--max-hours H]",
+         "[--max-hours H] [--spot --bid $/h]",
          "quote, check caps, confirm, then create a pod", "member",
          (Opt("--name"), Opt("--image"), Opt("--template"), Opt("--spot", "flag"), _CLOUD, Opt("--disk"),
-          Opt("--volume"), Opt("--network-volume"), Opt("--env", "multi"), Opt("--ports"), Opt("--max-hours")),
+          Opt("--volume"), Opt("--network-volume"), Opt("--env", "multi"), Opt("--ports"), Opt("--max-hours"),
+          Opt("--bid")),
          _start),
     Verb("stop", "stop <pod>", "stop a pod (its volume is kept)", "member", build=_pod_verb(c.Stop)),
     Verb("resume", "resume <pod>", "resume a stopped pod", "member", build=_pod_verb(c.Resume)),
@@ -335,8 +438,8 @@ VERBS: tuple[Verb, ...] = (
          build=_pod_verb(c.Terminate)),
     Verb("ssh", "ssh <pod>", "the SSH command for a pod", "viewer", build=_pod_verb(c.Ssh)),
     Verb("ssh-config", "ssh-config", "an ~/.ssh/config block for all your pods", "viewer", build=_ssh_config),
-    Verb("keep", "keep <pod> <2h|until 18:00>", "exempt a pod from idle shutdown for a while", "member",
-         build=_keep),
+    Verb("keep", "keep <pod> <2h|until 18:00|forever> | keep list | keep cancel <pod>",
+         "exempt a pod from idle shutdown for a while (forever: admins)", "member", build=_keep),
     Verb("endpoints", "endpoints", "Serverless endpoints: workers, queue, $/h now", "viewer", build=_endpoints),
     Verb("deploy",
          "deploy <name> --image I --gpu G [--min N] [--max N] [--idle-timeout S] [--timeout S] "
@@ -361,10 +464,19 @@ VERBS: tuple[Verb, ...] = (
          (Opt("--dtype", choices=("bf16", "fp16", "fp8", "int8", "int4")), Opt("--context"), _CLOUD), _size),
     Verb("spend", "spend [today|week|month] [@user|team]", "spend, budget burn, forecast, balance runway",
          "viewer", build=_spend),
-    Verb("budget", "budget [set <user|team|global> <amount>/<hour|day|month> [--hard]]", "show or set caps",
-         "viewer", (Opt("--hard", "flag"),), _budget),
+    Verb("budget",
+         "budget [set <@user|team:NAME|global> <amount>/<hour|day|month> [--hard] [--action warn|refuse|stop]]",
+         "show caps (set: admins)", "viewer",
+         (Opt("--hard", "flag"), Opt("--action", choices=("warn", "refuse", "stop"))), _budget),
     Verb("policy", "policy", "the idle and cap policy in force", "viewer", build=_policy),
     Verb("digest", "digest [now]", "preview (or post) the weekly digest", "viewer", build=_digest),
+    Verb("role", "role <@user|@group> admin|member|viewer [--prefix NAME-]",
+         "who may do what (and, with --prefix, whose pods are whose by name)", "admin",
+         (Opt("--prefix"),), _role),
+    Verb("team", "team @user <NAME|none> [--prefix NAME-]", "whose spend is whose team's", "admin",
+         (Opt("--prefix"),), _team),
+    Verb("audit", "audit [@user|pod] [--days N]", "who did what, when, and what RunPod answered", "admin",
+         (Opt("--days"),), _audit),
 )
 
 BY_NAME: Mapping[str, Verb] = {v.name: v for v in VERBS}

@@ -30,3 +30,31 @@ class Note:
 
     key: str
     to: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequested(Note):
+    """A start or resume above the approval threshold waits for an admin's Approve or Deny."""
+
+    nonce: str
+    requester: str
+    verb: str  # start | resume
+    summary: str  # e.g. "2 × H100 SXM, secure cloud, named alice-h100"
+    per_hr: str  # the $/h it will cost, as text ("$5.58/h")
+    expires_at: str  # ISO time the request lapses
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalOutcome(Note):
+    """What became of an approval request, for the requester (and to update the admins' message)."""
+
+    nonce: str
+    requester: str
+    verb: str
+    summary: str
+    outcome: str  # approved | denied | expired | failed
+    by: str | None = None  # the admin who decided
+    result: str | None = None  # what happened: the new pod, or RunPod's error
+
+
+# -- the lifecycle daemon's notes (rendered by podwarden.adapters.slack.render_lifecycle) ---------

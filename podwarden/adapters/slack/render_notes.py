@@ -16,7 +16,7 @@ from podwarden.domain.notes import Note
 
 N = TypeVar("N", bound=Note)
 _RENDERERS: dict[type[Note], Callable[[Any], Reply]] = {}
-RENDERER_MODULES: tuple[str, ...] = ()  # e.g. "podwarden.adapters.slack.render_lifecycle"
+RENDERER_MODULES: tuple[str, ...] = ("podwarden.adapters.slack.render_approvals",)
 
 
 def renders(kind: type[N]) -> Callable[[Callable[[N], Reply]], Callable[[N], Reply]]:

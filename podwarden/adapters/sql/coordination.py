@@ -123,22 +123,24 @@ class CoordinationMixin(LedgerBase):
         return self._changed(nonce, stmt)
 
     def expire_pending_actions(self, *, now: datetime) -> list[PendingAction]:
+        """Expire the open actions whose time is up; return those that were awaiting an
+        admin (their requesters are told), each exactly once whoever else expires them."""
         now = aware(now)
-        open_states = (PendingState.PENDING.value, PendingState.AWAITING_APPROVAL.value)
-        expired: list[PendingAction] = []
+        told: list[PendingAction] = []
         with self._write() as session:
-            query = select(PendingActionRow.nonce).where(
-                PendingActionRow.state.in_(open_states), PendingActionRow.expires_at <= now,
+            query = select(PendingActionRow.nonce, PendingActionRow.state).where(
+                PendingActionRow.state.in_((PendingState.PENDING.value, PendingState.AWAITING_APPROVAL.value)),
+                PendingActionRow.expires_at <= now,
             )
-            for nonce in list(session.scalars(query)):
+            for nonce, state in list(session.execute(query)):
                 stmt = update(PendingActionRow).where(
-                    PendingActionRow.nonce == nonce, PendingActionRow.state.in_(open_states),
+                    PendingActionRow.nonce == nonce, PendingActionRow.state == state,
                 ).values(state=PendingState.EXPIRED.value, consumed_at=now)
-                if rowcount(session.execute(_plain(stmt))) == 1:
+                if rowcount(session.execute(_plain(stmt))) == 1 and state == PendingState.AWAITING_APPROVAL.value:
                     row = session.get(PendingActionRow, nonce, populate_existing=True)
                     if row is not None:
-                        expired.append(_pending_value(row))
-        return expired
+                        told.append(_pending_value(row))
+        return told
 
     def mark_pod_created(
         self, pod_id: str, *, now: datetime, deadline_at: datetime | None = None,

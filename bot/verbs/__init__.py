@@ -1,0 +1,75 @@
+"""The bot's verbs, one module per area, each a thin handler: one service call, one render.
+
+`Verbs` builds the services a handler needs from `Services` once, passing plain values
+from the settings (services never read `Settings`). `on(kind, fn)` registers a handler for
+one command type with real type dispatch (an `isinstance` check that raises, never an
+`assert`, which `python -O` removes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from bot import commands as c
+from bot.dispatch import Caller, Handler
+from podwarden.adapters.slack.reply import Reply
+from podwarden.domain.access import Actor, Role
+from podwarden.services.audit import AuditService
+from podwarden.services.budgets import BudgetService
+from podwarden.services.confirmations import ConfirmationService
+from podwarden.services.people import PeopleService
+from podwarden.services.pods import PodsService
+from podwarden.services.policy import IdleRules, PolicyService
+
+if TYPE_CHECKING:
+    from podwarden.bootstrap import Services
+
+C = TypeVar("C", bound=c.Command)
+
+
+def on(kind: type[C], fn: Callable[[C, Caller], Reply]) -> tuple[type[c.Command], Handler]:
+    def handler(command: c.Command, caller: Caller) -> Reply:
+        if not isinstance(command, kind):
+            raise TypeError(f"{kind.__name__} handler got {type(command).__name__}")
+        return fn(command, caller)
+
+    return kind, handler
+
+
+def actor(caller: Caller) -> Actor:
+    return Actor(user_id=caller.user_id, role=Role(caller.role), channel_id=caller.channel_id)
+
+
+class Verbs:
+    """The services behind the verbs, built once per dispatcher."""
+
+    def __init__(self, services: Services) -> None:
+        s = services.settings
+        self.services = services
+        self.audit = AuditService(services.ledger, services.clock)
+        self.people = PeopleService(services.ledger, services.clock, admins=s.admins, members=s.members,
+                                    default_role=s.default_role)
+        self.pods = PodsService(services.runpod, services.ledger, services.clock, people=self.people,
+                                audit=self.audit)
+        self.budgets = BudgetService(services.ledger, services.clock, people=self.people,
+                                     global_cap_per_hr=s.global_cap_per_hr)
+        self.confirmations = ConfirmationService(
+            services.ledger, services.clock, services.notifier, self.audit,
+            approval_threshold=s.approval_threshold, approvers=self._approvers,
+        )
+        self.policy = PolicyService(
+            services.ledger, services.clock, budgets=self.budgets, approval_threshold=s.approval_threshold,
+            allowed_channels=s.allowed_channels,
+            idle=IdleRules(idle_after=s.idle_after, idle_gpu_percent=s.idle_gpu_percent,
+                           idle_cpu_percent=s.idle_cpu_percent, warning_grace=s.warning_grace,
+                           min_pod_age=s.min_pod_age, tick_interval=s.tick_interval),
+        )
+
+    def _approvers(self) -> list[str]:
+        """Approval requests go to the notice channel, else to every admin by DM."""
+        s = self.services.settings
+        if s.notice_channel:
+            return [s.notice_channel]
+        admins = {m.user_id for m in self.services.ledger.members() if m.role is Role.ADMIN}
+        return sorted(admins | set(s.admins))

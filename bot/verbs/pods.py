@@ -1,0 +1,150 @@
+"""`pods`, `start`, `stop`, `resume`, `terminate`, `ssh`, `ssh-config`, and the buttons that
+confirm, cancel, approve or deny what they asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import commands as c
+from bot.dispatch import ActionHandler, Caller, Handler
+from bot.verbs import Verbs, actor, on
+from podwarden.adapters.slack import render_pods as r
+from podwarden.adapters.slack.render_approvals import APPROVE, DENY
+from podwarden.adapters.slack.reply import Reply, error_reply
+from podwarden.domain.access import Actor
+from podwarden.domain.ledger_values import AuditOutcome, PendingAction
+from podwarden.errors import RunPodError
+
+Executor = Callable[[PendingAction, Actor], Reply]
+
+
+def pod_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
+    def pods(cmd: c.Pods, caller: Caller) -> Reply:
+        return r.fleet(v.pods.fleet(actor(caller), cmd.scope))
+
+    def start(cmd: c.Start, caller: Caller) -> Reply:
+        who = actor(caller)
+        plan = v.pods.plan_start(
+            who, gpu=cmd.gpu, count=cmd.count, name=cmd.name, image=cmd.image, template=cmd.template,
+            spot=cmd.spot, cloud=cmd.cloud, bid=cmd.bid, container_disk_gb=cmd.container_disk_gb,
+            volume_gb=cmd.volume_gb, network_volume_id=cmd.network_volume_id, env=cmd.env, ports=cmd.ports,
+            max_hours=cmd.max_hours,
+        )
+        caps = v.budgets.check(who.user_id, plan.per_hr)
+        summary = f"{plan.spec.gpu_count} × {plan.gpu_name} as {plan.spec.name}"
+        if not caps.allowed:
+            v.audit.refused(who, "start", "; ".join(caps.refusals), target=plan.spec.name, args=plan.payload())
+            return r.refused_by_caps(caps, summary)
+        offer = v.confirmations.offer(who, "start", plan.payload(), per_hr=plan.per_hr, summary=summary)
+        return r.start_offer(plan, offer, caps)
+
+    def stop(cmd: c.Stop, caller: Caller) -> Reply:
+        return r.pod_changed(v.pods.stop(actor(caller), cmd.pod), "stop")
+
+    def resume(cmd: c.Resume, caller: Caller) -> Reply:
+        who = actor(caller)
+        pod, per_hr = v.pods.resume_target(who, cmd.pod)
+        caps = v.budgets.check(who.user_id, per_hr)
+        if not caps.allowed:
+            v.audit.refused(who, "resume", "; ".join(caps.refusals), target=pod.id)
+            return r.refused_by_caps(caps, pod.name)
+        offer = v.confirmations.offer(who, "resume", {"pod": pod.id}, per_hr=per_hr, summary=pod.name)
+        return r.resume_offer(pod, per_hr, offer, caps)
+
+    def terminate(cmd: c.Terminate, caller: Caller) -> Reply:
+        who = actor(caller)
+        pod = v.pods.terminate_target(who, cmd.pod)
+        offer = v.confirmations.offer(who, "terminate", {"pod": pod.id}, summary=pod.name)
+        return r.terminate_offer(pod, offer)
+
+    def ssh(cmd: c.Ssh, caller: Caller) -> Reply:
+        return r.ssh(v.pods.ssh(cmd.pod))
+
+    def ssh_config(cmd: c.SshConfig, caller: Caller) -> Reply:
+        return r.ssh_config(v.pods.ssh_config(actor(caller)))
+
+    return dict([
+        on(c.Pods, pods), on(c.Start, start), on(c.Stop, stop), on(c.Resume, resume),
+        on(c.Terminate, terminate), on(c.Ssh, ssh), on(c.SshConfig, ssh_config),
+    ])
+
+
+def pod_executors(v: Verbs) -> dict[str, Executor]:
+    """What a consumed confirmation does, by verb. Each runs at most once per nonce."""
+
+    def start(action: PendingAction, who: Actor) -> Reply:
+        pod = v.pods.create(who, action.payload, nonce=action.nonce, owner=action.requester)
+        v.confirmations.finish(action.nonce, pod.id)
+        return r.started(pod)
+
+    def resume(action: PendingAction, who: Actor) -> Reply:
+        pod = v.pods.resume(who, str(action.payload["pod"]))
+        v.confirmations.finish(action.nonce, pod.id)
+        return r.pod_changed(pod, "resume")
+
+    def terminate(action: PendingAction, who: Actor) -> Reply:
+        pod = v.pods.terminate(who, str(action.payload["pod"]))
+        v.confirmations.finish(action.nonce, pod.id)
+        return r.pod_changed(pod, "terminate")
+
+    return {"start": start, "resume": resume, "terminate": terminate}
+
+
+def done_again(action: PendingAction) -> Reply:
+    """A second click on a Confirm that already acted: say what the first one did."""
+    if action.result:
+        return Reply(title=f"Already done: {action.verb} → {action.result}", data={"already": action.result})
+    return Reply(title=f"Already confirmed; the {action.verb} is under way.", data={"already": None})
+
+
+def confirm_actions(v: Verbs, executors: dict[str, Executor]) -> dict[str, ActionHandler]:
+    """Confirm, Cancel, Approve and Deny buttons, for every verb with an executor."""
+
+    def confirmer(verb: str) -> ActionHandler:
+        def confirm(nonce: str, caller: Caller) -> Reply:
+            who = actor(caller)
+            got = v.confirmations.confirm(nonce, who, verb=verb)
+            if got.kind == "awaiting":
+                return r.awaiting(verb, str(got.action.payload.get("summary") or verb),
+                                  v.confirmations.approvers(), got.action.expires_at)
+            if got.kind == "done":
+                return done_again(got.action)
+            return executors[verb](got.action, who)
+
+        return confirm
+
+    def cancel(value: str, caller: Caller) -> Reply:
+        verb, _, nonce = value.partition(":")
+        v.confirmations.cancel(nonce, actor(caller), verb=verb)
+        return r.cancelled(verb)
+
+    def decide(approve: bool) -> ActionHandler:
+        def handler(nonce: str, caller: Caller) -> Reply:
+            admin = actor(caller)
+            decision = v.confirmations.decide(nonce, admin, approve=approve)
+            action = decision.action
+            summary = str(action.payload.get("summary") or action.verb)
+            if decision.kind == "done":  # decided by an earlier click
+                return Reply(title=f"Already approved by <@{action.approver}>: {action.verb} {summary}",
+                             data={"already": action.result})
+            if not approve:
+                return Reply(title=f"Denied: <@{action.requester}>'s {action.verb} of {summary}; they were told.",
+                             data={"denied": action.nonce})
+            requester = Actor(action.requester, admin.role, action.channel)
+            try:
+                reply = executors[action.verb](action, requester)
+            except RunPodError as exc:
+                v.confirmations.tell(action, "failed", by=admin.user_id, result=str(exc))
+                return error_reply(f"Approved, but RunPod refused it: {exc}")
+            v.confirmations.tell(action, "approved", by=admin.user_id, result=reply.title)
+            v.audit.record(admin, f"{action.verb} approved", outcome=AuditOutcome.OK, target=action.result,
+                           args={"nonce": nonce, "requester": action.requester})
+            return Reply(title=f"Approved <@{action.requester}>'s {action.verb}: {reply.title}", data=reply.data)
+
+        return handler
+
+    actions: dict[str, ActionHandler] = {r.confirm_id(verb): confirmer(verb) for verb in executors}
+    actions[r.CANCEL] = cancel
+    actions[APPROVE] = decide(True)
+    actions[DENY] = decide(False)
+    return actions

@@ -1,0 +1,106 @@
+"""Budgets: show them, set them (admins), and judge a new $/h against them before a start.
+
+The check gathers what the pure `domain.caps.check` needs (the caps that apply to the
+requester, their team and everyone; what each runs now and spent today and this month)
+and returns its verdict. A cap's action (warn, refuse, stop) comes from the budget when the
+ledger records one, else a hard cap refuses and a soft one warns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from podwarden.domain import caps
+from podwarden.domain.ledger_values import Budget, BudgetPeriod, BudgetScope
+from podwarden.domain.models import PodStatus
+from podwarden.errors import InputError
+from podwarden.ports import Clock, Ledger
+from podwarden.services.people import PeopleService
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetLine:
+    budget: Budget
+    action: str
+    spent: Decimal  # this period (this hour: the $/h running now)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetView:
+    lines: tuple[BudgetLine, ...]
+    global_cap_per_hr: Decimal | None
+
+
+class BudgetService:
+    def __init__(
+        self, ledger: Ledger, clock: Clock, *, people: PeopleService, global_cap_per_hr: Decimal | None = None,
+    ) -> None:
+        self._ledger = ledger
+        self._clock = clock
+        self._people = people
+        self._global_cap = global_cap_per_hr
+
+    def show(self) -> BudgetView:
+        lines = []
+        for b in self._ledger.budgets():
+            usage = self._usage(b.scope, b.subject)
+            spent = {"hour": usage.rate, "day": usage.today, "month": usage.month}[b.period.value]
+            lines.append(BudgetLine(budget=b, action=_action(b), spent=spent))
+        return BudgetView(lines=tuple(lines), global_cap_per_hr=self._global_cap)
+
+    def set(self, subject: str, *, amount: Decimal, period: str, hard: bool, action: str | None) -> BudgetLine:
+        """`subject` as the parser gives it: `global`, `@U123` or `team:NAME`."""
+        if amount < 0:
+            raise InputError("a budget cannot be negative")
+        if subject == "global":
+            scope, who = BudgetScope.GLOBAL, None
+        elif subject.startswith("team:"):
+            scope, who = BudgetScope.TEAM, subject.removeprefix("team:")
+            if who not in self._ledger.teams():
+                raise InputError(f"no team {who!r}; `team @user {who}` makes it")
+        else:
+            scope, who = BudgetScope.USER, self._people.user_id(subject.removeprefix("@"))
+        hard = hard or action in {"refuse", "stop"}
+        budget = self._ledger.set_budget(scope, who, amount=amount, period=BudgetPeriod(period), hard=hard,
+                                         now=self._clock.now())
+        return BudgetLine(budget=budget, action=caps.action_of(hard, action), spent=Decimal(0))
+
+    def check(self, user_id: str, new_rate: Decimal) -> caps.CapCheck:
+        team = self._people.member(user_id).team
+        applicable = [*self._ledger.budgets(scope=BudgetScope.GLOBAL),
+                      *self._ledger.budgets(scope=BudgetScope.USER, subject=user_id)]
+        if team is not None:
+            applicable += self._ledger.budgets(scope=BudgetScope.TEAM, subject=team)
+        capped = [caps.Cap(scope=b.scope.value, subject=b.subject, amount=b.amount, period=b.period.value,
+                           action=_action(b)) for b in applicable]
+        usage = {(c.scope, c.subject): self._usage(BudgetScope(c.scope), c.subject) for c in capped}
+        fleet = sum((r.cost_per_hr for r in self._ledger.pods() if r.status is PodStatus.RUNNING), Decimal(0))
+        return caps.check(new_rate, capped, usage, global_cap_per_hr=self._global_cap, fleet_rate=fleet)
+
+    def _usage(self, scope: BudgetScope, subject: str) -> caps.Usage:
+        now = self._clock.now()
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        month = day.replace(day=1)
+        owner = subject if scope is BudgetScope.USER else None
+        team = subject if scope is BudgetScope.TEAM else None
+        running = [r for r in self._ledger.pods() if r.status is PodStatus.RUNNING]
+        if owner is not None:
+            running = [r for r in running if r.owner_id == owner]
+        elif team is not None:
+            members = {m.user_id for m in self._ledger.members(team=team)}
+            running = [r for r in running if r.owner_id in members]
+        return caps.Usage(
+            rate=sum((r.cost_per_hr for r in running), Decimal(0)),
+            today=self._spent(day, now, owner, team), month=self._spent(month, now, owner, team),
+        )
+
+    def _spent(self, start: datetime, end: datetime, owner: str | None, team: str | None) -> Decimal:
+        return self._ledger.spend(start=start, end=end, owner_id=owner, team=team)
+
+
+def _action(budget: Budget) -> str:
+    # The budget's own action once the ledger's Budget carries it; until then, hard refuses.
+    recorded = getattr(budget, "action", None)
+    return caps.action_of(budget.hard, recorded if isinstance(recorded, str) else None)

@@ -1,0 +1,333 @@
+"""Pods as people ask about them: the fleet view, naming a pod, stop/resume/terminate, SSH.
+
+Live state comes from RunPod (one `list_pods` per question); who owns a pod and what it has
+cost come from the ledger. A member may act only on their own pods (recorded owner, or a
+pod named with their prefix); admins on all. Every change and every refusal is audited with
+what RunPod answered. Creating a pod (`start`) is planned here and carried out only once a
+confirmation is consumed (see `ConfirmationService`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from podwarden.domain.access import Actor
+from podwarden.domain.catalog import parse_cloud, resolve_gpu
+from podwarden.domain.ledger_values import AuditOutcome, PodRecord
+from podwarden.domain.models import Cloud, Pod, PodSpec, PodStatus
+from podwarden.errors import InputError, RunPodError
+from podwarden.ports import Clock, Ledger, RunPodGateway
+from podwarden.services.audit import AuditService, answer_status
+from podwarden.services.people import PeopleService
+
+DEFAULT_IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04"
+REQUEST_ENV = "PODWARDEN_REQUEST"  # the RunPod adapter's idempotency key in a pod's env
+SSH_KEY = "~/.ssh/id_ed25519"
+_LISTED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PodView:
+    """One pod as `pods` shows it."""
+
+    pod: Pod
+    owner_id: str | None
+    cost_so_far: Decimal | None  # from the ledger's intervals; None when never recorded
+    gpu_util: int | None  # mean over its GPUs, now
+    uptime_seconds: int | None
+    idle_for: timedelta | None
+    kept_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fleet:
+    scope: str  # mine | all | a user id
+    pods: tuple[PodView, ...]
+
+    @property
+    def per_hr(self) -> Decimal:
+        return sum((v.pod.cost_per_hr for v in self.pods if v.pod.running), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Ssh:
+    pod: Pod
+    direct: str | None  # ssh root@IP -p PORT -i KEY, when port 22 is public
+    proxied: str | None  # ssh <podHostId>@ssh.runpod.io -i KEY
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None  # the proxy user (podHostId)
+
+
+@dataclass(frozen=True, slots=True)
+class StartPlan:
+    """What `start` will create and at what price; nothing exists until it is confirmed."""
+
+    spec: PodSpec
+    gpu_name: str
+    per_hr: Decimal  # GPU $/h for all GPUs (the bid for spot)
+    max_hours: Decimal | None
+    note: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        s = self.spec
+        return {
+            "name": s.name, "gpu_type_id": s.gpu_type_id, "gpu_count": s.gpu_count, "image": s.image,
+            "template_id": s.template_id, "cloud": s.cloud.value, "spot": s.spot,
+            "bid_per_gpu": str(s.bid_per_gpu) if s.bid_per_gpu is not None else None,
+            "container_disk_gb": s.container_disk_gb, "volume_gb": s.volume_gb,
+            "network_volume_id": s.network_volume_id, "ports": s.ports, "env": [list(p) for p in s.env],
+            "per_hr": str(self.per_hr), "gpu_name": self.gpu_name,
+            "max_hours": str(self.max_hours) if self.max_hours is not None else None,
+        }
+
+
+def spec_from(payload: Mapping[str, Any], *, request: str) -> PodSpec:
+    """The spec a confirmed `start` creates, tagged with the confirmation's nonce as RunPod
+    request token: a retried create finds the pod instead of making a second one."""
+    env = tuple((str(k), str(v)) for k, v in payload.get("env", []) if k != REQUEST_ENV)
+    bid = payload.get("bid_per_gpu")
+    return PodSpec(
+        name=str(payload["name"]), gpu_type_id=str(payload["gpu_type_id"]), gpu_count=int(payload["gpu_count"]),
+        image=payload.get("image"), template_id=payload.get("template_id"), cloud=Cloud(payload["cloud"]),
+        spot=bool(payload["spot"]), bid_per_gpu=Decimal(bid) if bid is not None else None,
+        container_disk_gb=int(payload["container_disk_gb"]), volume_gb=int(payload["volume_gb"]),
+        network_volume_id=payload.get("network_volume_id"), ports=str(payload["ports"]),
+        env=(*env, (REQUEST_ENV, request)),
+    )
+
+
+def find_pod(ref: str, pods: Sequence[Pod]) -> Pod:
+    """The pod `ref` names: an id, a name, or a unique prefix of either.
+
+    Several matches → `InputError` listing them; none → "did you mean" the closest name.
+    """
+    text = ref.strip()
+    if not text:
+        raise InputError("missing pod (id, name or unique prefix)")
+    low = text.lower()
+    for exact in ([p for p in pods if p.id == text], [p for p in pods if p.name.lower() == low]):
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1:
+            raise InputError(f"`{text}` names several pods: {_listed(exact)}; give the id")
+    fits = [p for p in pods if p.id.lower().startswith(low) or p.name.lower().startswith(low)]
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        raise InputError(f"`{text}` fits several pods: {_listed(fits)}; give more of the name or the id")
+    guess = difflib.get_close_matches(low, [p.name.lower() for p in pods], n=1, cutoff=0.5)
+    hint = f"; did you mean `{next(p.name for p in pods if p.name.lower() == guess[0])}`?" if guess else ""
+    raise InputError(f"no pod `{text}`{hint} (`pods all` lists them)")
+
+
+def _listed(pods: Sequence[Pod]) -> str:
+    shown = ", ".join(f"{p.name} ({p.id})" for p in pods[:_LISTED])
+    return shown + (f" and {len(pods) - _LISTED} more" if len(pods) > _LISTED else "")
+
+
+def ssh_of(pod: Pod) -> Ssh:
+    mapped = pod.runtime.ssh() if pod.runtime is not None else None
+    direct = (f"ssh root@{mapped.ip} -p {mapped.public_port} -i {SSH_KEY}"
+              if mapped is not None else None)
+    proxied = f"ssh {pod.pod_host_id}@ssh.runpod.io -i {SSH_KEY}" if pod.pod_host_id else None
+    return Ssh(pod=pod, direct=direct, proxied=proxied, host=mapped.ip if mapped else None,
+               port=mapped.public_port if mapped else None, user=pod.pod_host_id)
+
+
+class PodsService:
+    def __init__(
+        self, runpod: RunPodGateway, ledger: Ledger, clock: Clock, *, people: PeopleService, audit: AuditService,
+    ) -> None:
+        self._runpod = runpod
+        self._ledger = ledger
+        self._clock = clock
+        self._people = people
+        self._audit = audit
+
+    # -- reading ------------------------------------------------------------------------------
+    def fleet(self, actor: Actor, scope: str = "mine") -> Fleet:
+        """`pods mine|all|@user`: live from RunPod, owners and cost so far from the ledger."""
+        who = None if scope == "all" else actor.user_id if scope == "mine" else self._people.user_id(scope)
+        now = self._clock.now()
+        records = {r.id: r for r in self._ledger.pods()}
+        kept = self._ledger.active_snoozes(now=now)
+        views = []
+        for pod in self._runpod.list_pods():
+            if pod.status is PodStatus.TERMINATED:
+                continue
+            record = records.get(pod.id)
+            owner = self.owner(pod, record)
+            if who is not None and owner != who:
+                continue
+            views.append(self._view(pod, record, owner, now, kept.get(pod.id)))
+        views.sort(key=lambda v: (not v.pod.running, -v.pod.cost_per_hr, v.pod.name))
+        return Fleet(scope=who or "all", pods=tuple(views))
+
+    def pods(self) -> list[Pod]:
+        return [p for p in self._runpod.list_pods() if p.status is not PodStatus.TERMINATED]
+
+    def find(self, ref: str) -> Pod:
+        return find_pod(ref, self.pods())
+
+    def owner(self, pod: Pod, record: PodRecord | None = None) -> str | None:
+        record = record if record is not None else self._ledger.pod(pod.id)
+        if record is not None and record.owner_id:
+            return record.owner_id
+        return self._people.owner_by_prefix(pod.name)
+
+    def ssh(self, ref: str) -> Ssh:
+        return ssh_of(self.find(ref))
+
+    def ssh_config(self, actor: Actor) -> list[Ssh]:
+        """SSH for every pod of the caller that runs."""
+        return [ssh_of(v.pod) for v in self.fleet(actor, "mine").pods if v.pod.running]
+
+    def _view(self, pod: Pod, record: PodRecord | None, owner: str | None, now: datetime, snooze: Any) -> PodView:
+        cost = None
+        if record is not None:
+            cost = self._ledger.spend(start=record.created_at, end=now, pod_id=pod.id)
+        gpus = [g.util_percent for g in (pod.runtime.gpus if pod.runtime else ()) if g.util_percent is not None]
+        util = round(sum(gpus) / len(gpus)) if gpus else None
+        uptime = pod.runtime.uptime_seconds if pod.runtime and pod.runtime.uptime_seconds is not None \
+            else pod.uptime_seconds
+        # The daemon keeps the idle clock on the pod's ledger row; shown when it is there.
+        idle_since = getattr(record, "idle_since", None)
+        idle_for = now - idle_since if isinstance(idle_since, datetime) and pod.running else None
+        return PodView(pod=pod, owner_id=owner, cost_so_far=cost, gpu_util=util, uptime_seconds=uptime,
+                       idle_for=idle_for, kept_until=snooze.until if snooze is not None else None)
+
+    # -- acting -------------------------------------------------------------------------------
+    def mine_or_admin(self, actor: Actor, verb: str, pod: Pod) -> None:
+        """Members act on their own pods only; a refusal is audited."""
+        if actor.admin:
+            return
+        owner = self.owner(pod)
+        if owner != actor.user_id:
+            whose = f"<@{owner}>'s" if owner else "nobody's (no owner recorded)"
+            why = f"{pod.name} is {whose}; members may {verb} only their own pods"
+            self._audit.refused(actor, verb, why, target=pod.id)
+            raise InputError(why + ". Ask its owner or an admin.")
+
+    def stop(self, actor: Actor, ref: str) -> Pod:
+        pod = self.find(ref)
+        self.mine_or_admin(actor, "stop", pod)
+        if pod.status is PodStatus.EXITED:
+            raise InputError(f"{pod.name} is already stopped")
+        return self._act(actor, "stop", pod, lambda: self._runpod.stop_pod(pod.id))
+
+    def terminate_target(self, actor: Actor, ref: str) -> Pod:
+        pod = self.find(ref)
+        self.mine_or_admin(actor, "terminate", pod)
+        return pod
+
+    def terminate(self, actor: Actor, pod_id: str) -> Pod:
+        pod = self._runpod.get_pod(pod_id)
+        self.mine_or_admin(actor, "terminate", pod)
+
+        def go() -> Pod:
+            self._runpod.terminate_pod(pod.id)
+            return pod
+
+        return self._act(actor, "terminate", pod, go)
+
+    def resume_target(self, actor: Actor, ref: str) -> tuple[Pod, Decimal]:
+        """The stopped pod to resume and what it will cost per hour running."""
+        pod = self.find(ref)
+        self.mine_or_admin(actor, "resume", pod)
+        if pod.running:
+            raise InputError(f"{pod.name} is already running")
+        return pod, self._rate_of(pod)
+
+    def resume(self, actor: Actor, pod_id: str) -> Pod:
+        pod = self._runpod.get_pod(pod_id)
+        self.mine_or_admin(actor, "resume", pod)
+        record = self._ledger.pod(pod.id)
+        bid = getattr(record, "bid_per_gpu", None) if pod.spot else None
+        return self._act(actor, "resume", pod, lambda: self._runpod.resume_pod(
+            pod.id, gpu_count=pod.gpu_count, bid_per_gpu=bid if isinstance(bid, Decimal) else None))
+
+    def _rate_of(self, pod: Pod) -> Decimal:
+        if pod.cost_per_hr > 0:
+            return pod.cost_per_hr
+        cloud = pod.cloud if pod.cloud is not None and pod.cloud is not Cloud.ALL else Cloud.SECURE
+        for gpu in self._runpod.gpu_types(gpu_count=pod.gpu_count):
+            if gpu.id == pod.gpu_type_id:
+                price = gpu.price(cloud, spot=pod.spot)
+                if price is not None:
+                    return price * pod.gpu_count
+        return Decimal(0)
+
+    def _act(self, actor: Actor, verb: str, pod: Pod, call: Any) -> Pod:
+        args = {"pod": pod.id, "name": pod.name}
+        try:
+            result: Pod = call()
+        except RunPodError as exc:
+            self._audit.failed(actor, verb, exc, target=pod.id, args=args)
+            raise
+        self._audit.record(actor, verb, outcome=AuditOutcome.OK, target=pod.id, args=args, answer="ok")
+        return result
+
+    # -- start ------------------------------------------------------------------------------------
+    def plan_start(
+        self, actor: Actor, *, gpu: str, count: int = 1, name: str | None = None, image: str | None = None,
+        template: str | None = None, spot: bool = False, cloud: str | None = None, bid: Decimal | None = None,
+        container_disk_gb: int | None = None, volume_gb: int | None = None, network_volume_id: str | None = None,
+        env: tuple[tuple[str, str], ...] = (), ports: str | None = None, max_hours: Decimal | None = None,
+    ) -> StartPlan:
+        """Resolve the GPU, price it (the bid for spot), and name the pod; create nothing."""
+        if any(k == REQUEST_ENV for k, _ in env):
+            raise InputError(f"{REQUEST_ENV} is Podwarden's own variable; pick another name")
+        match = resolve_gpu(gpu, self._runpod.gpu_types(gpu_count=count))
+        chosen_cloud = parse_cloud(cloud)
+        price = match.gpu.price(chosen_cloud, spot=spot)
+        if price is None:
+            kind = "spot" if spot else "on-demand"
+            raise InputError(f"{match.gpu.display_name} is not offered {kind} in the {chosen_cloud.value.lower()} "
+                             f"cloud now; try --cloud {'community' if chosen_cloud is Cloud.SECURE else 'secure'}")
+        if count > match.gpu.max_gpu_count:
+            raise InputError(f"{match.gpu.display_name} comes at most {match.gpu.max_gpu_count} per pod")
+        per_gpu = price
+        if spot:
+            if bid is not None and bid < price:
+                raise InputError(f"the lowest spot bid for {match.gpu.display_name} is ${price}/h per GPU now")
+            per_gpu = bid if bid is not None else price
+        member = self._people.member(actor.user_id)
+        slug = match.gpu.display_name.lower().replace(" ", "-")
+        pod_name = name or f"{member.name_prefix or (actor.user_id.lower() + '-')}{slug}"
+        spec = PodSpec(
+            name=pod_name, gpu_type_id=match.gpu.id, gpu_count=count,
+            image=None if template else (image or DEFAULT_IMAGE), template_id=template, cloud=chosen_cloud,
+            spot=spot, bid_per_gpu=per_gpu if spot else None,
+            container_disk_gb=container_disk_gb if container_disk_gb is not None else 20,
+            volume_gb=volume_gb or 0, network_volume_id=network_volume_id, ports=ports or "8888/http,22/tcp",
+            env=env,
+        )
+        return StartPlan(spec=spec, gpu_name=match.gpu.display_name, per_hr=per_gpu * count,
+                         max_hours=max_hours, note=match.note)
+
+    def create(self, actor: Actor, payload: Mapping[str, Any], *, nonce: str, owner: str) -> Pod:
+        """Create the confirmed pod once (the nonce is RunPod's request token), record its owner,
+        that Podwarden made it, its deadline (`--max-hours`) and bid."""
+        spec = spec_from(payload, request=nonce)
+        args = {k: v for k, v in payload.items() if k != "env"} | {"env": [k for k, _ in spec.env]}
+        try:
+            pod = self._runpod.create_pod(spec)
+        except RunPodError as exc:
+            self._audit.failed(actor, "start", exc, target=spec.name, args=args)
+            raise
+        now = self._clock.now()
+        self._ledger.observe_pods([pod], now=now, owners={pod.id: owner})
+        hours = payload.get("max_hours")
+        deadline = now + timedelta(hours=float(hours)) if hours else None
+        self._ledger.mark_pod_created(pod.id, now=now, deadline_at=deadline, bid_per_gpu=spec.bid_per_gpu)
+        self._audit.record(actor, "start", outcome=AuditOutcome.OK, target=pod.id, args=args, answer="ok")
+        return pod
+
+
+__all__ = ["Fleet", "PodView", "PodsService", "Ssh", "StartPlan", "answer_status", "find_pod", "spec_from", "ssh_of"]
