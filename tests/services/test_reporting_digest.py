@@ -1,0 +1,166 @@
+"""The digest of a ledger seeded with two known weeks, figure by figure, worked out by hand.
+
+The week of Mon 16 Nov 2026 (UTC), and the week before:
+
+- before: alice (team vision then) ran an A100 ($1.89/h + $0.02/h storage) 24 h: $45.84.
+- pod-a100, alice, team ml now: busy 10 h ($19.10), idle 2 h ($3.82; idle waste 2 x 1.89 =
+  $3.78), auto-stopped at Mon 12:00, stopped 48 h at $0.05/h ($2.40), resumed on Wed 12:00
+  resized to 2 GPUs at $3.78/h + $0.02 for 24 h ($91.20), stopped again from Thu 12:00 to the
+  week's end, 84 h ($4.20). Alice: $120.72. Auto-stop saved 48 h x $1.89 = $90.72.
+- pod-4090, Bob: Tue busy in team vision ($16.80), Wed idle in team ml ($16.80; waste $16.56).
+- pod-orphan, nobody's A4000, Thu 24 h at $0.25: $6.00.
+- pod-h100, 趙 🚀's, Sat 4 h at $2.99 + $0.01: $12.00.
+- ep-whisper, Bob's endpoint (team vision then), four quarter hours on Wed at $0.25: $1.00,
+  of which $0.20 active workers with no job.
+
+Pods $172.32 + Serverless $1.00 = $173.32, against $45.84: up $127.48.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from podwarden.adapters.sql.ledger import SqlLedger
+from podwarden.domain.digest import OTHERS, BillingCheck, Line
+from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
+from podwarden.services.reporting import NO_BILLING, ReportingService
+from tests.services.digest_seed import A100, A4000, CHO, H100, RTX4090, WEEK, FakeRunPod, FixedClock, at, seed_two_weeks
+from tests.unit.gpu_catalog import BOOK
+
+
+def service(ledger: SqlLedger, **kwargs: object) -> ReportingService:
+    runpod = FakeRunPod()
+    return ReportingService(ledger=ledger, runpod=runpod, clock=FixedClock(), zone="UTC", catalog=runpod,
+                            book=BOOK, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def seeded(ledger: SqlLedger) -> SqlLedger:
+    seed_two_weeks(ledger)
+    ledger.set_budget(BudgetScope.GLOBAL, None, amount=Decimal(250), period=BudgetPeriod.MONTH, now=at(1))
+    ledger.set_budget(BudgetScope.TEAM, "ml", amount=Decimal(150), period=BudgetPeriod.MONTH, now=at(1))
+    ledger.set_budget(BudgetScope.USER, "U0BOB", amount=Decimal(100), period=BudgetPeriod.MONTH, now=at(1))
+    return ledger
+
+
+def test_the_week_against_the_week_before(seeded: SqlLedger) -> None:
+    digest = service(seeded).digest()
+
+    assert digest.week_start == WEEK.date()
+    assert (digest.start, digest.end) == (at(16), at(23))
+    assert digest.total.this_week == Decimal("173.32")
+    assert digest.total.last_week == Decimal("45.84")
+    assert digest.total.delta == Decimal("127.48")
+    assert digest.total.percent is not None
+    assert digest.total.percent.quantize(Decimal("0.001")) == Decimal("278.098")
+    assert digest.total.words == "up 278.1 %"
+    assert (digest.pods, digest.serverless) == (Decimal("172.32"), Decimal("1.00"))
+
+
+def test_spend_per_user_and_per_team_as_they_were_then(seeded: SqlLedger) -> None:
+    digest = service(seeded).digest()
+
+    assert digest.per_user == (
+        Line("alice", Decimal("120.72")), Line("Bob", Decimal("34.60")), Line(CHO, Decimal("12.00")),
+        Line("unowned", Decimal("6.00")),
+    )
+    assert digest.unowned == Decimal("6.00")
+    # Bob's Tuesday and his endpoint stay in vision; alice's week before is vision's too, not in this week.
+    assert digest.per_team == (
+        Line("ml", Decimal("149.52")), Line("vision", Decimal("17.80")), Line("no team", Decimal("6.00")),
+    )
+    assert [line.label for line in digest.top] == ["alice", "Bob", CHO, "unowned"]
+
+
+def test_spend_per_gpu_type_with_its_hours(seeded: SqlLedger) -> None:
+    digest = service(seeded).digest()
+
+    assert digest.per_gpu == (
+        Line(f"2x {A100}", Decimal("91.20"), Decimal(24)), Line(RTX4090, Decimal("33.60"), Decimal(48)),
+        Line(A100, Decimal("22.92"), Decimal(12)), Line(H100, Decimal("12.00"), Decimal(4)),
+        Line(A4000, Decimal("6.00"), Decimal(24)), Line("Serverless", Decimal("1.00")),
+    )
+
+
+def test_waste_savings_and_storage(seeded: SqlLedger) -> None:
+    digest = service(seeded).digest()
+
+    assert (digest.idle_waste, digest.idle_hours) == (Decimal("20.34"), Decimal(26))
+    assert (digest.savings, digest.savings_hours, digest.auto_stops) == (Decimal("90.72"), Decimal(48), 1)
+    assert digest.stopped_storage == (Line("a100-name (alice)", Decimal("6.60")),)
+    assert [(v.volume_id, v.size_gb) for v in digest.unattached_volumes] == [("nv-datasets", 100)]
+    assert digest.unattached_per_week.quantize(Decimal("0.000001")) == Decimal("1.633333")  # 168 h x $7/720 h
+    assert digest.serverless_idle == Decimal("0.20")
+
+
+def test_daily_spend_of_each_spender_adds_up_to_the_week(seeded: SqlLedger) -> None:
+    daily = service(seeded).digest().daily
+
+    assert daily.categories == ("Mon 16", "Tue 17", "Wed 18", "Thu 19", "Fri 20", "Sat 21", "Sun 22")
+    assert dict(daily.series) == {
+        "alice": tuple(Decimal(v) for v in ("23.52", "1.20", "46.20", "46.20", "1.20", "1.20", "1.20")),
+        "Bob": tuple(Decimal(v) for v in ("0", "16.80", "17.80", "0", "0", "0", "0")),
+        CHO: tuple(Decimal(v) for v in ("0", "0", "0", "0", "0", "12.00", "0")),
+        "unowned": tuple(Decimal(v) for v in ("0", "0", "0", "6.00", "0", "0", "0")),
+    }
+    assert OTHERS not in dict(daily.series)  # four spenders: nobody left over
+
+
+def test_month_to_date_forecast_budgets_and_runway(seeded: SqlLedger) -> None:
+    digest = service(seeded).digest()
+
+    forecast = digest.forecast
+    assert (forecast.month, forecast.to_date, forecast.days_elapsed, forecast.days_in_month) == (
+        "November 2026", Decimal("219.16"), 22, 30)
+    assert forecast.forecast.quantize(Decimal("0.0001")) == Decimal("298.8545")  # 219.16 / 22 x 30
+    assert "daily run-rate" in forecast.method
+    lines = {line.label: (line.amount, line.forecast.quantize(Decimal("0.01")), line.over) for line in digest.budgets}
+    assert lines == {
+        "everyone": (Decimal(250), Decimal("298.85"), True),
+        "team ml": (Decimal(150), Decimal("203.89"), True),  # 149.52 / 22 x 30
+        "Bob": (Decimal(100), Decimal("47.18"), False),  # 34.60 / 22 x 30
+    }
+    assert digest.runway is not None
+    assert digest.runway.days is not None
+    assert digest.runway.days.quantize(Decimal("0.001")) == Decimal("8.333")  # $500 / $2.50/h / 24
+
+
+def test_recommendations_come_from_the_cost_engine(seeded: SqlLedger) -> None:
+    [advice] = service(seeded).digest().recommendations
+
+    # 4090: 48 h at $0.69 = $33.12 as a Pod; its 24 busy h at $0.00031/s = $1.116/h flex = $26.784.
+    assert advice.saving == Decimal("6.336")
+    assert "pod 4090-name was busy 50 % of its 48 h" in advice.text
+    assert "$26.78 instead of $33.12" in advice.text
+
+
+def test_the_total_is_checked_against_the_bill_and_a_gap_over_two_percent_is_called_out(
+    seeded: SqlLedger,
+) -> None:
+    close = service(seeded, billing=lambda start, end: BillingCheck("sim", Decimal("175.00"))).digest()
+    far = service(seeded, billing=lambda start, end: BillingCheck("sim", Decimal("180.00"))).digest()
+    real = service(seeded).digest()
+
+    assert close.cross_check is not None
+    assert not close.cross_check_differs
+    assert far.cross_check_differs
+    assert real.cross_check is None
+    assert real.billing is not None
+    assert real.billing.source == NO_BILLING
+
+
+def test_spend_answers_from_the_same_figures(seeded: SqlLedger) -> None:
+    reports = service(seeded)
+    reports._clock = FixedClock(at(22, 12))  # Sunday noon: this week so far is the whole seeded week
+
+    week = reports.spend("week")
+    assert week.summary.total == Decimal("172.72")  # $173.32 less alice's stopped storage Sun 12:00-24:00
+    bob = reports.spend("week", user="U0BOB")
+    assert (bob.summary.total, bob.summary.serverless, bob.who) == (Decimal("34.60"), Decimal("1.00"), "<@U0BOB>")
+    assert reports.spend("week", team="vision").summary.total == Decimal("17.80")
+    today = reports.spend("today")
+    assert today.summary.total == Decimal("0.60")  # alice's stopped volume, 12 h x $0.05
+    month = reports.spend("month")
+    assert month.summary.total == Decimal("218.56")  # 45.84 + 172.72
