@@ -2,7 +2,13 @@
 
 `serve` runs a `ThreadingHTTPServer` in a background thread around a `RunPodSimulator`;
 `main` is ``podwarden sim``. GraphQL is at ``/graphql``, the Serverless runtime at
-``/v2/{endpoint_id}/…``, the admin routes at ``/_sim/`` (answered only to loopback peers).
+``/v2/{endpoint_id}/…``, the admin routes at ``/_sim/`` (answered only to loopback peers,
+unless ``podwarden sim --host`` binds beyond loopback: then, e.g. in a container, the
+other containers that reach it are the users, and they need ``/_sim/advance`` too).
+
+Every accepted connection gets ``TCP_NODELAY``: the handler writes the headers and the
+body as two small segments, and with Nagle's algorithm the body waits for the client's
+delayed ACK (~40 ms per request on a kept-alive connection).
 In server mode a DROP fault closes the socket without an answer and a TIMEOUT fault
 really waits `delay` seconds, then closes the socket (or, with ``after``, answers for real);
 see `podwarden.sim.faults`.
@@ -19,6 +25,7 @@ import argparse
 import ipaddress
 import json
 import logging
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -90,8 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
             content=content,
         )
         try:
-            response = self.server.sim.handle(request, in_process=False,
-                                              admin_allowed=_is_loopback(self.client_address[0]))
+            response = self.server.sim.handle(
+                request, in_process=False,
+                admin_allowed=self.server.admin_anywhere or _is_loopback(self.client_address[0]))
         except DropConnection:
             self.close_connection = True
             return
@@ -124,11 +132,18 @@ class _Server(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], sim: RunPodSimulator) -> None:
+    def __init__(self, address: tuple[str, int], sim: RunPodSimulator, *, admin_anywhere: bool = False) -> None:
         self.sim = sim
+        self.admin_anywhere = admin_anywhere
         self._in_flight = 0
         self._quiet = threading.Condition()
         super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept, and send small writes at once (no Nagle delay): see the module docstring."""
+        connection, address = super().get_request()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
 
     def process_request(self, request: Any, client_address: Any) -> None:
         self.request_started()  # counted at accept, before the handler thread even starts
@@ -159,9 +174,9 @@ class _Server(ThreadingHTTPServer):
 class SimServer:
     """A running loopback server; `url` is its base (``http://127.0.0.1:PORT``)."""
 
-    def __init__(self, sim: RunPodSimulator, host: str, port: int) -> None:
+    def __init__(self, sim: RunPodSimulator, host: str, port: int, *, admin_anywhere: bool = False) -> None:
         self.sim = sim
-        self._httpd = _Server((host, port), sim)
+        self._httpd = _Server((host, port), sim, admin_anywhere=admin_anywhere)
         bound_host, bound_port = self._httpd.server_address[:2]
         self.host = str(bound_host)
         self.port = int(bound_port)
@@ -175,12 +190,14 @@ class SimServer:
         return f"http://{host}:{self.port}"
 
     def env(self) -> dict[str, str]:
-        """The environment that points Podwarden and RunPod's SDK at this server."""
+        """The environment that points Podwarden, RunPod's Python SDK (and SkyPilot's GraphQL calls,
+        which go through it) and runpodctl at this server. dstack and gpuhunt hard-code RunPod's URL."""
         return {
             "PODWARDEN_RUNPOD_GRAPHQL_URL": f"{self.url}/graphql",
             "PODWARDEN_RUNPOD_SERVERLESS_URL": f"{self.url}/v2",
             "RUNPOD_API_BASE_URL": self.url,
             "RUNPOD_ENDPOINT_BASE_URL": f"{self.url}/v2",
+            "RUNPOD_GRAPHQL_URL": f"{self.url}/graphql",
         }
 
     def close(self, *, drain: float = 5.0) -> None:
@@ -199,9 +216,12 @@ class SimServer:
         self.close()
 
 
-def serve(sim: RunPodSimulator, host: str = "127.0.0.1", port: int = 0) -> SimServer:
-    """Start serving `sim` in a background thread; close the result (or use ``with``) to stop."""
-    return SimServer(sim, host, port)
+def serve(sim: RunPodSimulator, host: str = "127.0.0.1", port: int = 0, *,
+          admin_anywhere: bool = False) -> SimServer:
+    """Start serving `sim` in a background thread; close the result (or use ``with``) to stop.
+
+    `admin_anywhere` answers the ``/_sim/`` admin routes to every peer, not only loopback ones."""
+    return SimServer(sim, host, port, admin_anywhere=admin_anywhere)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -230,18 +250,19 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, block:
         return 2
     sim = RunPodSimulator(api_key=args.api_key, seed=args.seed, scenario=scenario)
     try:
-        server = serve(sim, host=host, port=args.port)
+        server = serve(sim, host=host, port=args.port, admin_anywhere=not _is_loopback(host))
     except OSError as exc:
         print(f"podwarden sim: cannot listen on {host}:{args.port}: {exc}", file=sys.stderr)
         return 2
     with server:
         if not _is_loopback(host):
-            print(f"WARNING: listening on {host}, reachable beyond this machine; the admin routes stay "
-                  "loopback-only.", file=out)
+            print(f"WARNING: listening on {host}, reachable beyond this machine, admin routes (/_sim/) "
+                  "included: anyone who reaches it can move its clock and inject faults.", file=out)
         print(f"RunPod simulator listening on {server.url}", file=out)
-        print("Point a client at it:", file=out)
+        print("Point a client at it (Podwarden, RunPod's Python SDK and SkyPilot, runpodctl):", file=out)
         for key, value in server.env().items():
             print(f"export {key}={value}", file=out)
+        print("(dstack and gpuhunt hard-code api.runpod.io: they cannot be pointed here.)", file=out)
         print("Any non-empty API key works" if args.api_key is None else "Only the --api-key given works",
               file=out)
         out.flush()

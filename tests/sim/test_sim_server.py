@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from podwarden.clock import ManualClock, SystemClock
 from podwarden.sim import FaultKind, RunPodSimulator, Scenario
-from podwarden.sim.server import SimServer, main, serve
+from podwarden.sim.server import SimServer, _Server, main, serve
 from tests.sim.sim_helpers import API_KEY, CREATE_POD
 
 POD = {"input": {"name": "p", "imageName": "img", "gpuTypeId": "NVIDIA RTX A4000", "cloudType": "SECURE"}}
@@ -205,7 +206,51 @@ def test_main_prints_the_url_and_the_environment_to_use(tmp_path: Path) -> None:
     assert f"export PODWARDEN_RUNPOD_SERVERLESS_URL={url}/v2" in lines
     assert f"export RUNPOD_API_BASE_URL={url}" in lines
     assert f"export RUNPOD_ENDPOINT_BASE_URL={url}/v2" in lines
+    assert f"export RUNPOD_GRAPHQL_URL={url}/graphql" in lines  # runpodctl's variable
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(json.dumps({"balanse": 1}), encoding="utf-8")
     assert main(["--port", "0", "--scenario", str(bad)], out=io.StringIO(), block=False) == 2
+
+
+def test_every_accepted_connection_has_tcp_nodelay(sim: RunPodSimulator) -> None:
+    """Headers and body go out as two writes: without TCP_NODELAY the body waits ~40 ms for a delayed ACK."""
+    listener = _Server(("127.0.0.1", 0), sim)
+    try:
+        with socket.create_connection(listener.server_address[:2], timeout=5):
+            accepted, _ = listener.get_request()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        listener.server_close()
+
+
+def test_admin_routes_answer_every_peer_when_asked_to(sim: RunPodSimulator) -> None:
+    with serve(sim, admin_anywhere=True) as running:
+        assert running._httpd.admin_anywhere
+    with serve(sim) as running:
+        assert not running._httpd.admin_anywhere
+
+
+def test_main_beyond_loopback_warns_that_the_admin_routes_are_reachable() -> None:
+    out = io.StringIO()
+    assert main(["--port", "0", "--host", "0.0.0.0"], out=out, block=False) == 0
+    assert "admin routes (/_sim/) included" in out.getvalue()
+
+
+def test_the_public_catalogue_answers_without_a_key_and_nothing_else_does(
+    server: SimServer,
+) -> None:
+    with httpx.Client(base_url=server.url, timeout=5) as anonymous:
+        catalogue = anonymous.post("/graphql", json={"query": "{ gpuTypes { id } dataCenters { id } countryCodes "
+                                                              "cpuFlavors { id } }"})
+        assert catalogue.status_code == 200
+        assert catalogue.json()["data"]["gpuTypes"]
+        for query in ("{ myself { id } }", "{ gpuTypes { id } myself { id } }",
+                      'mutation { podTerminate(input: {podId: "x"}) }'):
+            refused = anonymous.post("/graphql", json={"query": query})
+            assert refused.status_code == 401, query
+            assert refused.json() == {"errors": [{"message": "Unauthorized"}]}
+        wrong = anonymous.post("/graphql", json={"query": "{ gpuTypes { id } }"},
+                               headers={"Authorization": "Bearer rpa_WRONG"})
+        assert wrong.status_code == 401
