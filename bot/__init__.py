@@ -1,1 +1,1 @@
-"""Placeholder; see DESIGN.md."""
+"""The Slack face: command parser, dispatcher, listeners and the console (see docs/architecture.md)."""

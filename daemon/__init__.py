@@ -1,1 +1,1 @@
-"""Placeholder; see DESIGN.md."""
+"""The scheduler face: the lifecycle daemon (see docs/architecture.md)."""

@@ -338,24 +338,43 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     return warnings
 
 
+def env_example() -> str:
+    """`.env.example`: every setting, commented out at its default (a test keeps them equal).
+
+    Copied to `.env` it changes nothing until a line is uncommented."""
+    lines = [
+        "# Podwarden's settings, each at its default. Copy to .env (read from the working directory)",
+        "# and uncomment what you change. Tokens may instead come from PODWARDEN_<NAME>_FILE or a file",
+        "# named podwarden_<name> in /run/secrets. Regenerate: python -c 'from podwarden.settings import",
+        "# env_example; print(env_example(), end=\"\")' > .env.example",
+    ]
+    for name, info in Settings.model_fields.items():
+        shown = _default_shown(name)
+        value = "" if shown in {"(unset)", "(none)"} else shown
+        lines += ["", f"# {info.description or name}", f"# {ENV_PREFIX}{name.upper()}={value}"]
+    return "\n".join(lines) + "\n"
+
+
+def _default_shown(name: str) -> str:
+    default = Settings.model_fields[name].default
+    if name == "database_url":
+        return DEFAULT_DATABASE_URL_SHOWN
+    if isinstance(default, timedelta):
+        return format_duration(default)
+    if isinstance(default, tuple):
+        return ",".join(default) or "(none)"
+    if isinstance(default, time):
+        return default.strftime("%H:%M")
+    if isinstance(default, StrEnum):
+        return default.value
+    if default is None:
+        return "(unset)"
+    return str(default)
+
+
 def settings_table() -> str:
     """The README's configuration table, generated from the fields (a test keeps them equal)."""
     rows = ["| variable | default | what it is |", "|---|---|---|"]
     for name, info in Settings.model_fields.items():
-        default = info.default
-        if name == "database_url":
-            shown = DEFAULT_DATABASE_URL_SHOWN
-        elif isinstance(default, timedelta):
-            shown = format_duration(default)
-        elif isinstance(default, tuple):
-            shown = ",".join(default) or "(none)"
-        elif isinstance(default, time):
-            shown = default.strftime("%H:%M")
-        elif isinstance(default, StrEnum):
-            shown = default.value
-        elif default is None:
-            shown = "(unset)"
-        else:
-            shown = str(default)
-        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | `{shown}` | {info.description or ''} |")
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | `{_default_shown(name)}` | {info.description or ''} |")
     return "\n".join(rows)

@@ -7,7 +7,7 @@ changed. A meter charges *telescopically*: the total owed for the current segmen
 already charged. So an hour at a constant rate costs exactly the rate, however many
 times the world was stepped in between, and no rounding error accumulates.
 
-Storage rates follow DESIGN.md: $/GB/month over a 30-day (720 h) month.
+Storage rates follow the price book (docs/architecture.md): $/GB/month over a 30-day (720 h) month.
 """
 
 from __future__ import annotations
