@@ -6,6 +6,24 @@ workloads are ``busy`` (~90 % GPU), ``idle`` (0–2 %) and ``mixed`` (20 min bus
 idle, repeating). Readings get a small jitter derived from a hash of the pod, the GPU and
 the minute, so reading telemetry never consumes the world's random numbers and the same
 instant always reads the same.
+
+What the telemetry reads (``runtime.gpus[].gpuUtilPercent``/``memoryUtilPercent``,
+``runtime.container.cpuPercent``/``memoryPercent``, the fields RunPod's Idle-Pod-Monitor
+and the SDK's examples read). This is the one place these levels are set and described:
+
+=========================  =====================  =====================
+field                      busy step (GPU ≥ 50)   idle step
+=========================  =====================  =====================
+gpuUtilPercent             the step's level ± 3   the step's level, 0–2
+memoryUtilPercent (VRAM)   68–79                  18–25 (a notebook keeps its
+                                                  CUDA context and model loaded)
+cpuPercent                 the step's level ± 2   the step's level ± 2
+memoryPercent (container)  38–46                  11–15 (the kernel, the loaded
+                                                  libraries and data)
+=========================  =====================  =====================
+
+So a training pod is never a flat 100 % and an idle notebook is never at 0 % memory:
+an idle detector must look at utilisation, not at memory.
 """
 
 from __future__ import annotations
@@ -54,9 +72,9 @@ class Workload:
         busy = gpu >= 50
         jitter = (h % 7) - 3 if busy else (h % 3) - (1 if gpu >= 1 else 0)
         gpu_util = _clamp(gpu + jitter)
-        gpu_mem = _clamp(72 + (h >> 3) % 10) if busy else _clamp(gpu + (h >> 3) % 2)
+        gpu_mem = _clamp(68 + (h >> 3) % 12) if busy else _clamp(18 + (h >> 3) % 8)
         cpu_util = _clamp(cpu + ((h >> 5) % 5) - 2)
-        memory = _clamp(40 + (h >> 7) % 8) if busy else _clamp(6 + (h >> 7) % 3)
+        memory = _clamp(38 + (h >> 7) % 9) if busy else _clamp(11 + (h >> 7) % 5)
         return Reading(gpu_util, gpu_mem, cpu_util, memory)
 
 

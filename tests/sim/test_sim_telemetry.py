@@ -102,3 +102,23 @@ def test_telemetry_is_listed_for_every_pod_in_one_query(sim: RunPodSimulator, gq
     assert by_name["a"]["runtime"]["gpus"][0]["gpuUtilPercent"] >= 85
     assert by_name["b"]["runtime"] is None  # still booting
     assert by_name["c"] == {"name": "c", "desiredStatus": "EXITED", "runtime": None}
+
+
+def test_telemetry_is_realistic_an_idle_notebook_holds_memory_and_training_is_not_a_flat_100(
+    sim: RunPodSimulator, gql: GraphQL,
+) -> None:
+    """The levels documented in podwarden/sim/workload.py, minute after minute for an hour."""
+    busy = sim.world.add_pod(name="train", gpu_type_id="NVIDIA A40", workload="busy").id
+    idle = sim.world.add_pod(name="notebook", gpu_type_id="NVIDIA A40", workload="idle").id
+    busy_utils: set[int] = set()
+    for _minute in range(60):
+        trained, notebook = gql.pod(busy)["runtime"], gql.pod(idle)["runtime"]
+        busy_utils.update(g["gpuUtilPercent"] for g in trained["gpus"])
+        assert all(68 <= g["memoryUtilPercent"] <= 79 for g in trained["gpus"])
+        assert 38 <= trained["container"]["memoryPercent"] <= 46
+        assert all(g["gpuUtilPercent"] <= 2 for g in notebook["gpus"])
+        assert all(18 <= g["memoryUtilPercent"] <= 25 for g in notebook["gpus"])
+        assert 11 <= notebook["container"]["memoryPercent"] <= 15
+        sim.advance(60)
+    assert max(busy_utils) < 100
+    assert len(busy_utils) >= 4  # it moves from minute to minute
