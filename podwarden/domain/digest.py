@@ -37,6 +37,7 @@ from podwarden.domain.spend_values import AutoStop, EndpointQuarter, PodStretch
 
 __all__ = [
     "CROSS_CHECK_TOLERANCE",
+    "FORECAST_RULE",
     "OTHERS",
     "SAVINGS_RULE",
     "UNOWNED",
