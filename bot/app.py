@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from bot.dispatch import Dispatcher
 from bot.listeners.actions import Actions
 from bot.listeners.commands import Commands
-from bot.listeners.face import CallerOf, Face, settings_caller
+from bot.listeners.face import CallerOf, Face, SlackGroups
 from bot.listeners.home import Home
 from bot.listeners.views import StartForm
 from bot.worker import Worker
@@ -44,7 +44,8 @@ def create_app(
     """A bolt App answering `settings.slack_command`, every button, the start form and the
     Home tab.
 
-    `client` defaults to the bootstrap's WebClient (rate limits retried). With `authorize`
+    `client` defaults to the bootstrap's WebClient (rate limits retried). Callers get the
+    role the ledger gives them, lifted by their Slack user groups. With `authorize`
     (tests, or a multi-workspace install) bolt asks it for the token instead of calling
     `auth.test`; `verify_token=False` skips the start-up `auth.test` of a single token.
     Requests are signed-checked only when a signing secret is set (HTTP mode); Socket Mode
@@ -53,24 +54,25 @@ def create_app(
     from slack_bolt import App
 
     from bot.handlers import build_dispatcher
+    from bot.handlers import caller_of as handler_caller_of
     from podwarden import bootstrap
 
     settings = settings or services.settings
-    if client is None:
-        client = bootstrap.slack_client(settings)
-    if authorize is not None and client.token:  # bolt ignores the token then (and says so): drop it
+    api = client if client is not None else bootstrap.slack_client(settings)
+    bolt_client = api
+    if authorize is not None and api.token:  # bolt ignores the token then (and says so): drop it
         from slack_sdk import WebClient as _WebClient
 
-        client = _WebClient(base_url=client.base_url, retry_handlers=client.retry_handlers)
+        bolt_client = _WebClient(base_url=api.base_url, retry_handlers=api.retry_handlers)
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     face = Face(
         services=services,
         dispatcher=dispatcher or build_dispatcher(services),
         worker=worker or Worker(),
-        caller_of=caller_of or settings_caller(services),
+        caller_of=caller_of or handler_caller_of(services, groups=SlackGroups(services, api)),
     )
     app = App(
-        client=client,
+        client=bolt_client,
         authorize=authorize,
         signing_secret=secret,
         request_verification_enabled=secret is not None,
@@ -97,3 +99,47 @@ def _on_error(error: Exception, logger: logging.Logger) -> None:
     """One handler for what escaped a listener: logged with its type, never the request body
     (a slash command's body carries Slack's verification token)."""
     log.error("unhandled error in a listener: %s", type(error).__name__, exc_info=error)
+
+
+def check_settings(settings: Settings, *, http: bool) -> None:
+    """One line naming what is missing, before anything is built."""
+    from podwarden.errors import ConfigError
+
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        raise ConfigError("the bot needs PODWARDEN_SLACK_BOT_TOKEN (the bot token, xoxb-…)")
+    if http and (settings.slack_signing_secret is None or not settings.slack_signing_secret.get_secret_value()):
+        raise ConfigError("HTTP mode needs PODWARDEN_SLACK_SIGNING_SECRET (Basic Information → Signing Secret)")
+    if not http and (settings.slack_app_token is None or not settings.slack_app_token.get_secret_value()):
+        raise ConfigError(
+            "Socket Mode needs PODWARDEN_SLACK_APP_TOKEN (an app-level xapp-… token with connections:write); "
+            "or run `podwarden bot --http` with PODWARDEN_SLACK_SIGNING_SECRET"
+        )
+
+
+def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
+        settings: Settings | None = None) -> int:
+    """`podwarden bot`: Socket Mode by default, HTTP mode with `http`. Blocks until stopped."""
+    from bot import redact
+    from bot.http import HttpServer
+    from bot.socket_mode import handler
+    from podwarden import bootstrap
+
+    settings = settings or bootstrap.settings()
+    check_settings(settings, http=http)
+    redact.install(settings)
+    with bootstrap.build(settings) as services:
+        app = create_app(services, settings)
+        try:
+            if http:
+                log.info("HTTP mode on %s:%s/slack/events", host, port or settings.http_port)
+
+                def health() -> None:  # the ledger answers: the one thing a replica depends on
+                    services.ledger.lease("podwarden-bot-health")
+
+                HttpServer(app, host=host, port=port or settings.http_port, health=health).serve()
+            else:
+                log.info("Socket Mode: connecting to Slack")
+                handler(app, settings).start()
+        finally:
+            face_of(app).worker.shutdown()
+    return 0

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 from bot.dispatch import Caller, Dispatcher
 from podwarden import bootstrap
 from podwarden.adapters.slack.reply import Button, Reply
-from podwarden.domain.access import Role, role_of
-from podwarden.settings import Settings
+from podwarden.domain.access import Role
 
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services
@@ -37,12 +36,6 @@ TOUR = (
 QUIT = frozenset({"quit", "exit", "q"})
 
 
-def settings_caller(settings: Settings, user: str) -> Caller:
-    """The console's caller: roles from settings; no channel (the console is always allowed)."""
-    return Caller(user, role_of(user, admins=settings.admins, members=settings.members,
-                                default=settings.default_role))
-
-
 def render(reply: Reply) -> str:
     """A reply as text, its buttons numbered from 1 in the order Slack shows them."""
     text = dataclasses.replace(reply, buttons=()).text() if reply.buttons else reply.text()
@@ -53,7 +46,9 @@ def render(reply: Reply) -> str:
 
 
 class Console:
-    """One person at a terminal: commands and button presses through the one dispatcher.
+    """One person at a terminal: commands and button presses through the one dispatcher,
+    with the role the ledger gives them (seeded from settings), or `role` when given (the
+    demo). No channel: the console is always an allowed place.
 
     `handle` runs a command, or presses a numbered button of the last message shown;
     `show` prints any reply (the daemon's notes arriving in the demo) and makes its
@@ -65,8 +60,10 @@ class Console:
         dispatcher: Dispatcher | None = None, caller_of: Callable[[str], Caller] | None = None,
     ) -> None:
         from bot.handlers import build_dispatcher
+        from bot.handlers import caller_of as ledger_caller_of
 
         self.services = services
+        self._ledger_caller = ledger_caller_of(services)
         self.out = out
         self.dispatcher = dispatcher or build_dispatcher(services)
         self._slash = services.settings.slack_command
@@ -81,7 +78,7 @@ class Console:
             return self._caller_of(self.user)
         if self._role is not None:
             return Caller(self.user, self._role)
-        return settings_caller(self.services.settings, self.user)
+        return self._ledger_caller(self.user, None)
 
     def handle(self, line: str) -> None:
         """Run one typed line: a button's number, or a command as after the slash command."""

@@ -151,6 +151,12 @@ def _port(text: str) -> int:
     return port
 
 
+def _bot(args: argparse.Namespace) -> int:
+    from bot.app import run
+
+    return run(http=args.http, port=args.port, host=args.host)
+
+
 def _console(args: argparse.Namespace) -> int:
     from bot import console
 
@@ -178,8 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("run", "run the bot and the daemon in one process", _not_built("run", "arrives with the bot and daemon"))
-    add("bot", "run the Slack bot (Socket Mode, or HTTP with a signing secret)",
-        _not_built("bot", "arrives with the Slack bot issue"))
+    bot = add("bot", "run the Slack bot (Socket Mode, or HTTP with a signing secret)", _bot)
+    bot.add_argument("--http", action="store_true",
+                     help="serve Slack's requests on /slack/events (needs PODWARDEN_SLACK_SIGNING_SECRET) instead of "
+                          "Socket Mode (needs PODWARDEN_SLACK_APP_TOKEN)")
+    bot.add_argument("--port", type=_port, help="HTTP mode: port to listen on (default PODWARDEN_HTTP_PORT, 3000)")
+    bot.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to bind (default: all)")  # noqa: S104
     add("daemon", "run the lifecycle daemon (idle shutdown, caps, SSH ports, digest)",
         _not_built("daemon", "arrives with the lifecycle daemon issue"))
     demo = add("demo", "try Podwarden with no accounts: the simulator and a terminal console", _demo)

@@ -4,6 +4,8 @@ rule that turns a Slack user (and channel) into a `Caller`."""
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -11,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from bot.dispatch import Caller, Dispatcher
 from bot.worker import Worker
 from podwarden.adapters.slack.reply import Reply
-from podwarden.domain.access import role_of
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from podwarden.bootstrap import Services
 
 log = logging.getLogger("podwarden.bot")
@@ -25,15 +28,41 @@ BUSY = "Podwarden is busy right now; try again in a minute."
 FAILED = "Something went wrong on our side (it is logged); try again, or ask an admin."
 
 
-def settings_caller(services: Services) -> CallerOf:
-    """Roles from settings (admins, members, default role)."""
-    settings = services.settings
+class SlackGroups:
+    """`user_id -> the user groups (among those that carry a role) the user is in`, from
+    Slack's `usergroups.users.list`, each group's members kept for `ttl` seconds so a
+    command does not cost a Slack call per group. Slack failing means "no groups": the
+    person keeps their own role, never a higher one."""
 
-    def caller(user_id: str, channel_id: str | None) -> Caller:
-        role = role_of(user_id, admins=settings.admins, members=settings.members, default=settings.default_role)
-        return Caller(user_id, role, channel_id)
+    def __init__(self, services: Services, client: WebClient, *, ttl: float = 300.0) -> None:
+        from bot.verbs import Verbs
 
-    return caller
+        self._people = Verbs(services).people
+        self._client = client
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, tuple[str, ...]]] = {}
+
+    def __call__(self, user_id: str) -> list[str]:
+        groups = self._people.groups_with_roles()
+        if not groups:
+            return []
+        return self._people.groups_of(user_id, {g: self._members(g) for g in groups})
+
+    def _members(self, group: str) -> tuple[str, ...]:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(group)
+        if cached is not None and now - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            users = tuple(self._client.usergroups_users_list(usergroup=group).get("users") or ())
+        except Exception as exc:  # SlackApiError, or Slack unreachable
+            log.warning("could not read user group %s: %s", group, type(exc).__name__)
+            return cached[1] if cached is not None else ()
+        with self._lock:
+            self._cache[group] = (now, users)
+        return users
 
 
 @dataclass
