@@ -13,7 +13,10 @@ from bot import commands as c
 from bot.dispatch import ActionHandler, Caller, Dispatcher, Handler
 from bot.verbs import Verbs, actor
 from bot.verbs.costs import cost_handlers
+from bot.verbs.keep import keep_handlers
+from bot.verbs.people import people_handlers
 from bot.verbs.pods import confirm_actions, pod_executors, pod_handlers
+from bot.verbs.policy import policy_handlers
 
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services
@@ -21,7 +24,7 @@ if TYPE_CHECKING:
 
 def handlers_for(services: Services, verbs: Verbs | None = None) -> dict[type[c.Command], Handler]:
     v = verbs or Verbs(services)
-    return {**cost_handlers(v), **pod_handlers(v)}
+    return {**cost_handlers(v), **pod_handlers(v), **keep_handlers(v), **policy_handlers(v), **people_handlers(v)}
 
 
 def actions_for(services: Services, verbs: Verbs | None = None) -> dict[str, ActionHandler]:

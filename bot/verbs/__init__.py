@@ -18,6 +18,7 @@ from podwarden.domain.access import Actor, Role
 from podwarden.services.audit import AuditService
 from podwarden.services.budgets import BudgetService
 from podwarden.services.confirmations import ConfirmationService
+from podwarden.services.keeps import KeepService
 from podwarden.services.people import PeopleService
 from podwarden.services.pods import PodsService
 from podwarden.services.policy import IdleRules, PolicyService
@@ -58,6 +59,8 @@ class Verbs:
             services.ledger, services.clock, services.notifier, self.audit,
             approval_threshold=s.approval_threshold, approvers=self._approvers,
         )
+        self.keeps = KeepService(services.ledger, services.clock, pods=self.pods, audit=self.audit,
+                                 timezone=s.timezone)
         self.policy = PolicyService(
             services.ledger, services.clock, budgets=self.budgets, approval_threshold=s.approval_threshold,
             allowed_channels=s.allowed_channels,

@@ -97,9 +97,9 @@ def test_help_shows_only_what_the_caller_may_run(
     assert main(["ask", "--sim", "--as", "U0MEMBER", "help"]) == 0
     assert "`start`" in capsys.readouterr().out
     assert main(["ask", "--sim", "--as", "U0VIEWER", "start a100"]) == 1
-    assert "`start` is not available in this build yet" in capsys.readouterr().out
+    assert "`start` needs the member role; you are a viewer" in capsys.readouterr().out
     assert main(["ask", "--sim", "--as", "U0VIEWER", "budget set team 50/day"]) == 1
-    assert "`budget` is not available in this build yet" in capsys.readouterr().out
+    assert "`budget set` needs the admin role; you are a viewer" in capsys.readouterr().out
 
 
 def test_the_console_answers_line_by_line() -> None:

@@ -1,0 +1,70 @@
+"""Budgets and the policy in force as replies."""
+
+from __future__ import annotations
+
+from podwarden.adapters.slack.reply import Reply, Section
+from podwarden.domain.durations import format_duration
+from podwarden.domain.ledger_values import BudgetScope
+from podwarden.services.budgets import BudgetLine, BudgetView
+from podwarden.services.policy import Policy
+
+
+def _who(line: BudgetLine) -> str:
+    b = line.budget
+    return {BudgetScope.GLOBAL: "everyone", BudgetScope.TEAM: f"team {b.subject}"}.get(b.scope, f"<@{b.subject}>")
+
+
+def _rows(view: BudgetView) -> tuple[tuple[str, ...], ...]:
+    rows: list[tuple[str, ...]] = [("for", "cap", "used", "reaching it")]
+    for line in view.lines:
+        b = line.budget
+        rows.append((_who(line), f"${b.amount:,.2f}/{b.period.value}", f"${line.spent:,.2f}", line.action))
+    return tuple(rows)
+
+
+def budgets(view: BudgetView) -> Reply:
+    lines = [f"Global cap: ${view.global_cap_per_hr:,.2f}/h (hard)"] if view.global_cap_per_hr else []
+    if not view.lines:
+        lines.append("No budgets set. Admins: `budget set <@user|team|global> 50/day [--hard] [--action ...]`.")
+    sections = [Section(lines=tuple(lines))] if lines else []
+    if view.lines:
+        sections.append(Section(table=_rows(view)))
+    return Reply(title=f"Budgets: {len(view.lines)}", sections=tuple(sections), data={
+        "global_cap_per_hr": view.global_cap_per_hr,
+        "budgets": [{"scope": x.budget.scope, "subject": x.budget.subject, "amount": x.budget.amount,
+                     "period": x.budget.period, "hard": x.budget.hard, "action": x.action, "used": x.spent}
+                    for x in view.lines]})
+
+
+def budget_set(line: BudgetLine) -> Reply:
+    b = line.budget
+    return Reply(title=f"Budget for {_who(line)}: ${b.amount:,.2f}/{b.period.value}, {line.action} when reached",
+                 data={"scope": b.scope, "subject": b.subject, "amount": b.amount, "period": b.period,
+                       "hard": b.hard, "action": line.action})
+
+
+def policy(p: Policy) -> Reply:
+    i = p.idle
+    if p.heartbeat_age is None:
+        beat = "The daemon has never reported: nothing stops idle pods. Run `podwarden daemon`."
+    elif p.daemon_alive:
+        beat = f"The daemon is running (last beat {format_duration(p.heartbeat_age)} ago)."
+    else:
+        beat = f"The daemon is silent for {format_duration(p.heartbeat_age)}: idle pods are NOT being stopped."
+    lines = (
+        f"Idle: every GPU at or under {i.idle_gpu_percent}% and CPU under {i.idle_cpu_percent}% for "
+        f"{format_duration(i.idle_after)}; pods younger than {format_duration(i.min_pod_age)} are never idle.",
+        f"Then a warning, and a stop (never a terminate) {format_duration(i.warning_grace)} later unless kept.",
+        f"Starts and resumes above ${p.approval_threshold:,.2f}/h need an admin's approval.",
+        "Commands are taken " + (f"in {', '.join(f'<#{c}>' for c in p.allowed_channels)} and DMs."
+                                 if p.allowed_channels else "in any channel."),
+    )
+    sections = [Section(lines=(beat,), strong=not p.daemon_alive), Section(lines=lines)]
+    sections.append(Section(table=_rows(p.budgets)) if p.budgets.lines else Section(lines=("No budgets set.",)))
+    return Reply(title="Policy in force", sections=tuple(sections), data={
+        "idle_after_s": i.idle_after.total_seconds(), "idle_gpu_percent": i.idle_gpu_percent,
+        "idle_cpu_percent": i.idle_cpu_percent, "warning_grace_s": i.warning_grace.total_seconds(),
+        "min_pod_age_s": i.min_pod_age.total_seconds(), "approval_threshold": p.approval_threshold,
+        "global_cap_per_hr": p.budgets.global_cap_per_hr, "heartbeat_at": p.heartbeat_at,
+        "heartbeat_age_s": p.heartbeat_age.total_seconds() if p.heartbeat_age is not None else None,
+        "daemon_alive": p.daemon_alive, "allowed_channels": list(p.allowed_channels)})
