@@ -14,6 +14,8 @@ again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +60,130 @@ class ApprovalOutcome(Note):
 
 
 # -- the lifecycle daemon's notes (rendered by podwarden.adapters.slack.render_lifecycle) ---------
+
+
+@dataclass(frozen=True, slots=True)
+class IdleWarning(Note):
+    """A pod idle for the whole idle window: it is stopped at `stop_at` unless someone objects.
+
+    `state` is "open" while the warning stands, then "busy again", "kept" or "stopped" (the
+    message is updated in place).
+    """
+
+    pod_id: str
+    pod_name: str
+    idle_since: datetime
+    stop_at: datetime
+    cost_per_hr: Decimal
+    state: str = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineWarning(Note):
+    """A `--max-hours` pod about to reach its deadline."""
+
+    pod_id: str
+    pod_name: str
+    deadline_at: datetime
+    cost_per_hr: Decimal
+    state: str = "open"
+
+
+@dataclass(frozen=True, slots=True)
+class PodStopped(Note):
+    """Podwarden stopped a pod (idle, deadline or cap); says what it saves, offers Resume."""
+
+    pod_id: str
+    pod_name: str
+    reason: str  # "idle", "deadline", "cap"
+    saves_per_hr: Decimal
+    storage_per_hr: Decimal
+    state: str = "stopped"  # or "resumed"
+
+
+@dataclass(frozen=True, slots=True)
+class SshReady(Note):
+    pod_id: str
+    pod_name: str
+    ip: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class SshChanged(Note):
+    pod_id: str
+    pod_name: str
+    ip: str
+    port: int
+    previous_ip: str | None = None
+    previous_port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SpotEvicted(Note):
+    pod_id: str
+    pod_name: str
+    gpu_type_id: str | None
+    gpu_count: int
+    on_demand_per_hr: Decimal | None
+    state: str = "open"  # or "relaunched"
+
+
+@dataclass(frozen=True, slots=True)
+class RunwayWarning(Note):
+    balance: Decimal
+    spend_per_hr: Decimal
+    hours_left: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class IdleWorkers(Note):
+    endpoint_id: str
+    endpoint_name: str
+    workers_min: int
+    cost_per_hr: Decimal
+    state: str = "open"  # or "scaled to 0"
+
+
+@dataclass(frozen=True, slots=True)
+class StoppedStorage(Note):
+    pod_id: str
+    pod_name: str
+    stopped_since: datetime
+    per_month: Decimal
+    state: str = "open"  # or "terminated", "kept"
+
+
+@dataclass(frozen=True, slots=True)
+class UnattachedVolume(Note):
+    volume_id: str
+    volume_name: str
+    size_gb: int
+    per_month: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class UnownedPod(Note):
+    pod_id: str
+    pod_name: str
+    cost_per_hr: Decimal
+    claimed_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CapReached(Note):
+    scope: str
+    subject: str
+    period: str
+    amount: Decimal
+    spent: Decimal
+    hard: bool
+    stopping: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonSilent(Note):
+    """The dead man's switch: the daemon's heartbeat is older than it should ever be."""
+
+    last_beat: datetime | None
+    minutes: int

@@ -16,7 +16,10 @@ from podwarden.domain.notes import Note
 
 N = TypeVar("N", bound=Note)
 _RENDERERS: dict[type[Note], Callable[[Any], Reply]] = {}
-RENDERER_MODULES: tuple[str, ...] = ("podwarden.adapters.slack.render_approvals",)
+RENDERER_MODULES: tuple[str, ...] = (
+    "podwarden.adapters.slack.render_approvals",
+    "podwarden.adapters.slack.render_lifecycle",
+)
 
 
 def renders(kind: type[N]) -> Callable[[Callable[[N], Reply]], Callable[[N], Reply]]:

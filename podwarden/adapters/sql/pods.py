@@ -111,7 +111,7 @@ class PodsMixin(LedgerBase):
                     last_telemetry_at=row.last_telemetry_at, deadline_at=row.deadline_at,
                     stopped_by_us_at=row.stopped_by_us_at, created_by_podwarden=row.created_by_podwarden,
                 )
-                for row, team, since in session.execute(query).tuples()
+                for row, team, since in session.execute(query)
             }
 
     def record_tick(
@@ -165,12 +165,6 @@ class PodsMixin(LedgerBase):
             row = _known(session, pod_id)
             row.deadline_at = aware(deadline_at, "deadline_at") if deadline_at is not None else None
             row.updated_at = now
-
-    def mark_pod_started_by_podwarden(self, pod_id: str, *, now: datetime) -> None:
-        """The pod was created through Podwarden (its owner gets the SSH command once it runs)."""
-        with self._write() as session:
-            row = _known(session, pod_id)
-            row.created_by_podwarden, row.updated_at = True, aware(now)
 
     def mark_stopped_by_us(self, pod_id: str, *, now: datetime) -> None:
         """Podwarden asked RunPod to stop the pod (so that its going down is not a spot eviction)."""

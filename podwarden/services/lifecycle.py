@@ -1,0 +1,404 @@
+"""The daemon's tick: gather a snapshot, call the pure core, apply its actions, outbox style.
+
+One tick reads the fleet once (every pod with its telemetry in one GraphQL request), joins it
+with the ledger's memory (idle clocks, owners, snoozes, deadlines, notices), asks
+`podwarden.domain.lifecycle.decide` what to do, and then:
+
+1. commits in one transaction the tick's observations (intervals, idle clocks, hourly
+   roll-ups, adoptions) together with the *intents* of every notice it decided to send
+   (recorded `pending`, with the note itself);
+2. delivers the outbox: each undelivered notice is marked `sending`, posted with its key in
+   the message metadata, then marked `sent`; one left `sending` or `failed` by a crash or an
+   error is first looked for in Slack (`find_sent`) and only posted if it is not there;
+3. stops the pods the core says to stop (only pods whose warning is known delivered), the
+   intent recorded first, RunPod called with no transaction open, the outcome recorded
+   after, and tells the owner what it saves, updating the warning in place.
+
+Nothing here holds a transaction across a RunPod or Slack call, and a failed RunPod read
+records nothing and decides nothing about pods.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from podwarden.domain import lifecycle as core
+from podwarden.domain import note_codec
+from podwarden.domain.caps import action_of
+from podwarden.domain.idle import IdleThresholds
+from podwarden.domain.ledger_values import (
+    GLOBAL_SUBJECT,
+    AuditOutcome,
+    BudgetPeriod,
+    BudgetScope,
+    Notice,
+    NoticeIntent,
+    NoticeState,
+    PodLifecycle,
+    PodTrack,
+)
+from podwarden.domain.models import Account, NetworkVolume, Pod, PodStatus
+from podwarden.domain.notes import (
+    CapReached,
+    DeadlineWarning,
+    IdleWarning,
+    IdleWorkers,
+    MessageRef,
+    Note,
+    PodStopped,
+    RunwayWarning,
+    SpotEvicted,
+    SshChanged,
+    SshReady,
+    StoppedStorage,
+    UnattachedVolume,
+    UnownedPod,
+)
+from podwarden.domain.pricing import PriceBook
+from podwarden.errors import LedgerError, NotifyError, RunPodError
+from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway
+
+log = logging.getLogger("podwarden.daemon")
+
+ACTOR = "podwarden-daemon"
+_ZERO = Decimal(0)
+
+
+@dataclass
+class TickReport:
+    """What one tick did, for logs, tests and `daemon --once`."""
+
+    at: datetime
+    fleet_read: bool = False
+    pods: int = 0
+    actions: list[core.Action] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # notice keys posted this tick
+    failed: list[str] = field(default_factory=list)  # notice keys whose post failed
+    stopped: list[str] = field(default_factory=list)  # pod ids stopped this tick
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        read = f"{self.pods} pods read" if self.fleet_read else "fleet read failed"
+        return (f"tick at {self.at:%Y-%m-%d %H:%M:%S}: {read}, {len(self.sent)} notices sent, "
+                f"{len(self.stopped)} pods stopped, {len(self.failed)} posts failed")
+
+
+def policy_from(settings: Any) -> core.Policy:
+    """The core's policy from `Settings` (kept here so the domain never sees pydantic)."""
+    return core.Policy(
+        idle_after=settings.idle_after,
+        thresholds=IdleThresholds(gpu_percent=settings.idle_gpu_percent, cpu_percent=settings.idle_cpu_percent),
+        warning_grace=settings.warning_grace, min_pod_age=settings.min_pod_age,
+        tick_interval=settings.tick_interval, notice_channel=settings.notice_channel,
+    )
+
+
+class LifecycleService:
+    def __init__(
+        self, *, runpod: RunPodGateway, ledger: Ledger, notifier: Notifier, clock: Clock, policy: core.Policy,
+        book: PriceBook, global_cap_per_hr: Decimal | None = None,
+    ) -> None:
+        self._runpod = runpod
+        self._ledger = ledger
+        self._notifier = notifier
+        self._clock = clock
+        self.policy = policy
+        self._book = book
+        self._global_cap = global_cap_per_hr
+
+    # -- the tick ------------------------------------------------------------------------------
+    def tick(self) -> TickReport:
+        now = self._clock.now()
+        report = TickReport(at=now)
+        self.deliver(report)  # anything a previous (crashed) tick left undelivered, first
+        pods = self._read(self._runpod.list_pods, report)
+        memory = self._ledger.lifecycle_state()
+        snapshot = self._snapshot(now, pods, memory, report)
+        actions = core.decide(snapshot, self.policy, now)
+        report.actions = actions
+        report.fleet_read, report.pods = pods is not None, len(pods or ())
+        self._record(now, pods, memory, actions)
+        self._withdraw(now, actions, report)
+        self.deliver(report)
+        self._stop(now, actions, report)
+        log.info(report.line())
+        return report
+
+    def _read(self, call: Any, report: TickReport) -> Any:
+        try:
+            return call()
+        except RunPodError as exc:
+            report.errors.append(f"{getattr(call, '__name__', 'read')}: {exc}")
+            log.warning("RunPod read failed (%s); this tick decides nothing from it", exc)
+            return None
+
+    def _snapshot(
+        self, now: datetime, pods: list[Pod] | None, memory: Mapping[str, PodLifecycle], report: TickReport,
+    ) -> core.Snapshot:
+        notices = {n.key: n for n in self._ledger.open_notices()}
+        prefixes = tuple((m.name_prefix, m.user_id) for m in self._ledger.members() if m.name_prefix)
+        account: Account | None = self._read(self._runpod.account, report)
+        volumes: list[NetworkVolume] | None = self._read(self._runpod.network_volumes, report) if pods else None
+        states: tuple[core.PodState, ...] | None = None
+        if pods is not None:
+            snoozes = self._ledger.active_snoozes(now=now)
+            states = tuple(self._pod_state(pod, memory.get(pod.id), snoozes.get(pod.id)) for pod in pods)
+        return core.Snapshot(
+            pods=states, notices=notices, account=account,
+            volumes=tuple(core.VolumeState(v.id, v.name, v.size_gb, self._book.network_volume_per_month(v.size_gb)
+                                           .quantize(Decimal("0.01"))) for v in volumes)
+            if volumes is not None else None,
+            prefixes=prefixes, caps=self._caps(now, states) if states is not None else (),
+        )
+
+    def _pod_state(self, pod: Pod, memory: PodLifecycle | None, snooze: Any) -> core.PodState:
+        stopped_storage = self._book.volume_per_hour(pod.volume_gb, running=False)
+        if memory is None:
+            return core.PodState(pod=pod, storage_per_hr=stopped_storage,
+                                 snoozed_until=snooze.until if snooze is not None else None)
+        record = memory.record
+        previous_ssh = (record.ssh_ip, record.ssh_port) if record.ssh_ip and record.ssh_port else None
+        on_demand = None
+        if pod.spot and record.status is PodStatus.RUNNING and not pod.running:
+            on_demand = self._on_demand_price(pod)
+        return core.PodState(
+            pod=pod, owner_id=record.owner_id, team=memory.team, previous_status=record.status,
+            previous_ssh=previous_ssh, status_since=memory.status_since, idle_since=memory.idle_since,
+            last_sample_at=memory.last_telemetry_at, deadline_at=memory.deadline_at,
+            stopped_by_us_at=memory.stopped_by_us_at, created_by_podwarden=memory.created_by_podwarden,
+            snoozed_until=snooze.until if snooze is not None else None, storage_per_hr=stopped_storage,
+            on_demand_per_hr=on_demand,
+        )
+
+    def _on_demand_price(self, pod: Pod) -> Decimal | None:
+        try:
+            catalog = self._runpod.gpu_types(gpu_count=pod.gpu_count)
+        except RunPodError:
+            return None
+        for gpu in catalog:
+            if gpu.id == pod.gpu_type_id and pod.cloud is not None:
+                price = gpu.price(pod.cloud, spot=False)
+                return price * pod.gpu_count if price is not None else None
+        return None
+
+    def _caps(self, now: datetime, states: Sequence[core.PodState]) -> tuple[core.CapState, ...]:
+        caps: list[core.CapState] = []
+        if self._global_cap is not None:
+            caps.append(core.CapState(BudgetScope.GLOBAL, GLOBAL_SUBJECT, BudgetPeriod.HOUR, self._global_cap,
+                                      now.strftime("%Y-%m-%dT%H"), hard=True))
+        for budget in self._ledger.budgets():
+            start, window = _window(now, budget.period)
+            spent = _ZERO
+            if budget.period is not BudgetPeriod.HOUR:
+                owner = budget.subject if budget.scope is BudgetScope.USER else None
+                team = budget.subject if budget.scope is BudgetScope.TEAM else None
+                spent = self._ledger.spend(start=start, end=now, owner_id=owner, team=team)
+            action = action_of(budget.hard, getattr(budget, "action", None))
+            caps.append(core.CapState(budget.scope, budget.subject, budget.period, budget.amount, window,
+                                      spent=spent, hard=budget.hard, stop=action == "stop"))
+        return tuple(caps)
+
+    # -- step 1: observations and intents, one transaction ----------------------------------------
+    def _record(
+        self, now: datetime, pods: list[Pod] | None, memory: Mapping[str, PodLifecycle],
+        actions: Sequence[core.Action],
+    ) -> None:
+        intents = [i for i in (_intent(a) for a in actions if isinstance(a, core.Notify)) if i is not None]
+        if pods is None:
+            for intent in intents:  # no fleet to record; the notices still go in the outbox
+                self._ledger.record_notice(intent.key, kind=intent.kind, now=now, recipient=intent.recipient,
+                                           pod_id=None, endpoint_id=intent.endpoint_id, payload=intent.payload)
+            return
+        seconds = int(self.policy.tick_interval.total_seconds())
+        tracks: dict[str, PodTrack] = {}
+        for action in actions:
+            if isinstance(action, core.TrackPod):
+                last = memory[action.pod_id].last_telemetry_at if action.pod_id in memory else None
+                covered = seconds if last is None else min(seconds * 3, max(int((now - last).total_seconds()), 0))
+                tracks[action.pod_id] = PodTrack(
+                    idle_since=action.idle_since, idle=action.verdict.idle, seconds=covered,
+                    gpu_percents=action.gpu_percents, cpu_percent=action.cpu_percent,
+                )
+        adopt = {a.pod_id: a.owner_id for a in actions if isinstance(a, core.AdoptPod)}
+        storage = {pod.id: self._storage_now(pod) for pod in pods}
+        self._ledger.record_tick(pods, now=now, complete=True, tracks=tracks, adopt=adopt, storage_per_hr=storage,
+                                 notices=intents)
+
+    def _storage_now(self, pod: Pod) -> Decimal:
+        if pod.running:
+            return (self._book.container_disk_per_hour(pod.container_disk_gb)
+                    + self._book.volume_per_hour(pod.volume_gb, running=True))
+        return self._book.volume_per_hour(pod.volume_gb, running=False)
+
+    # -- step 2: the outbox -------------------------------------------------------------------------
+    def deliver(self, report: TickReport | None = None) -> None:
+        """Post every notice recorded but not known delivered, exactly once."""
+        report = report or TickReport(at=self._clock.now())
+        for notice in self._ledger.undelivered_notices():
+            if notice.payload is None:
+                continue  # recorded by something that posts its own notices
+            try:
+                self._deliver_one(notice, report)
+            except LedgerError as exc:
+                report.errors.append(f"{notice.key}: {exc}")
+                log.error("ledger failed while delivering %s: %s", notice.key, exc)
+
+    def _deliver_one(self, notice: Notice, report: TickReport) -> None:
+        assert notice.payload is not None
+        note = note_codec.decode(notice.payload)
+        if notice.state in (NoticeState.SENDING, NoticeState.FAILED):
+            found = self._find(notice, note)
+            if found is not None:
+                self._ledger.mark_notice_sent(notice.key, channel=found.channel, ts=found.ts, now=self._clock.now())
+                report.sent.append(notice.key)
+                return
+        self._ledger.mark_notice_sending(notice.key, now=self._clock.now())
+        try:
+            ref = self._send(note)
+        except NotifyError as exc:
+            self._ledger.mark_notice_failed(notice.key, error=str(exc), now=self._clock.now())
+            report.failed.append(notice.key)
+            log.warning("notice %s not delivered: %s", notice.key, exc)
+            return
+        self._ledger.mark_notice_sent(notice.key, channel=ref.channel, ts=ref.ts, now=self._clock.now())
+        report.sent.append(notice.key)
+
+    def _send(self, note: Note) -> MessageRef:
+        """Post to the recipient; a DM that fails goes to the notice channel instead."""
+        try:
+            return self._notifier.send(note)
+        except NotifyError:
+            channel = self.policy.notice_channel
+            if channel is None or note.to == channel:
+                raise
+            log.warning("DM to %s failed; posting %s to %s instead", note.to, note.key, channel)
+            return self._notifier.send(replace(note, to=channel))
+
+    def _find(self, notice: Notice, note: Note) -> MessageRef | None:
+        oldest = notice.created_at - timedelta(minutes=1)
+        places = [note.to] + ([self.policy.notice_channel] if self.policy.notice_channel else [])
+        for place in dict.fromkeys(places):
+            try:
+                found = self._notifier.find_sent(place, notice.key, oldest=oldest)
+            except NotifyError as exc:
+                log.warning("could not look for %s in %s: %s", notice.key, place, exc)
+                continue
+            if found is not None:
+                return found
+        return None
+
+    # -- withdrawals and stops ----------------------------------------------------------------------
+    def _withdraw(self, now: datetime, actions: Sequence[core.Action], report: TickReport) -> None:
+        for action in actions:
+            if isinstance(action, core.WithdrawWarning):
+                self._close_notice(action.key, state=action.reason, now=now)
+
+    def _close_notice(self, key: str, *, state: str, now: datetime) -> None:
+        """Withdraw a notice and, if it was posted, update its message in place to say why."""
+        notice = self._ledger.withdraw_notice(key, now=now)
+        if notice.channel is None or notice.ts is None or notice.payload is None:
+            return
+        note = note_codec.decode(notice.payload)
+        if hasattr(note, "state"):
+            note = replace(note, state=state)  # type: ignore[call-arg]
+        try:
+            self._notifier.update(MessageRef(notice.channel, notice.ts), note)
+        except NotifyError as exc:
+            log.warning("could not update %s: %s", key, exc)
+
+    def _stop(self, now: datetime, actions: Sequence[core.Action], report: TickReport) -> None:
+        for action in actions:
+            if not isinstance(action, core.StopPod):
+                continue
+            # Intent first: recorded as ours before RunPod is asked, so the pod going down is
+            # never mistaken for a spot eviction, and the audit log shows the attempt.
+            self._ledger.mark_stopped_by_us(action.pod_id, now=now)
+            self._ledger.audit(ACTOR, "stop", at=now, target=action.pod_id, outcome=AuditOutcome.STARTED,
+                               args={"reason": action.reason.value})
+            try:
+                self._runpod.stop_pod(action.pod_id)
+            except RunPodError as exc:
+                self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
+                                   outcome=AuditOutcome.FAILED, error=str(exc), args={"reason": action.reason.value})
+                report.errors.append(f"stop {action.pod_id}: {exc}")
+                log.warning("could not stop %s: %s (tried again next tick)", action.pod_id, exc)
+                continue
+            self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
+                               args={"reason": action.reason.value, "saves_per_hr": action.saves_per_hr})
+            report.stopped.append(action.pod_id)
+            if action.warning_key is not None and self._ledger.notice(action.warning_key) is not None:
+                self._close_notice(action.warning_key, state="stopped", now=self._clock.now())
+            note = PodStopped(action.key, action.to, action.pod_id, action.pod_name, action.reason.value,
+                              action.saves_per_hr, action.storage_per_hr)
+            self._ledger.record_notice(action.key, kind=core.POD_STOPPED, now=self._clock.now(), pod_id=action.pod_id,
+                                       recipient=action.to, payload=note_codec.encode(note))
+        self.deliver(report)
+
+
+def _window(now: datetime, period: BudgetPeriod) -> tuple[datetime, str]:
+    if period is BudgetPeriod.HOUR:
+        start = now.replace(minute=0, second=0, microsecond=0)
+        return start, start.strftime("%Y-%m-%dT%H")
+    if period is BudgetPeriod.DAY:
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        return start, start.strftime("%Y-%m-%d")
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return start, start.strftime("%Y-%m")
+
+
+def note_for(action: core.Notify) -> Note | None:
+    """The note an action sends (None for actions that are not messages of their own)."""
+    a: Any = action
+    match action:
+        case core.WarnIdle():
+            return IdleWarning(a.key, a.to, a.pod_id, a.pod_name, a.idle_since, a.stop_at, a.cost_per_hr)
+        case core.WarnDeadline():
+            return DeadlineWarning(a.key, a.to, a.pod_id, a.pod_name, a.deadline_at, a.cost_per_hr)
+        case core.NotifySshReady():
+            return SshReady(a.key, a.to, a.pod_id, a.pod_name, a.ip, a.port)
+        case core.NotifySshChanged():
+            prev = a.previous or (None, None)
+            return SshChanged(a.key, a.to, a.pod_id, a.pod_name, a.ip, a.port, prev[0], prev[1])
+        case core.ReportEviction():
+            return SpotEvicted(a.key, a.to, a.pod_id, a.pod_name, a.gpu_type_id, a.gpu_count, a.on_demand_per_hr)
+        case core.WarnRunway():
+            return RunwayWarning(a.key, a.to, a.balance, a.spend_per_hr, a.hours_left)
+        case core.ReportIdleWorkers():
+            return IdleWorkers(a.key, a.to, a.endpoint_id, a.endpoint_name, a.workers_min, a.cost_per_hr)
+        case core.ReportStoppedStorage():
+            return StoppedStorage(a.key, a.to, a.pod_id, a.pod_name, a.stopped_since, a.per_month)
+        case core.ReportUnattachedVolume():
+            return UnattachedVolume(a.key, a.to, a.volume_id, a.volume_name, a.size_gb, a.per_month)
+        case core.ReportUnowned():
+            return UnownedPod(a.key, a.to, a.pod_id, a.pod_name, a.cost_per_hr)
+        case core.CapWarning():
+            return CapReached(a.key, a.to, a.scope.value, a.subject, a.period.value, a.amount, a.spent, a.hard,
+                              a.stopping)
+    return None
+
+
+_KINDS: dict[type[core.Notify], str] = {
+    core.WarnIdle: core.IDLE_WARNING, core.WarnDeadline: core.DEADLINE_WARNING, core.NotifySshReady: core.SSH_READY,
+    core.NotifySshChanged: core.SSH_CHANGED, core.ReportEviction: core.EVICTION, core.WarnRunway: core.RUNWAY,
+    core.ReportIdleWorkers: core.IDLE_WORKERS, core.ReportStoppedStorage: core.STOPPED_STORAGE,
+    core.ReportUnattachedVolume: core.UNATTACHED_VOLUME, core.ReportUnowned: core.UNOWNED, core.CapWarning: core.CAP,
+}
+
+
+def _intent(action: core.Notify) -> NoticeIntent | None:
+    note = note_for(action)
+    kind = _KINDS.get(type(action))
+    if note is None or kind is None:
+        return None
+    pod_id = getattr(action, "pod_id", None)
+    due = action.stop_at if isinstance(action, core.WarnIdle) else None
+    return NoticeIntent(key=action.key, kind=kind, recipient=action.to, payload=note_codec.encode(note),
+                        pod_id=pod_id, endpoint_id=None, due_at=due)
+
+
+__all__ = ["LifecycleService", "TickReport", "note_for", "policy_from"]

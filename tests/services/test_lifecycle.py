@@ -1,0 +1,323 @@
+"""The tick end to end: the simulator, a real SQLite ledger, a manual clock and a fake notifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podwarden import bootstrap
+from podwarden.bootstrap import Services
+from podwarden.clock import ManualClock
+from podwarden.domain.ledger_values import NoticeState
+from podwarden.domain.models import Pod, PodRuntime
+from podwarden.domain.notes import (
+    DeadlineWarning,
+    IdleWarning,
+    Note,
+    PodStopped,
+    RunwayWarning,
+    SpotEvicted,
+    SshChanged,
+    UnattachedVolume,
+    UnownedPod,
+)
+from podwarden.services.lifecycle import LifecycleService, TickReport, policy_from
+from podwarden.sim import Scenario
+from tests.fakes.notifier import Crash, FakeNotifier
+
+ALICE, BOB, ERIN = "U0ALICE", "U0BOB", "U0ERIN"
+OWNERS = {"alice-train": ALICE, "bob-notebook": BOB, "erin-spot": ERIN}
+
+TEAM = {
+    "balance": 5000,
+    "pods": [
+        {"name": "alice-train", "gpu_type_id": "NVIDIA A100 80GB PCIe", "workload": "busy",
+         "started_seconds_ago": 7200, "volume_gb": 50},
+        {"name": "bob-notebook", "gpu_type_id": "NVIDIA GeForce RTX 4090", "cloud": "COMMUNITY", "workload": "idle",
+         "started_seconds_ago": 7200, "volume_gb": 50},
+    ],
+}
+
+
+@dataclass
+class World:
+    services: Services
+    sim: Any
+    notifier: FakeNotifier
+    daemon: LifecycleService
+
+    def pod_id(self, name: str) -> str:
+        return str(next(p.id for p in self.sim.world.pods.values() if p.name == name))
+
+    def tick(self, minutes: int = 1) -> list[TickReport]:
+        reports = []
+        for _ in range(minutes):
+            self.sim.advance(60)
+            reports.append(self.daemon.tick())
+        return reports
+
+    def updated(self) -> list[tuple[str, str]]:
+        """(channel, new state) of every message updated in place."""
+        return [(ref.channel, str(getattr(note, "state", ""))) for ref, note in self.notifier.updates]
+
+    def notes(self, kind: type[Note]) -> list[Any]:
+        return [n for n in self.notifier.sent if isinstance(n, kind)]
+
+    def status(self, name: str) -> str:
+        return str(self.sim.world.pods[self.pod_id(name)].desired_status)
+
+    def fresh_daemon(self) -> LifecycleService:
+        self.daemon = make_daemon(self.services, self.daemon._runpod)
+        return self.daemon
+
+
+def make_daemon(services: Services, runpod: Any = None) -> LifecycleService:
+    return LifecycleService(
+        runpod=runpod or services.runpod, ledger=services.ledger, notifier=services.notifier, clock=services.clock,
+        policy=policy_from(services.settings), book=services.costs.book,
+        global_cap_per_hr=services.settings.global_cap_per_hr,
+    )
+
+
+def build_world(tmp_path: Path, scenario: dict[str, Any], **settings: Any) -> Iterator[World]:
+    clock = ManualClock()
+    sim = bootstrap.simulator(scenario=None, clock=clock)
+    sim.load(Scenario.from_dict(scenario))
+    notifier = FakeNotifier()
+    config = bootstrap.settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", notice_channel="C0NOTICE",
+                                runpod_max_retries=0, **settings)
+    with bootstrap.build(config, sim=sim, notifier=notifier) as services:
+        pods = services.runpod.list_pods()
+        services.ledger.observe_pods(pods, now=services.clock.now(),
+                                     owners={p.id: OWNERS[p.name] for p in pods if p.name in OWNERS})
+        yield World(services, sim, notifier, make_daemon(services))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    yield from build_world(tmp_path, TEAM)
+
+
+def test_idle_pod_is_warned_then_stopped_and_the_busy_one_is_left_alone(world: World) -> None:
+    world.tick(30)
+    assert world.notes(IdleWarning) == []
+    world.tick(1)  # 30 minutes of idleness seen
+    [warning] = world.notes(IdleWarning)
+    assert (warning.to, warning.pod_name, warning.state) == (BOB, "bob-notebook", "open")
+    world.tick(14)
+    assert world.status("bob-notebook") == "RUNNING"
+    world.tick(1)
+    assert world.status("bob-notebook") == "EXITED"
+    assert world.status("alice-train") == "RUNNING"
+    [stopped] = world.notes(PodStopped)
+    assert (stopped.to, stopped.reason, stopped.saves_per_hr) == (BOB, "idle", Decimal("0.34"))
+    assert world.updated() == [(BOB, "stopped")]
+    world.tick(10)
+    assert len(world.notifier.sent) == 2  # nothing more, no eviction report for our own stop
+    entries = world.services.ledger.audit_log(target=world.pod_id("bob-notebook"))
+    assert [(e.action, e.outcome.value) for e in reversed(entries)] == [("stop", "started"), ("stop", "ok")]
+
+
+def test_activity_returning_withdraws_the_warning(world: World) -> None:
+    world.tick(31)
+    assert len(world.notes(IdleWarning)) == 1
+    world.sim.world.set_workload(world.pod_id("bob-notebook"), "busy")
+    world.tick(1)
+    assert world.updated() == [(BOB, "busy again")]
+    world.tick(30)
+    assert world.status("bob-notebook") == "RUNNING"
+    assert world.services.ledger.open_notices(kind="idle_warning") == []
+
+
+def test_keep_is_respected_until_it_expires(world: World) -> None:
+    world.tick(31)
+    bob = world.pod_id("bob-notebook")
+    now = world.services.clock.now()
+    world.services.ledger.snooze_pod(bob, until=now + timedelta(hours=1), by=BOB, now=now)
+    world.tick(1)
+    assert world.updated() == [(BOB, "kept")]
+    world.tick(59 + 30)  # the keep, then a fresh idle window
+    assert world.status("bob-notebook") == "RUNNING"
+    assert len(world.notes(IdleWarning)) == 2
+    world.tick(16)
+    assert world.status("bob-notebook") == "EXITED"
+
+
+class NoTelemetry:
+    """RunPod answering without utilisation (as it does for some pods): never idle."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def list_pods(self) -> list[Pod]:
+        return [replace(p, runtime=PodRuntime(uptime_seconds=7200)) if p.runtime else p
+                for p in self._inner.list_pods()]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def test_a_pod_without_telemetry_is_never_stopped(world: World) -> None:
+    world.daemon = make_daemon(world.services, NoTelemetry(world.services.runpod))
+    world.tick(120)
+    assert world.notes(IdleWarning) == []
+    assert world.status("bob-notebook") == "RUNNING"
+
+
+def test_max_hours_is_warned_then_stopped_at_the_deadline(world: World) -> None:
+    alice = world.pod_id("alice-train")
+    deadline = world.services.clock.now() + timedelta(minutes=40)
+    world.services.ledger.set_pod_deadline(alice, deadline, now=world.services.clock.now())
+    world.tick(24)
+    assert world.notes(DeadlineWarning) == []
+    world.tick(1)
+    [warning] = world.notes(DeadlineWarning)
+    assert (warning.to, warning.deadline_at) == (ALICE, deadline)
+    world.tick(14)
+    assert world.status("alice-train") == "RUNNING"
+    world.tick(1)
+    assert world.status("alice-train") == "EXITED"
+    assert [n.reason for n in world.notes(PodStopped)] == ["deadline"]
+
+
+def test_ssh_port_change_after_a_restart_is_told_once(world: World) -> None:
+    world.tick(1)
+    alice = world.pod_id("alice-train")
+    world.services.runpod.stop_pod(alice)
+    world.tick(1)
+    world.services.runpod.resume_pod(alice, gpu_count=1)
+    world.tick(5)
+    [moved] = world.notes(SshChanged)
+    assert moved.to == ALICE
+    assert (moved.ip, moved.port) != (moved.previous_ip, moved.previous_port)
+
+
+def test_spot_eviction_is_reported_once_with_the_on_demand_price(tmp_path: Path) -> None:
+    scenario = {"pods": [{"name": "erin-spot", "gpu_type_id": "NVIDIA A100 80GB PCIe", "spot": True,
+                          "workload": "busy", "started_seconds_ago": 3600, "evict_after_seconds": 300}]}
+    for world in build_world(tmp_path, scenario):
+        world.tick(10)
+        [evicted] = world.notes(SpotEvicted)
+        assert (evicted.to, evicted.on_demand_per_hr) == (ERIN, Decimal("1.89"))
+        assert [n.key for n in world.notifier.sent] == [evicted.key]
+
+
+def test_unattached_volume_and_unowned_pod_reported_once(tmp_path: Path) -> None:
+    scenario = {"network_volumes": [{"name": "datasets", "size": 500}],
+                "pods": [{"name": "mystery", "gpu_type_id": "NVIDIA RTX A4000", "workload": "busy",
+                          "started_seconds_ago": 3600}]}
+    for world in build_world(tmp_path, scenario):
+        world.tick(5)
+        [volume] = world.notes(UnattachedVolume)
+        assert (volume.to, volume.size_gb, volume.per_month) == ("C0NOTICE", 500, Decimal("35.00"))
+        [unowned] = world.notes(UnownedPod)
+        assert (unowned.to, unowned.pod_name) == ("C0NOTICE", "mystery")
+
+
+def test_runway_warning_when_the_balance_runs_low(tmp_path: Path) -> None:
+    scenario = {"balance": 20, "pods": TEAM["pods"]}
+    for world in build_world(tmp_path, scenario):
+        world.tick(3)
+        [runway] = world.notes(RunwayWarning)
+        assert runway.to == "C0NOTICE"
+        assert runway.hours_left < 48
+
+
+def test_a_failed_dm_goes_to_the_notice_channel(world: World) -> None:
+    world.notifier.fail_to.add(BOB)
+    world.tick(31)
+    [warning] = world.notes(IdleWarning)
+    assert warning.to == "C0NOTICE"
+    world.tick(15)
+    assert world.status("bob-notebook") == "EXITED"
+
+
+def test_a_warning_that_cannot_be_delivered_never_stops_the_pod(world: World) -> None:
+    world.notifier.fail_to.update({BOB, "C0NOTICE"})
+    world.tick(120)
+    assert world.status("bob-notebook") == "RUNNING"
+    [notice] = world.services.ledger.open_notices(kind="idle_warning")
+    assert notice.state is NoticeState.FAILED
+
+
+def test_a_crash_between_the_post_and_the_commit_sends_the_warning_once(world: World) -> None:
+    world.tick(30)
+    world.notifier.crash_after_post = True
+    with pytest.raises(Crash):
+        world.tick(1)
+    [notice] = world.services.ledger.open_notices(kind="idle_warning")
+    assert notice.state is NoticeState.SENDING
+    world.fresh_daemon()  # a restarted daemon on the same ledger
+    world.tick(20)
+    assert len(world.notes(IdleWarning)) == 1
+    assert world.status("bob-notebook") == "EXITED"
+
+
+class CrashBeforePost:
+    """A ledger that dies right after marking a notice `sending`, before the post."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def mark_notice_sending(self, key: str, **kw: Any) -> Any:
+        self._inner.mark_notice_sending(key, **kw)
+        raise Crash(f"killed before posting {key}")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def test_a_crash_before_the_post_sends_the_warning_once(world: World) -> None:
+    world.tick(30)
+    services = world.services
+    crashing = LifecycleService(runpod=services.runpod, ledger=CrashBeforePost(services.ledger),
+                                notifier=world.notifier, clock=services.clock, policy=world.daemon.policy,
+                                book=services.costs.book)
+    world.sim.advance(60)
+    with pytest.raises(Crash):
+        crashing.tick()
+    assert world.notifier.sent == []
+    world.fresh_daemon()
+    world.tick(1)
+    assert len(world.notes(IdleWarning)) == 1
+
+
+def test_a_failed_fleet_read_records_nothing_and_resets_nothing(world: World) -> None:
+    world.tick(20)
+    bob = world.pod_id("bob-notebook")
+    idle_since = world.services.ledger.lifecycle_state()[bob].idle_since
+    world.sim.faults.add("graphql:myself", "SERVER_ERROR", count=1)
+    [report] = world.tick(1)
+    assert not report.fleet_read
+    assert world.services.ledger.lifecycle_state()[bob].idle_since == idle_since
+    world.tick(11)
+    assert len(world.notes(IdleWarning)) == 1
+
+
+def test_flaky_runpod_for_a_day_no_crash_no_false_stop_idle_still_stopped(tmp_path: Path) -> None:
+    scenario = {**TEAM, "faults": [
+        {"route": "*", "kind": "RATE_LIMIT", "rate": 0.07},
+        {"route": "*", "kind": "SERVER_ERROR", "rate": 0.07},
+        {"route": "*", "kind": "TIMEOUT", "rate": 0.07},
+    ]}
+    for world in build_world(tmp_path, scenario, tick_interval="5m"):
+        stopped_at, troubled = None, 0
+        for tick in range(288):  # a simulated day, a tick every five minutes
+            world.sim.advance(300)
+            report = world.daemon.tick()
+            assert world.status("alice-train") == "RUNNING"
+            if stopped_at is None and world.status("bob-notebook") == "EXITED":
+                stopped_at = tick
+            if stopped_at is None and (report.errors or not report.fleet_read):
+                troubled += 1
+        assert sum(f.fired for f in world.sim.faults.faults) > 100
+        # Without faults: idle seen at tick 0, warned at tick 6 (30 min), stopped at tick 9 (+15 min);
+        # each tick a fault troubled delays the stop by at most that one tick.
+        assert stopped_at is not None
+        assert stopped_at <= 9 + troubled
