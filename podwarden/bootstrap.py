@@ -10,13 +10,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
-from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway, ServerlessGateway
+from podwarden.ports import Clock, DigestPublisher, Ledger, Notifier, RunPodGateway, ServerlessGateway
 from podwarden.services.costs import CostService
 from podwarden.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from podwarden.services.reporting import ReportingService
 
 SIM_API_KEY = "sim-local-key"
 
@@ -53,6 +56,7 @@ class Services:
     clock: Clock
     notifier: Notifier
     simulator: Any | None = None  # the RunPodSimulator when running with --sim
+    digest_publisher: DigestPublisher | None = None  # where the weekly digest goes (Slack or the console)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -83,6 +87,7 @@ def build(
     notifier: Notifier | None = None,
     console: TextIO | None = None,
     slack_transport_url: str | None = None,
+    digest_publisher: DigestPublisher | None = None,
 ) -> Services:
     """Wire RunPod (real, or the simulator when `sim` is True or a simulator), the ledger,
     Slack (or the console), prices and services.
@@ -119,6 +124,7 @@ def build(
         settings=settings, runpod=runpod, serverless=serverless, costs=costs, ledger=ledger,
         clock=clock or SystemClock(), notifier=notifier or _notifier(settings, console),
         simulator=simulator_obj,
+        digest_publisher=digest_publisher or _digest_publisher(settings, console),
     )
     services._closers.append(ledger.close)
     for client in (runpod, serverless):
@@ -148,6 +154,26 @@ def _notifier(settings: Settings, console: TextIO | None) -> Notifier:
     if settings.slack_bot_token is not None and console is None:
         return SlackNotifier(slack_client(settings))
     return ConsoleNotifier(console or sys.stdout)
+
+
+def _digest_publisher(settings: Settings, console: TextIO | None) -> DigestPublisher:
+    from podwarden.adapters.slack.digest_publisher import ConsoleDigestPublisher, SlackDigestPublisher
+
+    if settings.slack_bot_token is not None and console is None:
+        return SlackDigestPublisher(slack_client(settings))
+    return ConsoleDigestPublisher(console or sys.stdout)
+
+
+def reporting(services: Services) -> ReportingService:
+    """The `ReportingService` (digest, `spend`) over the services' ledger, RunPod, prices and zone;
+    checked against the simulator's own billing when running against it."""
+    from podwarden.services.reporting import ReportingService, simulator_billing
+
+    billing = None if services.simulator is None else simulator_billing(services.simulator)
+    return ReportingService(
+        ledger=services.ledger, runpod=services.runpod, clock=services.clock, zone=services.settings.timezone,
+        catalog=services.runpod, book=services.costs.book, billing=billing,
+    )
 
 
 def _secret(value: str) -> Any:

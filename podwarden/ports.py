@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from podwarden.domain.access import Role
+from podwarden.domain.digest import Digest
 from podwarden.domain.ledger_values import (
     AuditEntry,
     AuditOutcome,
@@ -392,4 +393,22 @@ class Notifier(Protocol):
 
     def find_sent(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
         """The message carrying `key` posted to `channel` since `oldest`, if any (crash recovery)."""
+        ...
+
+
+# -- the weekly digest -----------------------------------------------------------------------------
+
+
+class DigestPublisher(Protocol):
+    """Posts the weekly digest where people read it (Slack: blocks, a chart, a CSV; or the console).
+
+    Raises `podwarden.errors.NotifyError` when the digest could not be posted.
+    """
+
+    def publish(self, digest: Digest, *, channel: str, key: str) -> MessageRef:
+        """Post `digest` to `channel`, carrying `key` as metadata so that `find` can find it."""
+        ...
+
+    def find(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
+        """The digest carrying `key` posted to `channel` since `oldest`, if any (crash recovery)."""
         ...

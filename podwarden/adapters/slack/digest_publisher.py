@@ -1,0 +1,143 @@
+"""Digest publishers: the `DigestPublisher` port over Slack's Web API, and over the console.
+
+Slack: one `chat.postMessage` with the native blocks (tables, the chart), the summary as
+its text and message metadata (`event_type` "podwarden_digest") carrying the week's key,
+so that after a crash between the post and the ledger's `sent` the job finds the message
+in the channel's history instead of posting it twice. A workspace that does not know the
+newer blocks answers `invalid_blocks`: the digest is posted again with text tables, and
+the chart goes up as a PNG. The CSV of the week's rows is uploaded in the digest's thread
+(`files_upload_v2`). A failed upload is logged, not raised: the digest itself is posted.
+
+Console: the digest as text; the PNG chart and the CSV saved to files, their paths shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from podwarden.adapters.slack import render_digest as render
+from podwarden.domain.digest import Digest
+from podwarden.domain.notes import MessageRef
+from podwarden.errors import NotifyError
+
+METADATA_EVENT = "podwarden_digest"
+log = logging.getLogger(__name__)
+
+
+def file_stem(digest: Digest) -> str:
+    return f"podwarden-spend-{digest.week_start.isoformat()}"
+
+
+class SlackDigestPublisher:
+    def __init__(self, client: Any) -> None:  # a slack_sdk.WebClient
+        self._client = client
+
+    def publish(self, digest: Digest, *, channel: str, key: str) -> MessageRef:
+        from slack_sdk.errors import SlackApiError
+
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+        summary = render.summary(digest)
+        native = True
+        try:
+            answer = self._call("chat_postMessage", channel=channel, text=summary, blocks=render.blocks(digest),
+                                metadata=metadata)
+        except SlackApiError as exc:
+            if _error(exc) != "invalid_blocks":
+                raise NotifyError(f"Slack refused chat.postMessage: {_error(exc)}") from None
+            log.info("digest: this workspace refused the native table/chart blocks; posting text tables and a PNG")
+            native = False
+            answer = self._post_or_raise(channel=channel, text=summary, blocks=render.blocks(digest, native=False),
+                                         metadata=metadata)
+        ref = MessageRef(channel=str(answer["channel"]), ts=str(answer["ts"]))
+        self._attach(digest, ref, chart=not native)
+        return ref
+
+    def find(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
+        from slack_sdk.errors import SlackApiError
+
+        cursor: str | None = None
+        while True:
+            try:
+                answer = self._call("conversations_history", channel=channel, oldest=f"{oldest.timestamp():.6f}",
+                                    include_all_metadata=True, limit=200, cursor=cursor)
+            except SlackApiError as exc:
+                raise NotifyError(f"Slack refused conversations.history: {_error(exc)}") from None
+            for message in answer.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == METADATA_EVENT and \
+                        (metadata.get("event_payload") or {}).get("key") == key:
+                    return MessageRef(channel=channel, ts=str(message["ts"]))
+            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
+    def _attach(self, digest: Digest, ref: MessageRef, *, chart: bool) -> None:
+        from slack_sdk.errors import SlackApiError
+
+        stem = file_stem(digest)
+        uploads: list[dict[str, Any]] = [
+            {"content": render.csv_text(digest), "filename": f"{stem}.csv", "title": "The week's rows (CSV)"},
+        ]
+        if chart:
+            uploads.insert(0, {"content": render.chart_png(digest), "filename": f"{stem}.png",
+                               "title": "Daily spend, top 5 + others"})
+        try:
+            self._call("files_upload_v2", channel=ref.channel, thread_ts=ref.ts, file_uploads=uploads)
+        except (SlackApiError, OSError) as exc:
+            log.warning("digest: posted, but its attachments were not uploaded (%s)", type(exc).__name__)
+
+    def _post_or_raise(self, **params: Any) -> Any:
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            return self._call("chat_postMessage", **params)
+        except SlackApiError as exc:
+            raise NotifyError(f"Slack refused chat.postMessage: {_error(exc)}") from None
+
+    def _call(self, method: str, **params: Any) -> Any:
+        try:
+            return getattr(self._client, method)(**{k: v for k, v in params.items() if v is not None})
+        except OSError as exc:
+            raise NotifyError(f"Slack could not be reached for {method}: {type(exc).__name__}") from None
+
+
+class ConsoleDigestPublisher:
+    """The digest as text on a stream, with the chart (PNG) and the rows (CSV) saved to files."""
+
+    def __init__(self, out: TextIO, directory: Path | None = None) -> None:
+        self._out = out
+        self.directory = directory or Path(tempfile.gettempdir()) / "podwarden-digests"
+        self._sent: dict[tuple[str, str], MessageRef] = {}
+        self._lock = threading.Lock()
+
+    def publish(self, digest: Digest, *, channel: str, key: str) -> MessageRef:
+        png, csv = self.save(digest)
+        with self._lock:
+            ref = MessageRef(channel=channel, ts=f"{len(self._sent) + 1}.000000")
+            self._sent[(channel, key)] = ref
+            self._out.write(f"\n[digest to {channel}]\n{render.text(digest)}chart: {png}\nrows: {csv}\n")
+            self._out.flush()
+        return ref
+
+    def find(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
+        with self._lock:
+            return self._sent.get((channel, key))
+
+    def save(self, digest: Digest) -> tuple[Path, Path]:
+        """Write the PNG chart and the CSV; their paths."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stem = self.directory / file_stem(digest)
+        png, csv = stem.with_suffix(".png"), stem.with_suffix(".csv")
+        png.write_bytes(render.chart_png(digest))
+        csv.write_text(render.csv_text(digest), encoding="utf-8")
+        return png, csv
+
+
+def _error(exc: Any) -> str:
+    response = getattr(exc, "response", None)
+    return str(response.get("error", "unknown_error")) if response is not None else "unknown_error"

@@ -1,0 +1,177 @@
+"""The weekly digest job against a fake Slack: one post per week, whatever happens.
+
+Fired twice, run by two replicas at once, killed between the post and the ledger's `sent`,
+or run days late: the channel gets the week's digest exactly once. Workspaces without the
+newer blocks get text tables and a PNG; every digest carries its CSV in its thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daemon import digest_job
+from daemon.digest_job import Outcome
+from podwarden import bootstrap
+from podwarden.adapters.slack.digest_publisher import METADATA_EVENT, SlackDigestPublisher
+from podwarden.bootstrap import Services
+from podwarden.clock import ManualClock
+from tests.fakes.digest_slack import DigestSlack
+from tests.services.digest_seed import seed_two_weeks
+
+WEEK = date(2026, 11, 16)
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+class Crash(BaseException):
+    """The process dying: not an error anything catches."""
+
+
+@pytest.fixture
+def slack() -> Iterator[DigestSlack]:
+    with DigestSlack() as fake:
+        yield fake
+
+
+def build(tmp_path: Path, slack: DigestSlack, clock: ManualClock, **settings: Any) -> Services:
+    config = bootstrap.settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", runpod_max_retries=0,
+                                **{"digest_channel": "C0DIGEST", **settings})
+    slack.now = clock.now
+    return bootstrap.build(config, sim=bootstrap.simulator(scenario=None, clock=clock), clock=clock,
+                           digest_publisher=SlackDigestPublisher(slack.client()))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(MONDAY_9 + timedelta(minutes=1))
+
+
+@pytest.fixture
+def services(podwarden_env: Path, tmp_path: Path, slack: DigestSlack, clock: ManualClock) -> Iterator[Services]:
+    with build(tmp_path, slack, clock) as built:
+        seed_two_weeks(built.ledger)  # type: ignore[arg-type]
+        yield built
+
+
+def test_fired_twice_the_week_is_posted_once_with_its_csv_in_the_thread(
+    services: Services, slack: DigestSlack, clock: ManualClock,
+) -> None:
+    assert digest_job.run(services) is Outcome.POSTED
+    clock.advance(timedelta(minutes=5))
+    assert digest_job.run(services) is Outcome.ALREADY_SENT
+
+    [post] = slack.posts("C0DIGEST")
+    assert post["metadata"] == {"event_type": METADATA_EVENT, "event_payload": {"key": "digest:2026-11-16:C0DIGEST"}}
+    assert post["text"].startswith("GPU spend, week of Mon 16 Nov 2026: $173.32")
+    assert {b["type"] for b in post["blocks"]} >= {"table", "data_visualization"}
+    [csv] = slack.uploads.values()
+    assert (csv.filename, csv.channel, csv.thread_ts) == ("podwarden-spend-2026-11-16.csv", "C0DIGEST", post["ts"])
+    assert csv.data.startswith(b"kind,id,name,owner")
+    assert services.ledger.digest_sent(WEEK, "C0DIGEST")
+
+
+def test_two_replicas_at_once_post_it_once(
+    services: Services, slack: DigestSlack, clock: ManualClock, tmp_path: Path,
+) -> None:
+    with build(tmp_path, slack, clock) as replica:
+        start = threading.Barrier(2)
+        outcomes: list[Outcome] = []
+
+        def one(built: Services) -> None:
+            start.wait()
+            outcomes.append(digest_job.run(built))
+
+        threads = [threading.Thread(target=one, args=(s,)) for s in (services, replica)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert sorted(outcomes) == sorted([Outcome.POSTED, Outcome.BUSY])
+    assert len(slack.posts("C0DIGEST")) == 1
+
+
+def test_a_process_killed_between_posting_and_recording_does_not_post_again(
+    services: Services, slack: DigestSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def die(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services.ledger, "finish_digest", die)
+        with pytest.raises(Crash):
+            digest_job.run(services)
+    assert len(slack.posts("C0DIGEST")) == 1
+
+    clock.advance(timedelta(minutes=2))
+    assert digest_job.run(services) is Outcome.BUSY  # a fresh claim may still be posting: left alone
+    clock.advance(digest_job.STALE_AFTER)
+    assert digest_job.run(services) is Outcome.RECONCILED  # found in the history by its key
+    assert digest_job.run(services) is Outcome.ALREADY_SENT
+    assert len(slack.posts("C0DIGEST")) == 1
+
+
+def test_a_post_that_failed_is_retried_once_its_claim_is_stale(
+    services: Services, slack: DigestSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with monkeypatch.context() as patch:
+        patch.setattr(slack, "native_blocks", False)
+        patch.setattr(slack, "_post", lambda params: {"ok": False, "error": "channel_not_found"})
+        assert digest_job.run(services) is Outcome.FAILED
+    clock.advance(digest_job.STALE_AFTER + timedelta(seconds=1))
+    assert digest_job.run(services) is Outcome.POSTED
+    assert len(slack.posts("C0DIGEST")) == 1
+
+
+def test_a_workspace_without_the_new_blocks_gets_text_tables_and_a_png(
+    services: Services, slack: DigestSlack,
+) -> None:
+    slack.native_blocks = False
+
+    assert digest_job.run(services) is Outcome.POSTED
+
+    assert len(slack.refused) == 1
+    [post] = slack.posts("C0DIGEST")
+    assert {b["type"] for b in post["blocks"]} <= {"header", "section", "context"}
+    png, csv = sorted(slack.uploads.values(), key=lambda u: u.filename, reverse=True)
+    assert png.filename == "podwarden-spend-2026-11-16.png"
+    assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (png.thread_ts, csv.thread_ts) == (post["ts"], post["ts"])
+
+
+def test_a_week_missed_while_nothing_ran_is_posted_once_late_and_says_so(
+    services: Services, slack: DigestSlack, clock: ManualClock,
+) -> None:
+    clock.set(datetime(2026, 11, 26, 15, 0, tzinfo=UTC))  # Thursday: Monday's moment passed unseen
+
+    assert digest_job.run(services) is Outcome.POSTED
+    assert digest_job.run(services) is Outcome.ALREADY_SENT
+
+    [post] = slack.posts("C0DIGEST")
+    assert "week of Mon 16 Nov 2026 (posted late" in post["text"]
+    assert "3.3 days ago" in post["text"]
+
+
+def test_the_total_is_checked_against_the_simulators_billing(services: Services, slack: DigestSlack) -> None:
+    digest_job.run(services)  # the simulator billed nothing this week; the seeded ledger says $173.32
+
+    [post] = slack.posts("C0DIGEST")
+    cross = next(b["text"]["text"] for b in post["blocks"] if b["type"] == "section"
+                 and b["text"]["text"].startswith("*Cross-check*"))
+    assert "the simulator's billing: $0.00 vs ours $173.32" in cross
+    assert "more than 2 %" in cross
+
+
+def test_without_a_digest_channel_the_job_says_so_in_one_line(
+    podwarden_env: Path, tmp_path: Path, slack: DigestSlack, clock: ManualClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with build(tmp_path, slack, clock, digest_channel="") as built, caplog.at_level(logging.INFO):
+        assert digest_job.run(built) is Outcome.NO_CHANNEL
+    assert [r.getMessage() for r in caplog.records if r.name == "daemon.digest_job"] == [digest_job.NO_CHANNEL]
+    assert slack.posts() == []
