@@ -29,7 +29,9 @@ order a user session sends them. A document entry holds:
 Paths are dotted; ``name[]`` steps into every element of a list, which must not be empty.
 Types: ``str``, ``int`` (a JSON integer: Go's ``int`` refuses ``31.0``, and Python's
 ``range`` a float), ``number``, ``bool``, ``list``, ``object``, ``null``; a leading ``?``
-allows null too.
+allows null too. For a client with ``numbers: go`` any whole number written as a float
+(``31.0``) anywhere in the answer is flagged as well: RunPod's server never writes one, and
+Go decodes it into an ``int`` field only by refusing it.
 """
 
 from __future__ import annotations
@@ -185,7 +187,18 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 
 
-def check_answer(document: Document, status: int, body: Any) -> list[str]:
+def _whole_floats(value: Any, where: str) -> Iterator[str]:
+    if isinstance(value, JsonFloat) and value.is_integer():
+        yield where
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _whole_floats(inner, f"{where}.{key}" if where else key)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _whole_floats(inner, f"{where}[{index}]")
+
+
+def check_answer(document: Document, status: int, body: Any, *, numbers: str = "python") -> list[str]:
     """What a client's parser would choke on in this answer (nothing: it passes)."""
     problems = []
     if status != document.status:
@@ -208,6 +221,9 @@ def check_answer(document: Document, status: int, body: Any) -> list[str]:
             if "code" in document.error and code != document.error["code"]:
                 problems.append(f"errors[0].extensions.code is {code!r}, the client matches "
                                 f"{document.error['code']!r}")
+    if numbers == "go":
+        problems.extend(f"{where} is a whole number written as a float, which Go's int refuses"
+                        for where in _whole_floats(body.get("data"), "data"))
     for read in document.reads:
         nullable = read.type.startswith("?")
         wanted = read.type.lstrip("?")
@@ -265,7 +281,7 @@ def replay(client: Client, http: httpx.Client, advance: Callable[[float], None],
                 break
             if attempt + 1 < attempts:
                 advance(float(document.poll["every"]))
-        outcome.problems.extend(check_answer(document, outcome.status, outcome.body))
+        outcome.problems.extend(check_answer(document, outcome.status, outcome.body, numbers=client.numbers))
         for name, path in document.save.items():
             value = _value_at(outcome.body, path)
             if value is not None:
