@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import commands as c
-from bot.parser import VERBS, parse
+from bot.parser import VERBS, mention, parse
+from podwarden.domain.access import ROLES
 from podwarden.domain.errors import InputError
 
 
@@ -15,8 +18,13 @@ def test_every_design_verb_is_known() -> None:
     design = [
         "help", "gpus", "pods", "start", "stop", "resume", "terminate", "ssh", "ssh-config", "keep",
         "endpoints", "deploy", "scale", "quote", "size", "spend", "budget", "policy", "digest",
+        "role", "team", "audit",
     ]
     assert [v.name for v in VERBS] == design
+
+
+def test_the_help_roles_agree_with_the_role_table() -> None:
+    assert {v.name: v.role for v in VERBS} == {v.name: ROLES[v.name].value for v in VERBS}
 
 
 @pytest.mark.parametrize(
@@ -44,7 +52,7 @@ def test_every_design_verb_is_known() -> None:
         ('start 4090 --name "my pod" --env A=1 --env B=x=y',
          c.Start(gpu="4090", name="my pod", env=(("A", "1"), ("B", "x=y")))),
         ("start a100 --name “smart quotes”", c.Start(gpu="a100", name="smart quotes")),
-        ("budget set team 50/day --hard", c.Budget(subject="team", amount=Decimal(50), period="day", hard=True)),
+        ("budget set team:ml 50/day --hard", c.Budget(subject="team:ml", amount=Decimal(50), period="day", hard=True)),
         ("scale infer --min 0", c.Scale(endpoint="infer", workers_min=0)),
         ("deploy infer --image org/w:1 --gpu a100 --no-flashboot",
          c.Deploy(name="infer", image="org/w:1", gpu="a100", flashboot=False)),
@@ -92,3 +100,100 @@ def test_bad_input_is_one_line_and_the_usage(text: str, message: str, usage_star
 def test_an_unknown_verb_suggests_the_closest() -> None:
     with pytest.raises(InputError, match="unknown command `qoute`; did you mean `quote`"):
         parse("qoute a100")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("role <@U123ABC|alice> admin", c.SetRole(subject="U123ABC", role="admin")),
+        ("role <@U123ABC> Member --prefix alice-", c.SetRole(subject="U123ABC", role="member", prefix="alice-")),
+        ("role @alice viewer", c.SetRole(subject="@alice", role="viewer")),
+        ("role <!subteam^S0OPS|@ops> member", c.SetRole(subject="S0OPS", role="member", group=True)),
+        ("team <@U123ABC|alice> ml", c.SetTeam(user="U123ABC", team="ml")),
+        ("team @U123ABC none --prefix al-", c.SetTeam(user="U123ABC", team=None, prefix="al-")),
+        ("audit", c.Audit()),
+        ("audit <@U0BOB|bob> --days 30", c.Audit(user="U0BOB", days=30)),
+        ("audit train-1", c.Audit(pod="train-1")),
+        ("keep list", c.KeepList()),
+        ("keep cancel train-1", c.KeepCancel(pod="train-1")),
+        ("keep train-1 forever", c.Keep(pod="train-1", until="forever", forever=True)),
+        ("keep train-1 until 18:00", c.Keep(pod="train-1", until="until 18:00")),
+        ("budget set global 50/day", c.Budget(subject="global", amount=Decimal(50), period="day")),
+        ("budget set <@U0BOB|bob> $5/h --hard", c.Budget(subject="@U0BOB", amount=Decimal(5), period="hour",
+                                                         hard=True)),
+        ("budget set ml 2000/month --action stop", c.Budget(subject="team:ml", amount=Decimal(2000), period="month",
+                                                           action="stop")),
+        ("start a100 --spot --bid 0.45", c.Start(gpu="a100", spot=True, bid=Decimal("0.45"))),
+        ("start 4090 --spot --bid $0.30/h", c.Start(gpu="4090", spot=True, bid=Decimal("0.30"))),
+        ("pods <@U0BOB|bob>", c.Pods(scope="U0BOB")),
+        ("pods ALL", c.Pods(scope="all")),
+    ],
+)
+def test_bot_verbs_parse(text: str, expected: c.Command) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("role <@U1AB|x> king", "role takes admin, member or viewer"),
+        ("role <@U1AB|x>", "role takes @user"),
+        ("role alice admin", "expected a user such as @alice"),
+        ("role <!subteam^S1AB> admin --prefix x-", "--prefix is for a person"),
+        ("team <@U1AB> two words here", "team takes @user and a team name"),
+        ("team <@U1AB> ml --prefix '-x'", "--prefix takes the start of pod names"),
+        ("audit --days 0", "--days must be between 1 and 366"),
+        ("audit a b", "expected one @user or pod"),
+        ("keep list now", "unexpected 'now'"),
+        ("keep cancel", "missing pod"),
+        ("start a100 --bid 0.4", "--bid is for spot pods"),
+        ("start a100 --spot --bid 0", "--bid is $/h per GPU"),
+        ("start a100 --spot --bid cheap", "--bid must be a number"),
+        ("budget --hard", "--hard and --action go with budget set"),
+        ("budget set global 5/day --action explode", "--action takes warn|refuse|stop"),
+        ("budget set 'a b' 5/day", "budget set takes @user, a team name or global"),
+        ("pods alice", "pods takes mine, all or @user"),
+    ],
+)
+def test_bot_verb_errors_are_one_line_with_usage(text: str, error: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(text)
+    assert error in caught.value.message
+    assert caught.value.usage
+
+
+def test_sub_commands_carry_their_permission() -> None:
+    assert parse("budget").permission == "budget"
+    assert parse("budget set global 5/day").permission == "budget set"
+    assert parse("keep p 2h").permission == "keep"
+    assert parse("keep p forever").permission == "keep forever"
+    assert parse("keep cancel p").permission == "keep cancel"
+    assert parse("digest now").permission == "digest now"
+    assert all(parse(t).permission in ROLES for t in ("pods", "role @U1AB admin", "audit", "keep list"))
+
+
+def test_slack_mentions_are_read_as_user_ids() -> None:
+    assert mention("<@U024BE7LH|bob>") == "U024BE7LH"
+    assert mention("<@W024BE7LH>") == "W024BE7LH"
+    assert mention("@U024BE7LH") == "U024BE7LH"
+    assert mention("<#C024BE7LR|general>") is None
+    assert mention("bob") is None
+
+
+_WORDS = st.sampled_from([v.name for v in VERBS] + [
+    "<@U1AB|x>", "<!subteam^S1|@g>", "@", "<@", "--bid", "--spot", "--prefix", "--days", "--action", "forever",
+    "list", "cancel", "set", "global", "5/day", "$", "x2", "'", '"', "—", "until", "18:00", "--", "=",
+])
+
+
+@given(st.lists(st.one_of(_WORDS, st.text(max_size=12)), max_size=8))
+def test_random_text_raises_nothing_but_input_errors(words: list[str]) -> None:
+    try:
+        command = parse(" ".join(words))
+    except InputError as exc:
+        message = exc.message
+    else:
+        assert command.permission in ROLES
+        return
+    assert message
+    assert "\n" not in message
