@@ -26,10 +26,10 @@ VIEWER = "U0VIEWER"
 
 
 def settings(slack_url: str, **overrides: Any) -> Settings:
-    return bootstrap.settings(
-        slack_api_url=slack_url, slack_signing_secret=sr.SIGNING_SECRET, admins=(ADMIN,),
-        members=(MEMBER, OTHER), **overrides,
-    )
+    """Test settings; an override of None leaves the setting unset."""
+    values: dict[str, Any] = {"slack_api_url": slack_url, "slack_signing_secret": sr.SIGNING_SECRET,
+                              "admins": (ADMIN,), "members": (MEMBER, OTHER), **overrides}
+    return bootstrap.settings(**values)
 
 
 @contextlib.contextmanager
@@ -38,8 +38,9 @@ def services(slack_url: str, *, sim: Any = True, **overrides: Any) -> Iterator[S
         yield built
 
 
-def app(services: Services, slack_url: str, *, worker: Worker | None = None, **kwargs: Any) -> App:
-    client = WebClient(base_url=slack_url)
+def app(services: Services, slack_url: str, *, worker: Worker | None = None, client: WebClient | None = None,
+        **kwargs: Any) -> App:
+    client = client or WebClient(base_url=slack_url)
     return create_app(services, client=client, authorize=sr.authorize, worker=worker or Worker(workers=4, queue=16),
                       **kwargs)
 
