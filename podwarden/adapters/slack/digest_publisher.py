@@ -111,7 +111,7 @@ class ConsoleDigestPublisher:
 
     def __init__(self, out: TextIO, directory: Path | None = None) -> None:
         self._out = out
-        self.directory = directory or Path(tempfile.gettempdir()) / "podwarden-digests"
+        self.directory = directory or default_directory()
         self._sent: dict[tuple[str, str], MessageRef] = {}
         self._lock = threading.Lock()
 
@@ -129,13 +129,22 @@ class ConsoleDigestPublisher:
             return self._sent.get((channel, key))
 
     def save(self, digest: Digest) -> tuple[Path, Path]:
-        """Write the PNG chart and the CSV; their paths."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        stem = self.directory / file_stem(digest)
-        png, csv = stem.with_suffix(".png"), stem.with_suffix(".csv")
-        png.write_bytes(render.chart_png(digest))
-        csv.write_text(render.csv_text(digest), encoding="utf-8")
-        return png, csv
+        return save_files(digest, self.directory)
+
+
+def default_directory() -> Path:
+    return Path(tempfile.gettempdir()) / "podwarden-digests"
+
+
+def save_files(digest: Digest, directory: Path | None = None) -> tuple[Path, Path]:
+    """Write the digest's PNG chart and CSV rows to `directory`; their paths."""
+    directory = directory or default_directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = directory / file_stem(digest)
+    png, csv = stem.with_suffix(".png"), stem.with_suffix(".csv")
+    png.write_bytes(render.chart_png(digest))
+    csv.write_text(render.csv_text(digest), encoding="utf-8")
+    return png, csv
 
 
 def _error(exc: Any) -> str:
