@@ -7,10 +7,12 @@
     sim.world.pods, sim.world.balance, sim.requests
 
 `podwarden.sim.server` serves the same object on loopback for the official SDK, the
-demo and curl. Modules: `world` (state and time), `pods`, `serverless`, `resources`
-(templates, endpoints, volumes), `billing`, `catalog`, `workload`, `faults`,
-`graphql_api` + `schema.graphql`, `serverless_api`, `admin`, `app` (the callable),
-`scenario`, `server`.
+demo, curl, and the other clients whose documents tests/conformance replays (dstack,
+gpuhunt, runpodctl, SkyPilot). Modules: `world` (state and time), `pods`, `serverless`,
+`resources` (templates, endpoints, volumes), `billing`, `catalog`, `locations` (data
+centres, cluster node groups), `cpu` (CPU flavours and pods), `clusters`, `registry`,
+`workload`, `faults`, `graphql_api` + `schema.graphql`, `serverless_api`, `admin`, `app`
+(the callable), `scenario`, `server`.
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 from podwarden.sim import pods as pod_ops
 from podwarden.sim import serverless
 from podwarden.sim.catalog import CLOUDS, GpuType, stock_status
-from podwarden.sim.locations import CLUSTER_OFFERS, data_centre, data_centre_view
-from podwarden.sim.locations import DATA_CENTRES as _DATA_CENTRES
+from podwarden.sim.locations import CLUSTER_OFFERS, DATA_CENTRES, data_centre, data_centre_view
 
 if TYPE_CHECKING:
     from podwarden.sim.pods import SimPod
@@ -170,7 +169,7 @@ def _where(args: dict[str, Any], clouds: tuple[str, ...]) -> tuple[str, ...]:
         clouds = tuple(c for c in clouds if dc is not None and dc.listed and dc.cloud == c)
     if country:
         clouds = tuple(c for c in clouds if any(
-            d.country_code == country and d.cloud == c and d.listed for d in _DATA_CENTRES))
+            d.country_code == country and d.cloud == c and d.listed for d in DATA_CENTRES))
     return clouds
 
 

@@ -330,9 +330,13 @@ class World:
                 {"id": p.id, "name": p.name, "gpuTypeId": p.gpu_type_id, "gpuCount": p.gpu_count,
                  "cloud": p.cloud, "spot": p.spot, "desiredStatus": p.desired_status,
                  "costPerHr": str(p.cost_per_hr), "booted": p.booted(self.now), "workload": p.workload.name,
-                 "owner": p.owner, "stoppedBy": p.stopped_by}
+                 "owner": p.owner, "stoppedBy": p.stopped_by, "clusterId": p.cluster_id, "cpuFlavor": p.cpu_flavor}
                 for p in self.pods.values()
             ],
+            "clusters": [{"id": c.id, "name": c.name, "type": c.type, "podIds": list(c.pod_ids)}
+                         for c in self.clusters.values()],
+            "registryAuths": [{"id": a.id, "name": a.name, "username": a.username}
+                              for a in self.registry_auths.values()],
             "endpoints": [serverless.dump(self, e) for e in self.endpoints.values()],
             "templates": [
                 {"id": t.id, "name": t.name, "imageName": t.image_name} for t in self.templates.values()
