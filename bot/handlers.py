@@ -13,6 +13,7 @@ from bot import commands as c
 from bot.dispatch import ActionHandler, Caller, Dispatcher, Handler
 from bot.verbs import Verbs, actor
 from bot.verbs.costs import cost_handlers
+from bot.verbs.endpoints import endpoint_executors, endpoint_handlers
 from bot.verbs.keep import keep_handlers
 from bot.verbs.people import people_handlers
 from bot.verbs.pods import confirm_actions, pod_executors, pod_handlers
@@ -24,12 +25,13 @@ if TYPE_CHECKING:
 
 def handlers_for(services: Services, verbs: Verbs | None = None) -> dict[type[c.Command], Handler]:
     v = verbs or Verbs(services)
-    return {**cost_handlers(v), **pod_handlers(v), **keep_handlers(v), **policy_handlers(v), **people_handlers(v)}
+    return {**cost_handlers(v), **pod_handlers(v), **keep_handlers(v), **policy_handlers(v), **people_handlers(v),
+            **endpoint_handlers(v)}
 
 
 def actions_for(services: Services, verbs: Verbs | None = None) -> dict[str, ActionHandler]:
     v = verbs or Verbs(services)
-    return confirm_actions(v, {**pod_executors(v)})
+    return confirm_actions(v, {**pod_executors(v), **endpoint_executors(v)})
 
 
 def caller_of(

@@ -18,6 +18,7 @@ from podwarden.domain.access import Actor, Role
 from podwarden.services.audit import AuditService
 from podwarden.services.budgets import BudgetService
 from podwarden.services.confirmations import ConfirmationService
+from podwarden.services.endpoints import EndpointsService
 from podwarden.services.keeps import KeepService
 from podwarden.services.people import PeopleService
 from podwarden.services.pods import PodsService
@@ -59,6 +60,8 @@ class Verbs:
             services.ledger, services.clock, services.notifier, self.audit,
             approval_threshold=s.approval_threshold, approvers=self._approvers,
         )
+        self.endpoints = EndpointsService(services.runpod, services.serverless, services.costs.book,
+                                          audit=self.audit)
         self.keeps = KeepService(services.ledger, services.clock, pods=self.pods, audit=self.audit,
                                  timezone=s.timezone)
         self.policy = PolicyService(
