@@ -262,8 +262,12 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, block:
         print("Point a client at it (Podwarden, RunPod's Python SDK and SkyPilot, runpodctl):", file=out)
         for key, value in server.env().items():
             print(f"export {key}={value}", file=out)
+        if args.api_key is None:
+            print("export RUNPOD_API_KEY=rpa_sim", file=out)
+            print("export PODWARDEN_RUNPOD_API_KEY=rpa_sim", file=out)
         print("(dstack and gpuhunt hard-code api.runpod.io: they cannot be pointed here.)", file=out)
-        print("Any non-empty API key works" if args.api_key is None else "Only the --api-key given works",
+        print("Any non-empty API key works" if args.api_key is None
+              else "Only the --api-key given works: export it as RUNPOD_API_KEY and PODWARDEN_RUNPOD_API_KEY",
               file=out)
         out.flush()
         if not block:

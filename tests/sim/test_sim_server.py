@@ -207,6 +207,7 @@ def test_main_prints_the_url_and_the_environment_to_use(tmp_path: Path) -> None:
     assert f"export RUNPOD_API_BASE_URL={url}" in lines
     assert f"export RUNPOD_ENDPOINT_BASE_URL={url}/v2" in lines
     assert f"export RUNPOD_GRAPHQL_URL={url}/graphql" in lines  # runpodctl's variable
+    assert "export RUNPOD_API_KEY=rpa_sim" in lines  # the SDK's and runpodctl's key variable
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(json.dumps({"balanse": 1}), encoding="utf-8")
