@@ -157,6 +157,18 @@ def _bot(args: argparse.Namespace) -> int:
     return run(http=args.http, port=args.port, host=args.host)
 
 
+def _daemon(args: argparse.Namespace) -> int:
+    from daemon.main import run
+
+    return run(once=args.once, sim=args.sim, out=sys.stdout)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from daemon.main import run_with_bot
+
+    return run_with_bot(http=args.http, port=args.port, host=args.host)
+
+
 def _console(args: argparse.Namespace) -> int:
     from bot import console
 
@@ -183,15 +195,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=run)
         return p
 
-    add("run", "run the bot and the daemon in one process", _not_built("run", "arrives with the bot and daemon"))
+    both = add("run", "run the bot and the daemon in one process (the Docker image's default)", _run)
+    both.add_argument("--http", action="store_true", help="the bot in HTTP mode (see `podwarden bot --help`)")
+    both.add_argument("--port", type=_port, help="HTTP mode: port to listen on (default PODWARDEN_HTTP_PORT, 3000)")
+    both.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to bind (default: all)")  # noqa: S104
     bot = add("bot", "run the Slack bot (Socket Mode, or HTTP with a signing secret)", _bot)
     bot.add_argument("--http", action="store_true",
                      help="serve Slack's requests on /slack/events (needs PODWARDEN_SLACK_SIGNING_SECRET) instead of "
                           "Socket Mode (needs PODWARDEN_SLACK_APP_TOKEN)")
     bot.add_argument("--port", type=_port, help="HTTP mode: port to listen on (default PODWARDEN_HTTP_PORT, 3000)")
     bot.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to bind (default: all)")  # noqa: S104
-    add("daemon", "run the lifecycle daemon (idle shutdown, caps, SSH ports, digest)",
-        _not_built("daemon", "arrives with the lifecycle daemon issue"))
+    daemon = add("daemon", "run the lifecycle daemon (idle shutdown, caps, SSH ports, digest)", _daemon)
+    daemon.add_argument("--once", action="store_true", help="run one tick, print what it did, and exit")
+    daemon.add_argument("--sim", action="store_true", help="against an in-process RunPod simulator")
     demo = add("demo", "try Podwarden with no accounts: the simulator and a terminal console", _demo)
     demo.add_argument("--no-input", action="store_true", help="run the scripted tour only, then exit")
 

@@ -62,6 +62,7 @@ from podwarden.domain.notes import (
 from podwarden.domain.pricing import PriceBook
 from podwarden.errors import LedgerError, NotifyError, RunPodError
 from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway
+from podwarden.services.usage import UsageService
 
 log = logging.getLogger("podwarden.daemon")
 
@@ -101,7 +102,7 @@ def policy_from(settings: Any) -> core.Policy:
 class LifecycleService:
     def __init__(
         self, *, runpod: RunPodGateway, ledger: Ledger, notifier: Notifier, clock: Clock, policy: core.Policy,
-        book: PriceBook, global_cap_per_hr: Decimal | None = None,
+        book: PriceBook, global_cap_per_hr: Decimal | None = None, usage: UsageService | None = None,
     ) -> None:
         self._runpod = runpod
         self._ledger = ledger
@@ -110,6 +111,7 @@ class LifecycleService:
         self.policy = policy
         self._book = book
         self._global_cap = global_cap_per_hr
+        self._usage = usage
 
     # -- the tick ------------------------------------------------------------------------------
     def tick(self) -> TickReport:
@@ -148,8 +150,13 @@ class LifecycleService:
         if pods is not None:
             snoozes = self._ledger.active_snoozes(now=now)
             states = tuple(self._pod_state(pod, memory.get(pod.id), snoozes.get(pod.id)) for pod in pods)
+        endpoints: tuple[core.EndpointState, ...] | None = None
+        if self._usage is not None:
+            samples = self._usage.sample_endpoints()
+            if samples is not None:
+                endpoints = self._usage.endpoint_states(samples, window=self.policy.idle_workers_after)
         return core.Snapshot(
-            pods=states, notices=notices, account=account,
+            pods=states, notices=notices, account=account, endpoints=endpoints,
             volumes=tuple(core.VolumeState(v.id, v.name, v.size_gb, self._book.network_volume_per_month(v.size_gb)
                                            .quantize(Decimal("0.01"))) for v in volumes)
             if volumes is not None else None,
@@ -398,7 +405,7 @@ def _intent(action: core.Notify) -> NoticeIntent | None:
     pod_id = getattr(action, "pod_id", None)
     due = action.stop_at if isinstance(action, core.WarnIdle) else None
     return NoticeIntent(key=action.key, kind=kind, recipient=action.to, payload=note_codec.encode(note),
-                        pod_id=pod_id, endpoint_id=None, due_at=due)
+                        pod_id=pod_id, endpoint_id=getattr(action, "endpoint_id", None), due_at=due)
 
 
 __all__ = ["LifecycleService", "TickReport", "note_for", "policy_from"]

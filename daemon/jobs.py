@@ -1,0 +1,32 @@
+"""The daemon's named jobs, each one call into a service, built from `Services` once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from podwarden.services.lifecycle import LifecycleService, policy_from
+from podwarden.services.usage import UsageService
+
+if TYPE_CHECKING:
+    from podwarden.bootstrap import Services
+
+
+@dataclass
+class Jobs:
+    lifecycle: LifecycleService
+    usage: UsageService
+
+
+def build(services: Services) -> Jobs:
+    settings = services.settings
+    usage = UsageService(
+        runpod=services.runpod, serverless=services.serverless, ledger=services.ledger, clock=services.clock,
+        book=services.costs.book, interval=settings.tick_interval,
+    )
+    lifecycle = LifecycleService(
+        runpod=services.runpod, ledger=services.ledger, notifier=services.notifier, clock=services.clock,
+        policy=policy_from(settings), book=services.costs.book, global_cap_per_hr=settings.global_cap_per_hr,
+        usage=usage,
+    )
+    return Jobs(lifecycle=lifecycle, usage=usage)

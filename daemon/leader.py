@@ -1,0 +1,167 @@
+"""Who does the work when several daemons share one ledger.
+
+On PostgreSQL the leader holds a session-level advisory lock (`pg_try_advisory_lock`) on a
+connection that lives as long as the process: the database itself releases it when the
+process dies (its connection drops), so another replica's next attempt wins, within two
+tick intervals. No clock is trusted.
+
+On SQLite there is no such lock across processes, so the ledger's lease table stands in:
+the leader renews lease "daemon" every tick with a time-to-live of two tick intervals. A
+second daemon started while the holder lives refuses to start, saying who holds it; a
+daemon restarted after a crash finds its dead predecessor's lease (the same host, a
+process id that is gone) and waits for it to expire, saying so.
+
+Either way the lease row "daemon" is also the heartbeat (`beat_at`) that the bot's `policy`
+shows and the dead man's switch watches.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from podwarden.errors import PodwardenError
+from podwarden.ports import Clock, Ledger
+
+log = logging.getLogger("daemon.leader")
+
+LEASE = "daemon"
+ADVISORY_KEY = 0x706F_6477_6172_646E  # "podwardn": one lock for every Podwarden daemon on the database
+
+
+class AnotherDaemon(PodwardenError):
+    """A live daemon already works on this ledger."""
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Leader:
+    """Leadership plus the heartbeat. `lead()` says whether this process may act this tick."""
+
+    def __init__(self, ledger: Ledger, clock: Clock, *, tick: timedelta, holder: str | None = None) -> None:
+        self._ledger = ledger
+        self._clock = clock
+        self.ttl = tick * 2
+        self.holder = holder or holder_id()
+
+    def start(self, *, wait: Callable[[float], Any] | None = None) -> None:
+        """Become the leader, or raise `AnotherDaemon` (SQLite); see subclasses."""
+
+    def lead(self) -> bool:
+        """True if this process leads now (and the heartbeat was written)."""
+        return self.beat()
+
+    def beat(self) -> bool:
+        """Write the heartbeat: take or renew lease "daemon"; False if another process holds it."""
+        return self._ledger.acquire_lease(LEASE, self.holder, now=self._clock.now(), ttl=self.ttl)
+
+    def stop(self) -> None:
+        self._ledger.release_lease(LEASE, self.holder, now=self._clock.now())
+
+
+class LeaseLeader(Leader):
+    """SQLite: the lease is the leadership."""
+
+    def start(self, *, wait: Callable[[float], Any] | None = None) -> None:
+        while not self.beat():
+            lease = self._ledger.lease(LEASE)
+            if lease is None:
+                continue
+            if not _dead_here(lease.holder):
+                raise AnotherDaemon(
+                    f"another daemon ({lease.holder}) is running on this ledger (last heartbeat "
+                    f"{lease.beat_at:%Y-%m-%d %H:%M:%S} UTC); stop it first, or use PostgreSQL for replicas"
+                )
+            left = max((lease.expires_at - self._clock.now()).total_seconds(), 0.0)
+            log.warning("waiting %.0f s for the lease of a daemon that died (%s) to expire", left, lease.holder)
+            if wait is None:
+                raise AnotherDaemon(f"a daemon that died ({lease.holder}) still holds the lease for {left:.0f} s")
+            wait(left + 0.5)
+
+
+class AdvisoryLockLeader(Leader):
+    """PostgreSQL: `pg_try_advisory_lock` on a connection of its own, held for the process's life."""
+
+    def __init__(self, ledger: Ledger, clock: Clock, *, tick: timedelta, url: str, holder: str | None = None) -> None:
+        super().__init__(ledger, clock, tick=tick, holder=holder)
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self._engine = create_engine(url, poolclass=NullPool)
+        self._connection: Any = None
+
+    def start(self, *, wait: Callable[[float], Any] | None = None) -> None:
+        """Never refuses: a follower simply waits (`lead()` is False) until the leader dies."""
+        self._try()
+
+    def lead(self) -> bool:
+        if not self._try():
+            return False
+        self.beat()  # informative; a dead leader's lease may linger until it expires
+        return True
+
+    def _try(self) -> bool:
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            if self._connection is not None:
+                self._connection.execute(text("SELECT 1"))  # still ours while the session lives
+                return True
+            connection = self._engine.connect()
+            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar())
+            connection.commit()
+            if got:
+                self._connection = connection
+                log.info("leading: advisory lock taken by %s", self.holder)
+                return True
+            connection.close()
+            return False
+        except SQLAlchemyError as exc:
+            log.warning("lost the database session holding leadership: %s", exc)
+            self._drop()
+            return False
+
+    def _drop(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            except Exception:
+                log.debug("closing the leader's connection failed", exc_info=True)
+            self._connection = None
+
+    def stop(self) -> None:
+        self._drop()  # closing the session releases the lock
+        self._engine.dispose()
+        super().stop()
+
+
+def leader_for(url: str, ledger: Ledger, clock: Clock, *, tick: timedelta) -> Leader:
+    if url.startswith("postgresql"):
+        return AdvisoryLockLeader(ledger, clock, tick=tick, url=url)
+    return LeaseLeader(ledger, clock, tick=tick)
+
+
+def _dead_here(holder: str) -> bool:
+    """True if `holder` was a process on this host that no longer exists."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def heartbeat_age(ledger: Ledger, now: datetime) -> timedelta | None:
+    lease = ledger.lease(LEASE)
+    return None if lease is None else now - lease.beat_at

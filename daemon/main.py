@@ -1,0 +1,101 @@
+"""`podwarden daemon [--once]` and `podwarden run`: the daemon's process, start to stop.
+
+Start-up: settings, the composition root, leadership (a second live daemon on a SQLite
+ledger refuses here; a PostgreSQL follower waits its turn), then the scheduler until
+SIGTERM or Ctrl-C, then leadership released so a successor need not wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING, TextIO
+
+from daemon import jobs as daemon_jobs
+from daemon.leader import Leader, leader_for
+from daemon.scheduler import JobRunner, build_scheduler, stop_on_sigterm
+
+if TYPE_CHECKING:
+    from podwarden.bootstrap import Services
+    from podwarden.settings import Settings
+
+log = logging.getLogger("daemon")
+
+
+def make_leader(services: Services) -> Leader:
+    return leader_for(services.settings.database_url, services.ledger, services.clock,
+                      tick=services.settings.tick_interval)
+
+
+def run_once(services: Services, out: TextIO) -> int:
+    """One tick now (if this process may lead), its summary on `out`."""
+    leader = make_leader(services)
+    leader.start(wait=None)
+    try:
+        if not leader.lead():
+            out.write("another daemon leads this ledger; nothing done\n")
+            return 1
+        report = daemon_jobs.build(services).lifecycle.tick()
+        out.write(report.line() + "\n")
+        for error in report.errors:
+            out.write(f"  {error}\n")
+        return 0
+    finally:
+        leader.stop()
+
+
+def run_forever(services: Services) -> int:
+    """The blocking scheduler, until SIGTERM or Ctrl-C."""
+    leader = make_leader(services)
+    leader.start(wait=time.sleep)
+    jobs = daemon_jobs.build(services)
+    runner = JobRunner(leader)
+    scheduler = build_scheduler(services, jobs, runner)
+    stop_on_sigterm(scheduler)
+    log.info("daemon started: a tick every %s", services.settings.tick_interval)
+    runner.wrap("tick", jobs.lifecycle.tick)()  # at once, not a tick interval from now
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        leader.stop()
+        log.info("daemon stopped (%s job failures)", sum(runner.failures.values()))
+    return 0
+
+
+def run(*, once: bool, out: TextIO, sim: bool = False, settings: Settings | None = None) -> int:
+    from podwarden import bootstrap
+
+    settings = settings or bootstrap.settings()
+    with bootstrap.build(settings, sim=sim) as services:
+        return run_once(services, out) if once else run_forever(services)
+
+
+def run_with_bot(*, http: bool, port: int | None, host: str) -> int:
+    """`podwarden run`: the daemon's scheduler in the background, the bot in the foreground.
+
+    The daemon has its own `Services` (its own ledger connections and clients); the dead
+    man's switch is scheduled here too, in case the daemon's jobs stop while the bot runs.
+    """
+    from bot.app import run as run_bot
+    from daemon import deadman
+    from podwarden import bootstrap
+
+    settings = bootstrap.settings()
+    with bootstrap.build(settings) as services:
+        leader = make_leader(services)
+        leader.start(wait=time.sleep)
+        jobs = daemon_jobs.build(services)
+        runner = JobRunner(leader)
+        scheduler = build_scheduler(services, jobs, runner, background=True)
+        scheduler.start()
+        stop = threading.Event()
+        deadman.watch(services, stop, every=settings.tick_interval.total_seconds())
+        try:
+            return run_bot(http=http, port=port, host=host, settings=settings)
+        finally:
+            stop.set()
+            scheduler.shutdown(wait=True)
+            leader.stop()
