@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from podwarden.domain.errors import DomainError
+
 
 class Role(enum.StrEnum):
     """viewer reads; member starts and stops pods; admin does everything, including caps."""
@@ -87,3 +89,8 @@ class Actor:
     @property
     def admin(self) -> bool:
         return may(self.role, Role.ADMIN)
+
+
+class Refused(DomainError):
+    """The caller may not do this (a role, an owner or a channel says no); one line, already
+    audited by whoever raised it, answered without a usage line (the command was well formed)."""

@@ -17,7 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from podwarden.domain.access import Actor
+from podwarden.domain.access import Actor, Refused
 from podwarden.domain.ledger_values import AuditOutcome, PendingAction, PendingState
 from podwarden.domain.notes import ApprovalOutcome, ApprovalRequested
 from podwarden.errors import InputError, NotifyError
@@ -68,6 +68,7 @@ class ConfirmationService:
     ) -> Offer:
         """Park `verb` with `payload` until its requester confirms. Members above the
         threshold will need an admin's approval (admins approve their own by confirming)."""
+        self.expire()  # every bot replica sweeps lapsed requests now and then, daemon or not
         needs = per_hr is not None and per_hr > self.threshold and not actor.admin
         action = self._ledger.create_pending_action(
             requester=actor.user_id, verb=verb, now=self._clock.now(), ttl=self._ttl, channel=actor.channel_id,
@@ -112,7 +113,7 @@ class ConfirmationService:
         if not actor.admin:
             why = f"only admins may {word} requests"
             self._audit.refused(actor, word, why, target=nonce, args=_args(pending))
-            raise InputError(f"Only admins may {word} this request; you are a {actor.role}.")
+            raise Refused(f"Only admins may {word} this request; you are a {actor.role}.")
         decided = self._ledger.decide_approval(nonce, approver=actor.user_id, approve=approve, now=self._clock.now())
         if decided is None:
             return Confirmation(kind="done", action=self._closed(nonce))
@@ -151,7 +152,7 @@ class ConfirmationService:
         if pending.requester != actor.user_id:
             why = f"only <@{pending.requester}>, who asked, may confirm this {pending.verb}"
             self._audit.refused(actor, f"{verb} confirm", why, target=nonce, args=_args(pending))
-            raise InputError(f"Only <@{pending.requester}>, who asked, can confirm this.")
+            raise Refused(f"Only <@{pending.requester}>, who asked, can confirm this.")
         return pending
 
     def _closed(self, nonce: str) -> PendingAction:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from podwarden.domain.access import Actor
+from podwarden.domain.access import Actor, Refused
 from podwarden.domain.durations import parse_duration
 from podwarden.domain.ledger_values import AuditOutcome
 from podwarden.errors import InputError
@@ -68,7 +68,7 @@ class KeepService:
         if forever:
             if not actor.admin:  # the dispatcher checks too; a service never trusts its caller
                 self._audit.refused(actor, "keep forever", "admins only", target=pod.id)
-                raise InputError("`keep forever` is for admins (inference pods that idle by design)")
+                raise Refused("`keep forever` is for admins (inference pods that idle by design)")
             end = now + FOREVER
         else:
             end = keep_until(until, now=now, zone=self._zone)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from podwarden.domain.access import Actor
+from podwarden.domain.access import Actor, Refused
 from podwarden.domain.catalog import parse_cloud, resolve_gpu
 from podwarden.domain.ledger_values import AuditOutcome, PodRecord
 from podwarden.domain.models import Cloud, Pod, PodSpec, PodStatus
@@ -156,6 +156,7 @@ class PodsService:
         who = None if scope == "all" else actor.user_id if scope == "mine" else self._people.user_id(scope)
         now = self._clock.now()
         records = {r.id: r for r in self._ledger.pods()}
+        idle = {pod_id: state.idle_since for pod_id, state in self._ledger.lifecycle_state().items()}
         kept = self._ledger.active_snoozes(now=now)
         views = []
         for pod in self._runpod.list_pods():
@@ -165,7 +166,7 @@ class PodsService:
             owner = self.owner(pod, record)
             if who is not None and owner != who:
                 continue
-            views.append(self._view(pod, record, owner, now, kept.get(pod.id)))
+            views.append(self._view(pod, record, owner, now, kept.get(pod.id), idle.get(pod.id)))
         views.sort(key=lambda v: (not v.pod.running, -v.pod.cost_per_hr, v.pod.name))
         return Fleet(scope=who or "all", pods=tuple(views))
 
@@ -188,7 +189,10 @@ class PodsService:
         """SSH for every pod of the caller that runs."""
         return [ssh_of(v.pod) for v in self.fleet(actor, "mine").pods if v.pod.running]
 
-    def _view(self, pod: Pod, record: PodRecord | None, owner: str | None, now: datetime, snooze: Any) -> PodView:
+    def _view(
+        self, pod: Pod, record: PodRecord | None, owner: str | None, now: datetime, snooze: Any,
+        idle_since: datetime | None,
+    ) -> PodView:
         cost = None
         if record is not None:
             cost = self._ledger.spend(start=record.created_at, end=now, pod_id=pod.id)
@@ -196,9 +200,7 @@ class PodsService:
         util = round(sum(gpus) / len(gpus)) if gpus else None
         uptime = pod.runtime.uptime_seconds if pod.runtime and pod.runtime.uptime_seconds is not None \
             else pod.uptime_seconds
-        # The daemon keeps the idle clock on the pod's ledger row; shown when it is there.
-        idle_since = getattr(record, "idle_since", None)
-        idle_for = now - idle_since if isinstance(idle_since, datetime) and pod.running else None
+        idle_for = now - idle_since if idle_since is not None and pod.running else None  # the daemon's idle clock
         return PodView(pod=pod, owner_id=owner, cost_so_far=cost, gpu_util=util, uptime_seconds=uptime,
                        idle_for=idle_for, kept_until=snooze.until if snooze is not None else None)
 
@@ -212,13 +214,17 @@ class PodsService:
             whose = f"<@{owner}>'s" if owner else "nobody's (no owner recorded)"
             why = f"{pod.name} is {whose}; members may {verb} only their own pods"
             self._audit.refused(actor, verb, why, target=pod.id)
-            raise InputError(why + ". Ask its owner or an admin.")
+            raise Refused(why + ". Ask its owner or an admin.")
 
     def stop(self, actor: Actor, ref: str) -> Pod:
         pod = self.find(ref)
         self.mine_or_admin(actor, "stop", pod)
         if pod.status is PodStatus.EXITED:
             raise InputError(f"{pod.name} is already stopped")
+        if self._ledger.pod(pod.id) is None:
+            self._ledger.observe_pods([pod], now=self._clock.now())
+        # Said before the call: a stop we asked for is never mistaken for a spot eviction.
+        self._ledger.mark_stopped_by_us(pod.id, now=self._clock.now())
         return self._act(actor, "stop", pod, lambda: self._runpod.stop_pod(pod.id))
 
     def terminate_target(self, actor: Actor, ref: str) -> Pod:
