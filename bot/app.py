@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot import redact
 from bot.dispatch import Dispatcher
 from bot.listeners.actions import Actions
 from bot.listeners.commands import Commands
@@ -49,7 +50,8 @@ def create_app(
     (tests, or a multi-workspace install) bolt asks it for the token instead of calling
     `auth.test`; `verify_token=False` skips the start-up `auth.test` of a single token.
     Requests are signed-checked only when a signing secret is set (HTTP mode); Socket Mode
-    needs none. The app keeps its `Face` as `app.podwarden` (tests, shutdown).
+    needs none. Secrets are redacted from every log record from here on. The app keeps its
+    `Face` as `app.podwarden` (tests, shutdown).
     """
     from slack_bolt import App
 
@@ -58,6 +60,7 @@ def create_app(
     from podwarden import bootstrap
 
     settings = settings or services.settings
+    redact.install(settings)  # before the first request can log anything
     api = client if client is not None else bootstrap.slack_client(settings)
     bolt_client = api
     if authorize is not None and api.token:  # bolt ignores the token then (and says so): drop it
@@ -119,14 +122,12 @@ def check_settings(settings: Settings, *, http: bool) -> None:
 def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
         settings: Settings | None = None) -> int:
     """`podwarden bot`: Socket Mode by default, HTTP mode with `http`. Blocks until stopped."""
-    from bot import redact
     from bot.http import HttpServer
     from bot.socket_mode import handler
     from podwarden import bootstrap
 
     settings = settings or bootstrap.settings()
     check_settings(settings, http=http)
-    redact.install(settings)
     with bootstrap.build(settings) as services:
         app = create_app(services, settings)
         try:

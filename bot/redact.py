@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from podwarden.settings import Settings
@@ -23,7 +23,7 @@ TOKEN_SHAPES = re.compile(r"\b(?:xox[abeoprs]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|r
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
-_installed = False
+_previous: Callable[..., logging.LogRecord] | None = None
 
 
 def secrets_of(settings: Settings) -> list[str]:
@@ -46,15 +46,14 @@ def redact(text: str, secrets: Iterable[str] | None = None) -> str:
 
 def install(settings: Settings | None = None, *, extra: Iterable[str] = ()) -> None:
     """Redact `settings`' secrets (and token shapes) from every log record from now on."""
-    global _installed
+    global _previous
     with _lock:
         if settings is not None:
             _secrets.update(secrets_of(settings))
         _secrets.update(s for s in extra if s)
-        if _installed:
+        if _previous is not None:
             return
-        _installed = True
-        previous = logging.getLogRecordFactory()
+        previous = _previous = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
@@ -71,3 +70,13 @@ def install(settings: Settings | None = None, *, extra: Iterable[str] = ()) -> N
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+def uninstall() -> None:
+    """Put the previous record factory back and forget the secrets (tests)."""
+    global _previous
+    with _lock:
+        if _previous is not None:
+            logging.setLogRecordFactory(_previous)
+            _previous = None
+        _secrets.clear()

@@ -50,7 +50,7 @@ class Commands:
         text = str(body.get("text") or "")
         user, channel = str(body["user_id"]), body.get("channel_id")
         if is_bare_start(text):
-            self._form.open(ack, body, client)
+            self._form.open(ack, body, client, respond)
             return
         if is_quick(text):
             reply = self._face.dispatcher.handle(text, self._face.caller(user, channel))

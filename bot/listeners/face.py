@@ -3,6 +3,7 @@ rule that turns a Slack user (and channel) into a `Caller`."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.dispatch import Caller, Dispatcher
+from bot.redact import redact
 from bot.worker import Worker
 from podwarden.adapters.slack.reply import Reply
 
@@ -78,5 +80,7 @@ class Face:
 
 def message(reply: Reply) -> dict[str, Any]:
     """A `Reply` as the keyword arguments of `respond`, `ack` or `chat.*`: Block Kit plus a
-    plain-text fallback for notifications and screen readers."""
-    return {"text": reply.title[:3000], "blocks": reply.blocks()}
+    plain-text fallback for notifications and screen readers. A secret never goes out,
+    even one a person pasted into a command that is echoed back."""
+    blocks = json.loads(redact(json.dumps(reply.blocks())))
+    return {"text": redact(reply.title[:3000]), "blocks": blocks}

@@ -14,7 +14,7 @@ from podwarden.adapters.slack.reply import Reply, error_reply
 from podwarden.errors import DomainError, PodwardenError
 
 if TYPE_CHECKING:
-    from slack_bolt import Ack, App
+    from slack_bolt import Ack, App, Respond
     from slack_sdk import WebClient
 
 log = logging.getLogger("podwarden.bot.views")
@@ -46,11 +46,20 @@ class StartForm:
         app.action(re.compile("^" + re.escape(modals.PREFIX)))(self.on_change)
         app.view(modals.CALLBACK_ID)(self.on_submit)
 
-    def open(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open(self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         """Ack, open a loading modal on the trigger_id at once, then fill it from the catalog."""
+        from slack_sdk.errors import SlackApiError
+
         meta = modals.metadata(channel=body.get("channel_id"), response_url=body.get("response_url"))
         ack()
-        opened = client.views_open(trigger_id=body["trigger_id"], view=modals.loading_view(meta))
+        try:
+            opened = client.views_open(trigger_id=body["trigger_id"], view=modals.loading_view(meta))
+        except SlackApiError as exc:
+            error = exc.response.get("error") if exc.response is not None else None
+            log.warning("views.open failed: %s", error)
+            respond(response_type="ephemeral", text=f"Could not open the start form (Slack said {error}); "
+                                                    "type `start <gpu>` instead, e.g. `start a4000`.")
+            return
         view_id = opened["view"]["id"]
 
         def fill() -> None:
