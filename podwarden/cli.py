@@ -245,15 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _configure_logging(verbose: bool) -> None:
     """DEBUG with -v, else `PODWARDEN_LOG_LEVEL` for Podwarden's own loggers and WARNING for
     libraries (a bad setting is reported by the verb itself, so here it only falls back to
-    WARNING); misspelt PODWARDEN_* names are warned."""
+    WARNING); misspelt PODWARDEN_* names are warned. The per-user data directory of the
+    default ledger is made here, so a first `podwarden ask --sim` works on a new machine."""
     import os
 
-    from podwarden.settings import load_settings, unknown_variables
+    from podwarden.settings import default_database_url, load_settings, unknown_variables
 
     level = "DEBUG" if verbose else "WARNING"
-    if not verbose:
-        with contextlib.suppress(ConfigError, DomainError):
-            level = load_settings().log_level
+    with contextlib.suppress(ConfigError, DomainError):
+        settings = load_settings()
+        level = "DEBUG" if verbose else settings.log_level
+        if settings.database_url == default_database_url():  # the per-user default: make its home
+            _make_sqlite_directory(settings.database_url)
     root = logging.getLogger()
     root.setLevel("DEBUG" if verbose else "WARNING")  # other libraries' INFO (alembic's) is noise
     for ours in ("podwarden", "bot", "daemon"):

@@ -1,8 +1,9 @@
 """The words of a quote: one recommendation line naming the deciding number, and the
 assumptions behind the figures.
 
-The recommendation compares GPU compute only. A Pod that serves traffic stays on, so it is
-set against Serverless flex billed for the busy time:
+The recommendation compares the totals the quote's table shows: a Pod's compute with its
+disks against Serverless flex. A Pod that serves traffic stays on, so it is set against
+Serverless flex billed for the busy time:
 
 - with a request load: "At 300 requests/h of 5 s Serverless flex is cheaper: $0.24 vs
   $0.28/h; a Pod wins above 350 requests/h.";
@@ -25,9 +26,17 @@ __all__ = ["DEFAULT_EXECUTION_TIMEOUT_S", "notes", "pods_needed", "recommend"]
 DEFAULT_EXECUTION_TIMEOUT_S = 600  # RunPod's default; longer requests need it raised
 
 
-def recommend(pod: PodQuote, serverless: ServerlessQuote | None, even: BreakEven | None) -> str:
-    """One line: which is cheaper, by how much, and the number at which that flips."""
+def recommend(
+    pod: PodQuote, serverless: ServerlessQuote | None, even: BreakEven | None, *,
+    left_on_per_hour: Decimal | None = None,
+) -> str:
+    """One line: which is cheaper, by how much, and the number at which that flips.
+
+    `left_on_per_hour` is one Pod left on, compute and disks (default: `pod`'s compute per
+    Pod, for a Pod without disks)."""
     a_pod = "a spot Pod" if pod.spot else "a Pod"
+    if left_on_per_hour is None:
+        left_on_per_hour = pod.per_hour / pod.pods
     if serverless is None or even is None:
         rate = format_usd(pod.per_hour)
         if serverless is None:
@@ -38,12 +47,13 @@ def recommend(pod: PodQuote, serverless: ServerlessQuote | None, even: BreakEven
     if rate_asked is not None and seconds is not None and even.requests_per_hour is not None:
         return _by_requests(rate_asked, seconds, even.requests_per_hour, pod, serverless, even, a_pod)
     if pod.period.hours_per_day is not None:
-        return _by_busy_hours(pod.period.hours_per_day, pod, serverless, even, a_pod)
+        return _by_busy_hours(pod.period.hours_per_day, pod, serverless, even, a_pod, left_on_per_hour)
     hours = format_number(pod.period.running_hours, places=2)
-    pod_cost, flex_cost = format_usd(pod.compute), format_usd(serverless.flex_total)
-    rates = f"({format_usd(pod.per_hour)}/h vs {format_usd(serverless.flex_per_busy_hour)}/h of busy time)"
+    pod_cost, flex_cost = format_usd(pod.total), format_usd(serverless.flex_total)
+    pod_rate = pod.total / pod.period.running_hours if pod.period.running_hours else pod.per_hour
+    rates = f"({format_usd(pod_rate)}/h vs {format_usd(serverless.flex_per_busy_hour)}/h of busy time)"
     run = f"For one {hours} h run"
-    if pod.compute <= serverless.flex_total:
+    if pod.total <= serverless.flex_total:
         return f"{run} {a_pod} is cheaper: {pod_cost} vs {flex_cost} on Serverless flex {rates}."
     return f"{run} Serverless flex is cheaper: {flex_cost} vs {pod_cost} for {a_pod} {rates}."
 
@@ -57,7 +67,9 @@ def notes(pod: PodQuote, serverless: ServerlessQuote | None) -> tuple[str, ...]:
                    "its volume bills the stopped rate meanwhile.")
     elif period.days is not None:
         out.append(f"The Pod runs around the clock for a {DAYS_PER_MONTH}-day month.")
-    out.append("Pod vs Serverless compares GPU compute only; storage is listed on its own.")
+    if pod.storage:
+        out.append("The recommendation and the break-even count the Pod's disks with its compute, as the "
+                   "table's totals do; Serverless storage (a network volume) is not counted.")
     if pod.spot:
         out.append(f"Spot: {SPOT_CAVEAT}.")
     if serverless is None:
@@ -79,9 +91,9 @@ def notes(pod: PodQuote, serverless: ServerlessQuote | None) -> tuple[str, ...]:
     cold, idle = s(serverless.cold_start_s), s(serverless.idle_timeout_s)
     out.append(f"Flex bills {s(billed)} a request ({s(seconds)} execution + {cold} cold start + {idle} idle "
                "timeout), each request a burst of its own.")
-    pods = pods_needed(rate, seconds)
-    if pods > 1:
-        out.append(f"That load keeps {pods} Pods of this size busy at once: the Pod side counts {pods}.")
+    if pod.pods > 1:
+        out.append(f"That load keeps {pod.pods} Pods of this size busy at once: the table prices {pod.pods} "
+                   f"Pods and {pod.pods} active workers.")
     if seconds > DEFAULT_EXECUTION_TIMEOUT_S:
         out.append(f"RunPod's default execution timeout is {DEFAULT_EXECUTION_TIMEOUT_S} s: raise it on the "
                    "endpoint for requests this long.")
@@ -94,20 +106,21 @@ def pods_needed(requests_per_hour: Decimal, seconds_per_request: Decimal) -> int
 
 
 def _by_busy_hours(
-    busy: Decimal, pod: PodQuote, serverless: ServerlessQuote, even: BreakEven, a_pod: str
+    busy: Decimal, pod: PodQuote, serverless: ServerlessQuote, even: BreakEven, a_pod: str,
+    left_on_per_hour: Decimal,
 ) -> str:
     """A Pod left on all day against flex billed for the busy hours: the guides' comparison.
 
     When the Pod is quoted for fewer than 24 h a day, the line also names what that Pod
     costs if it is really stopped when idle, so the line agrees with the quote's table.
     """
-    pod_day = pod.per_hour * HOURS_PER_DAY
+    pod_day = left_on_per_hour * pod.pods * HOURS_PER_DAY
     flex_day = serverless.flex_per_busy_hour * busy
     at = f"At {format_number(busy, places=2)} busy h/day"
     threshold = format_number(even.busy_hours_per_day)
     stopped = ""
     if busy < HOURS_PER_DAY:
-        stopped_day = pod.per_hour * busy
+        stopped_day = pod.total / DAYS_PER_MONTH  # the table's per-day total: compute and disks
         if stopped_day <= flex_day:  # stopping the Pod when idle beats both: say that first
             return (f"{at} {a_pod} stopped after its {format_number(busy, places=2)} h is cheapest: "
                     f"{format_usd(stopped_day)}/day, vs {format_usd(flex_day)} on Serverless flex and "
@@ -131,11 +144,12 @@ def _by_requests(
     rate: Decimal, seconds: Decimal, threshold_rate: Decimal, pod: PodQuote, serverless: ServerlessQuote,
     even: BreakEven, a_pod: str,
 ) -> str:
-    pods = pods_needed(rate, seconds)
-    pod_hour = pod.per_hour * pods
+    pods = pod.pods
+    running = pod.period.running_hours  # all the Pods, with their disks: the table's total, per hour
+    pod_hour = pod.total / running if running else pod.per_hour
     flex_hour = (serverless.per_request or Decimal(0)) * rate
     at = f"At {format_number(rate)} requests/h of {format_number(seconds, places=2)} s"
-    threshold = format_number(threshold_rate)
+    threshold = format_number(threshold_rate, places=1 if threshold_rate >= 1 else 4)
     if even.busy_hours_per_day >= HOURS_PER_DAY:
         return (f"{at} Serverless flex is cheaper: {format_usd(flex_hour)} vs {format_usd(pod_hour)}/h, "
                 "at any load.")

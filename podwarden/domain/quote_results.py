@@ -18,6 +18,7 @@ __all__ = [
     "STOP_KEEPS",
     "TERMINATE_LOSES",
     "BreakEven",
+    "CloudOffer",
     "LineItem",
     "Period",
     "PodQuote",
@@ -87,8 +88,10 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class PodQuote:
-    """A Pod of `count` × one GPU type for the period. `per_hour` is compute for all GPUs;
-    `total` = `compute` + `storage_total`; `per_day` is `total` / days in a per-day quote."""
+    """`pods` Pods of `count` × one GPU type for the period. `per_hour` is compute for all
+    GPUs of all Pods; `total` = `compute` + `storage_total` (each Pod has its own disks);
+    `per_day` is `total` / days in a per-day quote. `pods` is 1 unless a request load needs
+    more Pods busy at once, and the table then prices all of them."""
 
     gpu_id: str
     gpu_name: str
@@ -103,6 +106,7 @@ class PodQuote:
     storage_total: Decimal
     total: Decimal
     per_day: Decimal | None
+    pods: int = 1
 
     def as_dict(self) -> dict[str, object]:
         return plain_dict(self)
@@ -153,10 +157,11 @@ class ServerlessQuote:
     per_request: Decimal | None
     cold_start_s: Decimal
     idle_timeout_s: Decimal
-    active_per_hour: Decimal
+    active_per_hour: Decimal  # all `active_workers` together, as are the three below
     active_per_day: Decimal
     active_per_month: Decimal
-    active_total: Decimal  # one active worker over the whole period
+    active_total: Decimal  # the active workers over the whole period
+    active_workers: int = 1  # as many as the load keeps busy at once (the Pods' count)
 
     def as_dict(self) -> dict[str, object]:
         return plain_dict(self)
@@ -164,8 +169,9 @@ class ServerlessQuote:
 
 @dataclass(frozen=True, slots=True)
 class BreakEven:
-    """Where a Pod and Serverless flex cost the same (compute only).
+    """Where a Pod and Serverless flex cost the same.
 
+    `pod_per_hour` is one Pod left on, compute and its disks (what the quote's table counts);
     `busy_hours_per_day`: busy hours a day at which flex equals a Pod left on 24 h;
     `utilisation`: the same as a fraction of the time (busy_hours_per_day / 24);
     `requests_per_hour`: requests of `seconds_per_request` billed seconds an hour at which
@@ -214,6 +220,21 @@ class Quote:
     stop_vs_terminate: StopVsTerminate | None
     recommendation: str
     notes: tuple[str, ...]
+    other_cloud: CloudOffer | None = None  # the same GPU and kind (spot or not) in the other cloud
+
+    def as_dict(self) -> dict[str, object]:
+        return plain_dict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class CloudOffer:
+    """The per-GPU $/h of the quoted GPU in the other cloud, so a quote says which is cheaper."""
+
+    cloud: Cloud
+    spot: bool
+    per_hour: Decimal  # per GPU
+    quoted_per_hour: Decimal  # per GPU, in the quoted cloud
+    cheaper: bool
 
     def as_dict(self) -> dict[str, object]:
         return plain_dict(self)

@@ -9,9 +9,12 @@ Assumptions (each also written into the quote's `notes` by `advice`):
   disk bills only while it runs; the volume bills the running rate while it runs and the
   stopped rate for the rest of each day; a network volume bills the whole time (tiered at
   1 TB, see `pricing`).
-- Pod vs Serverless compares **GPU compute only**; storage is listed on its own. A Pod that
-  serves traffic must stay on, so the break-even sets a Pod left on 24 h against
+- Pod vs Serverless compares **what the table shows**: the Pod's compute with its disks
+  against Serverless flex (whose own storage, a network volume, is not asked for). A Pod
+  that serves traffic must stay on, so the break-even sets a Pod left on 24 h against
   Serverless flex billed only for the busy time.
+- A request load that keeps several Pods busy at once is priced as that many Pods and as
+  many active workers (`advice.pods_needed`), so the table and the recommendation agree.
 - Serverless flex bills each request's execution plus `cold_start_s` plus `idle_timeout_s`
   seconds: every request is counted as a burst of its own, the upper bound for sparse
   traffic. Both default to 0, the guides' "execution only" figures. Active workers bill
@@ -25,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from podwarden.domain.advice import notes, recommend
+from podwarden.domain.advice import notes, pods_needed, recommend
 from podwarden.domain.errors import InputError, shown
 from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.money import (
@@ -43,6 +46,7 @@ from podwarden.domain.quote_results import (
     STOP_KEEPS,
     TERMINATE_LOSES,
     BreakEven,
+    CloudOffer,
     LineItem,
     Period,
     PodQuote,
@@ -116,39 +120,44 @@ def quote_pod(
     container_disk_gb: Number = 0,
     volume_gb: Number = 0,
     network_volume_gb: Number = 0,
+    pods: int = 1,
 ) -> PodQuote:
-    """A Pod's compute and storage over `period`, with `price_source` naming the GPU price's
-    origin ("live catalog", "RunPod catalog via simulator")."""
+    """`pods` Pods' compute and storage over `period`, with `price_source` naming the GPU
+    price's origin ("live catalog", "RunPod catalog via simulator")."""
     _check_count(gpu, count)
+    if pods < 1:
+        raise InputError(f"a quote is for at least one Pod, got {shown(pods)}")
     price = _gpu_price(gpu, cloud, spot=spot)
     gpu_rate = Rate(price, "h", price_source)
-    per_hour = price * count
+    per_hour = price * count * pods
     compute = per_hour * period.running_hours
     storage = _storage(
         book, period, container_gb=_disk(container_disk_gb, "--disk"), volume_gb=_disk(volume_gb, "--volume"),
-        network_gb=_disk(network_volume_gb, "network volume"),
+        network_gb=_disk(network_volume_gb, "network volume"), pods=pods,
     )
     storage_total = sum((item.amount for item in storage), Decimal(0))
     total = compute + storage_total
     return PodQuote(
         gpu_id=gpu.id, gpu_name=gpu.display_name, count=count, cloud=cloud, spot=spot, gpu_rate=gpu_rate,
         per_hour=per_hour, period=period, compute=compute, storage=storage, storage_total=storage_total,
-        total=total, per_day=None if period.days is None else total / period.days,
+        total=total, per_day=None if period.days is None else total / period.days, pods=pods,
     )
 
 
 def compare_spot(
-    gpu: GpuType, *, period: Period, price_source: str, count: int = 1, cloud: Cloud = Cloud.SECURE
+    gpu: GpuType, *, period: Period, price_source: str, count: int = 1, cloud: Cloud = Cloud.SECURE,
+    pods: int = 1,
 ) -> SpotComparison | None:
-    """On-demand vs spot in `cloud`; None when either price is missing there."""
+    """On-demand vs spot in `cloud` for `pods` Pods; None when either price is missing there."""
     _check_count(gpu, count)
     on_demand, spot = gpu.price(cloud), gpu.price(cloud, spot=True)
     if on_demand is None or spot is None or on_demand == 0:
         return None
-    savings = (on_demand - spot) * count
+    gpus = count * pods
+    savings = (on_demand - spot) * gpus
     return SpotComparison(
         on_demand_rate=Rate(on_demand, "h", price_source), spot_rate=Rate(spot, "h", price_source),
-        on_demand_per_hour=on_demand * count, spot_per_hour=spot * count, savings_per_hour=savings,
+        on_demand_per_hour=on_demand * gpus, spot_per_hour=spot * gpus, savings_per_hour=savings,
         savings_percent=100 * (on_demand - spot) / on_demand,
         savings_over_period=savings * period.running_hours,
         caveat=SPOT_CAVEAT,
@@ -165,6 +174,7 @@ def quote_serverless(
     seconds_per_request: Number | None = None,
     cold_start_s: Number = 0,
     idle_timeout_s: Number = 0,
+    active_workers: int = 1,
 ) -> ServerlessQuote | None:
     """Serverless for this GPU type (None when no class is big enough).
 
@@ -187,7 +197,7 @@ def quote_serverless(
     else:
         busy_hours, per_request = period.running_hours, None
     flex_total = flex_per_busy_hour * busy_hours
-    active_per_hour = price.active_per_s * count * SECONDS_PER_HOUR
+    active_per_hour = price.active_per_s * count * SECONDS_PER_HOUR * active_workers
     return ServerlessQuote(
         pool=price.pool, label=price.label, gpu_count=count, exact_class=gpu.id in price.gpu_type_ids,
         estimate=price.estimate, flex_rate=Rate(price.flex_per_s, "s", source),
@@ -198,6 +208,7 @@ def quote_serverless(
         per_request=per_request, cold_start_s=cold, idle_timeout_s=idle,
         active_per_hour=active_per_hour, active_per_day=active_per_hour * HOURS_PER_DAY,
         active_per_month=active_per_hour * HOURS_PER_MONTH, active_total=active_per_hour * period.total_hours,
+        active_workers=active_workers,
     )
 
 
@@ -274,38 +285,84 @@ def quote(request: QuoteRequest, book: PriceBook, *, price_source: str) -> Quote
     """
     gpu, count, cloud = request.gpu, request.gpu_count, request.cloud
     period = usage_period(hours=request.hours, hours_per_day=request.hours_per_day)
-    pod = quote_pod(
-        gpu, period=period, book=book, price_source=price_source, count=count, cloud=cloud, spot=request.spot,
-        container_disk_gb=request.container_disk_gb or 0, volume_gb=request.volume_gb or 0,
-        network_volume_gb=request.network_volume_gb or 0,
+    load = _load(request.requests_per_hour, request.seconds_per_request, request.cold_start_s,
+                 request.idle_timeout_s)
+    pods = pods_needed(load[0], load[1]) if load else 1
+    container, volume_gb, network = (
+        request.container_disk_gb or 0, request.volume_gb or 0, request.network_volume_gb or 0
     )
+    pod = quote_pod(gpu, period=period, book=book, price_source=price_source, count=count, cloud=cloud,
+                    spot=request.spot, pods=pods, container_disk_gb=container, volume_gb=volume_gb,
+                    network_volume_gb=network)
     serverless = quote_serverless(
         gpu, period=period, book=book, count=count, requests_per_hour=request.requests_per_hour,
         seconds_per_request=request.seconds_per_request, cold_start_s=request.cold_start_s,
-        idle_timeout_s=request.idle_timeout_s,
+        idle_timeout_s=request.idle_timeout_s, active_workers=pods,
     )
+    # One Pod left on around the clock, disks included: the side of every break-even.
+    left_on = quote_pod(gpu, period=usage_period(hours_per_day=HOURS_PER_DAY), book=book, price_source=price_source,
+                        count=count, cloud=cloud, spot=request.spot, container_disk_gb=container,
+                        volume_gb=volume_gb, network_volume_gb=network)
+    left_on_per_hour = left_on.total / left_on.period.total_hours
     even = None
     if serverless is not None and pod.per_hour > 0:
         even = break_even(
-            pod_per_hour=pod.per_hour, flex_per_second=serverless.flex_rate.amount * count,
+            pod_per_hour=left_on_per_hour, flex_per_second=serverless.flex_rate.amount * count,
             seconds_per_request=serverless.billed_seconds_per_request,
         )
     volume = _disk(request.volume_gb or 0, "--volume")
     return Quote(
         pod=pod,
-        spot=compare_spot(gpu, period=period, price_source=price_source, count=count, cloud=cloud),
+        spot=compare_spot(gpu, period=period, price_source=price_source, count=count, cloud=cloud, pods=pods),
         serverless=serverless,
         break_even=even,
         stop_vs_terminate=stop_vs_terminate(volume_gb=volume, book=book) if volume > 0 else None,
-        recommendation=recommend(pod, serverless, even),
-        notes=notes(pod, serverless),
+        recommendation=recommend(pod, serverless, even, left_on_per_hour=left_on_per_hour),
+        notes=(*notes(pod, serverless), *_other_cloud_note(gpu, cloud, spot=request.spot)),
+        other_cloud=other_cloud(gpu, cloud, spot=request.spot),
     )
+
+
+def other_cloud(gpu: GpuType, cloud: Cloud, *, spot: bool) -> CloudOffer | None:
+    """The same GPU, spot or on-demand as quoted, in the other cloud; None when it has no price there."""
+    if cloud is Cloud.ALL:
+        return None
+    other = Cloud.COMMUNITY if cloud is Cloud.SECURE else Cloud.SECURE
+    here, there = gpu.price(cloud, spot=spot), gpu.price(other, spot=spot)
+    if here is None or there is None:
+        return None
+    return CloudOffer(cloud=other, spot=spot, per_hour=there, quoted_per_hour=here, cheaper=there < here)
+
+
+def _other_cloud_note(gpu: GpuType, cloud: Cloud, *, spot: bool) -> tuple[str, ...]:
+    offer = other_cloud(gpu, cloud, spot=spot)
+    if offer is None or offer.per_hour == offer.quoted_per_hour:
+        return ()
+    kind = "spot" if spot else "on-demand"
+    name = offer.cloud.value.lower()
+    if offer.cheaper:
+        return (f"{name.capitalize()} cloud is cheaper for {gpu.display_name} {kind}: "
+                f"{format_rate(offer.per_hour, 'h')} vs {format_rate(offer.quoted_per_hour, 'h')} per GPU here "
+                f"(add --cloud {name}).",)
+    return (f"{name.capitalize()} cloud costs more for {gpu.display_name} {kind}: "
+            f"{format_rate(offer.per_hour, 'h')} per GPU.",)
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def _storage(
+    book: PriceBook, period: Period, *, container_gb: Decimal, volume_gb: Decimal, network_gb: Decimal,
+    pods: int = 1,
+) -> tuple[LineItem, ...]:
+    items = _storage_of_one(book, period, container_gb=container_gb, volume_gb=volume_gb, network_gb=network_gb)
+    if pods == 1:
+        return items
+    return tuple(LineItem(f"{item.label}, × {pods} Pods", item.amount * pods, item.rate, f"{item.basis} × {pods}")
+                 for item in items)
+
+
+def _storage_of_one(
     book: PriceBook, period: Period, *, container_gb: Decimal, volume_gb: Decimal, network_gb: Decimal
 ) -> tuple[LineItem, ...]:
     items = []

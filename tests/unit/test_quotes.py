@@ -86,7 +86,23 @@ def test_the_recommendation_names_the_deciding_number() -> None:
 def test_heavy_traffic_counts_the_pods_it_needs() -> None:
     q = _quote(A4000, requests_per_hour=Decimal(4000), seconds_per_request=Decimal(5))
     assert q.recommendation.startswith("At 4,000 requests/h of 5 s, 6 Pods are cheaper: $1.68 vs $3.20/h")
-    assert "That load keeps 6 Pods of this size busy at once: the Pod side counts 6." in q.notes
+    assert "That load keeps 6 Pods of this size busy at once: the table prices 6 Pods and 6 active workers." \
+        in q.notes
+    assert q.pod.pods == 6
+    assert q.pod.per_hour == Decimal("1.68")  # the table prices the six Pods, as the line above does
+    assert q.pod.total == Decimal("1209.60")  # 6 × $0.28 × 720 h
+    assert q.serverless is not None
+    assert q.serverless.active_workers == 6
+
+
+def test_a_load_sized_quote_prices_the_load_in_its_table() -> None:
+    """The issue's example: 3,000 requests/h of 5 s keeps 5 A4000 Pods busy (4.17 rounded up)."""
+    q = _quote(A4000, requests_per_hour=Decimal(3000), seconds_per_request=Decimal(5))
+    assert q.pod.pods == 5
+    assert q.pod.total == Decimal("1008.00")  # 5 × $0.28 × 720 h
+    assert q.spot is not None
+    assert q.spot.spot_per_hour == 5 * q.spot.spot_rate.amount
+    assert "5 Pods are cheaper: $1.40 vs $2.40/h" in q.recommendation
 
 
 def test_one_run_compares_the_run() -> None:
@@ -202,10 +218,10 @@ def test_cold_start_and_idle_timeout_are_billed_per_request() -> None:
 
 
 def test_as_dict_is_json_ready_and_keeps_decimals() -> None:
-    data = _quote(A4000, requests_per_hour=Decimal(300), seconds_per_request=Decimal(5), volume_gb=10).as_dict()
-    assert data["recommendation"] == _quote(
-        A4000, requests_per_hour=Decimal(300), seconds_per_request=Decimal(5)
-    ).recommendation
+    data = _quote(A4000, requests_per_hour=Decimal(300), seconds_per_request=Decimal(5)).as_dict()
+    assert data["recommendation"] == (
+        "At 300 requests/h of 5 s Serverless flex is cheaper: $0.24 vs $0.28/h; a Pod wins above 350 requests/h."
+    )
     pod = data["pod"]
     assert isinstance(pod, dict)
     assert pod["per_hour"] == Decimal("0.28")
@@ -323,3 +339,16 @@ def test_quote_pod_on_its_own() -> None:
     pod = quote_pod(A100, period=usage_period(hours=Decimal(1)), book=BOOK, price_source="live catalog", count=2)
     assert (pod.compute, pod.storage, pod.per_day) == (Decimal("3.78"), (), None)
     assert pod.gpu_rate.source == "live catalog"
+
+
+def test_the_recommendation_counts_the_disks_the_table_counts() -> None:
+    """A 10 GB volume at $0.10/GB/month is $1 a 720-hour month: the Pod side is $0.28139/h,
+    so the break-even moves from 350 to 351.7 requests/h, and both lines say so."""
+    q = _quote(A4000, requests_per_hour=Decimal(300), seconds_per_request=Decimal(5), volume_gb=10)
+    assert q.break_even is not None
+    assert round(q.break_even.requests_per_hour or 0, 1) == Decimal("351.7")
+    assert q.recommendation.endswith("a Pod wins above 351.7 requests/h.")
+    assert any("count the Pod's disks" in note for note in q.notes)
+    run = _quote(A100, hours=Decimal(10), container_disk_gb=720)  # $0.10/GB/month: $0.10 an hour for 720 GB
+    assert run.pod.total == Decimal("19.90")
+    assert run.recommendation.startswith("For one 10 h run a Pod is cheaper: $19.90 vs $27.36")

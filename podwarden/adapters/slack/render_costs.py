@@ -6,7 +6,7 @@ as strings), so `podwarden ask --json` gives scripts the numbers people read.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from podwarden.adapters.slack.reply import Reply, Section
 from podwarden.domain.models import Cloud, GpuType
@@ -26,24 +26,27 @@ def gpus(answer: GpuList) -> Reply:
     if not answer.gpus:
         return Reply(title=f"No GPU type is offered in {cloud}{vram} right now.",
                      data={"cloud": answer.cloud, "gpus": []})
-    spot_header = "lowest spot $/h" if answer.cloud is Cloud.ALL else "spot $/h"
-    rows: list[tuple[str, ...]] = [("GPU", "VRAM", "secure $/h", "community $/h", spot_header, "stock")]
+    rows: list[tuple[str, ...]] = [
+        ("GPU", "VRAM", "secure $/h", "secure spot", "community $/h", "community spot", "stock")
+    ]
     for g in answer.gpus:
-        spot = g.price(answer.cloud, spot=True)
-        rows.append((g.display_name, f"{g.memory_gb} GB", _price(g.secure_price), _price(g.community_price),
-                     _price(spot), g.stock(answer.cloud).value))
+        rows.append((g.display_name, f"{g.memory_gb} GB", _price(g.secure_price), _price(g.secure_spot_price),
+                     _price(g.community_price), _price(g.community_spot_price), g.stock(answer.cloud).value))
     return Reply(
         title=f"{len(answer.gpus)} GPU types in {cloud}{vram} (per GPU, {answer.price_source})",
         sections=(Section(table=tuple(rows)),
-                  Section(lines=("`quote <gpu>` prices one; `size <params>` finds what fits a model.",))),
+                  Section(lines=("Spot prices are per cloud: `quote <gpu> --spot --cloud community` prices the "
+                                 "community one. `size <params>` finds what fits a model.",))),
         data={"cloud": answer.cloud, "price_source": answer.price_source,
               "gpus": [_gpu_data(g, answer.cloud) for g in answer.gpus]},
     )
 
 
 def _gpu_data(g: GpuType, cloud: Cloud) -> dict[str, object]:
-    return {"id": g.id, "name": g.display_name, "memory_gb": g.memory_gb, "secure_per_hour": g.secure_price,
-            "community_per_hour": g.community_price, "spot_per_hour": g.price(cloud, spot=True),
+    return {"id": g.id, "name": g.display_name, "memory_gb": g.memory_gb,
+            "secure_per_hour": _rate_h(g.secure_price), "secure_spot_per_hour": _rate_h(g.secure_spot_price),
+            "community_per_hour": _rate_h(g.community_price),
+            "community_spot_per_hour": _rate_h(g.community_spot_price),
             "stock": g.stock(cloud).value}
 
 
@@ -51,25 +54,38 @@ def quote(answer: QuoteAnswer) -> Reply:
     q: Quote = answer.quote
     pod = q.pod
     kind = "spot" if pod.spot else "on-demand"
-    title = (f"Quote: {pod.count} × {pod.gpu_name}, {pod.cloud.value.lower()} cloud {kind}, "
+    pods = f"{pod.pods} Pods of " if pod.pods > 1 else ""
+    title = (f"Quote: {pods}{pod.count} × {pod.gpu_name}, {pod.cloud.value.lower()} cloud {kind}, "
              f"{pod.period.label}")
+    days = pod.period.days
     rows: list[tuple[str, ...]] = [("option", "rate", "per day", "period")]
-    rows.append((f"Pod ({kind}) compute", format_rate(pod.per_hour, "h"), _day(pod.compute, pod.period.days),
+    pod_label = f"{pod.pods} Pods ({kind})" if pod.pods > 1 else f"Pod ({kind})"
+    shown: list[Decimal] = [_cents(pod.compute)]
+    rows.append((f"{pod_label} compute", format_rate(pod.per_hour, "h"), _day(pod.compute, days),
                  format_usd(pod.compute)))
     for item in pod.storage:
-        rows.append((f"  {item.label}", format_rate(item.rate.amount, item.rate.unit),
-                     _day(item.amount, pod.period.days), format_usd(item.amount)))
+        shown.append(_cents(item.amount))
+        rows.append((f"  {item.label}", format_rate(item.rate.amount, item.rate.unit), _day(item.amount, days),
+                     format_usd(item.amount)))
+    footnotes: list[str] = []
     if pod.storage:
-        rows.append(("  Pod total", "", _day(pod.total, pod.period.days), format_usd(pod.total)))
+        rows.append(("  Pod total" if pod.pods == 1 else "  Pods total", "", _day(pod.total, days),
+                     format_usd(pod.total)))
+        added = sum(shown, Decimal(0))
+        if added != _cents(pod.total):
+            footnotes.append(f"Rows are rounded to the cent; the total is the exact sum, rounded "
+                             f"({format_usd(added)} if the rounded rows were added).")
     if q.spot is not None and not pod.spot:
         spot_total = q.spot.spot_per_hour * pod.period.running_hours
-        rows.append(("Pod (spot) compute", format_rate(q.spot.spot_per_hour, "h"), _day(spot_total, pod.period.days),
-                     format_usd(spot_total)))
+        rows.append((f"{pod_label.replace(kind, 'spot')} compute", format_rate(q.spot.spot_per_hour, "h"),
+                     _day(spot_total, days), format_usd(spot_total)))
     if q.serverless is not None:
         s = q.serverless
         rows.append((f"Serverless flex ({s.label})", format_rate(s.flex_rate.amount * s.gpu_count, "s"),
                      _maybe(s.flex_per_day), format_usd(s.flex_total)))
-        rows.append(("Serverless 1 active worker", format_rate(s.active_rate.amount * s.gpu_count, "s"),
+        workers = "1 active worker" if s.active_workers == 1 else f"{s.active_workers} active workers"
+        rows.append((f"Serverless {workers}",
+                     format_rate(s.active_rate.amount * s.gpu_count * s.active_workers, "s"),
                      format_usd(s.active_per_day), format_usd(s.active_total)))
     lines: list[str] = []
     if answer.note:
@@ -83,21 +99,80 @@ def quote(answer: QuoteAnswer) -> Reply:
         even = f"Break-even: {format_number(b.busy_hours_per_day)} busy h/day " \
                f"({format_number(b.utilisation * 100, places=0)}% utilisation)"
         if b.requests_per_hour is not None:
-            even += f", or {format_number(b.requests_per_hour)} requests/hour"
+            even += f", or {format_number(b.requests_per_hour)} requests/hour per Pod"
         lines.append(even + ".")
     if q.spot is not None and not pod.spot:
         lines.append(f"Spot saves {format_usd(q.spot.savings_per_hour)}/h "
                      f"({format_number(q.spot.savings_percent, places=0)}%), but {q.spot.caveat}.")
     if q.stop_vs_terminate is not None:
         lines.append(q.stop_vs_terminate.summary)
-    sources = _sources(q)
     return Reply(
         title=title,
         sections=(Section(table=tuple(rows)), Section(lines=tuple(lines)),
                   Section(lines=(q.recommendation,), strong=True),
-                  Section(lines=(*q.notes, sources))),
-        data={"quote": q.as_dict(), "note": answer.note},
+                  Section(lines=(*q.notes, *footnotes, _sources(q)))),
+        data={"quote": quote_json(q), "note": answer.note},
     )
+
+
+def quote_json(q: Quote) -> dict[str, object]:
+    """The `--json` shape of a quote (docs/json.md): money in dollars to the cent, rates to
+    RunPod's precision, each amount's period in its key, every key always of one type."""
+    pod, period, s, b = q.pod, q.pod.period, q.serverless, q.break_even
+    return {
+        "gpu": {"id": pod.gpu_id, "name": pod.gpu_name, "per_pod": pod.count, "cloud": pod.cloud.value.lower(),
+                "spot": pod.spot},
+        "period": {"label": period.label, "running_hours": _qty(period.running_hours),
+                   "total_hours": _qty(period.total_hours), "hours_per_day": _qty(period.hours_per_day),
+                   "days": period.days},
+        "pod": {
+            "gpu_id": pod.gpu_id, "pods": pod.pods, "gpu_per_hour": _rate_h(pod.gpu_rate.amount),
+            "per_hour": _rate_h(pod.per_hour), "compute_per_period": _usd(pod.compute),
+            "storage": [{"label": i.label, "per_gb_month": _rate_h(i.rate.amount), "per_period": _usd(i.amount)}
+                        for i in pod.storage],
+            "storage_per_period": _usd(pod.storage_total), "total_per_period": _usd(pod.total),
+            "per_day": _usd(pod.per_day),
+        },
+        "spot": None if q.spot is None else {
+            "on_demand_per_hour": _rate_h(q.spot.on_demand_per_hour), "spot_per_hour": _rate_h(q.spot.spot_per_hour),
+            "savings_per_hour": _rate_h(q.spot.savings_per_hour), "savings_percent": _qty(q.spot.savings_percent),
+            "spot_per_period": _usd(q.spot.spot_per_hour * period.running_hours),
+            "savings_per_period": _usd(q.spot.savings_over_period),
+        },
+        "other_cloud": None if q.other_cloud is None else {
+            "cloud": q.other_cloud.cloud.value.lower(), "gpu_per_hour": _rate_h(q.other_cloud.per_hour),
+            "cheaper": q.other_cloud.cheaper,
+        },
+        "serverless": None if s is None else {
+            "pool": s.pool, "label": s.label, "exact_class": s.exact_class, "estimate": s.estimate,
+            "flex_per_second": _rate_s(s.flex_rate.amount * s.gpu_count),
+            "flex_per_busy_hour": _rate_h(s.flex_per_busy_hour), "busy_hours_per_period": _qty(s.busy_hours),
+            "flex_per_period": _usd(s.flex_total), "flex_per_day": _usd(s.flex_per_day),
+            "requests_per_hour": _qty(s.requests_per_hour), "seconds_per_request": _qty(s.seconds_per_request),
+            "billed_seconds_per_request": _qty(s.billed_seconds_per_request), "per_request": _rate_s(s.per_request),
+            "active_workers": s.active_workers,
+            "active_per_second": _rate_s(s.active_rate.amount * s.gpu_count * s.active_workers),
+            "active_per_hour": _rate_h(s.active_per_hour), "active_per_day": _usd(s.active_per_day),
+            "active_per_month": _usd(s.active_per_month), "active_per_period": _usd(s.active_total),
+        },
+        "break_even": None if b is None else {
+            "pod_per_hour": _rate_h(b.pod_per_hour), "busy_hours_per_day": _qty(b.busy_hours_per_day),
+            "utilisation_percent": _qty(b.utilisation * 100), "requests_per_hour": _qty(b.requests_per_hour),
+        },
+        "stop_vs_terminate": None if q.stop_vs_terminate is None else {
+            "volume_gb": _qty(q.stop_vs_terminate.volume_gb),
+            "stopped_per_hour": _rate_h(q.stop_vs_terminate.stopped_per_hour),
+            "stopped_per_day": _usd(q.stop_vs_terminate.stopped_per_day),
+            "stopped_per_month": _usd(q.stop_vs_terminate.stopped_per_month),
+        },
+        "recommendation": q.recommendation,
+        "notes": list(q.notes),
+        "sources": _sources(q).removeprefix("Prices: ").removesuffix("."),
+    }
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def size(answer: Sizing) -> Reply:
@@ -132,3 +207,25 @@ def _sources(q: Quote) -> str:
         if rate.source not in seen:
             seen.append(rate.source)
     return "Prices: " + "; ".join(seen) + "."
+
+
+
+# JSON figures: decimal strings at a fixed precision per kind, so a key always has one type
+# and one shape. Money is rounded to the cent; rates keep the precision RunPod publishes.
+_CENT, _HOURLY, _PER_SECOND, _QUANTITY = Decimal("0.01"), Decimal("0.001"), Decimal("0.000001"), Decimal("0.01")
+
+
+def _usd(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def _rate_h(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(_HOURLY, rounding=ROUND_HALF_UP))
+
+
+def _rate_s(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(_PER_SECOND, rounding=ROUND_HALF_UP))
+
+
+def _qty(value: Decimal | None) -> str | None:
+    return None if value is None else str(value.quantize(_QUANTITY, rounding=ROUND_HALF_UP))
