@@ -119,16 +119,17 @@ def check_settings(settings: Settings, *, http: bool) -> None:
         )
 
 
-def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
+def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1", sim: bool = False,
         settings: Settings | None = None) -> int:
-    """`podwarden bot`: Socket Mode by default, HTTP mode with `http`. Blocks until stopped."""
+    """`podwarden bot`: Socket Mode by default, HTTP mode with `http`. Blocks until stopped.
+    With `sim`, RunPod is an in-process simulator (try the bot in a workspace, no account)."""
     from bot.http import HttpServer
     from bot.socket_mode import handler
     from podwarden import bootstrap
 
     settings = settings or bootstrap.settings()
     check_settings(settings, http=http)
-    with bootstrap.build(settings) as services:
+    with bootstrap.build(settings, sim=sim) as services:
         app = create_app(services, settings)
         try:
             if http:

@@ -154,7 +154,7 @@ def _port(text: str) -> int:
 def _bot(args: argparse.Namespace) -> int:
     from bot.app import run
 
-    return run(http=args.http, port=args.port, host=args.host)
+    return run(http=args.http, port=args.port, host=args.host, sim=args.sim)
 
 
 def _daemon(args: argparse.Namespace) -> int:
@@ -205,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "Socket Mode (needs PODWARDEN_SLACK_APP_TOKEN)")
     bot.add_argument("--port", type=_port, help="HTTP mode: port to listen on (default PODWARDEN_HTTP_PORT, 3000)")
     bot.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to bind (default: all)")  # noqa: S104
+    bot.add_argument("--sim", action="store_true", help="answer from an in-process RunPod simulator, not your account")
     daemon = add("daemon", "run the lifecycle daemon (idle shutdown, caps, SSH ports, digest)", _daemon)
     daemon.add_argument("--once", action="store_true", help="run one tick, print what it did, and exit")
     daemon.add_argument("--sim", action="store_true", help="against an in-process RunPod simulator")

@@ -1,0 +1,91 @@
+"""`podwarden bot` as an operator runs it: one line when a token or secret is missing,
+and in HTTP mode a real server that answers /healthz and signed slash commands."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from podwarden.cli import EXIT_USAGE, main
+from tests.bot.e2e import slack_requests as sr
+from tests.fakes.slack_api import FakeSlack
+
+pytestmark = pytest.mark.usefixtures("podwarden_env")
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "message"),
+    [
+        (["bot"], {}, "the bot needs PODWARDEN_SLACK_BOT_TOKEN"),
+        (["bot"], {"PODWARDEN_SLACK_BOT_TOKEN": "xoxb-valid"}, "Socket Mode needs PODWARDEN_SLACK_APP_TOKEN"),
+        (["bot", "--http"], {"PODWARDEN_SLACK_BOT_TOKEN": "xoxb-valid"},
+         "HTTP mode needs PODWARDEN_SLACK_SIGNING_SECRET"),
+    ],
+)
+def test_a_missing_token_or_secret_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], env: dict[str, str],
+    message: str,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert message in err
+    assert "xoxb-valid" not in err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+def test_podwarden_bot_http_serves_healthz_and_signed_commands(slack: FakeSlack) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")}
+    env.update(PODWARDEN_DATABASE_URL=os.environ["PODWARDEN_DATABASE_URL"], PODWARDEN_SLACK_API_URL=slack.url,
+               PODWARDEN_SLACK_BOT_TOKEN=sr.BOT_TOKEN, PODWARDEN_SLACK_SIGNING_SECRET=sr.SIGNING_SECRET,
+               PODWARDEN_MEMBERS="U0MEMBER")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "podwarden", "bot", "--http", "--port", str(port), "--host", "127.0.0.1", "--sim"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        up = False
+        pause = threading.Event()
+        while not up and time.monotonic() < deadline and process.poll() is None:
+            try:
+                up = httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                pause.wait(0.1)  # the server is still starting
+        assert up, process.stdout.read() if process.poll() is not None and process.stdout else "no /healthz"
+        body = sr.command("help", user="U0MEMBER", response_url=slack.response_url("help"))
+        ack = httpx.post(f"{base}/slack/events", content=body.encode(), headers=sr.headers(body), timeout=10)
+        assert ack.status_code == 200
+        assert "What you can do with /gpu (as member)" in ack.json()["text"]
+        forged = httpx.post(f"{base}/slack/events", content=body.encode(), headers=sr.headers(body, secret="x"),
+                            timeout=10)
+        assert forged.status_code == 401
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert "Traceback" not in output
+    assert sr.SIGNING_SECRET not in output
