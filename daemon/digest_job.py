@@ -95,7 +95,12 @@ def post_week(
         log.info("digest: the week of %s is being posted by another process", week)
         return Outcome.BUSY
     if claim is DigestClaim.RECONCILE:
-        found = publisher.find(channel, key, oldest=(moment or now) - timedelta(days=1))
+        try:
+            found = publisher.find(channel, key, oldest=(moment or now) - timedelta(days=1))
+        except NotifyError as exc:  # posting again blind could post twice: wait for the history instead
+            log.warning("digest: could not look for the week of %s in %s (%s); retried after %s",
+                        week, channel, exc, STALE_AFTER)
+            return Outcome.FAILED
         if found is not None:
             services.ledger.finish_digest(week, channel, ts=found.ts, now=now)
             log.info("digest: the week of %s was already posted (%s); marked sent", week, found.ts)

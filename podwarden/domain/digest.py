@@ -360,6 +360,8 @@ def _build(inputs: DigestInputs) -> Digest:
         if hours == 0:
             continue
         compute, storage = s.cost_per_hr * hours, s.storage_per_hr * hours
+        if compute + storage == 0:
+            continue  # a stopped pod with no storage rate: nothing to attribute
         per_owner[s.owner_id] += compute + storage
         per_team[s.team] += compute + storage
         if s.status == _RUNNING:
@@ -384,7 +386,7 @@ def _build(inputs: DigestInputs) -> Digest:
     savings, savings_hours, stops = _savings(inputs.stretches, inputs.auto_stops, start, end)
     users = _lines({who(k): v for k, v in per_owner.items() if k is not None})
     unowned = per_owner.get(None, Decimal(0))
-    if unowned or None in per_owner:
+    if None in per_owner:  # pods (or endpoints) nobody owned: their own line, never dropped
         users = (*users, Line(UNOWNED, unowned))
     top_owners = sorted((k for k, v in per_owner.items() if v > 0), key=lambda k: (-per_owner[k], who(k)))[:TOP]
     return Digest(

@@ -140,3 +140,17 @@ def test_the_png_chart_is_a_valid_png_even_with_cjk_and_emoji_names(digest: Dige
     from matplotlib.image import imread
 
     assert imread(io.BytesIO(png), format="png").shape[:2] == (400, 800)  # it decodes, too
+
+
+def test_a_name_that_looks_like_a_mention_pings_nobody() -> None:
+    monday = datetime(2026, 11, 16, tzinfo=UTC)
+    stretch = PodStretch("p", "p", "RUNNING", monday, monday + timedelta(hours=1), Decimal(1), Decimal(0),
+                         "NVIDIA L4", 1, "U1", "<!channel> & co", False)
+    digest = build_digest(DigestInputs(week_start=WEEK, zone="UTC", stretches=(stretch,), quarters=(),
+                                       names={"U1": "<!here>"}))
+
+    sections = " ".join(b["text"]["text"] for b in render.blocks(digest) if b["type"] == "section")
+    assert "<!" not in sections
+    assert "&lt;!channel&gt; &amp; co" in sections
+    assert "<!here>" not in render.slack_summary(digest)
+    assert "<!here>" in render.text(digest)  # the console shows names as they are

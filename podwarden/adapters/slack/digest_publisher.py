@@ -41,7 +41,7 @@ class SlackDigestPublisher:
         from slack_sdk.errors import SlackApiError
 
         metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
-        summary = render.summary(digest)
+        summary = render.slack_summary(digest)
         native = True
         try:
             answer = self._call("chat_postMessage", channel=channel, text=summary, blocks=render.blocks(digest),

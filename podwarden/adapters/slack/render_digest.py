@@ -30,6 +30,7 @@ __all__ = [
     "chart_png",
     "check_limits",
     "csv_text",
+    "slack_summary",
     "summary",
     "text",
 ]
@@ -231,8 +232,18 @@ def _cross_check(digest: Digest) -> str:
     return f"{billing.source}: {_usd(theirs)} vs ours {_usd(digest.total.this_week)}, {verdict}."
 
 
+def slack_summary(digest: Digest) -> str:
+    """`summary` for Slack's top-level text, which Slack parses as mrkdwn too."""
+    return _escape(summary(digest))
+
+
 def _section(body: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(body, MAX_SECTION)}}
+    """A mrkdwn section; names are escaped so that a "<!channel>" in one pings nobody."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _fit(_escape(body), MAX_SECTION)}}
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _table(header: list[str], rows: list[list[str]]) -> dict[str, Any]:
