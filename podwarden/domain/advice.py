@@ -150,14 +150,15 @@ def _by_requests(
     flex_hour = (serverless.per_request or Decimal(0)) * rate
     at = f"At {format_number(rate)} requests/h of {format_number(seconds, places=2)} s"
     threshold = format_number(threshold_rate, places=1 if threshold_rate >= 1 else 4)
+    the_pods = "" if pods == 1 else f" for the {pods} Pods this load keeps busy"
     if even.busy_hours_per_day >= HOURS_PER_DAY:
-        return (f"{at} Serverless flex is cheaper: {format_usd(flex_hour)} vs {format_usd(pod_hour)}/h, "
-                "at any load.")
+        return (f"{at} Serverless flex is cheaper: {format_usd(flex_hour)} vs {format_usd(pod_hour)}/h"
+                f"{the_pods}, at any load.")
     if flex_hour == pod_hour:
         return f"{at} a Pod and Serverless flex cost the same: {format_usd(pod_hour)}/h; this is the break-even."
     if flex_hour < pod_hour:
-        return (f"{at} Serverless flex is cheaper: {format_usd(flex_hour)} vs {format_usd(pod_hour)}/h; "
-                f"{a_pod} wins above {threshold} requests/h.")
+        return (f"{at} Serverless flex is cheaper: {format_usd(flex_hour)} vs {format_usd(pod_hour)}/h"
+                f"{the_pods}; {a_pod} wins above {threshold} requests/h.")
     pods_are = f" {a_pod} is" if pods == 1 else f", {pods} {a_pod.removeprefix('a ')}s are"
     return (f"{at}{pods_are} cheaper: {format_usd(pod_hour)} vs {format_usd(flex_hour)}/h "
             f"on Serverless flex; Serverless wins below {threshold} requests/h.")

@@ -60,11 +60,11 @@ def quote(answer: QuoteAnswer) -> Reply:
     days = pod.period.days
     rows: list[tuple[str, ...]] = [("option", "rate", "per day", "period")]
     pod_label = f"{pod.pods} Pods ({kind})" if pod.pods > 1 else f"Pod ({kind})"
-    shown: list[Decimal] = [_cents(pod.compute)]
+    shown: list[Decimal] = [_shown_usd(pod.compute)]
     rows.append((f"{pod_label} compute", format_rate(pod.per_hour, "h"), _day(pod.compute, days),
                  format_usd(pod.compute)))
     for item in pod.storage:
-        shown.append(_cents(item.amount))
+        shown.append(_shown_usd(item.amount))
         rows.append((f"  {item.label}", format_rate(item.rate.amount, item.rate.unit), _day(item.amount, days),
                      format_usd(item.amount)))
     footnotes: list[str] = []
@@ -72,8 +72,8 @@ def quote(answer: QuoteAnswer) -> Reply:
         rows.append(("  Pod total" if pod.pods == 1 else "  Pods total", "", _day(pod.total, days),
                      format_usd(pod.total)))
         added = sum(shown, Decimal(0))
-        if added != _cents(pod.total):
-            footnotes.append(f"Rows are rounded to the cent; the total is the exact sum, rounded "
+        if added != _shown_usd(pod.total):
+            footnotes.append(f"Rows are rounded for display; the total is the exact sum, rounded "
                              f"({format_usd(added)} if the rounded rows were added).")
     if q.spot is not None and not pod.spot:
         spot_total = q.spot.spot_per_hour * pod.period.running_hours
@@ -171,8 +171,9 @@ def quote_json(q: Quote) -> dict[str, object]:
     }
 
 
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+def _shown_usd(amount: Decimal) -> Decimal:
+    """An amount as the table shows it (`format_usd`), read back: what a person would add up."""
+    return Decimal(format_usd(amount).replace("$", "").replace(",", ""))
 
 
 def size(answer: Sizing) -> Reply:

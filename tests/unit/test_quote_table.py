@@ -1,0 +1,121 @@
+"""The quote as people read it: the table's rows, its totals and the recommendation under it
+say the same thing (properties over random quotes, through the real renderer)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from podwarden.adapters.slack import render_costs
+from podwarden.domain.money import format_usd
+from podwarden.domain.quotes import QuoteRequest, quote
+from podwarden.services.costs import QuoteAnswer
+from tests.unit.gpu_catalog import BOOK, CATALOG, SIM_SOURCE
+
+on_demand = [g for g in CATALOG if g.secure_price is not None]
+requests = st.one_of(st.none(), st.tuples(st.integers(1, 50_000), st.integers(1, 120)))
+disks = st.integers(0, 3000)
+
+
+def _money(cell: str) -> Decimal:
+    return Decimal(cell.replace("$", "").replace(",", ""))
+
+
+@st.composite
+def quote_requests(draw: st.DrawFn) -> QuoteRequest:
+    gpu = draw(st.sampled_from(on_demand))
+    period = draw(st.sampled_from(["run", "day", "none"]))
+    load = draw(requests)
+    return QuoteRequest(
+        gpu=gpu, gpu_count=draw(st.integers(1, min(8, gpu.max_gpu_count))),
+        hours=draw(st.decimals(min_value=Decimal("0.5"), max_value=2000, places=2)) if period == "run" else None,
+        hours_per_day=draw(st.integers(1, 24)) if period == "day" else None,
+        requests_per_hour=Decimal(load[0]) if load else None, seconds_per_request=Decimal(load[1]) if load else None,
+        container_disk_gb=draw(disks), volume_gb=draw(disks), network_volume_gb=draw(st.integers(0, 3000)),
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(quote_requests())
+def test_rounded_rows_add_up_to_the_shown_total_or_a_footnote_says_why(request: QuoteRequest) -> None:
+    q = quote(request, BOOK, price_source=SIM_SOURCE)
+    reply = render_costs.quote(QuoteAnswer(quote=q, note=""))
+    table = reply.sections[0].table
+    labels = [row[0] for row in table]
+    total_at = next((n for n, label in enumerate(labels) if label.strip() in {"Pod total", "Pods total"}), None)
+    if total_at is None:
+        assert not q.pod.storage
+        return
+    rows = [_money(row[3]) for row in table[1:total_at]]
+    shown_total = _money(table[total_at][3])
+    assert shown_total == _money(format_usd(q.pod.total))
+    if sum(rows) != shown_total:
+        assert "Rows are rounded for display" in reply.text()
+
+
+@settings(max_examples=200, deadline=None)
+@given(quote_requests())
+def test_the_recommendation_quotes_the_table(request: QuoteRequest) -> None:
+    """A one-run recommendation names the table's Pod total; a load-sized one prices as many
+    Pods as the table, which says how many in its title and rows."""
+    q = quote(request, BOOK, price_source=SIM_SOURCE)
+    reply = render_costs.quote(QuoteAnswer(quote=q, note=""))
+    if q.serverless is None:
+        return
+    if q.serverless.requests_per_hour is not None:
+        assert q.serverless.active_workers == q.pod.pods
+        if q.pod.pods > 1:
+            assert f"{q.pod.pods} Pods" in reply.title
+            assert f"{q.pod.pods} Pods" in q.recommendation
+            assert f"Serverless {q.pod.pods} active workers" in reply.text()
+        return
+    if q.pod.period.days is None:
+        assert format_usd(q.pod.total) in q.recommendation
+
+
+@settings(max_examples=100, deadline=None)
+@given(quote_requests())
+def test_json_money_is_cents_and_keys_keep_one_type(request: QuoteRequest) -> None:
+    q = quote(request, BOOK, price_source=SIM_SOURCE)
+    data = json.loads(render_costs.quote(QuoteAnswer(quote=q, note="")).json())["quote"]
+
+    def walk(value: object, key: str = "") -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value) and not key.startswith(
+            ("requests", "busy_hours", "seconds", "billed", "running", "total_hours", "hours", "volume_gb",
+             "utilisation", "savings_percent")
+        ):
+            places = len(value.partition(".")[2])
+            if key.endswith(("_per_period", "_per_day", "_per_month")) or key == "per_day":
+                assert places == 2, (key, value)
+            elif key.endswith("_per_second") or key == "per_request":
+                assert places == 6, (key, value)
+            elif key.endswith("per_hour") or key == "per_gb_month":
+                assert places == 3, (key, value)
+            assert len(value) < 20, (key, value)  # never a 28-digit string
+
+    walk(data)
+    assert isinstance(data["pod"]["pods"], int)
+    assert isinstance(data["notes"], list)
+
+
+def test_an_issue_example_prices_the_load_in_every_row() -> None:
+    """`quote 4090 --requests 1000000/hour --seconds 3.5`: 973 Pods busy at once, in the table
+    and in the recommendation alike."""
+    gpu = next(g for g in CATALOG if g.id == "NVIDIA GeForce RTX 4090")
+    q = quote(QuoteRequest(gpu=gpu, requests_per_hour=Decimal(1_000_000), seconds_per_request=Decimal("3.5")),
+              BOOK, price_source=SIM_SOURCE)
+    text = render_costs.quote(QuoteAnswer(quote=q, note="")).text()
+    assert q.pod.pods == 973
+    assert "973 Pods (on-demand) compute" in text
+    assert "Serverless 973 active workers" in text
+    assert q.recommendation.startswith("At 1,000,000 requests/h of 3.5 s, 973 Pods are cheaper: $671.37 vs")
