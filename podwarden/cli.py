@@ -176,9 +176,9 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot import console
+    from daemon import demo
 
-    return console.demo(interactive=not args.no_input and sys.stdin.isatty())
+    return demo.run(interactive=not args.no_input and sys.stdin.isatty(), scenario=args.scenario)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     daemon.add_argument("--sim", action="store_true", help="against an in-process RunPod simulator")
     demo = add("demo", "try Podwarden with no accounts: the simulator and a terminal console", _demo)
     demo.add_argument("--no-input", action="store_true", help="run the scripted tour only, then exit")
+    demo.add_argument("--scenario", default="demo",
+                      help="a shipped scenario (demo, team) or a scenario file (default: demo)")
 
     for name, help_, run in (
         ("console", "type commands as you would in Slack, against RunPod or the simulator", _console),

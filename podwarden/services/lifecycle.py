@@ -128,7 +128,7 @@ class LifecycleService:
         self._withdraw(now, actions, report)
         self.deliver(report)
         self._stop(now, actions, report)
-        log.info(report.line())
+        log.log(logging.INFO if report.sent or report.stopped or report.failed else logging.DEBUG, report.line())
         return report
 
     def _read(self, call: Any, report: TickReport) -> Any:

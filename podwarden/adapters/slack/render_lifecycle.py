@@ -157,7 +157,7 @@ def idle_workers(note: IdleWorkers) -> Reply:
     if note.state != "open":
         return Reply(title=f"Endpoint {note.endpoint_name}: {note.state}.", data=data)
     return Reply(
-        title=f"Endpoint {note.endpoint_name} keeps {note.workers_min} active worker(s) with no jobs for a day.",
+        title=f"Endpoint {note.endpoint_name} keeps {note.workers_min} active worker(s) warm with no jobs to run.",
         sections=(Section(lines=(f"They cost {money(note.cost_per_hr)}/h "
                                  f"({money(note.cost_per_hr * 720)}/month) whether used or not.",)),),
         buttons=(Button("Set min workers to 0", MIN_WORKERS_0, note.endpoint_id, style="primary"),),

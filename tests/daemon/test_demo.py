@@ -1,0 +1,64 @@
+"""`podwarden demo`: piped, it plays the tour and the daemon's story on its own and exits."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+from daemon import demo
+
+
+def test_the_piped_demo_warns_then_stops_the_forgotten_pod_and_resumes_it() -> None:
+    out = io.StringIO()
+    assert demo.run(interactive=False, out=out) == 0
+    text = out.getvalue()
+    assert "/gpu quote a100 --hours 24/day" in text  # the cost tour comes first
+    warning = text.index("Pod bob-notebook has been idle since 09:01 UTC ($0.34/h).")
+    assert "[1] Keep 1h  [2] Keep until tomorrow  [3] Stop now" in text[warning:]
+    stopped = text.index("Stopped pod bob-notebook: it was idle and nobody kept it.")
+    assert warning < stopped
+    assert "This saves $0.34/h. Nothing was deleted." in text[stopped:]
+    assert "Spot pod erin-spot-eval was evicted by RunPod" in text
+    assert "alice-llama-finetune" in text
+    assert "Pod alice-llama-finetune has been idle" not in text
+    assert "Resuming bob-notebook" in text
+
+
+def test_pressing_keep_in_the_live_demo_keeps_the_pod() -> None:
+    out = io.StringIO()
+    seen = []
+
+    def lines() -> Iterator[str]:
+        # The clock thread ticks every 10 ms here; the script waits for what the demo shows.
+        import time
+
+        deadline = time.monotonic() + 60
+        while "[1] Keep 1h" not in out.getvalue():
+            if time.monotonic() > deadline:
+                raise AssertionError("no idle warning within a minute")
+            time.sleep(0.05)
+        seen.append("warned")
+        yield "1"
+        yield "quit"
+
+    assert demo.run(interactive=True, out=out, lines=lines(), real_seconds_per_tick=0.01) == 0
+    text = out.getvalue()
+    assert seen == ["warned"]
+    assert "Kept bob-notebook until" in text
+    assert "Stopped pod bob-notebook" not in text
+
+
+def test_make_demo_runs_piped_without_any_account() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "podwarden", "demo", "--no-input", "--scenario", "team"], capture_output=True,
+        text=True, timeout=180, env={k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")},
+        check=False, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "RunPod: in-process simulator, team scenario" in result.stdout
+    assert "Stopped pod bob-notebook" in result.stdout
+    assert "Network volume old-checkpoints (300 GB) is attached to no pod" in result.stdout
+    assert "Traceback" not in result.stderr
