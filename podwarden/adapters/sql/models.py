@@ -335,7 +335,7 @@ class PendingActionRow(Base):
     requester: Mapped[str] = mapped_column(String(ID))
     verb: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)  # JSON object
-    state: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24))  # 'awaiting_approval' needs more than 16
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
