@@ -58,6 +58,15 @@ class GpuType:
     secure_stock: Stock = Stock.NONE
     community_stock: Stock = Stock.NONE
     manufacturer: str = "Nvidia"
+    # GPU counts RunPod offers for one Pod (`lowestPrice.availableGpuCounts`); empty when the
+    # catalog did not say, and then every count from 1 to `max_gpu_count` is taken as possible.
+    available_counts: tuple[int, ...] = ()
+
+    def counts(self) -> tuple[int, ...]:
+        """The GPU counts a Pod of this type can have, smallest first."""
+        if self.available_counts:
+            return tuple(sorted({c for c in self.available_counts if 1 <= c <= self.max_gpu_count}))
+        return tuple(range(1, self.max_gpu_count + 1))
 
     def price(self, cloud: Cloud, *, spot: bool = False) -> Decimal | None:
         """Per-GPU $/h in `cloud`; for `ALL`, the cheaper of the two clouds."""

@@ -5,12 +5,21 @@ The estimate, stated in every answer's `note`:
 - **weights** = parameters × bytes per parameter: BF16/FP16 2 bytes (the guides' "~2 GB
   per billion"), FP8/INT8 1 byte, INT4 0.5 byte (a quarter of BF16), FP32 4 bytes;
 - **+5 % of the weights** for activations and runtime buffers at short prompts;
-- **KV cache**, only when a context length is given, for one sequence at 16-bit:
-  `2 (K and V) × layers × 1,024 (8 KV heads × 128, grouped-query attention as in Llama 3,
-  Mistral, Qwen) × 2 bytes × context tokens`, where the layer count is estimated from
-  the parameter count of a dense transformer (parameters ≈ 12·layers·d², d ≈ 128·layers);
+- **KV cache** at 16-bit: `2 (K and V) × layers × 1,024 (8 KV heads × 128, grouped-query
+  attention as in Llama 3, Mistral, Qwen) × 2 bytes × context tokens × sequences`, where
+  the layer count is estimated from the parameter count of a dense transformer
+  (parameters ≈ 12·layers·d², d ≈ 128·layers);
 - a GPU's **usable VRAM is 95 %** of it (the rest goes to the CUDA context and allocator
-  fragmentation), summed over the GPUs of one Pod (1, 2, 4 or 8, up to its maximum).
+  fragmentation), summed over the GPUs of one Pod.
+
+Two answers, as the guides give them: **fits** holds the weights (+ the KV cache of one
+sequence when `--context` is given); **comfortable** also holds the KV cache of `batch`
+sequences of `context` tokens (defaults: 4 × 8,192), room to serve. 70B at 4-bit is ~35 GB:
+a 48 GB GPU fits it, an 80 GB one is comfortable.
+
+GPU counts: every count RunPod offers for the type (`GpuType.counts()`), but a Pod is only
+proposed at a power of two, which tensor parallelism splits a model's attention heads over
+evenly; a smaller count that would hold the model (3 × MI300X) is named in the note.
 
 So 7B at BF16 needs ~14 GB of weights, 14.7 GB in all, and fits a 16 GB RTX A4000 with
 0.5 GB to spare (15.2 GB usable) — tight: long contexts or batching need a bigger GPU.
@@ -33,6 +42,8 @@ from podwarden.domain.quote_results import Rate
 
 __all__ = [
     "COUNTS",
+    "DEFAULT_BATCH",
+    "DEFAULT_CONTEXT",
     "DTYPE_BYTES",
     "OVERHEAD_FRACTION",
     "USABLE_FRACTION",
@@ -54,7 +65,9 @@ _DTYPE_ALIASES = {
 }
 OVERHEAD_FRACTION = Decimal("0.05")
 USABLE_FRACTION = Decimal("0.95")
-COUNTS = (1, 2, 4, 8)
+COUNTS = (1, 2, 4, 8)  # the tensor-parallel counts people know; `_tp_friendly` is the rule
+DEFAULT_CONTEXT = 8192  # tokens of one sequence in the comfortable answer
+DEFAULT_BATCH = 4  # sequences served at once in the comfortable answer
 KV_WIDTH = 1024  # 8 KV heads × 128 dims
 KV_BYTES = 2  # a 16-bit KV cache
 MAX_PARAMS_B = Decimal(100_000)  # 100T
@@ -105,6 +118,12 @@ class Sizing:
     options: tuple[SizingOption, ...]
     headline: str
     note: str
+    comfortable_context: int = DEFAULT_CONTEXT
+    comfortable_batch: int = DEFAULT_BATCH
+    comfortable_kv_cache_gb: Decimal = Decimal(0)
+    comfortable_required_gb: Decimal = Decimal(0)
+    comfortable: SizingOption | None = None  # the cheapest Pod with room for that KV cache
+    skipped: tuple[SizingOption, ...] = ()  # smaller counts that hold it but do not split evenly
 
     @property
     def fits(self) -> bool:
@@ -140,12 +159,12 @@ def parse_dtype(text: str) -> str:
     return key
 
 
-def kv_cache_gb(params_b: Decimal, context: int) -> Decimal:
-    """The KV cache of one `context`-token sequence, in GB (see the module docstring)."""
+def kv_cache_gb(params_b: Decimal, context: int, batch: int = 1) -> Decimal:
+    """The KV cache of `batch` sequences of `context` tokens, in GB (see the module docstring)."""
     params = params_b * 10**9
     width = (128 * params / 12) ** (Decimal(1) / 3)
     layers = width / 128
-    return 2 * layers * KV_WIDTH * KV_BYTES * context / 10**9
+    return 2 * layers * KV_WIDTH * KV_BYTES * context * batch / 10**9
 
 
 def size_model(
@@ -158,19 +177,30 @@ def size_model(
     spot: bool = False,
     price_source: str = "catalog",
     label: str | None = None,
+    batch: int | None = None,
 ) -> Sizing:
     """The VRAM `params_b` billion parameters need at `dtype` (and `context`), and every GPU
-    type of `catalog` priced in `cloud` that holds it in one Pod, cheapest first."""
+    type of `catalog` priced in `cloud` that holds it in one Pod, cheapest first; plus the
+    cheapest Pod with room for `batch` sequences of `context` tokens (the comfortable one)."""
     if params_b <= 0 or params_b > MAX_PARAMS_B:
         raise InputError(f"a model size must be above 0 and at most 100T parameters, got {params_b}B")
     kind = parse_dtype(dtype)
     if context is not None and not 1 <= context <= MAX_CONTEXT:
         raise InputError(f"--context must be 1 to {MAX_CONTEXT:,} tokens, got {cut(context)}")
+    if batch is not None and not 1 <= batch <= MAX_BATCH:
+        raise InputError(f"--batch must be 1 to {MAX_BATCH:,} sequences, got {cut(batch)}")
     weights = params_b * DTYPE_BYTES[kind]
     overhead = weights * OVERHEAD_FRACTION
     kv = kv_cache_gb(params_b, context) if context else Decimal(0)
     required = weights + overhead + kv
     options = _options(catalog, required, cloud=cloud, spot=spot, price_source=price_source)
+    skipped = _options(catalog, required, cloud=cloud, spot=spot, price_source=price_source, any_count=True)
+    skipped = tuple(o for o in skipped if not _tp_friendly(o.count)
+                    and any(f.gpu_id == o.gpu_id and f.count > o.count for f in options))
+    room_context, room_batch = context or DEFAULT_CONTEXT, batch or DEFAULT_BATCH
+    room_kv = kv_cache_gb(params_b, room_context, room_batch)
+    room = weights + overhead + room_kv
+    roomy = _options(catalog, room, cloud=cloud, spot=spot, price_source=price_source)
     bare = bool(label) and re.fullmatch(r"[\d.,\s]+", label or "") is not None
     shown = f"{label.strip()}B" if label and bare else label.strip() if label else _billions(params_b)
     return Sizing(
@@ -178,19 +208,23 @@ def size_model(
         overhead_fraction=OVERHEAD_FRACTION, overhead_gb=overhead, context=context, kv_cache_gb=kv,
         required_gb=required, usable_fraction=USABLE_FRACTION, cloud=cloud, spot=spot, options=options,
         headline=_headline(shown, kind, weights, required, options, catalog, cloud=cloud, spot=spot),
-        note=_assumed(label, shown, bare) + _note(params_b, kind, weights, overhead, kv, context, shown),
+        note=_assumed(label, shown, bare) + _note(params_b, kind, weights, overhead, kv, context, shown)
+        + _comfort_note(room_context, room_batch, room_kv, room) + _skipped_note(skipped),
+        comfortable_context=room_context, comfortable_batch=room_batch, comfortable_kv_cache_gb=room_kv,
+        comfortable_required_gb=room, comfortable=roomy[0] if roomy else None, skipped=skipped,
     )
 
 
 def _options(
-    catalog: Sequence[GpuType], required: Decimal, *, cloud: Cloud, spot: bool, price_source: str
+    catalog: Sequence[GpuType], required: Decimal, *, cloud: Cloud, spot: bool, price_source: str,
+    any_count: bool = False,
 ) -> tuple[SizingOption, ...]:
     options = []
     for gpu in catalog:
         price = gpu.price(cloud, spot=spot)
         if price is None:
             continue
-        count = _smallest_count(gpu, required)
+        count = _smallest_count(gpu, required, any_count=any_count)
         if count is None:
             continue
         vram = Decimal(gpu.memory_gb * count)
@@ -204,13 +238,20 @@ def _options(
     return tuple(options)
 
 
-def _smallest_count(gpu: GpuType, required: Decimal) -> int | None:
-    for count in COUNTS:
-        if count > gpu.max_gpu_count:
-            return None
+def _smallest_count(gpu: GpuType, required: Decimal, *, any_count: bool = False) -> int | None:
+    """The smallest count RunPod offers for `gpu` that holds `required` GB; only counts tensor
+    parallelism splits evenly unless `any_count`."""
+    for count in gpu.counts():
+        if not any_count and not _tp_friendly(count):
+            continue
         if gpu.memory_gb * count * USABLE_FRACTION >= required:
             return count
     return None
+
+
+def _tp_friendly(count: int) -> bool:
+    """A power of two: attention heads (32, 64, 128 in today's models) split evenly over it."""
+    return count & (count - 1) == 0
 
 
 def _largest_pod(catalog: Sequence[GpuType], cloud: Cloud, *, spot: bool) -> tuple[GpuType, int] | None:
@@ -218,7 +259,7 @@ def _largest_pod(catalog: Sequence[GpuType], cloud: Cloud, *, spot: bool) -> tup
     for gpu in catalog:
         if gpu.price(cloud, spot=spot) is None:
             continue
-        counts = [c for c in COUNTS if c <= gpu.max_gpu_count]
+        counts = [c for c in gpu.counts() if _tp_friendly(c)]
         if counts:
             pods.append((gpu, max(counts)))
     return max(pods, key=lambda p: (p[0].memory_gb * p[1], p[0].id), default=None)
@@ -266,8 +307,8 @@ def _note(
     else:
         parts.append("KV cache not counted: give --context N for long prompts.")
     parts.append(f"Each GPU's usable VRAM is taken as {format_number(USABLE_FRACTION * 100)}% of it "
-                 "(CUDA context, fragmentation), summed over the GPUs of one Pod; counts tried: "
-                 f"{', '.join(str(c) for c in COUNTS)} (what tensor parallelism splits evenly).")
+                 "(CUDA context, fragmentation), summed over the GPUs of one Pod; counts tried: every count "
+                 "RunPod offers for the type, proposed at 1, 2, 4 or 8 (what tensor parallelism splits evenly).")
     if re.match(r"\d+\s*[x×]", label, re.IGNORECASE):
         parts.append(f"{label} counts all {_billions(params_b)} parameters: every expert "
                      "sits in VRAM.")
@@ -293,3 +334,20 @@ def _assumed(label: str | None, shown: str, bare: bool) -> str:
     if not label or not bare:
         return ""
     return f"{label.strip()} is read as {shown} parameters (billions); write e.g. {label.strip()}M for millions. "
+
+
+MAX_BATCH = 4096
+
+
+def _comfort_note(context: int, batch: int, kv: Decimal, required: Decimal) -> str:
+    return (f" Comfortable: room for the KV cache of {batch} × {context:,}-token sequences, 2 (K and V) × "
+            f"layers × 1,024 × 2 bytes × {context:,} tokens × {batch} = ~{gb(kv)} GB, {gb(required)} GB in all "
+            "(defaults 4 × 8,192; --context sets the length).")
+
+
+def _skipped_note(skipped: tuple[SizingOption, ...]) -> str:
+    if not skipped:
+        return ""
+    named = ", ".join(f"{o.count} × {o.gpu_name}" for o in skipped[:3])
+    return (f" Also holds it, but not proposed: {named} — tensor parallelism does not split a model's attention "
+            "heads evenly over that many GPUs (pipeline parallelism could).")

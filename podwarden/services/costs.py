@@ -73,8 +73,8 @@ class CostService:
         return QuoteAnswer(quote=quote(request, self.book, price_source=self.price_source), note=match.note)
 
     def size(self, *, params: str, dtype: str = "bf16", context: int | None = None,
-             cloud: str | None = None) -> Sizing:
+             cloud: str | None = None, batch: int | None = None) -> Sizing:
         return size_model(
             parse_params(params), parse_dtype(dtype), context=context, catalog=self._catalog.gpu_types(),
-            cloud=parse_cloud(cloud), price_source=self.price_source, label=params,
+            cloud=parse_cloud(cloud), price_source=self.price_source, label=params, batch=batch,
         )

@@ -165,13 +165,62 @@ def test_sizing_never_offers_less_vram_than_required(
         gpu = by_id[option.gpu_id]
         assert option.count in (1, 2, 4, 8)
         assert option.count <= gpu.max_gpu_count
-        assert gpu.memory_gb * option.count >= sizing.required_gb
         assert gpu.memory_gb * option.count * USABLE_FRACTION >= sizing.required_gb
-        assert option.headroom_gb >= 0
+        assert option.headroom_gb == gpu.memory_gb * option.count * USABLE_FRACTION - sizing.required_gb
         if option.count > 1:  # and it is the smallest count that fits
             assert gpu.memory_gb * (option.count // 2) * USABLE_FRACTION < sizing.required_gb
     assert [o.per_hour for o in sizing.options] == sorted(o.per_hour for o in sizing.options)
+    # Complete, not only sound: every priced type that some power-of-two Pod of it holds is offered.
+    offered = {o.gpu_id for o in sizing.options}
+    for gpu in CATALOG:
+        holds = any(gpu.memory_gb * n * USABLE_FRACTION >= sizing.required_gb for n in (1, 2, 4, 8)
+                    if n <= gpu.max_gpu_count)
+        assert (gpu.id in offered) == (holds and gpu.price(cloud, spot=spot) is not None), gpu.id
+    assert sizing.fits == bool(offered)
 
 
 def test_the_note_says_which_gpu_counts_were_tried(catalog: tuple[GpuType, ...]) -> None:
-    assert "counts tried: 1, 2, 4, 8" in size_model(Decimal(70), catalog=catalog).note
+    assert "counts tried: every count RunPod offers for the type, proposed at 1, 2, 4 or 8" in size_model(
+        Decimal(70), catalog=catalog
+    ).note
+
+
+def test_70b_at_4_bit_fits_48_gb_and_is_comfortable_on_80_gb() -> None:
+    """The guides' example: ~35 GB of weights; a 48 GB GPU holds them, an 80 GB one leaves room
+    for the KV cache of 4 × 8,192-token sequences (~9.5 GB with the layer estimate)."""
+    sizing = size_model(Decimal(70), "int4", catalog=CATALOG)
+    assert sizing.weights_gb == Decimal(35)
+    assert (sizing.options[0].count, sizing.options[0].memory_gb) == (1, 48)
+    assert sizing.comfortable is not None
+    assert 48 * USABLE_FRACTION < sizing.comfortable_required_gb <= 80 * USABLE_FRACTION  # one 48 GB is not
+    assert (sizing.comfortable.count, sizing.comfortable.gpu_name) == (2, "A40")  # cheaper than one 80 GB
+    assert sizing.comfortable.per_hour == Decimal("0.80")
+    assert (sizing.comfortable_context, sizing.comfortable_batch) == (8192, 4)
+    assert sizing.comfortable_kv_cache_gb == kv_cache_gb(Decimal(70), 8192, 4)
+    assert Decimal("9.4") < sizing.comfortable_kv_cache_gb < Decimal("9.6")
+    assert "2 (K and V) × layers × 1,024 × 2 bytes × 8,192 tokens × 4" in sizing.note
+    assert "(defaults 4 × 8,192; --context sets the length)" in sizing.note
+
+
+def test_a_larger_batch_needs_more_room() -> None:
+    small = size_model(Decimal(7), catalog=CATALOG, batch=1)
+    large = size_model(Decimal(7), catalog=CATALOG, batch=64)
+    assert large.comfortable_required_gb > small.comfortable_required_gb
+    assert large.comfortable_kv_cache_gb == 64 * small.comfortable_kv_cache_gb
+    assert small.options == large.options  # "fits" does not depend on the batch
+
+
+def test_counts_come_from_what_runpod_offers_and_odd_ones_are_named() -> None:
+    """3 × MI300X (576 GB) holds 405B at FP8 (425 GB) but is not a tensor-parallel split: the
+    Pod proposed is 4 ×, and the note names 3 ×. A type offered only as 1 or 2 stops at 2."""
+    mi300x = next(g for g in CATALOG if g.id == "AMD Instinct MI300X OAM")
+    sizing = size_model(Decimal(405), "fp8", catalog=(mi300x,))
+    assert [o.count for o in sizing.options] == [4]
+    assert [o.count for o in sizing.skipped] == [3]
+    assert "3 × MI300X — tensor parallelism does not split" in sizing.note
+    from dataclasses import replace
+
+    small = replace(mi300x, available_counts=(1, 2))
+    assert size_model(Decimal(405), "fp8", catalog=(small,)).options == ()
+    assert replace(mi300x, available_counts=(8, 2, 99)).counts() == (2, 8)
+    assert mi300x.counts() == tuple(range(1, mi300x.max_gpu_count + 1))

@@ -12,7 +12,7 @@ from podwarden.adapters.slack.reply import Reply, Section
 from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.money import format_number, format_rate, format_usd
 from podwarden.domain.quote_results import Quote
-from podwarden.domain.sizing import Sizing
+from podwarden.domain.sizing import Sizing, SizingOption, gb
 from podwarden.services.costs import GpuList, QuoteAnswer
 
 
@@ -182,13 +182,46 @@ def size(answer: Sizing) -> Reply:
         rows: list[tuple[str, ...]] = [("GPUs", "VRAM", "to spare", "$/h")]
         for option in answer.options[:10]:
             rows.append((f"{option.count} × {option.gpu_name}", f"{option.vram_gb} GB",
-                         f"{format_number(option.headroom_gb)} GB", format_usd(option.per_hour)))
+                         f"{gb(option.headroom_gb)} GB", format_usd(option.per_hour)))
         sections.append(Section(table=tuple(rows)))
         if len(answer.options) > 10:
             more = f"(+{len(answer.options) - 10} more; `podwarden ask --json \"size …\"` lists all)"
             sections.append(Section(lines=(more,)))
+    room = (f"{answer.comfortable_batch} × {answer.comfortable_context:,}-token sequences, "
+            f"{gb(answer.comfortable_required_gb)} GB")
+    if answer.comfortable is not None:
+        c = answer.comfortable
+        comfort = (f"Comfortable (room for the KV cache of {room}): {c.count} × {c.gpu_name} at "
+                   f"{format_usd(c.per_hour)}/h ({gb(c.headroom_gb)} GB to spare).")
+    else:
+        comfort = f"Comfortable (room for the KV cache of {room}): no single Pod has that much."
+    sections.append(Section(lines=(comfort,), strong=True))
     sections.append(Section(lines=(answer.note,)))
-    return Reply(title=answer.headline, sections=tuple(sections), data={"size": answer.as_dict()})
+    return Reply(title=answer.headline, sections=tuple(sections), data={"size": size_json(answer)})
+
+
+def size_json(answer: Sizing) -> dict[str, object]:
+    """The `--json` shape of a size answer (docs/json.md): GB to two decimals, $/h to the tenth of a cent."""
+    def option(o: SizingOption | None) -> dict[str, object] | None:
+        if o is None:
+            return None
+        return {"gpu_id": o.gpu_id, "gpu_name": o.gpu_name, "count": o.count, "memory_gb": o.memory_gb,
+                "vram_gb": _qty(o.vram_gb), "usable_gb": _qty(o.usable_gb), "headroom_gb": _qty(o.headroom_gb),
+                "gpu_per_hour": _rate_h(o.gpu_rate.amount), "per_hour": _rate_h(o.per_hour)}
+
+    return {
+        "label": answer.label, "params_billions": str(answer.params_b), "dtype": answer.dtype,
+        "bytes_per_param": str(answer.bytes_per_param), "weights_gb": _qty(answer.weights_gb),
+        "overhead_gb": _qty(answer.overhead_gb), "context": answer.context,
+        "kv_cache_gb": _qty(answer.kv_cache_gb), "required_gb": _qty(answer.required_gb),
+        "usable_fraction": str(answer.usable_fraction), "cloud": answer.cloud.value.lower(), "spot": answer.spot,
+        "fits": answer.fits, "options": [option(o) for o in answer.options],
+        "comfortable": {"context": answer.comfortable_context, "batch": answer.comfortable_batch,
+                        "kv_cache_gb": _qty(answer.comfortable_kv_cache_gb),
+                        "required_gb": _qty(answer.comfortable_required_gb), "option": option(answer.comfortable)},
+        "skipped": [option(o) for o in answer.skipped],
+        "headline": answer.headline, "note": answer.note,
+    }
 
 
 def _day(amount: Decimal, days: int | None) -> str:
