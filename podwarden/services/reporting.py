@@ -36,9 +36,10 @@ from podwarden.domain.digest import (
     week_bounds,
 )
 from podwarden.domain.digest_advice import endpoint_as_pod, pod_as_serverless
+from podwarden.domain.ledger_values import AuditOutcome
 from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.pricing import PriceBook
-from podwarden.domain.spend_values import EndpointQuarter, PodStretch
+from podwarden.domain.spend_values import AutoStop, EndpointQuarter, PodStretch
 from podwarden.errors import PodwardenError
 from podwarden.ports import Clock, GpuCatalog, Ledger, RunPodGateway
 
@@ -48,6 +49,8 @@ BillingSource = Callable[[datetime, datetime], BillingCheck]
 NO_BILLING = "RunPod's own bill is not available to Podwarden for a real account yet"
 _ONE_MICRO = timedelta(microseconds=1)
 _MICROS_PER_HOUR = 3_600_000_000
+DAEMON_ACTOR = "podwarden-daemon"  # who the lifecycle daemon audits its stops as
+_SAME_STOP = timedelta(minutes=10)  # a recorded stop and its audit entry are one stop
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ class ReportingService:
         balance, rate = self._account()
         return build_digest(DigestInputs(
             week_start=week, zone=self.zone.key, stretches=stretches, quarters=quarters,
-            auto_stops=self._ledger.auto_stops(start=start, end=end),
+            auto_stops=self._auto_stops(start, end),
             unattached_volumes=self._unattached(), budgets=self._ledger.budgets(), names=self._names(),
             balance=balance, spend_per_hr=rate,
             recommendations=self._recommendations(stretches, quarters, start, end),
@@ -114,6 +117,20 @@ class ReportingService:
             log.warning("digest: RunPod's balance is not available (%s)", exc)
             return None, None
         return account.balance, account.spend_per_hr
+
+    def _auto_stops(self, start: datetime, end: datetime) -> list[AutoStop]:
+        """The daemon's own stops: recorded as such, or found in the audit log (its `stop` entries
+        that succeeded), the same stop counted once."""
+        recorded = self._ledger.auto_stops(start=start, end=end)
+        audited = self._ledger.audit_log(since=start, until=end, actor=DAEMON_ACTOR, action="stop", limit=100_000)
+        stops = list(recorded)
+        for entry in audited:
+            if entry.outcome is not AuditOutcome.OK or entry.target is None:
+                continue
+            if any(s.pod_id == entry.target and abs(s.at - entry.at) <= _SAME_STOP for s in stops):
+                continue
+            stops.append(AutoStop(pod_id=entry.target, at=entry.at, reason=str(entry.args.get("reason", "daemon"))))
+        return sorted(stops, key=lambda s: (s.at, s.pod_id))
 
     def _unattached(self) -> list[VolumeCost]:
         if self._book is None:

@@ -164,3 +164,20 @@ def test_spend_answers_from_the_same_figures(seeded: SqlLedger) -> None:
     assert today.summary.total == Decimal("0.60")  # alice's stopped volume, 12 h x $0.05
     month = reports.spend("month")
     assert month.summary.total == Decimal("218.56")  # 45.84 + 172.72
+
+
+def test_the_daemons_audited_stops_count_as_auto_stops_once(seeded: SqlLedger) -> None:
+    from podwarden.domain.ledger_values import AuditOutcome
+    from podwarden.services import lifecycle, reporting
+
+    assert reporting.DAEMON_ACTOR == lifecycle.ACTOR
+    # The A100's stop, recorded already, audited too: one stop. The 4090 stopped idle at Thu 00:00
+    # and never resumed: 96 h x $0.69 = $66.24 more. A failed attempt and a person's stop: nothing.
+    seeded.audit(lifecycle.ACTOR, "stop", at=at(16, 12), target="pod-a100", args={"reason": "idle"})
+    seeded.audit(lifecycle.ACTOR, "stop", at=at(19), target="pod-4090", args={"reason": "idle"})
+    seeded.audit(lifecycle.ACTOR, "stop", at=at(20), target="pod-orphan", outcome=AuditOutcome.FAILED)
+    seeded.audit("U0BOB", "stop", at=at(21, 4), target="pod-h100")
+
+    digest = service(seeded).digest()
+
+    assert (digest.savings, digest.savings_hours, digest.auto_stops) == (Decimal("156.96"), Decimal(144), 2)
