@@ -27,12 +27,11 @@ def month_start(now: datetime, timezone: str) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def idle_for(pod: PodRecord, now: datetime) -> str:
-    """How long the daemon has seen the pod idle ('–' when busy or not known yet)."""
-    since = getattr(pod, "idle_since", None)  # recorded by the daemon's idle clock
-    if not isinstance(since, datetime):
+def idle_for(pod: PodRecord, idle_since: datetime | None, now: datetime) -> str:
+    """How long the daemon's idle clock has run for a running pod ('–' when busy or unknown)."""
+    if idle_since is None or pod.status.value != "RUNNING":
         return "–"
-    return _duration(now - since)
+    return _duration(now - idle_since)
 
 
 def _duration(span: timedelta) -> str:
@@ -51,12 +50,14 @@ def home_reply(face: Face, user_id: str) -> Reply:
     services = face.services
     now = services.clock.now()
     pods = services.ledger.pods(owner_id=user_id)
+    idle = {pod_id: state.idle_since for pod_id, state in services.ledger.lifecycle_state().items()}
     start = month_start(now, services.settings.timezone)
     spent = services.ledger.spend(start=start, end=now, owner_id=user_id)
     budget = services.ledger.budget(BudgetScope.USER, user_id, BudgetPeriod.MONTH)
     rows: tuple[tuple[str, ...], ...] = (
         ("Pod", "Status", "$/h", "Idle for"),
-        *((f"{p.name} ({p.id})", p.status.value.lower(), _money(p.cost_per_hr), idle_for(p, now)) for p in pods),
+        *((f"{p.name} ({p.id})", p.status.value.lower(), _money(p.cost_per_hr), idle_for(p, idle.get(p.id), now))
+          for p in pods),
     )
     burn = sum((p.cost_per_hr for p in pods if p.status.value == "RUNNING"), Decimal(0))
     if budget is None:

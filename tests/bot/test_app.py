@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,8 +15,10 @@ from slack_bolt import App
 
 from bot.app import face_of
 from bot.listeners.face import BUSY, WORKING
+from bot.listeners.home import idle_for
 from bot.worker import Worker
 from podwarden.bootstrap import Services
+from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
 from tests.bot.e2e import harness as h
 from tests.bot.e2e import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
@@ -182,3 +186,27 @@ def test_the_home_tab_lists_my_pods_and_my_month(app: App, services: Services, s
     assert pods[0].id in home
     assert "This month: $0.00 spent; you have no monthly budget." in home
     assert pods[1].id not in home  # someone else's
+
+
+def test_the_home_tab_shows_my_budget(app: App, services: Services, slack: FakeSlack) -> None:
+    services.ledger.set_budget(BudgetScope.USER, h.MEMBER, amount=Decimal(50), period=BudgetPeriod.MONTH,
+                               now=services.clock.now())
+    event = {"type": "app_home_opened", "user": h.MEMBER, "channel": "D0HOME", "tab": "home"}
+    h.dispatch(app, sr.event(event), content_type="application/json")
+    assert slack.wait_for(lambda s: h.MEMBER in s.published)
+    home = json.dumps(slack.published[h.MEMBER])
+    assert "This month: $0.00 of your $50.00 budget (0%)." in home
+    assert "You have no pods." in home
+
+
+def test_idle_for_reads_the_daemons_idle_clock(services: Services) -> None:
+    pods = services.runpod.list_pods()
+    services.ledger.observe_pods(pods, now=services.clock.now())
+    records = {r.status.value: r for r in services.ledger.pods()}
+    running = records["RUNNING"]
+    now = services.clock.now()
+    assert idle_for(running, None, now) == "–"
+    assert idle_for(running, now - timedelta(minutes=45), now) == "45 min"
+    assert idle_for(running, now - timedelta(hours=2, minutes=5), now) == "2 h 05 min"
+    assert idle_for(running, now - timedelta(days=3), now) == "3 days"
+    assert idle_for(records["EXITED"], now - timedelta(hours=1), now) == "–"  # a stopped pod costs no compute
