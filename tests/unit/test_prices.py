@@ -64,3 +64,22 @@ def test_a_missing_override_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_serverless_table(path)
     assert str(caught.value) == f"PODWARDEN_SERVERLESS_PRICES_FILE: {path}: cannot read it (No such file or directory)"
+
+
+def test_the_simulator_bills_serverless_by_the_same_mapping_as_quotes() -> None:
+    """One mapping of GPU types to Serverless pools (RunPod's pool ids win over the pricing
+    page's grouping): every pool the simulator bills is in the shipped table at the same flex
+    price, and every GPU type both know is in the same pool in both."""
+    from podwarden.sim.catalog import DEFAULT_POOLS
+
+    table = {p.pool: p for p in load_serverless_table().prices}
+    for pool in DEFAULT_POOLS.values():
+        assert pool.id in table, pool.id
+        assert pool.flex_per_second == table[pool.id].flex_per_s, pool.id
+    sim_pool_of = {gpu: pool.id for pool in DEFAULT_POOLS.values() for gpu in pool.gpu_type_ids}
+    table_pool_of = {gpu: p.pool for p in table.values() for gpu in p.gpu_type_ids}
+    shared = set(sim_pool_of) & set(table_pool_of)
+    assert {"NVIDIA RTX A4500", "NVIDIA L4", "NVIDIA GeForce RTX 4090"} <= shared
+    assert {gpu: sim_pool_of[gpu] for gpu in shared} == {gpu: table_pool_of[gpu] for gpu in shared}
+    assert table_pool_of["NVIDIA RTX A4500"] == "AMPERE_24"
+    assert table_pool_of["NVIDIA L4"] == "ADA_24"

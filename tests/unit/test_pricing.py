@@ -37,8 +37,8 @@ def test_the_shipped_table_is_dated_and_has_the_guides_prices() -> None:
     ("gpu_id", "pool"),
     [
         ("NVIDIA RTX A4000", "AMPERE_16"),
-        ("NVIDIA RTX A4500", "AMPERE_16"),
-        ("NVIDIA L4", "AMPERE_24"),
+        ("NVIDIA RTX A4500", "AMPERE_24"),  # RunPod's pool ids, not the pricing page's grouping
+        ("NVIDIA L4", "ADA_24"),
         ("NVIDIA GeForce RTX 4090", "ADA_24"),
         ("NVIDIA GeForce RTX 5090", "ADA_32_PRO"),
         ("NVIDIA A40", "AMPERE_48"),
@@ -139,7 +139,7 @@ _DELETE = object()
         (("classes", 2, "pool"), "ada 24", "classes[2]: pool must look like AMPERE_80, got 'ada 24'"),
         (("classes", 3, "pool"), "ADA_24", "classes[3]: pool ADA_24 appears twice"),
         (("classes", 4, "gpu_type_ids"), ["NVIDIA L4"],
-         "classes[4] (AMPERE_48): 'NVIDIA L4' is already in AMPERE_24"),
+         "classes[4] (AMPERE_48): 'NVIDIA L4' is already in ADA_24"),
         (("classes", 4, "gpu_type_ids"), "NVIDIA A40",
          "classes[4] (AMPERE_48): gpu_type_ids must be a list of RunPod GPU type ids"),
         (("classes", 4, "tier"), "gold", "classes[4] (AMPERE_48): tier must be standard or pro, got 'gold'"),
