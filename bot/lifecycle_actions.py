@@ -97,10 +97,12 @@ class _Buttons:
         pod = self._allowed(pod_id, caller)
         if pod.gpu_type_id is None:
             raise InputError(f"{pod.name} has no GPU type on record; start a new pod with `start`.")
+        live = self._s.runpod.get_pod(pod.id)  # the image, template, ports and env to copy
         spec = PodSpec(
             name=f"{pod.name}-ondemand", gpu_type_id=pod.gpu_type_id, gpu_count=pod.gpu_count,
-            cloud=pod.cloud or Cloud.SECURE, spot=False, container_disk_gb=max(pod.container_disk_gb, 1),
-            volume_gb=pod.volume_gb, network_volume_id=pod.network_volume_id,
+            image=live.image, template_id=live.template_id, cloud=pod.cloud or Cloud.SECURE, spot=False,
+            container_disk_gb=max(pod.container_disk_gb, 1), volume_gb=pod.volume_gb,
+            network_volume_id=pod.network_volume_id, ports=live.ports or "8888/http,22/tcp", env=live.env,
         )
         created = self._run(caller, "relaunch", pod.id, lambda: self._s.runpod.create_pod(spec))
         self._s.ledger.observe_pods([created], now=self._now(), owners={created.id: pod.owner_id or caller.user_id})
