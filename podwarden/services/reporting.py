@@ -85,7 +85,7 @@ class ReportingService:
         month_start = month_bounds(end.astimezone(self.zone).date() - timedelta(days=1), self.zone)[0]
         since = min(previous, month_start)
         stretches = self._ledger.pod_stretches(start=since, end=end)
-        quarters = self._ledger.endpoint_quarters(start=since, end=end)
+        quarters = self._quarters(since, end)
         balance, rate = self._account()
         return build_digest(DigestInputs(
             week_start=week, zone=self.zone.key, stretches=stretches, quarters=quarters,
@@ -100,7 +100,7 @@ class ReportingService:
         """Spend `today`, this `week` or this `month` so far, for everyone, a user or a team."""
         start, end, label = spend_window(period, self._clock.now(), self.zone)
         summary = spend_summary(
-            self._ledger.pod_stretches(start=start, end=end), self._ledger.endpoint_quarters(start=start, end=end),
+            self._ledger.pod_stretches(start=start, end=end), self._quarters(start, end),
             start=start, end=end, names=self._names(), owner_id=user, team=team,
         )
         who = f"<@{user}>" if user else f"team {team}" if team else None
@@ -117,6 +117,33 @@ class ReportingService:
             log.warning("digest: RunPod's balance is not available (%s)", exc)
             return None, None
         return account.balance, account.spend_per_hr
+
+    def _quarters(self, start: datetime, end: datetime) -> list[EndpointQuarter]:
+        """Serverless usage in quarter hours; for an endpoint with none, its hourly roll-ups.
+
+        The hourly roll-ups are the fallback for usage recorded before (or without) the
+        quarter hours: each hour counts in whole at its start and goes to the endpoint's
+        current owner and that owner's current team, an approximation the quarter hours
+        (cut in any zone, attributed as it was then) do not need.
+        """
+        quarters = self._ledger.endpoint_quarters(start=start, end=end)
+        covered = {q.endpoint_id for q in quarters}
+        owners: dict[str, tuple[str | None, str | None]] = {}
+        for hour in self._ledger.endpoint_usage(start=start, end=end):
+            if hour.endpoint_id in covered or not start <= hour.hour_start < end:
+                continue
+            if hour.endpoint_id not in owners:
+                owner = self._ledger.endpoint_owner(hour.endpoint_id)
+                member = None if owner is None else self._ledger.member(owner)
+                owners[hour.endpoint_id] = owner, None if member is None else member.team
+            owner, team = owners[hour.endpoint_id]
+            quarters.append(EndpointQuarter(
+                endpoint_id=hour.endpoint_id, endpoint_name=hour.endpoint_id, bucket_start=hour.hour_start,
+                owner_id=owner, team=team, running_worker_seconds=hour.running_worker_seconds,
+                idle_worker_seconds=hour.idle_worker_seconds, jobs_completed=hour.jobs_completed, cost=hour.cost,
+                idle_cost=Decimal(0),
+            ))
+        return quarters
 
     def _auto_stops(self, start: datetime, end: datetime) -> list[AutoStop]:
         """The daemon's own stops: recorded as such, or found in the audit log (its `stop` entries

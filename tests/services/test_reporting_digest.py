@@ -181,3 +181,19 @@ def test_the_daemons_audited_stops_count_as_auto_stops_once(seeded: SqlLedger) -
     digest = service(seeded).digest()
 
     assert (digest.savings, digest.savings_hours, digest.auto_stops) == (Decimal("156.96"), Decimal(144), 2)
+
+
+def test_an_endpoint_with_only_hourly_roll_ups_still_counts(seeded: SqlLedger) -> None:
+    from podwarden.domain.models import Endpoint
+
+    seeded.observe_endpoints([Endpoint("ep-old", "old", None, ("ADA_24",), 0, 1)], now=at(1),
+                             owners={"ep-old": "U0ALICE"})
+    seeded.add_endpoint_usage("ep-old", at=at(20, 5), seconds=600, workers_running=1, workers_idle=0,
+                              cost=Decimal("0.50"))
+    seeded.add_endpoint_usage("ep-whisper", at=at(20, 5), seconds=600, workers_running=1, workers_idle=0,
+                              cost=Decimal("9"))  # has quarter hours: its roll-ups are not counted twice
+
+    digest = service(seeded).digest()
+
+    assert digest.serverless == Decimal("1.50")
+    assert {line.label: line.amount for line in digest.per_user}["alice"] == Decimal("121.22")
