@@ -151,7 +151,10 @@ def pool_for_gpu_type(gpu_type_id: str, pools: dict[str, Pool]) -> Pool | None:
 
 
 def stock_status(free_units: int) -> str:
-    """RunPod's ``stockStatus`` words for how many rentable units are free."""
+    """RunPod's ``stockStatus`` words for how many rentable units are free.
+
+    On the wire none free is ``null``, not ``"None"`` (views.py): gpuhunt skips an offer whose
+    ``stockStatus is None`` and runpodctl counts ``""``/null as unavailable."""
     if free_units <= 0:
         return "None"
     if free_units <= 3:

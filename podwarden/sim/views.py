@@ -193,7 +193,8 @@ def _lowest_price(gpu: GpuType, args: dict[str, Any]) -> dict[str, Any]:
         "rentalPercentage": None,
         "rentedCount": None,
         "totalCount": None,
-        "stockStatus": stock_status(free // count) if offered else None,
+        # null when none is free: gpuhunt (`stockStatus is None`) and runpodctl (`!= ""`) read it so
+        "stockStatus": stock_status(free // count) if offered and free // count > 0 else None,
         "minDownload": None,
         "minDisk": None,
         "minUpload": None,

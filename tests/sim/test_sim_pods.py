@@ -149,7 +149,7 @@ def test_renting_uses_up_stock_until_no_instances_are_left(
                     "path": ["podFindAndDeployOnDemand"], "extensions": {"code": "RUNPOD"}}],
         "data": {"podFindAndDeployOnDemand": None},
     }
-    assert gql.data(stock)["gpuTypes"][0]["lowestPrice"]["stockStatus"] == "None"
+    assert gql.data(stock)["gpuTypes"][0]["lowestPrice"]["stockStatus"] is None  # sold out reads null
     gql.data(TERMINATE, {"input": {"podId": first}})
     assert sim.world.gpu_types["NVIDIA H200"].free["SECURE"] == 2
 
