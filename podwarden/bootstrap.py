@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
 
+from podwarden.domain.pricing import PriceBook
 from podwarden.ports import Clock, DigestPublisher, Ledger, Notifier, RunPodGateway, ServerlessGateway
 from podwarden.services.costs import CostService
 from podwarden.settings import Settings, load_settings
@@ -101,7 +102,6 @@ def build(
     from podwarden.adapters.sql.ledger import SqlLedger
     from podwarden.adapters.sql.migrate import ensure_migrated
     from podwarden.clock import SystemClock
-    from podwarden.services.prices import load_price_book
 
     simulator_obj = None
     if sim:
@@ -119,7 +119,7 @@ def build(
         ledger.close()
         raise
     source = "RunPod simulator catalog" if simulator_obj is not None else "live RunPod catalog"
-    costs = CostService(catalog=runpod, book=load_price_book(settings), price_source=source)
+    costs = CostService(catalog=runpod, book=price_book(settings), price_source=source)
     services = Services(
         settings=settings, runpod=runpod, serverless=serverless, costs=costs, ledger=ledger,
         clock=clock or SystemClock(), notifier=notifier or _notifier(settings, console),
@@ -131,6 +131,25 @@ def build(
         if isinstance(client, GraphQLRunPod | ServerlessClient):
             services._closers.append(client.close)
     return services
+
+
+def price_book(settings: Settings) -> PriceBook:
+    """The price book quotes use: storage rates and their date from settings, the Serverless
+    table from the shipped file or `PODWARDEN_SERVERLESS_PRICES_FILE` (read by an adapter)."""
+    from podwarden.adapters.price_table import load_serverless_table
+
+    table = load_serverless_table(settings.serverless_prices_file)
+    return PriceBook(
+        date=table.date,
+        source=table.source,
+        container_disk_gb_month=settings.container_disk_gb_month,
+        volume_gb_month_running=settings.volume_gb_month_running,
+        volume_gb_month_stopped=settings.volume_gb_month_stopped,
+        network_volume_gb_month=settings.network_volume_gb_month,
+        network_volume_gb_month_over_1tb=settings.network_volume_gb_month_over_1tb,
+        serverless=table.prices,
+        storage_date=settings.prices_date,
+    )
 
 
 def slack_client(settings: Settings) -> Any:

@@ -1,4 +1,4 @@
-"""The price book service: the shipped Serverless table, an override file, a broken one."""
+"""The price book: the shipped Serverless table, an override file, a broken one."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from podwarden.adapters.price_table import load_serverless_table
+from podwarden.bootstrap import price_book as load_price_book
 from podwarden.errors import ConfigError
-from podwarden.services.prices import load_price_book, load_serverless_table
 from podwarden.settings import Settings
 
 OVERRIDE = {

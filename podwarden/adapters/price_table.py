@@ -1,12 +1,12 @@
-"""The price book the cost engine quotes from: storage rates from settings, the Serverless
-$/s table from a dated JSON file.
+"""The Serverless $/s table, read from a dated JSON file: the shipped one or a team's own.
 
 The table ships inside the package (`podwarden/data/serverless_prices.json`, read through
 `importlib.resources` so it works from a wheel or a zip) and a team may replace it with
 `PODWARDEN_SERVERLESS_PRICES_FILE` when RunPod changes its prices. Numbers in the JSON are
 read as `Decimal`, never as floats. A file that cannot be read, is not JSON or does not
 have the table's shape stops the program with a `ConfigError` naming the file and the
-first thing wrong with it.
+first thing wrong with it. Reading files is an adapter's job: services get the table as a
+value from `bootstrap`.
 """
 
 from __future__ import annotations
@@ -17,31 +17,13 @@ from importlib import resources
 from pathlib import Path
 
 from podwarden.domain.errors import InputError
-from podwarden.domain.pricing import PriceBook, ServerlessTable, parse_serverless_table
+from podwarden.domain.pricing import ServerlessTable, parse_serverless_table
 from podwarden.errors import ConfigError
-from podwarden.settings import ENV_PREFIX, Settings
 
-__all__ = ["SHIPPED_TABLE", "load_price_book", "load_serverless_table"]
+__all__ = ["SHIPPED_TABLE", "load_serverless_table"]
 
 SHIPPED_TABLE = ("podwarden.data", "serverless_prices.json")
-_SETTING = f"{ENV_PREFIX}SERVERLESS_PRICES_FILE"
-
-
-def load_price_book(settings: Settings) -> PriceBook:
-    """The storage rates and their date from `settings`, the Serverless table from the
-    shipped file or `settings.serverless_prices_file`."""
-    table = load_serverless_table(settings.serverless_prices_file)
-    return PriceBook(
-        date=table.date,
-        source=table.source,
-        container_disk_gb_month=settings.container_disk_gb_month,
-        volume_gb_month_running=settings.volume_gb_month_running,
-        volume_gb_month_stopped=settings.volume_gb_month_stopped,
-        network_volume_gb_month=settings.network_volume_gb_month,
-        network_volume_gb_month_over_1tb=settings.network_volume_gb_month_over_1tb,
-        serverless=table.prices,
-        storage_date=settings.prices_date,
-    )
+_SETTING = "PODWARDEN_SERVERLESS_PRICES_FILE"
 
 
 def load_serverless_table(path: str | Path | None = None) -> ServerlessTable:
