@@ -72,7 +72,7 @@ def create_app(
         services=services,
         dispatcher=dispatcher or build_dispatcher(services),
         worker=worker or Worker(),
-        caller_of=caller_of or handler_caller_of(services, groups=SlackGroups(services, api)),
+        caller_of=caller_of or handler_caller_of(services, groups=SlackGroups(services, _quick_client(api))),
     )
     app = App(
         client=bolt_client,
@@ -91,6 +91,14 @@ def create_app(
     app.error(_on_error)
     app.podwarden = face  # type: ignore[attr-defined]
     return app
+
+
+def _quick_client(api: WebClient) -> WebClient:
+    """A client for lookups made while an ack waits (user groups): a 2-second timeout and no
+    waiting out a 429, so a slow Slack costs a stale answer, never a missed ack."""
+    from slack_sdk import WebClient as _WebClient
+
+    return _WebClient(token=api.token, base_url=api.base_url, timeout=2)
 
 
 def face_of(app: App) -> Face:

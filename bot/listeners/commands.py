@@ -69,6 +69,8 @@ class Commands:
                 log.exception("command failed: %s", text.split(" ", 1)[0])
                 respond(text=FAILED, response_type="ephemeral", replace_original=True)
                 return
-            respond(response_type="ephemeral", replace_original=True, **message(reply))
+            sent = respond(response_type="ephemeral", replace_original=True, **message(reply))
+            if getattr(sent, "status_code", 200) != 200:  # the response_url expired (30 min) or was used 5 times
+                log.warning("response_url refused the answer to %s: %s", text.split(" ", 1)[0], sent.status_code)
 
         ticket.run(work, name=f"command {text.split(' ', 1)[0]!r}")

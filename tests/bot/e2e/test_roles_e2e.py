@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.verbs import Verbs
 from tests.bot.e2e import harness as h
 from tests.bot.e2e import slack_requests as sr
 from tests.bot.e2e.conftest import Bot
@@ -83,3 +84,14 @@ def test_the_start_form_submits_into_the_confirm_flow(bot: Bot, slack: FakeSlack
     bot.click("start_confirm", nonce, user=h.MEMBER, response_url=slack.response_url("form-click"))
     assert _answer(slack, "form-click")["text"].startswith("Started u0member-rtx-a4000")
     assert len(_pods(bot)) == 1
+
+
+def test_a_slack_user_group_lifts_its_members_role(bot: Bot, slack: FakeSlack) -> None:
+    slack.usergroups["S0GPUADMINS"] = [h.OTHER]
+    Verbs(bot.services).people.set_role("S0GPUADMINS", "admin", group=True)
+    bot.command(f"budget set <@{h.MEMBER}|member> 20/day", user=h.OTHER, response_url=slack.response_url("group"))
+    assert _answer(slack, "group")["text"] == f"Budget for <@{h.MEMBER}>: $20.00/day, warn when reached"
+    assert [c.params["usergroup"] for c in slack.calls_to("usergroups.users.list")] == ["S0GPUADMINS"]
+    bot.command(f"budget set <@{h.MEMBER}|member> 30/day", user=h.MEMBER, response_url=slack.response_url("not"))
+    assert _answer(slack, "not")["text"].startswith("`budget set` needs the admin role; you are a member")
+    assert len(slack.calls_to("usergroups.users.list")) == 1  # the group's members are cached
