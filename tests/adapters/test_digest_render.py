@@ -154,3 +154,14 @@ def test_a_name_that_looks_like_a_mention_pings_nobody() -> None:
     assert "&lt;!channel&gt; &amp; co" in sections
     assert "<!here>" not in render.slack_summary(digest)
     assert "<!here>" in render.text(digest)  # the console shows names as they are
+
+
+def test_a_week_with_no_spend_renders_without_a_chart() -> None:
+    empty = build_digest(DigestInputs(week_start=WEEK, zone="UTC", stretches=(), quarters=()))
+
+    blocks = render.blocks(empty)
+
+    assert "data_visualization" not in {b["type"] for b in blocks}
+    render.check_limits(blocks)
+    assert render.chart_png(empty)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "$0.00 (no spend either week" in render.summary(empty)

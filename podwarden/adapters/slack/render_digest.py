@@ -61,7 +61,7 @@ def summary(digest: Digest) -> str:
 def text(digest: Digest) -> str:
     """The whole digest as plain text (the console, and the fallback's body)."""
     parts = [summary(digest), ""]
-    for title, body in _sections(digest, native=False):
+    for title, body in _sections(digest, native=False, fence=False):
         parts += [title, body, ""]
     return "\n".join(parts).rstrip() + "\n"
 
@@ -77,7 +77,8 @@ def blocks(digest: Digest, *, native: bool = True) -> list[dict[str, Any]]:
         out += [_section("*Per GPU type*"), _table(
             ["GPU", "Hours", "Spend"],
             [[g.label, "" if g.hours is None else format_number(g.hours), _usd(g.amount)] for g in digest.per_gpu])]
-        out.append(chart(digest))
+        if digest.daily.series:  # a week with no spend has nothing to chart (Slack wants 1-6 series)
+            out.append(chart(digest))
     for title, body in _sections(digest, native=native):
         out.append(_section(f"*{title}*\n{body}"))
     out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(
@@ -174,16 +175,18 @@ def chart_png(digest: Digest) -> bytes:
 # -- pieces ------------------------------------------------------------------------------------------
 
 
-def _sections(digest: Digest, *, native: bool) -> list[tuple[str, str]]:
+def _sections(digest: Digest, *, native: bool, fence: bool = True) -> list[tuple[str, str]]:
     parts: list[tuple[str, str]] = []
     if not native:
-        parts.append(("Per user", _text_table(["User", "Spend"], [[u.label, _usd(u.amount)] for u in digest.per_user])))
+        parts.append(("Per user", _text_table(
+            ["User", "Spend"], [[u.label, _usd(u.amount)] for u in digest.per_user], fence=fence)))
         parts.append(("Per GPU type", _text_table(
             ["GPU", "Hours", "Spend"],
-            [[g.label, "" if g.hours is None else format_number(g.hours), _usd(g.amount)] for g in digest.per_gpu])))
+            [[g.label, "" if g.hours is None else format_number(g.hours), _usd(g.amount)] for g in digest.per_gpu],
+            fence=fence)))
         parts.append(("Daily spend", _text_table(
             ["Spender", *digest.daily.categories],
-            [[name, *(_usd(a) for a in amounts)] for name, amounts in digest.daily.series])))
+            [[name, *(_usd(a) for a in amounts)] for name, amounts in digest.daily.series], fence=fence)))
     parts.append(("Per team", _lines(digest.per_team) or "no spend"))
     parts.append(("Pods vs Serverless", f"Pods {_usd(digest.pods)} · Serverless {_usd(digest.serverless)}"
                   + (f" · unowned pods {_usd(digest.unowned)}" if digest.unowned else "")))
@@ -255,11 +258,12 @@ def _table(header: list[str], rows: list[list[str]]) -> dict[str, Any]:
     }
 
 
-def _text_table(header: list[str], rows: list[list[str]]) -> str:
+def _text_table(header: list[str], rows: list[list[str]], *, fence: bool) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
              for r in [header, *rows]]
-    return "```\n" + "\n".join(lines) + "\n```"
+    body = "\n".join(line.rstrip() for line in lines)
+    return f"```\n{body}\n```" if fence else body
 
 
 def _lines(lines: Sequence[Line]) -> str:
