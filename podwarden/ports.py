@@ -234,7 +234,7 @@ class SpendLedger(Protocol):
 
     def set_budget(
         self, scope: BudgetScope, subject: str | None, *, amount: Decimal, period: BudgetPeriod,
-        hard: bool = False, now: datetime,
+        hard: bool = False, now: datetime, action: str | None = None,
     ) -> Budget: ...
 
     def budgets(self, *, scope: BudgetScope | None = None, subject: str | None = None) -> list[Budget]: ...

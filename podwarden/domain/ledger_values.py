@@ -199,6 +199,7 @@ class Budget:
     period: BudgetPeriod
     hard: bool
     updated_at: datetime
+    action: str | None = None  # warn | refuse | stop when reached; None: refuse when hard, else warn
 
 
 @dataclass(frozen=True, slots=True)

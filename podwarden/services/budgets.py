@@ -2,8 +2,8 @@
 
 The check gathers what the pure `domain.caps.check` needs (the caps that apply to the
 requester, their team and everyone; what each runs now and spent today and this month)
-and returns its verdict. A cap's action (warn, refuse, stop) comes from the budget when the
-ledger records one, else a hard cap refuses and a soft one warns.
+and returns its verdict. A cap's action (warn, refuse, stop) is the budget's own; by default
+a hard cap refuses and a soft one warns.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ class BudgetService:
             scope, who = BudgetScope.USER, self._people.user_id(subject.removeprefix("@"))
         hard = hard or action in {"refuse", "stop"}
         budget = self._ledger.set_budget(scope, who, amount=amount, period=BudgetPeriod(period), hard=hard,
-                                         now=self._clock.now())
-        return BudgetLine(budget=budget, action=caps.action_of(hard, action), spent=Decimal(0))
+                                         now=self._clock.now(), action=caps.action_of(hard, action))
+        return BudgetLine(budget=budget, action=_action(budget), spent=Decimal(0))
 
     def check(self, user_id: str, new_rate: Decimal) -> caps.CapCheck:
         team = self._people.member(user_id).team
@@ -101,6 +101,4 @@ class BudgetService:
 
 
 def _action(budget: Budget) -> str:
-    # The budget's own action once the ledger's Budget carries it; until then, hard refuses.
-    recorded = getattr(budget, "action", None)
-    return caps.action_of(budget.hard, recorded if isinstance(recorded, str) else None)
+    return caps.action_of(budget.hard, budget.action)

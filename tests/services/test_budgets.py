@@ -56,5 +56,8 @@ def test_budget_service_sets_shows_and_checks(tmp_path: Path) -> None:
         assert b.check(ADMIN, D("1.89")).warnings
         with pytest.raises(InputError, match="no team 'nope'"):
             b.set("team:nope", amount=D(1), period="day", hard=False, action=None)
+        stop = b.set("global", amount=D(100), period="month", hard=False, action="stop")
+        assert (stop.budget.action, stop.budget.hard) == ("stop", True)
         shown = b.show()
-        assert {(x.budget.scope.value, x.action) for x in shown.lines} == {("user", "refuse"), ("team", "warn")}
+        assert {(x.budget.scope.value, x.action) for x in shown.lines} == {("user", "refuse"), ("team", "warn"),
+                                                                         ("global", "stop")}

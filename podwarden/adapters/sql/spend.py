@@ -258,17 +258,22 @@ class SpendMixin(LedgerBase):
     # -- budgets ---------------------------------------------------------------------------------
     def set_budget(
         self, scope: BudgetScope, subject: str | None, *, amount: Decimal, period: BudgetPeriod,
-        hard: bool = False, now: datetime,
+        hard: bool = False, now: datetime, action: str | None = None,
     ) -> Budget:
-        """Create or replace the budget of `subject` (a user id, a team; None for global)."""
+        """Create or replace the budget of `subject` (a user id, a team; None for global).
+        `action` is what reaching it does (warn | refuse | stop); by default a hard budget
+        refuses new starts and a soft one warns."""
         now = aware(now)
         scope, period = BudgetScope(scope), BudgetPeriod(period)
         subject = _subject(scope, subject)
         amount = as_money(amount)
         if amount < 0:
             raise ValueError("a budget cannot be negative")
+        action = action or ("refuse" if hard else "warn")
+        if action not in {"warn", "refuse", "stop"}:
+            raise ValueError(f"a budget's action is warn, refuse or stop, not {action!r}")
         with self._write() as session:
-            values = {"amount": amount, "hard": hard, "updated_at": now}
+            values = {"amount": amount, "hard": hard, "action": action, "updated_at": now}
             if not insert_ignore(session, BudgetRow, {
                 "scope": scope.value, "subject": subject, "period": period.value, "created_at": now, **values,
             }):
@@ -276,7 +281,7 @@ class SpendMixin(LedgerBase):
                 for name, value in values.items():
                     setattr(row, name, value)
             return Budget(
-                scope=scope, subject=subject, amount=amount, period=period, hard=hard, updated_at=now,
+                scope=scope, subject=subject, amount=amount, period=period, hard=hard, updated_at=now, action=action,
             )
 
     def budgets(self, *, scope: BudgetScope | None = None, subject: str | None = None) -> list[Budget]:
@@ -339,7 +344,7 @@ def _budget_query(scope: BudgetScope, subject: str, period: BudgetPeriod) -> Sel
 def _budget_value(row: BudgetRow) -> Budget:
     return Budget(
         scope=BudgetScope(row.scope), subject=row.subject, amount=row.amount,
-        period=BudgetPeriod(row.period), hard=row.hard, updated_at=row.updated_at,
+        period=BudgetPeriod(row.period), hard=row.hard, updated_at=row.updated_at, action=row.action,
     )
 
 

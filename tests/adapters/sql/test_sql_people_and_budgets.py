@@ -49,12 +49,24 @@ def test_a_budget_is_set_replaced_and_removed(ledger: SqlLedger, t0: datetime) -
         now=later,
     )
 
-    expected = Budget(BudgetScope.USER, "U0ALICE", Decimal("12.345678"), BudgetPeriod.DAY, True, later)
+    expected = Budget(BudgetScope.USER, "U0ALICE", Decimal("12.345678"), BudgetPeriod.DAY, True, later, "refuse")
     assert ledger.budget(BudgetScope.USER, "U0ALICE", BudgetPeriod.DAY) == expected
     assert ledger.budgets() == [expected]
     assert ledger.delete_budget(BudgetScope.USER, "U0ALICE", BudgetPeriod.DAY) is True
     assert ledger.delete_budget(BudgetScope.USER, "U0ALICE", BudgetPeriod.DAY) is False
     assert ledger.budgets() == []
+
+
+def test_a_budget_keeps_what_reaching_it_does(ledger: SqlLedger, t0: datetime) -> None:
+    soft = ledger.set_budget(BudgetScope.TEAM, "ml", amount=Decimal(5), period=BudgetPeriod.DAY, now=t0)
+    assert soft.action == "warn"
+    ledger.set_budget(BudgetScope.TEAM, "ml", amount=Decimal(5), period=BudgetPeriod.DAY, hard=True, now=t0,
+                      action="stop")
+    stored = ledger.budget(BudgetScope.TEAM, "ml", BudgetPeriod.DAY)
+    assert stored is not None
+    assert stored.action == "stop"
+    with pytest.raises(ValueError, match="warn, refuse or stop"):
+        ledger.set_budget(BudgetScope.TEAM, "ml", amount=Decimal(5), period=BudgetPeriod.DAY, now=t0, action="x")
 
 
 def test_budgets_are_listed_by_scope_and_the_global_one_has_no_subject(
