@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from podwarden.domain.errors import InputError, quoted, shown
 from podwarden.domain.models import Cloud, GpuType
 
-__all__ = ["ALIASES", "GpuMatch", "gpu_names", "offered_gpus", "parse_cloud", "resolve_gpu"]
+__all__ = ["ALIASES", "GpuList", "GpuMatch", "gpu_names", "offered_gpus", "parse_cloud", "resolve_gpu"]
 
 # short name -> RunPod ids it stands for, the most common first. Keys are written the way
 # `_words` normalises text: lower case, single spaces.
@@ -59,6 +59,16 @@ _MAX_SUGGESTIONS = 3
 _MAX_LISTED = 5
 MAX_VRAM_GB = 10_000  # per GPU; today's largest is under 200
 _EXAMPLES = ("a4000", "4090", "l40s", "a100", "h100")  # shown when a name is nothing like any
+
+
+@dataclass(frozen=True, slots=True)
+class GpuList:
+    """The `gpus` answer: the types offered in `cloud` with at least `min_vram_gb` per GPU."""
+
+    cloud: Cloud
+    min_vram_gb: int
+    gpus: tuple[GpuType, ...]
+    price_source: str
 
 
 @dataclass(frozen=True, slots=True)

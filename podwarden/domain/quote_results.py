@@ -23,6 +23,7 @@ __all__ = [
     "Period",
     "PodQuote",
     "Quote",
+    "QuoteAnswer",
     "Rate",
     "ServerlessQuote",
     "SpotComparison",
@@ -238,3 +239,11 @@ class CloudOffer:
 
     def as_dict(self) -> dict[str, object]:
         return plain_dict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteAnswer:
+    """The `quote` answer: the quote, and a sentence on how the GPU name was read."""
+
+    quote: Quote
+    note: str  # e.g. "'a100' is taken as A100 PCIe; it also fits A100 SXM"; empty when exact

@@ -7,29 +7,17 @@ built on a stale catalog would be wrong in the one place users check.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
-from podwarden.domain.catalog import offered_gpus, parse_cloud, resolve_gpu
-from podwarden.domain.models import Cloud, GpuType
+from podwarden.domain.catalog import GpuList, offered_gpus, parse_cloud, resolve_gpu
+from podwarden.domain.models import Cloud
 from podwarden.domain.pricing import PriceBook
-from podwarden.domain.quotes import Quote, QuoteRequest, check_gpu_count, quote
+from podwarden.domain.quote_results import QuoteAnswer
+from podwarden.domain.quotes import QuoteRequest, check_gpu_count, quote
 from podwarden.domain.sizing import Sizing, parse_dtype, parse_params, size_model
 from podwarden.ports import GpuCatalog
 
-
-@dataclass(frozen=True, slots=True)
-class GpuList:
-    cloud: Cloud
-    min_vram_gb: int
-    gpus: tuple[GpuType, ...]
-    price_source: str
-
-
-@dataclass(frozen=True, slots=True)
-class QuoteAnswer:
-    quote: Quote
-    note: str  # e.g. "a100 also fits A100 SXM"; empty when the name was exact
+__all__ = ["CostService", "GpuList", "QuoteAnswer"]  # the answers live in the domain, for renderers
 
 
 class CostService:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from podwarden.adapters.slack.reply import Reply, Section
+from podwarden.domain.catalog import GpuList
 from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.money import format_number, format_rate, format_usd
-from podwarden.domain.quote_results import Quote
+from podwarden.domain.quote_results import Quote, QuoteAnswer
 from podwarden.domain.sizing import Sizing, SizingOption, gb
-from podwarden.services.costs import GpuList, QuoteAnswer
 
 
 def _price(value: Decimal | None) -> str:
