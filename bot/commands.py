@@ -103,7 +103,9 @@ class Keep(Command):
 
 @dataclass(frozen=True, slots=True)
 class KeepList(Command):
-    pass
+    @property
+    def permission(self) -> str:
+        return "keep list"
 
 
 @dataclass(frozen=True, slots=True)

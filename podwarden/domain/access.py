@@ -43,6 +43,7 @@ ROLES: dict[str, Role] = {
     "help": Role.VIEWER, "gpus": Role.VIEWER, "quote": Role.VIEWER, "size": Role.VIEWER,
     "pods": Role.VIEWER, "ssh": Role.VIEWER, "ssh-config": Role.VIEWER, "endpoints": Role.VIEWER,
     "spend": Role.VIEWER, "budget": Role.VIEWER, "policy": Role.VIEWER, "digest": Role.VIEWER,
+    "keep list": Role.VIEWER,
     # changing one's own pods and endpoints
     "start": Role.MEMBER, "stop": Role.MEMBER, "resume": Role.MEMBER, "terminate": Role.MEMBER,
     "keep": Role.MEMBER, "keep cancel": Role.MEMBER, "deploy": Role.MEMBER, "scale": Role.MEMBER,
