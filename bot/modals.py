@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from podwarden.domain.models import GpuType
+from podwarden.domain.models import GpuType, NetworkVolume
 
 CALLBACK_ID = "podwarden_start"
 PREFIX = "start_form:"
@@ -81,8 +81,21 @@ def loading_view(meta: str) -> dict[str, Any]:
     }
 
 
-def form_view(meta: str, gpus: Iterable[GpuType], *, price: str = "Pick a GPU to see what it costs.") -> dict[str, Any]:
+def form_view(
+    meta: str, gpus: Iterable[GpuType], *, volumes: Iterable[NetworkVolume] = (),
+    price: str = "Pick a GPU to see what it costs.",
+) -> dict[str, Any]:
+    """The form. Network volumes are a menu of the account's (with their data centre, which
+    the pod then runs in), or a text field when there are none to pick from."""
     options = [_option(f"{g.display_name} ({g.memory_gb} GB)", g.id) for g in list(gpus)[:MAX_OPTIONS]]
+    volume_options = [
+        _option(f"{v.name} ({v.size_gb} GB{', ' + v.data_center_id if v.data_center_id else ''})", v.id)
+        for v in list(volumes)[:MAX_OPTIONS]
+    ]
+    network_volume: dict[str, Any] = (
+        {"type": "static_select", "options": volume_options, "placeholder": _plain("None")}
+        if volume_options else {"type": "plain_text_input"}
+    )
     return {
         "type": "modal", "callback_id": CALLBACK_ID, "private_metadata": meta,
         "title": _plain("Start a GPU pod"), "submit": _plain("Review"), "close": _plain("Cancel"),
@@ -103,7 +116,7 @@ def form_view(meta: str, gpus: Iterable[GpuType], *, price: str = "Pick a GPU to
                                                    "min_value": "1"}, optional=True),
             _input("volume", "Volume disk (GB)", {"type": "number_input", "is_decimal_allowed": False,
                                                   "min_value": "0"}, optional=True),
-            _input("network_volume", "Network volume id", {"type": "plain_text_input"}, optional=True),
+            _input("network_volume", "Network volume", network_volume, optional=True, dispatch=False),
             _input("image", "Image", {"type": "plain_text_input",
                                       "placeholder": _plain("runpod/pytorch:2.4.0-py3.11-cuda12.4.1")},
                    optional=True),
@@ -154,7 +167,7 @@ def read_choice(state: dict[str, Any]) -> StartChoice:
         spot=bool(element("spot").get("selected_options")),
         disk=number("disk"),
         volume=number("volume"),
-        network_volume=typed("network_volume"),
+        network_volume=selected("network_volume") or typed("network_volume"),
         image=typed("image"),
     )
 
@@ -175,9 +188,12 @@ def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": _plain(text[:75]), "value": value[:150]}
 
 
-def _input(name: str, label: str, element: dict[str, Any], *, optional: bool = False) -> dict[str, Any]:
+def _input(
+    name: str, label: str, element: dict[str, Any], *, optional: bool = False, dispatch: bool = True,
+) -> dict[str, Any]:
+    """An input block; `dispatch`: a pick sends a block action (the price line follows it)."""
     return {
         "type": "input", "block_id": name, "label": _plain(label), "optional": optional,
-        "dispatch_action": element["type"] in {"static_select", "checkboxes", "number_input"},
+        "dispatch_action": dispatch and element["type"] in {"static_select", "checkboxes", "number_input"},
         "element": {**element, "action_id": PREFIX + name},
     }

@@ -65,7 +65,8 @@ class StartForm:
         def fill() -> None:
             try:
                 gpus = self._face.services.costs.gpus().gpus
-                view = modals.form_view(meta, gpus)
+                volumes = self._face.services.runpod.network_volumes()
+                view = modals.form_view(meta, gpus, volumes=volumes)
             except (PodwardenError, DomainError) as exc:
                 view = {**modals.loading_view(meta), "blocks": [
                     {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: {exc}"}}]}

@@ -16,6 +16,7 @@ from slack_bolt import App
 from bot.app import face_of
 from bot.listeners.face import BUSY, WORKING
 from bot.listeners.home import idle_for
+from bot.modals import read_choice
 from bot.worker import Worker
 from podwarden.bootstrap import Services
 from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
@@ -210,3 +211,20 @@ def test_idle_for_reads_the_daemons_idle_clock(services: Services) -> None:
     assert idle_for(running, now - timedelta(hours=2, minutes=5), now) == "2 h 05 min"
     assert idle_for(running, now - timedelta(days=3), now) == "3 days"
     assert idle_for(records["EXITED"], now - timedelta(hours=1), now) == "–"  # a stopped pod costs no compute
+
+
+def test_the_forms_answers_make_the_start_command_a_person_would_type() -> None:
+    choice = read_choice(sr.state(gpu="NVIDIA RTX A4000", count=2, cloud="community", spot=True, disk=40,
+                                  volume=100, network_volume="nv-123", image="me/train:1"))
+    assert choice.command() == ("start 'NVIDIA RTX A4000' x2 --cloud community --spot --disk 40 --volume 100 "
+                                "--network-volume nv-123 --image me/train:1")
+    assert read_choice(sr.state(gpu="NVIDIA RTX A4000")).command() == "start 'NVIDIA RTX A4000'"
+
+
+def test_the_form_offers_the_accounts_network_volumes(app: App, services: Services, slack: FakeSlack) -> None:
+    view = _form(app, slack)
+    block = next(b for b in view["blocks"] if b.get("block_id") == "network_volume")
+    volumes = services.runpod.network_volumes()
+    assert volumes
+    assert [o["value"] for o in block["element"]["options"]] == [v.id for v in volumes]
+    assert block["optional"] is True

@@ -98,7 +98,7 @@ def state(**fields: Any) -> dict[str, Any]:
         key = f"start_form:{name}"
         if name == "spot":
             values[name] = {key: {"type": "checkboxes", "selected_options": [{"value": "spot"}] if value else []}}
-        elif name in {"gpu", "count", "cloud"}:
+        elif name in {"gpu", "count", "cloud", "network_volume"}:
             values[name] = {key: {"type": "static_select", "selected_option": {"value": str(value)}}}
         else:
             values[name] = {key: {"type": "plain_text_input", "value": str(value)}}
