@@ -178,7 +178,10 @@ def _console(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from daemon import demo
 
-    return demo.run(interactive=not args.no_input and sys.stdin.isatty(), scenario=args.scenario)
+    terminal = sys.stdin.isatty()
+    # `printf 'quote a100\n' | make demo`: the piped lines are typed into the console after the tour.
+    piped = [] if args.no_input or terminal else sys.stdin.read().splitlines()
+    return demo.run(interactive=not args.no_input and terminal, lines=piped or None, scenario=args.scenario)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -108,3 +108,24 @@ def test_doctor_checks_the_slack_token_with_auth_test(
         assert "FAIL slack: auth.test refused the bot token: invalid_auth" in out
         assert "xoxb-revoked" not in out
         assert [c.method for c in slack.calls] == ["auth.test", "auth.test"]
+
+
+def test_a_piped_demo_runs_the_piped_commands_after_the_tour() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "podwarden", "demo"], input="quote a100 --hours 2\nquit\n", capture_output=True,
+        text=True, timeout=300, env={k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Quote: 1 × A100 PCIe, secure cloud on-demand, one 2 h run" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_a_verb_above_the_callers_role_is_denied_with_the_role_it_needs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PODWARDEN_MEMBERS", "U0MEMBER")
+    assert main(["ask", "--sim", "--as", "U0VIEWER", "stop some-pod"]) == 1
+    assert "`stop` needs the member role; you are a viewer. Ask an admin." in capsys.readouterr().out
+    assert main(["ask", "--sim", "--as", "U0MEMBER", "role @U0VIEWER admin"]) == 1
+    assert "needs the admin role; you are a member" in capsys.readouterr().out
