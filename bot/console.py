@@ -1,4 +1,4 @@
-"""The terminal face: `podwarden ask`, `podwarden console` and `podwarden demo`.
+"""The terminal face: `podwarden ask`, `podwarden console`, and the console of `podwarden demo`.
 
 It stands in for Slack exactly as Errbot's text backend and Hubot's shell adapter do: the
 same dispatcher (`bot.handlers.build_dispatcher`), roles and services as the Slack
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.dispatch import Caller, Dispatcher
@@ -24,8 +22,7 @@ from podwarden.domain.access import Role
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services
 
-DEMO_USER = "U0DEMO"
-TOUR = (
+TOUR = (  # the demo's scripted commands (daemon/demo.py)
     "help",
     "gpus --min-vram 48",
     "quote a100 --hours 24/day",
@@ -134,45 +131,9 @@ def repl(*, user: str, sim: bool, lines: Iterable[str] | None = None, out: TextI
     return 0
 
 
-def demo(*, interactive: bool, out: TextIO | None = None) -> int:
-    """A tour against the simulator and a throwaway ledger, then (on a terminal) the console."""
-    out = out or sys.stdout
-    with tempfile.TemporaryDirectory(prefix="podwarden-demo-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'demo.db'}"
-        settings = bootstrap.settings(database_url=url, admins=DEMO_USER)
-        out.write("Podwarden demo: no RunPod or Slack account needed.\n")
-        out.write(f"  {bootstrap.migrate(settings)}\n")
-        with bootstrap.build(settings, sim=True) as services:
-            world = services.simulator.world if services.simulator is not None else None
-            if world is not None:
-                out.write(f"  RunPod: in-process simulator, demo scenario ({_count(len(world.pods), 'pod')}, "
-                          f"{_count(len(world.endpoints), 'endpoint')}, balance ${world.balance:.2f})\n")
-            out.write("  Slack: this console answers as the bot would (same commands, roles, replies and "
-                      "buttons).\n")
-            console = Console(services, user=DEMO_USER, out=out, role=Role.ADMIN)
-            for line in TOUR:
-                out.write(f"\n{settings.slack_command} {line}\n")
-                out.write(_indent(render(console.dispatcher.handle(line, console.caller))))
-            if interactive:
-                out.write(f"\nYour turn: type a command as after {settings.slack_command} (`help`, `quit`).\n")
-                console.run(_stdin_lines(settings.slack_command))
-            else:
-                out.write("\nRun `make demo` (or `.venv/bin/podwarden demo`) in a terminal to type your own "
-                          "commands.\n")
-    return 0
-
-
 def _stdin_lines(prompt: str) -> Iterable[str]:
     while True:
         try:
             yield input(f"{prompt} ")
         except EOFError:
             return
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _indent(text: str) -> str:
-    return "".join(f"  {line}\n" if line else "\n" for line in text.splitlines())
