@@ -205,7 +205,7 @@ class LifecycleService:
                 owner = budget.subject if budget.scope is BudgetScope.USER else None
                 team = budget.subject if budget.scope is BudgetScope.TEAM else None
                 spent = self._ledger.spend(start=start, end=now, owner_id=owner, team=team)
-            action = action_of(budget.hard, getattr(budget, "action", None))
+            action = action_of(budget.hard, budget.action)
             caps.append(core.CapState(budget.scope, budget.subject, budget.period, budget.amount, window,
                                       spent=spent, hard=budget.hard, stop=action == "stop"))
         return tuple(caps)

@@ -14,9 +14,10 @@ import pytest
 from podwarden import bootstrap
 from podwarden.bootstrap import Services
 from podwarden.clock import ManualClock
-from podwarden.domain.ledger_values import NoticeState
+from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope, NoticeState
 from podwarden.domain.models import Pod, PodRuntime
 from podwarden.domain.notes import (
+    CapReached,
     DeadlineWarning,
     IdleWarning,
     Note,
@@ -321,3 +322,24 @@ def test_flaky_runpod_for_a_day_no_crash_no_false_stop_idle_still_stopped(tmp_pa
         # each tick a fault troubled delays the stop by at most that one tick.
         assert stopped_at is not None
         assert stopped_at <= 9 + troubled
+
+
+def test_a_hard_cap_that_stops_stops_the_owners_pod_and_says_so(world: World) -> None:
+    now = world.services.clock.now()
+    world.services.ledger.set_budget(BudgetScope.USER, ALICE, amount=Decimal("1.00"), period=BudgetPeriod.HOUR,
+                                     hard=True, now=now, action="stop")
+    world.tick(2)
+    assert world.status("alice-train") == "EXITED"
+    assert world.status("bob-notebook") == "RUNNING"
+    [cap] = world.notes(CapReached)
+    assert (cap.to, cap.hard, cap.stopping) == (ALICE, True, (world.pod_id("alice-train"),))
+    assert [(n.to, n.reason) for n in world.notes(PodStopped)] == [(ALICE, "cap")]
+
+
+def test_a_soft_cap_only_warns_once(world: World) -> None:
+    now = world.services.clock.now()
+    world.services.ledger.set_budget(BudgetScope.USER, ALICE, amount=Decimal("1.00"), period=BudgetPeriod.HOUR,
+                                     now=now)
+    world.tick(5)
+    assert world.status("alice-train") == "RUNNING"
+    assert len(world.notes(CapReached)) == 1
