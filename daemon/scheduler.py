@@ -1,8 +1,9 @@
 """The daemon's scheduler: APScheduler 3.x in UTC, one named job per duty.
 
-Jobs: `tick` (the lifecycle tick, every `tick_interval`), `heartbeat` (lease "daemon"),
-`deliver` (retry notices whose post failed, between ticks) and `digest` (the weekly digest,
-on the team's day and time in its time zone). Every job has an explicit id,
+Jobs: `tick` (the lifecycle tick, every `tick_interval`; it also rolls up usage and retries
+notices whose post failed), `heartbeat` (lease "daemon") and `digest` (the weekly digest, on
+the team's day and time in its time zone). Notices are delivered by the tick alone, so two
+jobs never race to post the same one. Every job has an explicit id,
 `max_instances=1` (a slow tick is never run twice at once), `coalesce` (missed runs
 collapse into one) and a misfire grace. A job that raises is logged and counted, and the
 scheduler keeps going: one bad tick must not stop the idle shutdown for good. Only the
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("daemon.scheduler")
 
-TICK, HEARTBEAT, DELIVER, DIGEST = "tick", "heartbeat", "deliver", "digest"
+TICK, HEARTBEAT, DIGEST = "tick", "heartbeat", "digest"
 
 
 class JobRunner:
@@ -76,9 +77,6 @@ def add_jobs(scheduler: BaseScheduler, services: Services, jobs: Jobs, runner: J
                       id=TICK, name="lifecycle tick", **common)
     scheduler.add_job(runner.wrap(HEARTBEAT, lambda: None), IntervalTrigger(seconds=grace, timezone="UTC"),
                       id=HEARTBEAT, name="heartbeat", **common)
-    scheduler.add_job(runner.wrap(DELIVER, jobs.lifecycle.deliver),
-                      IntervalTrigger(seconds=max(grace // 2, 1), timezone="UTC"), id=DELIVER,
-                      name="retry undelivered notices", **common)
     scheduler.add_job(
         runner.wrap(DIGEST, lambda: digest_job.run(services)),
         CronTrigger(day_of_week=settings.digest_day.value, hour=settings.digest_time.hour,

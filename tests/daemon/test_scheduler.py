@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from daemon import jobs as daemon_jobs
 from daemon.leader import LeaseLeader
 from daemon.main import run_once
-from daemon.scheduler import DELIVER, DIGEST, HEARTBEAT, TICK, JobRunner, build_scheduler, stop_on_sigterm
+from daemon.scheduler import DIGEST, HEARTBEAT, TICK, JobRunner, build_scheduler, stop_on_sigterm
 from podwarden import bootstrap
 from podwarden.bootstrap import Services
 from podwarden.clock import ManualClock
@@ -37,7 +37,7 @@ def test_jobs_have_ids_single_instances_coalescing_and_grace(services: Services)
     leader = LeaseLeader(services.ledger, services.clock, tick=timedelta(minutes=1), holder="me:1")
     scheduler = build_scheduler(services, daemon_jobs.build(services), JobRunner(leader), background=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {TICK, HEARTBEAT, DELIVER, DIGEST}
+    assert set(jobs) == {TICK, HEARTBEAT, DIGEST}
     for job in jobs.values():
         assert (job.max_instances, job.coalesce) == (1, True)
         assert job.misfire_grace_time is not None
