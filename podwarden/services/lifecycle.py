@@ -145,7 +145,9 @@ class LifecycleService:
         notices = {n.key: n for n in self._ledger.open_notices()}
         prefixes = tuple((m.name_prefix, m.user_id) for m in self._ledger.members() if m.name_prefix)
         account: Account | None = self._read(self._runpod.account, report)
-        volumes: list[NetworkVolume] | None = self._read(self._runpod.network_volumes, report) if pods else None
+        volumes: list[NetworkVolume] | None = (
+            self._read(self._runpod.network_volumes, report) if pods is not None else None
+        )
         states: tuple[core.PodState, ...] | None = None
         if pods is not None:
             snoozes = self._ledger.active_snoozes(now=now)
