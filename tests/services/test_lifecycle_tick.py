@@ -15,7 +15,7 @@ from podwarden import bootstrap
 from podwarden.bootstrap import Services
 from podwarden.clock import ManualClock
 from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope, NoticeState
-from podwarden.domain.models import Pod, PodRuntime
+from podwarden.domain.models import Pod, PodRuntime, PodSpec
 from podwarden.domain.notes import (
     CapReached,
     DeadlineWarning,
@@ -25,6 +25,7 @@ from podwarden.domain.notes import (
     RunwayWarning,
     SpotEvicted,
     SshChanged,
+    SshReady,
     UnattachedVolume,
     UnownedPod,
 )
@@ -343,3 +344,18 @@ def test_a_soft_cap_only_warns_once(world: World) -> None:
     world.tick(5)
     assert world.status("alice-train") == "RUNNING"
     assert len(world.notes(CapReached)) == 1
+
+
+def test_a_pod_podwarden_started_gets_its_ssh_command_once_when_it_is_up(world: World) -> None:
+    services = world.services
+    pod = services.runpod.create_pod(PodSpec(name="alice-new", gpu_type_id="NVIDIA RTX A4000", image="busybox"))
+    services.ledger.observe_pods([pod], now=services.clock.now(), owners={pod.id: ALICE})
+    services.ledger.mark_pod_created(pod.id, now=services.clock.now())
+    world.tick(5)
+    [ready] = world.notes(SshReady)
+    assert (ready.to, ready.pod_name) == (ALICE, "alice-new")
+    record = services.ledger.pod(pod.id)
+    assert record is not None
+    assert (ready.ip, ready.port) == (record.ssh_ip, record.ssh_port)
+    world.tick(5)
+    assert len(world.notes(SshReady)) == 1
