@@ -16,6 +16,7 @@ from podwarden.domain.pricing import PriceBook, ServerlessPrice
 from podwarden.errors import InputError, RunPodError
 from podwarden.ports import RunPodGateway, ServerlessGateway
 from podwarden.services.audit import AuditService
+from podwarden.services.pods import shown
 
 HOURS_PER_MONTH = Decimal(720)  # a 30-day month, as RunPod's guides count
 
@@ -73,8 +74,8 @@ class EndpointsService:
         if len(fits) == 1:
             return fits[0]
         if fits:
-            raise InputError(f"`{ref}` fits several endpoints: {', '.join(e.name for e in fits[:5])}")
-        raise InputError(f"no endpoint `{ref}` (`endpoints` lists them)")
+            raise InputError(f"`{shown(ref)}` fits several endpoints: {', '.join(e.name for e in fits[:5])}")
+        raise InputError(f"no endpoint `{shown(ref)}` (`endpoints` lists them)")
 
     def plan_scale(self, ref: str, *, workers_min: int | None, workers_max: int | None,
                    idle_timeout_s: int | None) -> ScalePlan:

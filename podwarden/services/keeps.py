@@ -17,7 +17,7 @@ from podwarden.domain.ledger_values import AuditOutcome
 from podwarden.errors import InputError
 from podwarden.ports import Clock, Ledger
 from podwarden.services.audit import AuditService
-from podwarden.services.pods import PodsService
+from podwarden.services.pods import PodsService, shown
 
 MAX_KEEP = timedelta(days=7)
 FOREVER = timedelta(days=3650)
@@ -40,14 +40,14 @@ def keep_until(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
     if m:
         hour, minute = int(m.group(1)), int(m.group(2) or 0)
         if hour > 23 or minute > 59:
-            raise InputError(f"{text!r} is not a time of day (e.g. until 18:00)")
+            raise InputError(f"{shown(text)!r} is not a time of day (e.g. until 18:00)")
         local = now.astimezone(zone)
         end = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
         if end <= local:
             end += timedelta(days=1)
         return end.astimezone(now.tzinfo)
     if text.lower().startswith("until"):
-        raise InputError(f"expected a time such as until 18:00, got {text!r}")
+        raise InputError(f"expected a time such as until 18:00, got {shown(text)!r}")
     return now + parse_duration(text)
 
 

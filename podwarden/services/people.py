@@ -79,7 +79,8 @@ class PeopleService:
         name = word.removeprefix("@")
         found = self._ledger.member_named(name)
         if found is None:
-            raise InputError(f"I don't know who @{name} is here; mention them (@ and pick from the list)")
+            who = name if len(name) <= 40 else name[:39] + "…"
+            raise InputError(f"I don't know who @{who} is here; mention them (@ and pick from the list)")
         return found.user_id
 
     def set_role(self, subject: str, role: str, *, group: bool = False, prefix: str | None = None) -> RoleChange:

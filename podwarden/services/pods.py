@@ -102,6 +102,11 @@ def spec_from(payload: Mapping[str, Any], *, request: str) -> PodSpec:
     )
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """What a person typed, cut short when echoed back (never a whole paste)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def find_pod(ref: str, pods: Sequence[Pod]) -> Pod:
     """The pod `ref` names: an id, a name, or a unique prefix of either.
 
@@ -115,15 +120,15 @@ def find_pod(ref: str, pods: Sequence[Pod]) -> Pod:
         if len(exact) == 1:
             return exact[0]
         if len(exact) > 1:
-            raise InputError(f"`{text}` names several pods: {_listed(exact)}; give the id")
+            raise InputError(f"`{shown(text)}` names several pods: {_listed(exact)}; give the id")
     fits = [p for p in pods if p.id.lower().startswith(low) or p.name.lower().startswith(low)]
     if len(fits) == 1:
         return fits[0]
     if fits:
-        raise InputError(f"`{text}` fits several pods: {_listed(fits)}; give more of the name or the id")
+        raise InputError(f"`{shown(text)}` fits several pods: {_listed(fits)}; give more of the name or the id")
     guess = difflib.get_close_matches(low, [p.name.lower() for p in pods], n=1, cutoff=0.5)
     hint = f"; did you mean `{next(p.name for p in pods if p.name.lower() == guess[0])}`?" if guess else ""
-    raise InputError(f"no pod `{text}`{hint} (`pods all` lists them)")
+    raise InputError(f"no pod `{shown(text)}`{hint} (`pods all` lists them)")
 
 
 def _listed(pods: Sequence[Pod]) -> str:
@@ -336,4 +341,5 @@ class PodsService:
         return pod
 
 
-__all__ = ["Fleet", "PodView", "PodsService", "Ssh", "StartPlan", "answer_status", "find_pod", "spec_from", "ssh_of"]
+__all__ = ["Fleet", "PodView", "PodsService", "Ssh", "StartPlan", "answer_status", "find_pod", "shown", "spec_from",
+           "ssh_of"]
