@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from podwarden.services.reporting import ReportingService
 
 SIM_API_KEY = "sim-local-key"
+SIM_URL = "http://runpod-simulator.in-process"  # never resolved: requests go to the in-process simulator
 
 
 def settings(**overrides: Any) -> Settings:
@@ -107,7 +108,11 @@ def build(
     if sim:
         simulator_obj = simulator() if sim is True else sim
         transport = httpx.MockTransport(simulator_obj)
-        settings = settings.model_copy(update={"runpod_api_key": _secret(SIM_API_KEY)})
+        # The simulator answers by path; a host of its own keeps -v logs from naming RunPod's.
+        settings = settings.model_copy(update={
+            "runpod_api_key": _secret(SIM_API_KEY), "runpod_graphql_url": f"{SIM_URL}/graphql",
+            "runpod_rest_url": f"{SIM_URL}/v2", "runpod_serverless_url": f"{SIM_URL}/v2",
+        })
         if clock is None:
             clock = simulator_obj  # its now() is simulated time, which the demo can fast-forward
     ensure_migrated(settings.database_url)

@@ -129,3 +129,12 @@ def test_a_verb_above_the_callers_role_is_denied_with_the_role_it_needs(
     assert "`stop` needs the member role; you are a viewer. Ask an admin." in capsys.readouterr().out
     assert main(["ask", "--sim", "--as", "U0MEMBER", "role @U0VIEWER admin"]) == 1
     assert "needs the admin role; you are a member" in capsys.readouterr().out
+
+
+def test_verbose_sim_logs_never_name_runpods_real_hosts(caplog: pytest.LogCaptureFixture) -> None:
+    main(["migrate"])
+    with caplog.at_level("DEBUG"):
+        main(["-v", "doctor", "--sim"])
+    assert "runpod-simulator.in-process/graphql" in caplog.text
+    assert "api.runpod.io" not in caplog.text
+    assert "api.runpod.ai" not in caplog.text
