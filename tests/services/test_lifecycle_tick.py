@@ -20,6 +20,7 @@ from podwarden.domain.notes import (
     CapReached,
     DeadlineWarning,
     IdleWarning,
+    IdleWorkers,
     Note,
     PodStopped,
     RunwayWarning,
@@ -30,6 +31,7 @@ from podwarden.domain.notes import (
     UnownedPod,
 )
 from podwarden.services.lifecycle import LifecycleService, TickReport, policy_from
+from podwarden.services.usage import UsageService
 from podwarden.sim import Scenario
 from tests.fakes.notifier import Crash, FakeNotifier
 
@@ -359,3 +361,27 @@ def test_a_pod_podwarden_started_gets_its_ssh_command_once_when_it_is_up(world: 
     assert (ready.ip, ready.port) == (record.ssh_ip, record.ssh_port)
     world.tick(5)
     assert len(world.notes(SshReady)) == 1
+
+
+def test_an_endpoint_keeping_warm_workers_with_no_jobs_is_reported_once(tmp_path: Path) -> None:
+    scenario = {"endpoints": [{"name": "embeddings", "workers_min": 1, "idle_timeout": 5}]}
+    for world in build_world(tmp_path, scenario):
+        services = world.services
+        usage = UsageService(runpod=services.runpod, serverless=services.serverless, ledger=services.ledger,
+                             clock=services.clock, book=services.costs.book, interval=timedelta(minutes=1))
+        world.daemon = LifecycleService(
+            runpod=services.runpod, ledger=services.ledger, notifier=services.notifier, clock=services.clock,
+            policy=replace(policy_from(services.settings), idle_workers_after=timedelta(hours=2)),
+            book=services.costs.book, usage=usage,
+        )
+        world.tick(119)
+        assert world.notes(IdleWorkers) == []
+        world.tick(2)
+        [report] = world.notes(IdleWorkers)
+        assert (report.to, report.endpoint_name, report.workers_min) == ("C0NOTICE", "embeddings", 1)
+        assert report.cost_per_hr > 0
+        world.tick(30)
+        assert len(world.notes(IdleWorkers)) == 1
+        [hour, *_] = services.ledger.endpoint_usage(start=services.clock.now() - timedelta(hours=3),
+                                                    end=services.clock.now())
+        assert (hour.running_worker_seconds, hour.idle_worker_seconds) == (0, 59 * 60)
