@@ -149,7 +149,24 @@ def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
                 HttpServer(app, host=host, port=port or settings.http_port, health=health).serve()
             else:
                 log.info("Socket Mode: connecting to Slack")
-                handler(app, settings).start()
+                _until_stopped(handler(app, settings))
         finally:
             face_of(app).worker.shutdown()
     return 0
+
+
+def _until_stopped(socket_handler: Any) -> None:
+    """Connect and serve until SIGTERM or Ctrl-C, then close the socket; the caller lets the
+    worker pool finish what it accepted (a container stop is not a lost answer)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    socket_handler.connect()
+    try:
+        stop.wait()
+    finally:
+        socket_handler.close()

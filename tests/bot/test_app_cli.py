@@ -1,5 +1,6 @@
-"""`podwarden bot` as an operator runs it: one line when a token or secret is missing,
-and in HTTP mode a real server that answers /healthz and signed slash commands."""
+"""`podwarden bot` as an operator runs it: one line when a token or secret is missing; in
+HTTP mode a real server that answers /healthz and signed slash commands; in Socket Mode a
+process that answers over the socket and stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -17,6 +19,7 @@ import pytest
 from podwarden.cli import EXIT_USAGE, main
 from tests.bot.e2e import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.socket_mode import FakeSocketMode
 
 pytestmark = pytest.mark.usefixtures("podwarden_env")
 
@@ -89,3 +92,26 @@ def test_podwarden_bot_http_serves_healthz_and_signed_commands(slack: FakeSlack)
         output = process.communicate(timeout=30)[0]
     assert "Traceback" not in output
     assert sr.SIGNING_SECRET not in output
+
+
+def test_podwarden_bot_in_socket_mode_answers_and_stops_cleanly_on_sigterm() -> None:
+    with FakeSocketMode().running() as socket_fake, FakeSlack(socket_url=socket_fake.url) as slack:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")}
+        env.update(PODWARDEN_DATABASE_URL=os.environ["PODWARDEN_DATABASE_URL"], PODWARDEN_SLACK_API_URL=slack.url,
+                   PODWARDEN_SLACK_BOT_TOKEN=sr.BOT_TOKEN, PODWARDEN_SLACK_APP_TOKEN="xapp-valid",
+                   PODWARDEN_MEMBERS="U0MEMBER")
+        process = subprocess.Popen([sys.executable, "-m", "podwarden", "bot", "--sim"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            assert socket_fake.wait_connected(60)
+            payload = dict(parse_qsl(sr.command("help", user="U0MEMBER", response_url=slack.response_url("h"))))
+            socket_fake.push({"envelope_id": "e1", "type": "slash_commands", "accepts_response_payload": True,
+                              "payload": payload})
+            ack = socket_fake.wait_for_ack("e1", timeout=30)
+            assert ack is not None
+            assert "What you can do with /gpu (as member)" in ack["payload"]["text"]
+        finally:
+            process.terminate()
+            output = process.communicate(timeout=30)[0]
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
