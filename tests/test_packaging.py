@@ -211,3 +211,35 @@ def test_sim_refuses_a_port_that_cannot_be(port: str, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "expected a port number 0-65535" in err
     assert "Traceback" not in err
+
+
+def test_the_json_shape_is_documented_key_by_key() -> None:
+    """docs/json.md names every key `ask --json` prints for quote, size and gpus (nested too)."""
+    from decimal import Decimal
+
+    from podwarden.adapters.slack import render_costs
+    from podwarden.domain.catalog import GpuList
+    from podwarden.domain.models import Cloud
+    from podwarden.domain.quote_results import QuoteAnswer
+    from podwarden.domain.quotes import QuoteRequest, quote
+    from podwarden.domain.sizing import size_model
+    from tests.unit.gpu_catalog import BOOK, CATALOG, SIM_SOURCE
+
+    a100 = next(g for g in CATALOG if g.id == "NVIDIA A100 80GB PCIe")
+    q = quote(QuoteRequest(gpu=a100, hours_per_day=8, volume_gb=100), BOOK, price_source=SIM_SOURCE)
+    answers = [
+        json.loads(render_costs.quote(QuoteAnswer(quote=q, note="")).json()),
+        json.loads(render_costs.size(size_model(Decimal(70), "int4", catalog=CATALOG)).json()),
+        json.loads(render_costs.gpus(GpuList(cloud=Cloud.ALL, min_vram_gb=0, gpus=(a100,), price_source="x")).json()),
+    ]
+    doc = (ROOT / "docs" / "json.md").read_text(encoding="utf-8")
+
+    def keys(value: object) -> set[str]:
+        if isinstance(value, dict):
+            return set(value) | {k for v in value.values() for k in keys(v)}
+        if isinstance(value, list):
+            return {k for v in value for k in keys(v)}
+        return set()
+
+    missing = sorted(k for answer in answers for k in keys(answer) if f'"{k}"' not in doc)
+    assert missing == []
