@@ -73,6 +73,7 @@ def create_app(
         dispatcher=dispatcher or build_dispatcher(services),
         worker=worker or Worker(),
         caller_of=caller_of or handler_caller_of(services, groups=SlackGroups(services, _quick_client(api))),
+        signed=secret is not None,
     )
     app = App(
         client=bolt_client,

@@ -34,8 +34,17 @@ EVENTS_PATH = "/slack/events"
 
 
 def asgi(app: App, *, health: Callable[[], None] | None = None) -> Starlette:
-    """The ASGI app: `health` raises when the bot cannot serve (the ledger is gone)."""
+    """The ASGI app: `health` raises when the bot cannot serve (the ledger is gone).
+
+    Refused for an app without a signing secret: on a public port, unsigned requests would
+    let anyone act as anyone."""
     from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+
+    from bot.app import face_of
+    from podwarden.errors import ConfigError
+
+    if not face_of(app).signed:
+        raise ConfigError("HTTP mode needs PODWARDEN_SLACK_SIGNING_SECRET (Basic Information → Signing Secret)")
 
     async def events(request: Request) -> Response:
         body = await request.body()

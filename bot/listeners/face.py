@@ -73,6 +73,7 @@ class Face:
     dispatcher: Dispatcher
     worker: Worker
     caller_of: CallerOf
+    signed: bool = False  # requests' signatures are checked (a signing secret is set): HTTP mode may serve
 
     def caller(self, user_id: str, channel_id: str | None = None) -> Caller:
         return self.caller_of(user_id, channel_id)
