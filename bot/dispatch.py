@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import commands as c
-from bot.parser import BY_NAME, VERBS, Verb, parse
+from bot.parser import BY_NAME, VERBS, Verb, parse, shorten
 from podwarden.adapters.slack.reply import Reply, Section, error_reply
 from podwarden.domain.access import Role, allowed, channel_allowed, required
 from podwarden.errors import DomainError, InputError, PodwardenError, RunPodError
@@ -73,7 +73,7 @@ class Dispatcher:
             return error_reply(exc.message)
         except RunPodError as exc:
             log.warning("RunPod refused %s: %s", action_id, exc)
-            return error_reply(str(exc))
+            return error_reply(shorten(str(exc)))
         except (PodwardenError, DomainError) as exc:
             return error_reply(str(exc))
 
@@ -101,7 +101,7 @@ class Dispatcher:
             return error_reply(exc.message, usage=usage)
         except RunPodError as exc:
             log.warning("RunPod refused %s: %s", text.split(" ", 1)[0], exc)
-            return error_reply(str(exc))
+            return error_reply(shorten(str(exc)))  # one readable line, never a stack trace
         except (PodwardenError, DomainError) as exc:
             return error_reply(str(exc))
 

@@ -258,21 +258,25 @@ class PodsService:
     def resume(self, actor: Actor, pod_id: str) -> Pod:
         pod = self._runpod.get_pod(pod_id)
         self.mine_or_admin(actor, "resume", pod)
-        record = self._ledger.pod(pod.id)
-        bid = getattr(record, "bid_per_gpu", None) if pod.spot else None
+        bid = self._catalog_price(pod) if pod.spot else None  # a spot pod resumes with a bid: today's minimum
+        if pod.spot and bid is None:
+            raise InputError(f"{pod.gpu_display_name or pod.gpu_type_id} has no spot offer now; try again later")
         return self._act(actor, "resume", pod, lambda: self._runpod.resume_pod(
-            pod.id, gpu_count=pod.gpu_count, bid_per_gpu=bid if isinstance(bid, Decimal) else None))
+            pod.id, gpu_count=pod.gpu_count, bid_per_gpu=bid))
 
     def _rate_of(self, pod: Pod) -> Decimal:
         if pod.cost_per_hr > 0:
             return pod.cost_per_hr
+        price = self._catalog_price(pod)
+        return price * pod.gpu_count if price is not None else Decimal(0)
+
+    def _catalog_price(self, pod: Pod) -> Decimal | None:
+        """Today's per-GPU price of the pod's GPU in its cloud (the spot price for a spot pod)."""
         cloud = pod.cloud if pod.cloud is not None and pod.cloud is not Cloud.ALL else Cloud.SECURE
         for gpu in self._runpod.gpu_types(gpu_count=pod.gpu_count):
             if gpu.id == pod.gpu_type_id:
-                price = gpu.price(cloud, spot=pod.spot)
-                if price is not None:
-                    return price * pod.gpu_count
-        return Decimal(0)
+                return gpu.price(cloud, spot=pod.spot)
+        return None
 
     def _act(self, actor: Actor, verb: str, pod: Pod, call: Any) -> Pod:
         args = {"pod": pod.id, "name": pod.name}

@@ -107,3 +107,17 @@ def test_spec_from_replaces_any_request_token() -> None:
     payload = {"name": "p", "gpu_type_id": "g", "gpu_count": 1, "cloud": "SECURE", "spot": False,
                "container_disk_gb": 20, "volume_gb": 0, "ports": "22/tcp", "env": [["PODWARDEN_REQUEST", "old"]]}
     assert spec_from(payload, request="new").env == (("PODWARDEN_REQUEST", "new"),)
+
+
+def test_a_stopped_spot_pod_resumes_as_spot_with_a_bid(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        admin = actor(ADMIN, Role.ADMIN)
+        plan = w.verbs.pods.plan_start(admin, gpu="4090", spot=True, cloud="community", name="spotty")
+        pod = w.verbs.pods.create(admin, plan.payload(), nonce="spot-1", owner=ADMIN)
+        w.sim.advance(120)
+        w.verbs.pods.stop(admin, "spotty")
+        target, per_hr = w.verbs.pods.resume_target(admin, "spotty")
+        assert per_hr > 0
+        resumed = w.verbs.pods.resume(admin, target.id)
+        assert (resumed.id, resumed.spot) == (pod.id, True)
+        assert resumed.status is PodStatus.RUNNING
