@@ -1,8 +1,10 @@
-"""Every error Podwarden raises, as one tree.
+"""Every error Podwarden raises, as two roots: the pure core's and everything else's.
+
+    DomainError                             (podwarden.domain.errors; pure core)
+    └── InputError                          bad user input: one line + the verb's usage
+                                            (also a ValueError)
 
     PodwardenError
-    ├── DomainError                         (podwarden.domain.errors; pure core)
-    │   └── InputError                      bad user input: one line + the verb's usage
     ├── ConfigError                         a setting is missing or malformed
     ├── LedgerError                         the SQL ledger is unreachable or not migrated
     ├── NotifyError                         Slack (or the console) could not deliver a message
@@ -19,8 +21,10 @@
         │   └── OutcomeUnknown              a create got no answer and was not sent again
         └── MalformedResponse               the answer was not the JSON we expected
 
-`DomainError` is not a subclass of `PodwardenError` (the domain imports only the
-standard library), so faces catch `(PodwardenError, DomainError)`. RunPod errors carry
+`DomainError` is not a subclass of `PodwardenError`: the domain imports only the standard
+library, so it cannot derive from this module. Faces therefore catch
+`(PodwardenError, DomainError)`; anything else that escapes is a bug, which the CLI logs
+with its traceback and reports as an internal error (exit 1). RunPod errors carry
 RunPod's own message so users see what RunPod said, and `retryable` tells the client
 whether the same request may simply be sent again.
 """

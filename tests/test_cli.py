@@ -138,3 +138,29 @@ def test_verbose_sim_logs_never_name_runpods_real_hosts(caplog: pytest.LogCaptur
     assert "runpod-simulator.in-process/graphql" in caplog.text
     assert "api.runpod.io" not in caplog.text
     assert "api.runpod.ai" not in caplog.text
+
+
+def test_the_error_tree_docstring_says_what_the_code_does() -> None:
+    import podwarden.errors as errors
+
+    assert not issubclass(errors.DomainError, errors.PodwardenError)
+    assert issubclass(errors.InputError, errors.DomainError)
+    assert issubclass(errors.InputError, ValueError)
+    tree = (errors.__doc__ or "").split("\n\n")[1]
+    assert tree.lstrip().startswith("DomainError")  # a root of its own, not under PodwardenError
+    assert "PodwardenError\n    ├── ConfigError" in (errors.__doc__ or "")
+
+
+def test_doctor_says_cannot_reach_for_an_unreachable_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    monkeypatch.setenv("PODWARDEN_DATABASE_URL", f"postgresql+psycopg://u@127.0.0.1:{port}/ledger")
+    assert main(["doctor", "--local"]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL ledger: cannot reach postgresql+psycopg://u@127.0.0.1:{port}/ledger:" in out
+    assert "migrat" not in out.split("FAIL ledger:")[1].splitlines()[0]

@@ -1,0 +1,94 @@
+"""A hand-run mutation pass over podwarden/domain: which flipped comparison, off-by-one
+constant or swapped operator do the unit tests not notice?
+
+    python tests/tools/mutate_domain.py [module ...]     # e.g. sizing rates; default: all
+
+It copies the repository to a temporary directory (the working tree is never touched), then
+for each mutant rewrites one node of one module there and runs `pytest -x tests/unit`
+against the copy. A surviving mutant is printed with its line: either a test is missing, or
+the mutant is equivalent (same behaviour), which the report has to say. Slow by design (one
+pytest run per mutant); not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SWAPS: dict[type[ast.AST], type[ast.AST]] = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+}
+
+
+def mutants(source: str) -> Iterator[tuple[int, str, str]]:
+    """(line, what, mutated source) for every comparison, arithmetic operator and int constant."""
+    tree = ast.parse(source)
+    targets = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            targets.extend((node, i) for i, op in enumerate(node.ops) if type(op) in SWAPS)
+        elif (isinstance(node, ast.BinOp) and type(node.op) in SWAPS) or (
+            isinstance(node, ast.Constant) and type(node.value) is int and node.value in range(0, 10_000)
+        ):
+            targets.append((node, None))
+    for node, index in targets:
+        mutated = ast.parse(source)
+        for candidate in ast.walk(mutated):
+            if (type(candidate) is type(node) and getattr(candidate, "lineno", None) == node.lineno
+                    and getattr(candidate, "col_offset", None) == node.col_offset):
+                break
+        else:
+            continue
+        if isinstance(candidate, ast.Compare) and index is not None:
+            old = candidate.ops[index]
+            candidate.ops[index] = SWAPS[type(old)]()
+            what = f"{type(old).__name__} -> {type(candidate.ops[index]).__name__}"
+        elif isinstance(candidate, ast.BinOp):
+            old_op = candidate.op
+            candidate.op = SWAPS[type(old_op)]()
+            what = f"{type(old_op).__name__} -> {type(candidate.op).__name__}"
+        elif isinstance(candidate, ast.Constant):
+            what = f"{candidate.value} -> {candidate.value + 1}"
+            candidate.value = candidate.value + 1
+        else:
+            continue
+        yield node.lineno, what, ast.unparse(mutated)
+
+
+def main(argv: list[str]) -> int:
+    domain = ROOT / "podwarden" / "domain"
+    names = argv or sorted(p.stem for p in domain.glob("*.py") if p.stem != "__init__")
+    survivors = 0
+    with tempfile.TemporaryDirectory(prefix="podwarden-mutants-") as tmp:
+        copy = Path(tmp) / "repo"
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.db"))
+        for name in names:
+            target = copy / "podwarden" / "domain" / f"{name}.py"
+            original = target.read_text(encoding="utf-8")
+            killed = total = 0
+            for line, what, source in mutants(original):
+                total += 1
+                target.write_text(source, encoding="utf-8")
+                run = subprocess.run(
+                    [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "tests/unit"],
+                    cwd=copy, capture_output=True, text=True, check=False,
+                )
+                if run.returncode == 0:
+                    survivors += 1
+                    print(f"SURVIVED {name}.py:{line} {what}", flush=True)
+                else:
+                    killed += 1
+            target.write_text(original, encoding="utf-8")
+            print(f"{name}: {killed}/{total} killed", flush=True)
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
