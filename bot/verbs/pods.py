@@ -13,7 +13,7 @@ from podwarden.adapters.slack.render_approvals import APPROVE, DENY
 from podwarden.adapters.slack.reply import Reply, error_reply
 from podwarden.domain.access import Actor
 from podwarden.domain.ledger_values import AuditOutcome, PendingAction
-from podwarden.errors import RunPodError
+from podwarden.errors import DomainError, PodwardenError
 
 Executor = Callable[[PendingAction, Actor], Reply]
 
@@ -133,9 +133,9 @@ def confirm_actions(v: Verbs, executors: dict[str, Executor]) -> dict[str, Actio
             requester = Actor(action.requester, admin.role, action.channel)
             try:
                 reply = executors[action.verb](action, requester)
-            except RunPodError as exc:
+            except (PodwardenError, DomainError) as exc:  # the requester hears of it either way
                 v.confirmations.tell(action, "failed", by=admin.user_id, result=str(exc))
-                return error_reply(f"Approved, but RunPod refused it: {exc}")
+                return error_reply(f"Approved, but it could not be done: {exc}")
             v.confirmations.tell(action, "approved", by=admin.user_id, result=reply.title)
             v.audit.record(admin, f"{action.verb} approved", outcome=AuditOutcome.OK, target=action.result,
                            args={"nonce": nonce, "requester": action.requester})

@@ -331,3 +331,18 @@ def render(note: Note) -> Reply:
     from podwarden.adapters.slack.render_notes import render as render_note
 
     return render_note(note)
+
+
+def test_an_approved_request_that_cannot_be_done_is_told_as_failed(tmp_path: Path, podwarden_env: Path) -> None:
+    for bot in make_bot(tmp_path, approval_threshold="0.1"):
+        bot.ask(ADMIN, f"role <@{ALICE}|alice> member --prefix dave-")  # dave-archive (stopped) is hers now
+        offer = bot.ask(ALICE, "resume dave-archive")
+        assert offer.buttons[0].text == "Request approval"
+        bot.click(ALICE, offer, "Request approval")
+        [request] = [n for n in bot.notes.sent if isinstance(n, ApprovalRequested)]
+        bot.click(ADMIN, bot.ask(ADMIN, "terminate dave-archive"), "Terminate")  # gone before the approval
+        answer = bot.click(ADMIN, Reply(title="", buttons=render(request).buttons), "Approve")
+        assert not answer.ok
+        assert answer.title.startswith("Approved, but it could not be done")
+        [outcome] = [n for n in bot.notes.sent if isinstance(n, ApprovalOutcome)]
+        assert (outcome.to, outcome.outcome) == (ALICE, "failed")

@@ -13,7 +13,7 @@ _OUTCOMES = {
     "approved": "approved by <@{by}>",
     "denied": "denied by <@{by}>",
     "expired": "expired: no admin decided in time",
-    "failed": "approved by <@{by}>, but RunPod refused it",
+    "failed": "approved by <@{by}>, but it could not be done",
 }
 
 
