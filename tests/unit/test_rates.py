@@ -97,3 +97,35 @@ def test_malformed_durations(text: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_duration(text)
     assert str(caught.value) == message
+
+
+# -- boundaries and unit spellings the mutation pass found untested --------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "per_hour"),
+    [("1/sec", 3600), ("1/second", 3600), ("1/minute", 60), ("1/m", 60), ("10000000/hour", 10_000_000)],
+)
+def test_every_rate_unit_and_the_largest_rate(text: str, per_hour: int) -> None:
+    assert parse_request_rate(text) == per_hour
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("2mins", 120), ("2minute", 120), ("2 minutes", 120), ("1min", 60)])
+def test_every_minute_spelling(text: str, seconds: int) -> None:
+    assert parse_seconds(text) == seconds
+
+
+def test_forty_characters_is_a_number_forty_one_is_a_paste() -> None:
+    forty = "0" * 39 + "1"
+    assert parse_hours(forty) == (Decimal(1), None)
+    assert parse_request_rate(forty) == 1
+    assert parse_seconds(forty) == 1
+    for parse in (parse_hours, parse_request_rate, parse_seconds):
+        with pytest.raises(InputError, match="…"):
+            parse("0" + forty)
+
+
+def test_the_smallest_rate_is_one_request_a_month() -> None:
+    assert parse_request_rate("1/day") * 24 * 30 == 30
+    with pytest.raises(InputError, match="at least one a month"):
+        parse_request_rate("0.001/hour")  # 0.72 a month
