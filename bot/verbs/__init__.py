@@ -40,7 +40,12 @@ def on(kind: type[C], fn: Callable[[C, Caller], Reply]) -> tuple[type[c.Command]
 
 
 def actor(caller: Caller) -> Actor:
-    return Actor(user_id=caller.user_id, role=Role(caller.role), channel_id=caller.channel_id)
+    """The caller as services see them; a role we do not know counts as the least (viewer)."""
+    try:
+        role = Role(caller.role)
+    except ValueError:
+        role = Role.VIEWER
+    return Actor(user_id=caller.user_id, role=role, channel_id=caller.channel_id)
 
 
 class Verbs:
