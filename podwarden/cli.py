@@ -219,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, help_, run in (
         ("console", "type commands as you would in Slack, against RunPod or the simulator", _console),
-        ("ask", "run one command and print the answer, e.g. podwarden ask --sim \"quote a100\"", _ask),
+        ("ask", "run one command and print the answer, e.g. podwarden ask --sim \"quote a100\" (--json, --sim "
+                "and --as may come anywhere; bad input exits 2)", _ask),
     ):
         p = add(name, help_, run)
         p.add_argument("--as", dest="as_user", default="U0CONSOLE", metavar="USER",
@@ -229,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print the figures as JSON")
             p.add_argument("text", nargs=argparse.REMAINDER, help="the command, e.g. \"quote a100 --hours 8/day\"")
 
-    sim = add("sim", "serve the RunPod simulator on a loopback port", _sim)
+    sim = add("sim", "serve the RunPod simulator over HTTP (loopback unless --host says otherwise)", _sim)
     sim.add_argument("--port", type=_port, default=8765, help="port to listen on (0 picks a free one)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     sim.add_argument("--scenario", help="a scenario file (JSON or YAML)")
