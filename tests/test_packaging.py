@@ -243,3 +243,17 @@ def test_the_json_shape_is_documented_key_by_key() -> None:
 
     missing = sorted(k for answer in answers for k in keys(answer) if f'"{k}"' not in doc)
     assert missing == []
+
+
+def test_the_build_context_leaves_secrets_and_clutter_out() -> None:
+    """.dockerignore lets in exactly what the Dockerfile copies: a .env with tokens stays out."""
+    ignore = [line for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+              if line and not line.startswith("#")]
+    assert ignore[0] == "*"
+    allowed = {line.removeprefix("!").rstrip("/") for line in ignore if line.startswith("!")}
+    copied = set()
+    for line in (ROOT / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY ") and "--from=" not in line:
+            copied.update(part.rstrip("/").removeprefix("./") for part in line.split()[1:-1])
+    assert copied == allowed
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
