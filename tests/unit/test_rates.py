@@ -8,7 +8,7 @@ import pytest
 
 from podwarden.domain.durations import parse_duration
 from podwarden.domain.errors import InputError
-from podwarden.domain.rates import parse_hours, parse_request_rate, parse_seconds
+from podwarden.domain.rates import check_hours, check_hours_per_day, parse_hours, parse_request_rate, parse_seconds
 
 
 @pytest.mark.parametrize(
@@ -129,3 +129,13 @@ def test_the_smallest_rate_is_one_request_a_month() -> None:
     assert parse_request_rate("1/day") * 24 * 30 == 30
     with pytest.raises(InputError, match="at least one a month"):
         parse_request_rate("0.001/hour")  # 0.72 a month
+
+
+def test_one_second_is_the_shortest_quote_and_one_and_a_half_requests_a_month_is_a_load() -> None:
+    assert check_hours(Decimal(1) / 3600) == Decimal(1) / 3600
+    assert parse_hours("0.0003") == (Decimal("0.0003"), None)  # 1.08 s
+    with pytest.raises(InputError, match="at least 1 s"):
+        parse_hours("0.0002")  # 0.72 s
+    with pytest.raises(InputError, match="at least 1 s"):
+        check_hours_per_day(Decimal("0.0002"))
+    assert parse_request_rate("0.002/hour") == Decimal("0.002")  # 1.44 a month
