@@ -57,6 +57,7 @@ class ApprovalOutcome(Note):
     outcome: str  # approved | denied | expired | failed
     by: str | None = None  # the admin who decided
     result: str | None = None  # what happened: the new pod, or RunPod's error
+    for_admins: bool = False  # True: replaces an admin's request message (its buttons go)
 
 
 # -- the lifecycle daemon's notes (rendered by podwarden.adapters.slack.render_lifecycle) ---------

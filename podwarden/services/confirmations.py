@@ -118,6 +118,7 @@ class ConfirmationService:
         if decided is None:
             return Confirmation(kind="done", action=self._closed(nonce))
         self._audit.record(actor, word, outcome=AuditOutcome.OK, target=nonce, args=_args(decided))
+        self._close_requests(decided, "approved" if approve else "denied", by=actor.user_id)
         if not approve:
             self.tell(decided, "denied", by=actor.user_id)
         return Confirmation(kind="go", action=decided)
@@ -140,7 +141,24 @@ class ConfirmationService:
         lapsed = self._ledger.expire_pending_actions(now=self._clock.now())
         for action in lapsed:
             self.tell(action, "expired")
+            self._close_requests(action, "expired")
         return lapsed
+
+    def _close_requests(self, action: PendingAction, outcome: str, *, by: str | None = None) -> None:
+        """Replace the request each approver got (found by its key) with what became of it, so
+        no admin is left with live Approve/Deny buttons on a decided request."""
+        summary = str(action.payload.get("summary") or action.verb)
+        for to in self._approvers():
+            key = f"approval:{action.nonce}:{to}"
+            try:
+                ref = self._notifier.find_sent(to, key, oldest=action.created_at - timedelta(minutes=1))
+                if ref is not None:
+                    self._notifier.update(ref, ApprovalOutcome(
+                        key=key, to=to, nonce=action.nonce, requester=action.requester, verb=action.verb,
+                        summary=summary, outcome=outcome, by=by, for_admins=True,
+                    ))
+            except NotifyError as exc:
+                log.warning("could not update the approval request to %s: %s", to, exc)
 
     def finish(self, nonce: str, result: str) -> None:
         self._ledger.set_pending_result(nonce, result)

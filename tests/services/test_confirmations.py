@@ -103,3 +103,16 @@ def test_cancel_is_for_the_requester_and_ends_the_offer(tmp_path: Path) -> None:
         assert c.cancel(offer.nonce, alice, verb="deploy").state is PendingState.CANCELLED
         with pytest.raises(InputError, match="was cancelled"):
             c.confirm(offer.nonce, alice, verb="deploy")
+
+
+def test_every_admin_request_message_is_replaced_once_decided(tmp_path: Path) -> None:
+    with world(tmp_path, approval_threshold="5", admins=f"{ADMIN},U0ADMIN2") as w:
+        c = w.verbs.confirmations
+        offer = c.offer(alice, "start", {}, per_hr=Decimal(6), summary="big")
+        c.confirm(offer.nonce, alice, verb="start")
+        assert sorted(n.to for n in w.notes.sent) == [ADMIN, "U0ADMIN2"]
+        c.decide(offer.nonce, admin, approve=True)
+        replaced = {ref.channel: note for ref, note in w.notes.updates}
+        assert sorted(replaced) == [ADMIN, "U0ADMIN2"]
+        assert all(isinstance(n, ApprovalOutcome) and n.for_admins and n.outcome == "approved" and n.by == ADMIN
+                   for n in replaced.values())

@@ -20,17 +20,23 @@ ADMIN, ALICE, BOB, VIEWER = "U0ADMIN", "U0ALICE", "U0BOB", "U0VIEW"
 
 @dataclass
 class Notes:
+    """The Notifier port as lists: what was sent, and which message was replaced by what."""
+
     sent: list[Note] = field(default_factory=list)
+    updates: list[tuple[MessageRef, Note]] = field(default_factory=list)
+    _refs: dict[tuple[str, str], MessageRef] = field(default_factory=dict)
 
     def send(self, note: Note) -> MessageRef:
         self.sent.append(note)
-        return MessageRef(channel=note.to, ts=f"{len(self.sent)}.0001")
+        ref = MessageRef(channel=note.to, ts=f"{len(self.sent)}.0001")
+        self._refs[(note.to, note.key)] = ref
+        return ref
 
     def update(self, ref: MessageRef, note: Note) -> None:
-        pass
+        self.updates.append((ref, note))
 
     def find_sent(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
-        return None
+        return self._refs.get((channel, key))
 
 
 @dataclass

@@ -35,8 +35,9 @@ def approval_requested(note: ApprovalRequested) -> Reply:
 def approval_outcome(note: ApprovalOutcome) -> Reply:
     said = _OUTCOMES.get(note.outcome, note.outcome).format(by=note.by or "?")
     lines = (note.result,) if note.result else ()
+    whose = f"<@{note.requester}>'s request" if note.for_admins else "Your request"
     return Reply(
-        title=f"Your request to {note.verb} {note.summary} was {said}",
+        title=f"{whose} to {note.verb} {note.summary} was {said}",
         sections=(Section(lines=lines),) if lines else (),
         data={"approval": {"nonce": note.nonce, "requester": note.requester, "verb": note.verb,
                            "outcome": note.outcome, "by": note.by, "result": note.result}},
