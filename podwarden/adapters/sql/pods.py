@@ -11,12 +11,12 @@ see without coordinating.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from podwarden.adapters.sql._base import LedgerBase, aware, insert_ignore
@@ -24,7 +24,7 @@ from podwarden.adapters.sql.models import MemberRow, PodIntervalRow, PodRow
 from podwarden.adapters.sql.notices import insert_notice
 from podwarden.adapters.sql.people import ensure_member
 from podwarden.adapters.sql.types import as_money
-from podwarden.adapters.sql.usage import add_utilisation
+from podwarden.adapters.sql.usage import UtilisationSample, add_utilisation_many
 from podwarden.domain.ledger_values import NoticeIntent, PodChange, PodInterval, PodLifecycle, PodRecord, PodTrack
 from podwarden.domain.models import Cloud, Pod, PodStatus
 from podwarden.errors import LedgerError
@@ -134,22 +134,26 @@ class PodsMixin(LedgerBase):
         adopt, storage = adopt or {}, storage_per_hr or {}
         changes: list[PodChange] = []
         with self._write() as session:
+            batch = _Batch.load(session, ids)
+            samples: list[UtilisationSample] = []
             for pod in sorted(pods, key=lambda p: p.id):
                 track = tracks.get(pod.id)
                 change = _observe(session, pod, now=now, owner=adopt.get(pod.id), extras=_Extras(
                     idle=track.idle if track is not None else None, storage_per_hr=storage.get(pod.id, _ZERO),
-                ))
+                ), batch=batch)
                 if change is not None:
                     changes.append(change)
-                row = session.get(PodRow, pod.id)
+                row = batch.pods.get(pod.id)
                 if row is None or row.last_seen_at != now:
                     continue  # an older snapshot than one already recorded
                 if track is None:
                     row.idle_since = None
                     continue
                 row.idle_since, row.last_telemetry_at = track.idle_since, now
-                add_utilisation(session, pod.id, at=now, seconds=track.seconds, gpu_percents=track.gpu_percents,
-                                cpu_percent=track.cpu_percent, idle=track.idle)
+                samples.append(UtilisationSample(pod.id, now, track.seconds, track.gpu_percents, track.cpu_percent,
+                                                 track.idle))
+            batch.open_pending(session)
+            add_utilisation_many(session, samples)
             if complete:
                 changes += _terminate_missing(session, ids, now)
             for intent in sorted(notices, key=lambda n: n.key):
@@ -216,6 +220,36 @@ def _known(session: Session, pod_id: str) -> PodRow:
     return row
 
 
+@dataclass
+class _Batch:
+    """A tick's rows loaded up front (a few statements for the whole fleet, not a few per pod)."""
+
+    pods: dict[str, PodRow]
+    open_intervals: dict[str, PodIntervalRow]
+    teams: dict[str, str | None]
+    opening: list[PodIntervalRow] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, session: Session, ids: Sequence[str]) -> _Batch:
+        pods = {row.id: row for row in session.scalars(
+            select(PodRow).where(PodRow.id.in_(ids)).order_by(PodRow.id).with_for_update())}
+        intervals = {row.pod_id: row for row in session.scalars(
+            select(PodIntervalRow).where(PodIntervalRow.pod_id.in_(ids), PodIntervalRow.ended_at.is_(None)))}
+        teams: dict[str, str | None] = dict(session.execute(select(MemberRow.user_id, MemberRow.team)).all())
+        return cls(pods, intervals, teams)
+
+    def open_pending(self, session: Session) -> None:
+        """Insert the intervals this tick opened, after the ones it closed are written (the
+        one-open-interval index must see them closed first): two batched statements."""
+        if self.opening:
+            session.flush()
+            columns = ("pod_id", "status", "cost_per_hr", "started_at", "ended_at", "storage_per_hr", "gpu_type_id",
+                       "gpu_count", "cloud", "spot", "owner_id", "team", "idle")
+            rows = [{name: getattr(opened, name) for name in columns} for opened in self.opening]
+            session.execute(insert(cast(Table, PodIntervalRow.__table__)), rows)  # one executemany, no RETURNING
+            self.opening.clear()
+
+
 @dataclass(frozen=True, slots=True)
 class _Extras:
     """What the daemon adds to an interval beyond status and rate."""
@@ -226,6 +260,7 @@ class _Extras:
 
 def _observe(
     session: Session, pod: Pod, *, now: datetime, owner: str | None, extras: _Extras | None = None,
+    batch: _Batch | None = None,
 ) -> PodChange | None:
     runtime_ssh = pod.runtime.ssh() if pod.runtime is not None else None
     fields: dict[str, Any] = {
@@ -238,7 +273,7 @@ def _observe(
     if pod.runtime is not None:  # a stopped pod reports no runtime: keep the last known SSH
         fields["ssh_ip"] = runtime_ssh.ip if runtime_ssh is not None else None
         fields["ssh_port"] = runtime_ssh.public_port if runtime_ssh is not None else None
-    row = session.get(PodRow, pod.id, with_for_update=True)
+    row = batch.pods.get(pod.id) if batch is not None else session.get(PodRow, pod.id, with_for_update=True)
     previous: tuple[PodStatus, Decimal, tuple[str, int] | None] | None = None
     if row is None:
         inserted = insert_ignore(session, PodRow, {
@@ -250,6 +285,8 @@ def _observe(
             raise LedgerError(f"pod {pod.id} vanished while being recorded")
         if not inserted:
             previous = (PodStatus(row.status), row.cost_per_hr, _ssh(row))
+        if batch is not None:
+            batch.pods[pod.id] = row
     else:
         previous = (PodStatus(row.status), row.cost_per_hr, _ssh(row))
     if row.last_seen_at > now:
@@ -262,12 +299,15 @@ def _observe(
     if owner is not None and row.owner_id != owner:
         ensure_member(session, owner, now=now)
         row.owner_id, row.updated_at = owner, now
+        if batch is not None and owner not in batch.teams:
+            batch.teams[owner] = None  # a member just made has no team
     if pod.status is PodStatus.TERMINATED:
         row.terminated_at = row.terminated_at or now
     elif row.terminated_at is not None:
         row.terminated_at = None
-    _set_interval(session, row, pod.status, billed_rate(pod.status, row.cost_per_hr), now, extras)
-    session.flush()
+    _set_interval(session, row, pod.status, billed_rate(pod.status, row.cost_per_hr), now, extras, batch=batch)
+    if batch is None:
+        session.flush()
     ssh = _ssh(row)
     if previous is not None and previous == (pod.status, row.cost_per_hr, ssh):
         return None
@@ -281,6 +321,7 @@ def _observe(
 
 def _set_interval(
     session: Session, row: PodRow, status: PodStatus, rate: Decimal, now: datetime, extras: _Extras | None = None,
+    *, batch: _Batch | None = None,
 ) -> None:
     """Make the pod's open interval say (status, rate[, idle]) from `now` on; TERMINATED closes it.
 
@@ -288,39 +329,54 @@ def _set_interval(
     interval's is kept. A new interval copies what pricing and attribution need from the pod's
     row and its owner as they are now.
     """
-    current = session.scalars(
-        select(PodIntervalRow).where(PodIntervalRow.pod_id == row.id, PodIntervalRow.ended_at.is_(None))
-    ).one_or_none()
+    if batch is not None:
+        current = batch.open_intervals.get(row.id)
+    else:
+        current = session.scalars(
+            select(PodIntervalRow).where(PodIntervalRow.pod_id == row.id, PodIntervalRow.ended_at.is_(None))
+        ).one_or_none()
     idle = extras.idle if extras is not None else (current.idle if current is not None else None)
     if status not in BILLED_STATUSES:
         idle = None
     if current is not None and current.status == status.value and current.cost_per_hr == rate \
             and current.idle == idle:
         if extras is not None and current.owner_id is None and row.owner_id is not None:
-            current.owner_id, current.team = row.owner_id, _team(session, row.owner_id)  # adopted
+            current.owner_id, current.team = row.owner_id, _team_of(session, row.owner_id, batch)  # adopted
         return
     storage = extras.storage_per_hr if extras is not None else (current.storage_per_hr if current else _ZERO)
     if current is not None:
         if current.started_at == now:  # changed again at the same instant: no zero-length row
             if status is PodStatus.TERMINATED:
                 session.delete(current)
+                if batch is not None:
+                    batch.open_intervals.pop(row.id, None)
             else:
                 current.status, current.cost_per_hr, current.idle = status.value, rate, idle
             session.flush()
             return
         current.ended_at = now
-        session.flush()  # the open-interval index must see it closed before the next opens
+        if batch is None:
+            session.flush()  # the open-interval index must see it closed before the next opens
+        else:
+            batch.open_intervals.pop(row.id, None)
     if status is not PodStatus.TERMINATED:
-        session.add(PodIntervalRow(
+        opened = PodIntervalRow(
             pod_id=row.id, status=status.value, cost_per_hr=rate, started_at=now, storage_per_hr=storage,
             gpu_type_id=row.gpu_type_id, gpu_count=row.gpu_count, cloud=row.cloud, spot=row.spot,
-            owner_id=row.owner_id, team=_team(session, row.owner_id), idle=idle,
-        ))
+            owner_id=row.owner_id, team=_team_of(session, row.owner_id, batch), idle=idle,
+        )
+        if batch is None:
+            session.add(opened)
+        else:
+            batch.opening.append(opened)  # added after the closes are flushed (`_Batch.open_pending`)
+            batch.open_intervals[row.id] = opened
 
 
-def _team(session: Session, owner_id: str | None) -> str | None:
+def _team_of(session: Session, owner_id: str | None, batch: _Batch | None) -> str | None:
     if owner_id is None:
         return None
+    if batch is not None and owner_id in batch.teams:
+        return batch.teams[owner_id]
     return session.scalar(select(MemberRow.team).where(MemberRow.user_id == owner_id))
 
 

@@ -8,11 +8,13 @@ counted in that hour is ignored, so a daemon that restarts mid-tick does not cou
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from podwarden.adapters.sql._base import LedgerBase, aware, insert_ignore
@@ -180,6 +182,57 @@ def add_utilisation(
     if peak is not None:
         row.gpu_util_max = peak if row.gpu_util_max is None else max(row.gpu_util_max, peak)
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class UtilisationSample:
+    pod_id: str
+    at: datetime
+    seconds: int
+    gpu_percents: Sequence[int | None] = ()
+    cpu_percent: int | None = None
+    idle: bool | None = None
+
+
+def add_utilisation_many(session: Session, samples: Sequence[UtilisationSample]) -> None:
+    """`add_utilisation` for a whole fleet in a few statements: one read of the hours' rows, one
+    insert of the missing ones, and the updates flushed together."""
+    if not samples:
+        return
+    keys = {(s.pod_id, hour_start(s.at)) for s in samples}
+    pods = sorted({pod for pod, _ in keys})
+    hours = sorted({hour for _, hour in keys})
+    query = select(PodUtilisationHourlyRow).where(
+        PodUtilisationHourlyRow.pod_id.in_(pods), PodUtilisationHourlyRow.hour_start.in_(hours),
+    ).with_for_update().execution_options(populate_existing=True)
+    rows = {(row.pod_id, row.hour_start): row for row in session.scalars(query)}
+    fresh = [s for s in samples if (s.pod_id, hour_start(s.at)) not in rows]
+    if fresh:
+        firsts = [{"pod_id": s.pod_id, "hour_start": hour_start(s.at), "last_sample_at": s.at,
+                   **_utilisation(s)[0], "gpu_util_max": _utilisation(s)[1]} for s in fresh]
+        table = PodUtilisationHourlyRow.__table__
+        dialect: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(dialect.insert(table).values(firsts).on_conflict_do_nothing())
+    for sample in samples:
+        row = rows.get((sample.pod_id, hour_start(sample.at)))
+        if row is None:
+            continue  # its hour's row was made from this very sample
+        values, peak = _utilisation(sample)
+        if _add_sample(row, sample.at, values) and peak is not None:
+            row.gpu_util_max = peak if row.gpu_util_max is None else max(row.gpu_util_max, peak)
+
+
+def _utilisation(sample: UtilisationSample) -> tuple[dict[str, int], int | None]:
+    if sample.seconds < 0:
+        raise ValueError("a sample cannot cover negative time")
+    readings = [p for p in sample.gpu_percents if p is not None]
+    values = {
+        "samples": 1, "gpu_readings": len(readings), "gpu_util_sum": sum(readings),
+        "cpu_readings": int(sample.cpu_percent is not None), "cpu_util_sum": sample.cpu_percent or 0,
+        "idle_seconds": sample.seconds if sample.idle else 0,
+        "unknown_seconds": sample.seconds if sample.idle is None else 0,
+    }
+    return values, max(readings, default=None)
 
 
 _Row = TypeVar("_Row", bound=DeclarativeBase)

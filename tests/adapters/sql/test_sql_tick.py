@@ -84,3 +84,28 @@ def test_deadline_and_our_stop_are_remembered(ledger: SqlLedger, pod: PodMaker, 
     ledger.mark_stopped_by_us("pod-a100", now=t0 + MINUTE)
     state = ledger.lifecycle_state()["pod-a100"]
     assert (state.deadline_at, state.stopped_by_us_at) == (t0 + timedelta(hours=2), t0 + MINUTE)
+
+
+def test_a_fleet_tick_is_a_handful_of_statements_not_a_few_per_pod(
+    ledger: SqlLedger, pod: PodMaker, t0: datetime,
+) -> None:
+    from sqlalchemy import event
+
+    fleet = [pod(f"pod-{n:03d}") for n in range(40)]
+    ledger.record_tick(fleet, now=t0, complete=True, tracks={})  # first sight: rows are made
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(ledger.engine, "before_cursor_execute", count)
+    try:
+        for minute, idle in ((1, True), (2, False), (3, False)):  # every interval changes, then none does
+            statements.clear()
+            tracks = {p.id: PodTrack(idle_since=None, idle=idle, seconds=60, gpu_percents=(50,), cpu_percent=5)
+                      for p in fleet}
+            ledger.record_tick(fleet, now=t0 + minute * MINUTE, complete=True, tracks=tracks)
+            assert len(statements) <= 12, statements
+    finally:
+        event.remove(ledger.engine, "before_cursor_execute", count)
+    assert len(ledger.pod_intervals("pod-007")) == 3
