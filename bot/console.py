@@ -47,9 +47,9 @@ class Console:
     with the role the ledger gives them (seeded from settings), or `role` when given (the
     demo). No channel: the console is always an allowed place.
 
-    `handle` runs a command, or presses a numbered button of the last message shown;
-    `show` prints any reply (the daemon's notes arriving in the demo) and makes its
-    buttons the ones a number presses.
+    `handle` runs a command, or presses a numbered button of the last message with buttons
+    (an answer without buttons clears them); `show` prints a reply arriving on its own (the
+    daemon's notes in the demo).
     """
 
     def __init__(
@@ -85,7 +85,7 @@ class Console:
         if text.isdigit() and self._buttons:
             self.press(int(text))
             return
-        self.show(self.dispatcher.handle(text, self.caller))
+        self._answer(self.dispatcher.handle(text, self.caller))
 
     def press(self, number: int) -> None:
         if not 1 <= number <= len(self._buttons):
@@ -93,9 +93,18 @@ class Console:
             self.out.write(f"No button [{number}] on the last message; pick {choices}.\n")
             return
         button = self._buttons[number - 1]
-        self.show(self.dispatcher.act(button.action_id, button.value, self.caller))
+        self._answer(self.dispatcher.act(button.action_id, button.value, self.caller))
 
     def show(self, reply: Reply) -> None:
+        """Print a reply that arrives on its own (a daemon's note). One with buttons makes them
+        the ones a number presses; one without leaves the earlier buttons pressable, so a
+        plain note arriving meanwhile does not steal the number a person is typing."""
+        if reply.buttons:
+            self._buttons = reply.buttons
+        self.out.write(render(reply))
+
+    def _answer(self, reply: Reply) -> None:
+        """Print the answer to what the person typed; its buttons (or none) are the current ones."""
         self._buttons = reply.buttons
         self.out.write(render(reply))
 

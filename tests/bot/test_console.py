@@ -103,3 +103,18 @@ def test_the_console_uses_the_dispatcher_every_face_uses(services: Services) -> 
     text = out.getvalue()
     assert "Quote: 1 × RTX 4090" in text
     assert "/gpu start <gpu>" in text
+
+
+def test_a_plain_note_arriving_does_not_steal_the_number_being_typed(
+    services: Services, dispatcher: Dispatcher, pressed: list[tuple[str, str, Caller]],
+) -> None:
+    out = io.StringIO()
+    console = Console(services, user="U0ME", out=out, dispatcher=dispatcher)
+    console.show(Reply(title="Pod idle for 30 min", buttons=(Button("Keep 1h", "demo_confirm", "pod-1"),)))
+    console.show(Reply(title="Stopped someone else's pod"))  # the daemon, meanwhile
+    console.handle("1")
+    assert pressed == [("confirm", "pod-1", Caller("U0ME", Role.MEMBER))]
+    console.handle("help")  # an answer without buttons: the number is a command again
+    console.handle("1")
+    assert len(pressed) == 1
+    assert out.getvalue().rstrip().splitlines()[-1].startswith("unknown command")
