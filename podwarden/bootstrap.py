@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 import httpx
 
 from podwarden.domain.pricing import PriceBook
-from podwarden.ports import Clock, DigestPublisher, Ledger, Notifier, RunPodGateway, ServerlessGateway
+from podwarden.ports import (
+    Clock,
+    CoordinationLedger,
+    DigestPublisher,
+    Ledger,
+    Notifier,
+    RunPodGateway,
+    ServerlessGateway,
+)
 from podwarden.services.costs import CostService
 from podwarden.settings import Settings, load_settings
 
@@ -136,6 +144,16 @@ def build(
         if isinstance(client, GraphQLRunPod | ServerlessClient):
             services._closers.append(client.close)
     return services
+
+
+def coordination_ledger(settings: Settings) -> CoordinationLedger:
+    """The ledger's leases alone, with no RunPod or Slack client and no migration: what
+    `doctor --local` (the container's health check) reads the daemon's heartbeat from.
+    `close()` it when done."""
+    from podwarden.adapters.sql.ledger import SqlLedger
+
+    ledger: CoordinationLedger = SqlLedger.connect(settings.database_url)
+    return ledger
 
 
 def price_book(settings: Settings) -> PriceBook:

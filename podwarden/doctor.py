@@ -58,8 +58,13 @@ def local(*, out: TextIO | None = None, now: datetime | None = None) -> int:
 
 
 def _heartbeat(settings: Settings, now: datetime) -> Check:
-    with bootstrap.build(settings, console=io.StringIO()) as services:
-        lease = services.ledger.lease(HEARTBEAT_LEASE)
+    ledger = bootstrap.coordination_ledger(settings)
+    try:
+        lease = ledger.lease(HEARTBEAT_LEASE)
+    finally:
+        close = getattr(ledger, "close", None)  # the port has no close(); the SQL ledger has
+        if close is not None:
+            close()
     if lease is None:
         return Check("heartbeat", "skip", "no daemon heartbeat in the ledger yet")
     beat = lease.beat_at if lease.beat_at.tzinfo else lease.beat_at.replace(tzinfo=UTC)

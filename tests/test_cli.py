@@ -164,3 +164,15 @@ def test_doctor_says_cannot_reach_for_an_unreachable_database(
     out = capsys.readouterr().out
     assert f"FAIL ledger: cannot reach postgresql+psycopg://u@127.0.0.1:{port}/ledger:" in out
     assert "migrat" not in out.split("FAIL ledger:")[1].splitlines()[0]
+
+
+def test_doctor_prints_the_per_user_default_ledger(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("PODWARDEN_DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["migrate"]) == 0
+    assert main(["doctor", "--local"]) == 0
+    out = capsys.readouterr().out
+    assert f"ok   ledger: sqlite:///{tmp_path / 'data' / 'podwarden' / 'podwarden.db'} at head revision" in out
