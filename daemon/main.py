@@ -8,6 +8,7 @@ SIGTERM or Ctrl-C, then leadership released so a successor need not wait.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, TextIO
@@ -52,11 +53,12 @@ def run_forever(services: Services) -> int:
     jobs = daemon_jobs.build(services)
     runner = JobRunner(leader)
     scheduler = build_scheduler(services, jobs, runner)
-    stop_on_sigterm(scheduler)
+    stopping = stop_on_sigterm(scheduler)
     log.info("daemon started: a tick every %s", services.settings.tick_interval)
-    runner.wrap("tick", jobs.lifecycle.tick)()  # at once, not a tick interval from now
     try:
-        scheduler.start()
+        runner.wrap("tick", jobs.lifecycle.tick)()  # at once, not a tick interval from now
+        if not stopping.is_set():
+            scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
@@ -78,12 +80,16 @@ def run_with_bot(*, http: bool, port: int | None, host: str) -> int:
 
     The daemon has its own `Services` (its own ledger connections and clients); the dead
     man's switch is scheduled here too, in case the daemon's jobs stop while the bot runs.
+    Without a Slack bot token there is no bot to run: the daemon runs alone and says so.
     """
     from bot.app import run as run_bot
     from daemon import deadman
     from podwarden import bootstrap
 
     settings = bootstrap.settings()
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        log.warning("no PODWARDEN_SLACK_BOT_TOKEN: running the daemon alone, its notices printed here")
+        return run(once=False, out=sys.stdout, settings=settings)
     with bootstrap.build(settings) as services:
         leader = make_leader(services)
         leader.start(wait=time.sleep)

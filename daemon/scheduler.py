@@ -12,6 +12,7 @@ leader works: every job asks `leader.lead()` first.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -21,6 +22,8 @@ from datetime import timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -93,14 +96,33 @@ def build_scheduler(services: Services, jobs: Jobs, runner: JobRunner, *, backgr
     return scheduler
 
 
-def stop_on_sigterm(scheduler: BaseScheduler) -> None:
-    """SIGTERM (docker stop, systemd) shuts the scheduler down cleanly, like Ctrl-C."""
+def stop_on_sigterm(scheduler: BaseScheduler) -> threading.Event:
+    """SIGTERM (docker stop, systemd) shuts the scheduler down cleanly, like Ctrl-C.
+
+    The signal may come before the scheduler runs (during the first tick), while it starts, or
+    while it runs: the returned event is set at once, a running scheduler is shut down, and one
+    that starts afterwards shuts itself down as soon as it has started.
+    """
+    stopping = threading.Event()
+
+    def shut_down() -> None:
+        with contextlib.suppress(SchedulerNotRunningError):
+            scheduler.shutdown(wait=False)
+
+    def on_start(event: object) -> None:
+        if stopping.is_set():
+            shut_down()
+
+    scheduler.add_listener(on_start, EVENT_SCHEDULER_STARTED)
 
     def handle(signum: int, frame: FrameType | None) -> None:
         log.info("signal %d: shutting down", signum)
-        threading.Thread(target=scheduler.shutdown, kwargs={"wait": False}, daemon=True).start()
+        stopping.set()
+        if scheduler.running:
+            threading.Thread(target=shut_down, daemon=True).start()
 
     signal.signal(signal.SIGTERM, handle)
+    return stopping
 
 
 def tick_seconds(tick: timedelta) -> int:
