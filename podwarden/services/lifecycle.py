@@ -339,6 +339,7 @@ class LifecycleService:
                 continue
             self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
                                args={"reason": action.reason.value, "saves_per_hr": action.saves_per_hr})
+            self._ledger.record_auto_stop(action.pod_id, at=now, reason=action.reason.value)  # the digest's savings
             report.stopped.append(action.pod_id)
             if action.warning_key is not None and self._ledger.notice(action.warning_key) is not None:
                 self._close_notice(action.warning_key, state="stopped", now=self._clock.now())

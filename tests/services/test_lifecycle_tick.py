@@ -126,6 +126,9 @@ def test_idle_pod_is_warned_then_stopped_and_the_busy_one_is_left_alone(world: W
     assert len(world.notifier.sent) == 2  # nothing more, no eviction report for our own stop
     entries = world.services.ledger.audit_log(target=world.pod_id("bob-notebook"))
     assert [(e.action, e.outcome.value) for e in reversed(entries)] == [("stop", "started"), ("stop", "ok")]
+    now = world.services.clock.now()
+    [auto] = world.services.ledger.auto_stops(start=now - timedelta(hours=1), end=now)
+    assert (auto.pod_id, auto.reason) == (world.pod_id("bob-notebook"), "idle")
 
 
 def test_activity_returning_withdraws_the_warning(world: World) -> None:
