@@ -65,11 +65,24 @@ class UsageService:
             samples.append(EndpointSample(endpoint, health))
             if health is None:
                 continue
+            cost = self.cost(endpoint, health, seconds)
             self._ledger.add_endpoint_usage(
                 endpoint.id, at=now, seconds=seconds, workers_running=health.workers_running,
-                workers_idle=health.workers_idle, cost=self.cost(endpoint, health, seconds),
+                workers_idle=health.workers_idle, cost=cost,
+            )
+            self._ledger.add_endpoint_quarter(  # the digest's buckets: owner and team of the time
+                endpoint.id, at=now, seconds=seconds, workers_running=health.workers_running,
+                workers_idle=health.workers_idle, cost=cost, idle_cost=self.idle_cost(endpoint, health, seconds),
             )
         return samples
+
+    def idle_cost(self, endpoint: Endpoint, health: EndpointHealth, seconds: int) -> Decimal:
+        """What the active workers cost while they ran no job (the waste the digest shows)."""
+        price = self._price(endpoint)
+        if price is None:
+            return _ZERO
+        idle_active = min(endpoint.workers_min, health.workers_idle)
+        return (idle_active * price.active_per_s * endpoint.gpu_count * seconds).quantize(Decimal("0.000001"))
 
     def cost(self, endpoint: Endpoint, health: EndpointHealth, seconds: int) -> Decimal:
         """Active (workersMin) workers bill all the time at the active rate; others at flex while running."""

@@ -388,3 +388,7 @@ def test_an_endpoint_keeping_warm_workers_with_no_jobs_is_reported_once(tmp_path
         [hour, *_] = services.ledger.endpoint_usage(start=services.clock.now() - timedelta(hours=3),
                                                     end=services.clock.now())
         assert (hour.running_worker_seconds, hour.idle_worker_seconds) == (0, 59 * 60)
+        quarters = services.ledger.endpoint_quarters(start=services.clock.now() - timedelta(hours=3),
+                                                     end=services.clock.now())
+        assert quarters[0].idle_worker_seconds == 14 * 60  # 09:01-09:14 sampled in the first quarter
+        assert quarters[0].idle_cost == quarters[0].cost > 0
