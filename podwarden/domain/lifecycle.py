@@ -425,19 +425,25 @@ def _deadline_actions(
     snapshot: Snapshot, state: PodState, to: str | None, policy: Policy, now: datetime, stopping: set[str],
 ) -> list[Action]:
     deadline = state.deadline_at
-    if deadline is None or not state.pod.running or to is None or now < deadline - policy.deadline_lead:
-        return []
+    key = deadline_key(state.id, deadline) if deadline is not None else None
+    stale: list[Action] = [
+        WithdrawWarning(n.key, "stopped" if not state.pod.running else "extended")
+        for n in snapshot.notices.values()
+        if n.kind == DEADLINE_WARNING and n.pod_id == state.id and (n.key != key or not state.pod.running)
+    ]
+    if deadline is None or key is None or not state.pod.running or to is None \
+            or now < deadline - policy.deadline_lead:
+        return stale
     if state.snoozed_until is not None and state.snoozed_until > now:
-        return []
-    key = deadline_key(state.id, deadline)
+        return stale
     notice = snapshot.notices.get(key)
     if notice is None or notice.state is not NoticeState.SENT:
-        return [WarnDeadline(key, to, state.id, state.pod.name, deadline, state.pod.cost_per_hr)]
+        return [*stale, WarnDeadline(key, to, state.id, state.pod.name, deadline, state.pod.cost_per_hr)]
     stop_at = max(deadline, notice.updated_at + policy.deadline_min_notice)
     if now < stop_at or state.id in stopping:
-        return []
+        return stale
     stopping.add(state.id)
-    return [StopPod(f"stopped:{state.id}:{stamp(deadline)}", to, state.id, state.pod.name, StopReason.DEADLINE,
+    return [*stale, StopPod(f"stopped:{state.id}:{stamp(deadline)}", to, state.id, state.pod.name, StopReason.DEADLINE,
                     state.pod.cost_per_hr, state.storage_per_hr, warning_key=key)]
 
 

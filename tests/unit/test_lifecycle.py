@@ -405,3 +405,14 @@ def test_one_pod_is_stopped_once_even_when_two_rules_want_it() -> None:
     both = state(idle_since=NOW - timedelta(hours=2), deadline_at=NOW - timedelta(hours=1))
     notices = {key: notice(key), dkey: notice(dkey, kind="deadline_warning", sent=NOW - timedelta(hours=2))}
     assert len(only(decide(Snapshot(pods=(both,), notices=notices), POLICY, NOW), StopPod)) == 1
+
+
+def test_a_deadline_moved_by_keep_withdraws_the_old_warning() -> None:
+    old_key = "deadline:pod1:20261123T121000Z"
+    moved = state(pod(gpu=90), deadline_at=NOW + timedelta(hours=1))
+    notices = {old_key: notice(old_key, kind="deadline_warning")}
+    assert decide(Snapshot(pods=(moved,), notices=notices), POLICY, NOW)[1:] == [
+        WithdrawWarning(old_key, "extended"),
+    ]
+    stopped = state(pod(status=PodStatus.EXITED), deadline_at=NOW)
+    assert decide(Snapshot(pods=(stopped,), notices=notices), POLICY, NOW) == [WithdrawWarning(old_key, "stopped")]

@@ -75,7 +75,9 @@ def idle_warning(note: IdleWarning) -> Reply:
 def deadline_warning(note: DeadlineWarning) -> Reply:
     data = {"kind": "deadline_warning", "pod_id": note.pod_id, "state": note.state, "deadline_at": note.deadline_at}
     if note.state != "open":
-        return Reply(title=f"Pod {note.pod_name}: deadline {note.state}.", data=data)
+        ending = {"extended": "has a later deadline now.", "stopped": "was stopped.",
+                  "kept": "was kept past its deadline."}.get(note.state, note.state)
+        return Reply(title=f"Pod {note.pod_name} {ending}", data=data)
     return Reply(
         title=f"Pod {note.pod_name} reaches its --max-hours deadline at {_when(note.deadline_at)} "
               f"({money(note.cost_per_hr)}/h).",
