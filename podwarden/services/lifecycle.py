@@ -256,9 +256,14 @@ class LifecycleService:
             except LedgerError as exc:
                 report.errors.append(f"{notice.key}: {exc}")
                 log.error("ledger failed while delivering %s: %s", notice.key, exc)
+            except (ValueError, TypeError, LookupError) as exc:  # a note this version cannot read or render
+                report.errors.append(f"{notice.key}: {exc}")
+                log.error("notice %s cannot be posted (%s); withdrawn", notice.key, exc)
+                self._ledger.withdraw_notice(notice.key, now=self._clock.now())
 
     def _deliver_one(self, notice: Notice, report: TickReport) -> None:
-        assert notice.payload is not None
+        if notice.payload is None:
+            return
         note = note_codec.decode(notice.payload)
         if notice.state in (NoticeState.SENDING, NoticeState.FAILED):
             found = self._find(notice, note)

@@ -392,3 +392,14 @@ def test_an_endpoint_keeping_warm_workers_with_no_jobs_is_reported_once(tmp_path
                                                      end=services.clock.now())
         assert quarters[0].idle_worker_seconds == 14 * 60  # 09:01-09:14 sampled in the first quarter
         assert quarters[0].idle_cost == quarters[0].cost > 0
+
+
+def test_a_notice_that_cannot_be_read_is_withdrawn_not_retried_forever(world: World) -> None:
+    now = world.services.clock.now()
+    world.services.ledger.record_notice("odd", kind="idle_warning", now=now, recipient=BOB,
+                                        payload='{"kind": "FromAFutureVersion", "key": "odd", "to": "U0BOB"}')
+    [report] = world.tick(1)
+    assert [error.split(":")[0] for error in report.errors] == ["odd"]
+    assert "unknown note kind" in report.errors[0]
+    assert world.services.ledger.undelivered_notices() == []
+    assert world.notifier.sent == []
