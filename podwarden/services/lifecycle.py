@@ -67,6 +67,7 @@ from podwarden.services.usage import UsageService
 log = logging.getLogger("podwarden.daemon")
 
 ACTOR = "podwarden-daemon"
+NOTICE_MEMORY = timedelta(days=14)
 _ZERO = Decimal(0)
 
 
@@ -142,7 +143,9 @@ class LifecycleService:
     def _snapshot(
         self, now: datetime, pods: list[Pod] | None, memory: Mapping[str, PodLifecycle], report: TickReport,
     ) -> core.Snapshot:
-        notices = {n.key: n for n in self._ledger.open_notices()}
+        # The notices of the last weeks are what the rules need to see; an older "once" notice
+        # decided again is recorded under the key it already has, which posts nothing.
+        notices = {n.key: n for n in self._ledger.open_notices(since=now - NOTICE_MEMORY)}
         prefixes = tuple((m.name_prefix, m.user_id) for m in self._ledger.members() if m.name_prefix)
         account: Account | None = self._read(self._runpod.account, report)
         volumes: list[NetworkVolume] | None = (

@@ -89,9 +89,14 @@ class NoticesMixin(LedgerBase):
                 row.state, row.withdrawn_at, row.updated_at = NoticeState.WITHDRAWN.value, now, now
             return _notice_value(row)
 
-    def open_notices(self, *, kind: str | None = None, pod_id: str | None = None) -> list[Notice]:
-        """Notices not withdrawn (pending or sent), oldest first."""
+    def open_notices(
+        self, *, kind: str | None = None, pod_id: str | None = None, since: datetime | None = None,
+    ) -> list[Notice]:
+        """Notices not withdrawn (pending, sending, sent or failed), oldest first; with `since`,
+        only those changed since then (the daemon's recent memory, not the whole history)."""
         query = select(NoticeRow).where(NoticeRow.state != NoticeState.WITHDRAWN.value)
+        if since is not None:
+            query = query.where(NoticeRow.updated_at >= aware(since, "since"))
         if kind is not None:
             query = query.where(NoticeRow.kind == kind)
         if pod_id is not None:
