@@ -403,3 +403,16 @@ def test_a_notice_that_cannot_be_read_is_withdrawn_not_retried_forever(world: Wo
     assert "unknown note kind" in report.errors[0]
     assert world.services.ledger.undelivered_notices() == []
     assert world.notifier.sent == []
+
+
+def test_a_once_notice_older_than_the_ticks_memory_is_still_not_sent_again(tmp_path: Path) -> None:
+    scenario = {"network_volumes": [{"name": "datasets", "size": 500}]}
+    for world in build_world(tmp_path, scenario):
+        [volume] = world.services.runpod.network_volumes()
+        long_ago = world.services.clock.now() - timedelta(days=30)
+        key = f"volume:{volume.id}"
+        world.services.ledger.record_notice(key, kind="unattached_volume", now=long_ago, recipient="C0NOTICE",
+                                            payload="{}")
+        world.services.ledger.mark_notice_sent(key, channel="C0NOTICE", ts="1.0", now=long_ago)
+        world.tick(3)
+        assert world.notes(UnattachedVolume) == []
