@@ -89,13 +89,15 @@ def make_daemon(services: Services, runpod: Any = None) -> LifecycleService:
     )
 
 
-def build_world(tmp_path: Path, scenario: dict[str, Any], **settings: Any) -> Iterator[World]:
+def build_world(
+    tmp_path: Path, scenario: dict[str, Any], *, database_url: str | None = None, **settings: Any,
+) -> Iterator[World]:
     clock = ManualClock()
     sim = bootstrap.simulator(scenario=None, clock=clock)
     sim.load(Scenario.from_dict(scenario))
     notifier = FakeNotifier()
-    config = bootstrap.settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", notice_channel="C0NOTICE",
-                                runpod_max_retries=0, **settings)
+    config = bootstrap.settings(database_url=database_url or f"sqlite:///{tmp_path / 'ledger.db'}",
+                                notice_channel="C0NOTICE", runpod_max_retries=0, **settings)
     with bootstrap.build(config, sim=sim, notifier=notifier) as services:
         pods = services.runpod.list_pods()
         services.ledger.observe_pods(pods, now=services.clock.now(),
@@ -104,8 +106,9 @@ def build_world(tmp_path: Path, scenario: dict[str, Any], **settings: Any) -> It
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    yield from build_world(tmp_path, TEAM)
+def world(tmp_path: Path, ledger_url: str) -> Iterator[World]:
+    """The team on a ledger of the test's own: SQLite, and PostgreSQL when one is given."""
+    yield from build_world(tmp_path, TEAM, database_url=ledger_url)
 
 
 def test_idle_pod_is_warned_then_stopped_and_the_busy_one_is_left_alone(world: World) -> None:
