@@ -93,7 +93,9 @@ class AdvisoryLockLeader(Leader):
         from sqlalchemy import create_engine
         from sqlalchemy.pool import NullPool
 
-        self._engine = create_engine(url, poolclass=NullPool)
+        # Autocommit: the session-level lock outlives transactions, and no transaction is left
+        # open ("idle in transaction") between ticks.
+        self._engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
         self._connection: Any = None
 
     def start(self, *, wait: Callable[[float], Any] | None = None) -> None:
@@ -116,7 +118,6 @@ class AdvisoryLockLeader(Leader):
                 return True
             connection = self._engine.connect()
             got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar())
-            connection.commit()
             if got:
                 self._connection = connection
                 log.info("leading: advisory lock taken by %s", self.holder)

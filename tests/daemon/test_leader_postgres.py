@@ -96,3 +96,20 @@ if POSTGRES_URL:
                 if child.poll() is None:
                     child.kill()
                 survivor.stop()
+
+    @pytest.mark.postgres
+    def test_the_leader_leaves_no_transaction_open_between_ticks(ledger: SqlLedger, ledger_url: str) -> None:
+        from sqlalchemy import text
+
+        leader = AdvisoryLockLeader(ledger, ManualClock(), tick=TICK, url=ledger_url, holder="only")
+        try:
+            leader.start()
+            assert leader.lead()
+            assert leader.lead()
+            pid = leader._connection.connection.dbapi_connection.info.backend_pid
+            with ledger.engine.connect() as admin:
+                query = text("SELECT state FROM pg_stat_activity WHERE pid = :pid")
+                state = admin.execute(query, {"pid": pid}).scalar()
+            assert state == "idle"
+        finally:
+            leader.stop()
