@@ -41,7 +41,6 @@ from podwarden.domain.plain import plain_dict
 from podwarden.domain.quote_results import Rate
 
 __all__ = [
-    "COUNTS",
     "DEFAULT_BATCH",
     "DEFAULT_CONTEXT",
     "DTYPE_BYTES",
@@ -65,7 +64,6 @@ _DTYPE_ALIASES = {
 }
 OVERHEAD_FRACTION = Decimal("0.05")
 USABLE_FRACTION = Decimal("0.95")
-COUNTS = (1, 2, 4, 8)  # the tensor-parallel counts people know; `_tp_friendly` is the rule
 DEFAULT_CONTEXT = 8192  # tokens of one sequence in the comfortable answer
 DEFAULT_BATCH = 4  # sequences served at once in the comfortable answer
 KV_WIDTH = 1024  # 8 KV heads × 128 dims

@@ -224,3 +224,38 @@ def test_counts_come_from_what_runpod_offers_and_odd_ones_are_named() -> None:
     assert size_model(Decimal(405), "fp8", catalog=(small,)).options == ()
     assert replace(mi300x, available_counts=(8, 2, 99)).counts() == (2, 8)
     assert mi300x.counts() == tuple(range(1, mi300x.max_gpu_count + 1))
+
+
+# -- what the mutation pass found untested ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("dtype", "weights"), [("fp32", 28), ("fp16", 14), ("bf16", 14), ("fp8", 7), ("int8", 7),
+                                                 ("int4", "3.5")])
+def test_every_dtype_has_its_bytes_per_parameter(dtype: str, weights: object) -> None:
+    assert size_model(Decimal(7), dtype, catalog=CATALOG).weights_gb == Decimal(str(weights))
+
+
+def test_the_kv_cache_estimate_in_figures() -> None:
+    """7B: ~33 layers estimated (Llama 2 7B has 32), 134.8 kB a token; 70B: ~71 (Llama 3 has 80)."""
+    assert round(kv_cache_gb(Decimal(7), 32768), 4) == Decimal("4.4155")
+    assert round(kv_cache_gb(Decimal(70), 8192, 4), 4) == Decimal("9.5128")
+
+
+def test_a_model_that_exactly_fills_the_usable_vram_fits() -> None:
+    """9.5B at BF16 + 5 % is 19.95 GB: exactly 95 % of a 21 GB GPU."""
+    exact = GpuType(id="X 21GB", display_name="X21", memory_gb=21, secure_price=Decimal("0.50"), max_gpu_count=1)
+    sizing = size_model(Decimal("9.5"), catalog=(exact,))
+    assert sizing.required_gb == Decimal("19.95")
+    assert [(o.gpu_id, o.headroom_gb) for o in sizing.options] == [("X 21GB", 0)]
+
+
+def test_the_edges_of_what_can_be_sized() -> None:
+    assert parse_params("100T") == Decimal(100_000)
+    with pytest.raises(InputError, match="at most 100T parameters"):
+        parse_params("100.1T")
+    assert size_model(Decimal(7), catalog=CATALOG, context=1, batch=1).context == 1
+    with pytest.raises(InputError, match="--batch must be 1 to 4,096 sequences"):
+        size_model(Decimal(7), catalog=CATALOG, batch=0)
+    with pytest.raises(InputError, match="--batch must be 1 to 4,096 sequences"):
+        size_model(Decimal(7), catalog=CATALOG, batch=4097)
+    assert size_model(Decimal(7), catalog=CATALOG, batch=4096).comfortable_batch == 4096
