@@ -237,7 +237,8 @@ class Settings(BaseSettings):
     def _user_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         bad = [v for v in value if not _SLACK_USER.match(v)]
         if bad:
-            raise ValueError(f"expected Slack user ids such as U012AB3CD, got {', '.join(bad)}")
+            shown = ", ".join(_cut(v, 24) for v in bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+            raise ValueError(f"expected Slack user ids such as U012AB3CD, got {shown}")
         return value
 
     @field_validator("runpod_graphql_url", "runpod_rest_url", "runpod_serverless_url", "slack_api_url")

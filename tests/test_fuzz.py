@@ -317,3 +317,22 @@ class _captured:
 
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_on_the_command_line_is_a_result_or_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """`doctor --local` (no network) with each setting set to a hostile value: one FAIL line
+    naming the variable, or the checks themselves; never a traceback, never the paste."""
+    variable = f"PODWARDEN_{name.upper()}"
+    for value in ("x" * 10_000, "٣", "-1"):
+        monkeypatch.setenv(variable, value)
+        code = main(["doctor", "--local"])
+        captured = capsys.readouterr()
+        assert code in {0, 1}
+        assert "Traceback" not in captured.out + captured.err
+        assert "x" * 100 not in captured.out + captured.err
+        failed = [line for line in captured.out.splitlines() if line.startswith("FAIL settings:")]
+        if failed:
+            assert failed[0].startswith(f"FAIL settings: {variable}:")
