@@ -1,4 +1,4 @@
-"""Settings: every name in docs/settings.md, defaults, one-line errors, secrets kept secret."""
+"""Settings: the names the docs promise, defaults, sources (.env, files, secrets), one-line errors."""
 
 from __future__ import annotations
 
