@@ -352,3 +352,77 @@ def test_the_recommendation_counts_the_disks_the_table_counts() -> None:
     run = _quote(A100, hours=Decimal(10), container_disk_gb=720)  # $0.10/GB/month: $0.10 an hour for 720 GB
     assert run.pod.total == Decimal("19.90")
     assert run.recommendation.startswith("For one 10 h run a Pod is cheaper: $19.90 vs $27.36")
+
+
+# -- what the mutation pass found untested ---------------------------------------------------
+
+
+def test_spot_savings_count_every_gpu() -> None:
+    q = _quote(A100, gpu_count=2, hours_per_day=24)
+    assert q.spot is not None
+    assert q.spot.savings_per_hour == Decimal("1.88")  # 2 × ($1.89 − $0.95)
+    assert q.spot.spot_per_hour == Decimal("1.90")
+
+
+def test_flex_for_a_request_load_bills_only_the_busy_seconds() -> None:
+    """300 requests/h of 5 s for 720 h is 300 busy hours: 300 × $0.576 = $172.80 on the 16 GB class."""
+    q = _quote(A4000, requests_per_hour=Decimal(300), seconds_per_request=Decimal(5))
+    assert q.serverless is not None
+    assert q.serverless.busy_hours == 300
+    assert q.serverless.flex_total == Decimal("172.80")
+    assert q.serverless.active_per_hour == Decimal("0.396")  # one worker: $0.00011/s
+    heavy = _quote(A4000, requests_per_hour=Decimal(4000), seconds_per_request=Decimal(5))
+    assert heavy.serverless is not None
+    assert heavy.serverless.active_per_hour == 6 * Decimal("0.396")  # the six workers the load needs
+
+
+def test_the_other_cloud_is_named_when_it_is_cheaper_or_dearer() -> None:
+    secure = _quote(A100)
+    assert secure.other_cloud is not None
+    assert (secure.other_cloud.cloud, secure.other_cloud.per_hour, secure.other_cloud.cheaper) == (
+        Cloud.COMMUNITY, Decimal("1.64"), True)
+    assert ("Community cloud is cheaper for A100 PCIe on-demand: $1.64/h vs $1.89/h per GPU here "
+            "(add --cloud community).") in secure.notes
+    community = _quote(A100, cloud=Cloud.COMMUNITY, spot=True)
+    assert "Secure cloud costs more for A100 PCIe spot: $0.95/h per GPU." in community.notes
+    only_secure = _quote(gpu("NVIDIA B200"))
+    assert only_secure.other_cloud is None
+    assert not any("cloud is cheaper" in note or "cloud costs more" in note for note in only_secure.notes)
+
+
+def test_the_smallest_disks_and_the_network_volume_tier_edge() -> None:
+    q = _quote(A100, hours=Decimal(10), container_disk_gb=1, volume_gb=1, network_volume_gb=1000)
+    assert [item.label for item in q.pod.storage] == [
+        "container disk 1 GB, while running", "volume disk 1 GB, running", "network volume 1,000 GB",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("options", "accepted"),
+    [
+        ({"container_disk_gb": 100_000}, True), ({"container_disk_gb": 100_001}, False),
+        ({"idle_timeout_s": 3600, "requests_per_hour": Decimal(1), "seconds_per_request": Decimal(1)}, True),
+        ({"idle_timeout_s": 3601, "requests_per_hour": Decimal(1), "seconds_per_request": Decimal(1)}, False),
+        ({"requests_per_hour": Decimal(10_000_000), "seconds_per_request": Decimal("0.001")}, True),
+        ({"requests_per_hour": Decimal(10_000_001), "seconds_per_request": Decimal(1)}, False),
+        ({"requests_per_hour": Decimal(1), "seconds_per_request": Decimal(604_800)}, True),
+        ({"requests_per_hour": Decimal(1), "seconds_per_request": Decimal(604_801)}, False),
+    ],
+)
+def test_the_limits_are_inclusive(options: dict[str, object], accepted: bool) -> None:
+    if accepted:
+        _quote(A4000, **options)
+    else:
+        with pytest.raises(InputError):
+            _quote(A4000, **options)
+
+
+def test_the_gpu_count_worth_asking_about() -> None:
+    from podwarden.domain.quotes import check_gpu_count
+
+    assert check_gpu_count(1) == 1
+    assert check_gpu_count(1000) == 1000
+    with pytest.raises(InputError, match="at least 1, got 0"):
+        check_gpu_count(0)
+    with pytest.raises(InputError, match="no RunPod Pod has 1001 GPUs"):
+        check_gpu_count(1001)
