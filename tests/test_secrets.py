@@ -45,6 +45,8 @@ def test_the_grep_fires_on_a_planted_leak() -> None:
 @pytest.mark.usefixtures("podwarden_env")
 def test_no_secret_in_logs_or_replies_at_debug(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
+    for name in ("slack_sdk", "slack_bolt", "httpx", "httpcore", "podwarden"):  # a CLI run may have raised them
+        caplog.set_level(logging.DEBUG, logger=name)
     simulator = RunPodSimulator(api_key=RUNPOD_KEY, scenario=None)
     with FakeSlack(valid_tokens={BOT_TOKEN}, echo_token=True) as slack:
         settings = h.settings(slack.url, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
