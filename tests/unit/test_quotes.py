@@ -426,3 +426,23 @@ def test_the_gpu_count_worth_asking_about() -> None:
         check_gpu_count(0)
     with pytest.raises(InputError, match="no RunPod Pod has 1001 GPUs"):
         check_gpu_count(1001)
+
+
+def test_the_notes_say_when_the_pod_is_stopped_and_how_many_pods_a_load_needs() -> None:
+    assert _quote(A100, hours_per_day=24).notes[0] == "The Pod runs around the clock for a 30-day month."
+    almost = _quote(A100, hours_per_day=Decimal("23.99")).notes[0]  # 18 minutes stopped a month
+    assert almost.startswith("The Pod runs 23.99 h/day for a 30-day month and is stopped (not terminated)")
+    one = _quote(A4000, requests_per_hour=Decimal(720), seconds_per_request=Decimal(5))  # exactly one Pod busy
+    two = _quote(A4000, requests_per_hour=Decimal(721), seconds_per_request=Decimal(5))
+    assert (one.pod.pods, two.pod.pods) == (1, 2)
+    assert not any("That load keeps" in note for note in one.notes)
+    assert "That load keeps 2 Pods of this size busy at once: the table prices 2 Pods and 2 active workers." \
+        in two.notes
+
+
+def test_requests_longer_than_the_default_execution_timeout_say_so() -> None:
+    def warned(seconds: int) -> bool:
+        q = _quote(A4000, requests_per_hour=Decimal(1), seconds_per_request=Decimal(seconds))
+        return any("default execution timeout is 600 s" in note for note in q.notes)
+
+    assert (warned(600), warned(601)) == (False, True)
