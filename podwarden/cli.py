@@ -256,7 +256,7 @@ def _configure_logging(verbose: bool) -> None:
     default ledger is made here, so a first `podwarden ask --sim` works on a new machine."""
     import os
 
-    from podwarden.settings import default_database_url, load_settings, unknown_variables
+    from podwarden.settings import ENV_FILE, default_database_url, load_settings, unknown_variables
 
     level = "DEBUG" if verbose else "WARNING"
     with contextlib.suppress(ConfigError, DomainError):
@@ -275,7 +275,7 @@ def _configure_logging(verbose: bool) -> None:
     if verbose:  # Slack's and httpx's own DEBUG logs print request bodies and headers.
         for noisy in ("slack_sdk", "slack_bolt", "httpx", "httpcore"):
             logging.getLogger(noisy).setLevel(logging.INFO)
-    for warning in unknown_variables(os.environ):
+    for warning in unknown_variables(os.environ, env_file=ENV_FILE):
         logging.getLogger("podwarden.settings").warning("%s", warning)
 
 

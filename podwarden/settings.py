@@ -323,19 +323,25 @@ def _secret_files(environ: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+def unknown_variables(environ: Mapping[str, str], *, env_file: str | Path | None = None) -> list[str]:
     """One warning per `PODWARDEN_*` variable that is not a setting, with the nearest valid
-    name: a misspelt `PODWARDEN_IDLE_AFTR` would otherwise be silently ignored."""
+    name: a misspelt `PODWARDEN_IDLE_AFTR` would otherwise be silently ignored. Names in
+    `env_file` (a `.env`, when it exists) are checked too, and the warning says where."""
     valid = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
     known = valid | {f"{v}_FILE" for v in valid} | OTHER_VARIABLES
+    names = dict.fromkeys(environ, "")
+    if env_file is not None and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        names.update({name: f" (in {env_file})" for name in dotenv_values(env_file) if name not in environ})
     warnings = []
-    for variable in sorted(environ):
+    for variable, where in sorted(names.items()):
         upper = variable.upper()
         if not upper.startswith(ENV_PREFIX) or upper in known:
             continue
         guess = difflib.get_close_matches(upper, sorted(valid), n=1, cutoff=0.6)
         hint = f"; did you mean {guess[0]}?" if guess else "; `podwarden doctor` lists the settings in use"
-        warnings.append(f"{variable} is not a Podwarden setting and is ignored{hint}")
+        warnings.append(f"{variable}{where} is not a Podwarden setting and is ignored{hint}")
     return warnings
 
 

@@ -179,3 +179,12 @@ def test_secrets_come_from_files_as_containers_mount_them(monkeypatch: pytest.Mo
 
 def test_a_missing_secrets_directory_is_not_an_error(tmp_path: Path) -> None:
     assert load_settings(env_file=None, secrets_dir=tmp_path / "nowhere").runpod_api_key is None
+
+
+def test_a_misspelt_name_in_the_dotenv_file_is_warned_about_too(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("PODWARDEN_IDLE_AFTR=1h\nPOSTGRES_PASSWORD=x\nPODWARDEN_TIMEZONE=UTC\n", encoding="utf-8")
+    assert unknown_variables({}, env_file=env) == [
+        f"PODWARDEN_IDLE_AFTR (in {env}) is not a Podwarden setting and is ignored; did you mean PODWARDEN_IDLE_AFTER?"
+    ]
+    assert unknown_variables({}, env_file=tmp_path / "missing") == []
