@@ -162,3 +162,38 @@ def test_a_catalog_without_the_usual_names_shows_its_own() -> None:
     odd = (GpuType(id="NVIDIA Tesla V100", display_name="V100", memory_gb=16),)
     with pytest.raises(InputError, match=r"^unknown GPU 'banana'; known here: V100 \(`gpus` lists them all\)$"):
         resolve_gpu("banana", odd)
+
+
+# -- what the mutation pass found untested ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("rtx", "'rtx' fits several GPUs: RTX 4000 Ada, RTX A4000, RTX 3090, RTX A4500, RTX A5000 and 4 more; "
+                "say which one"),
+        ("a600", "unknown GPU 'a600': did you mean a6000, a100 or a5000?"),
+        ("h10", "unknown GPU 'h10': did you mean h100?"),
+        ("x" * 40, "unknown GPU '" + "x" * 40 + "'; known here:"),
+        ("x" * 41, "unknown GPU '" + "x" * 39 + "'…; known here:"),
+        ("🚀", "unknown GPU '🚀'; known here: a4000, 4090, l40s, a100, h100"),
+        ("ａ１００", "A100 PCIe"),
+    ],
+)
+def test_what_a_name_that_is_not_one_gpu_answers(name: str, message: str) -> None:
+    try:
+        answer = resolve_gpu(name, CATALOG).gpu.display_name
+    except InputError as exc:
+        answer = exc.message
+    assert answer.startswith(message)
+
+
+def test_min_vram_keeps_gpus_of_exactly_that_size_and_has_edges() -> None:
+    assert {g.memory_gb for g in offered_gpus(CATALOG, min_vram_gb=80)} >= {80}
+    assert min(g.memory_gb for g in offered_gpus(CATALOG, min_vram_gb=80)) == 80
+    assert len(offered_gpus(CATALOG, min_vram_gb=0)) == len(offered_gpus(CATALOG))
+    assert offered_gpus(CATALOG, min_vram_gb=10_000) == ()
+    with pytest.raises(InputError, match="--min-vram of more than 10,000 GB: no GPU has that much"):
+        offered_gpus(CATALOG, min_vram_gb=10_001)
+    with pytest.raises(InputError, match="--min-vram cannot be negative"):
+        offered_gpus(CATALOG, min_vram_gb=-1)

@@ -156,3 +156,11 @@ def test_prices_given_as_decimals_are_kept_exact() -> None:
     data = json.loads(json.dumps(_shipped()), parse_float=Decimal)
     data["classes"][0]["flex_per_s"] = Decimal("0.000161")
     assert parse_serverless_table(data).prices[0].flex_per_s == Decimal("0.000161")
+
+
+def test_per_hour_storage_in_figures() -> None:
+    """$0.10/GB/month over 720 h: 100 GB is $0.0139 an hour running, twice that stopped; a
+    network volume of 100 GB at $0.07 is $0.0097 an hour."""
+    assert round(BOOK.volume_per_hour(100, running=True), 6) == Decimal("0.013889")
+    assert round(BOOK.volume_per_hour(100, running=False), 6) == Decimal("0.027778")
+    assert round(BOOK.network_volume_per_hour(100), 6) == Decimal("0.009722")
