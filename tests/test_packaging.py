@@ -49,6 +49,8 @@ def test_the_image_runs_a_verb_that_exists() -> None:
     cmd = _dockerfile_json("CMD")
     assert cmd[0] in _verbs()
     assert cmd == ["run"]
+    listed = re.findall(r"^    (\w[\w-]*) ", build_parser().format_help(), flags=re.MULTILINE)  # `podwarden --help`
+    assert cmd[0] in listed
 
 
 def test_the_health_check_is_the_local_doctor() -> None:
