@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from podwarden.services.confirmations import ConfirmationService
 from podwarden.services.lifecycle import LifecycleService, policy_from
 from podwarden.services.usage import UsageService
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 class Jobs:
     lifecycle: LifecycleService
     usage: UsageService
+    confirmations: ConfirmationService  # lapsed confirmations and approvals: requesters told
 
 
 def build(services: Services) -> Jobs:
@@ -29,4 +31,6 @@ def build(services: Services) -> Jobs:
         policy=policy_from(settings), book=services.costs.book, global_cap_per_hr=settings.global_cap_per_hr,
         usage=usage,
     )
-    return Jobs(lifecycle=lifecycle, usage=usage)
+    from bot.verbs import Verbs  # the bot's service graph: approvals reach the same people from either process
+
+    return Jobs(lifecycle=lifecycle, usage=usage, confirmations=Verbs(services).confirmations)

@@ -1,8 +1,10 @@
 """The daemon's scheduler: APScheduler 3.x in UTC, one named job per duty.
 
 Jobs: `tick` (the lifecycle tick, every `tick_interval`; it also rolls up usage and retries
-notices whose post failed), `heartbeat` (lease "daemon") and `digest` (the weekly digest, on
-the team's day and time in its time zone). Notices are delivered by the tick alone, so two
+notices whose post failed), `approvals` (lapsed confirmations and approval requests expire
+and their requesters are told), `heartbeat` (lease "daemon") and `digest` (the weekly digest,
+on the team's day and time in its time zone, and once at start for a week missed while no
+daemon ran). Notices are delivered by the tick alone, so two
 jobs never race to post the same one. Every job has an explicit id,
 `max_instances=1` (a slow tick is never run twice at once), `coalesce` (missed runs
 collapse into one) and a misfire grace. A job that raises is logged and counted, and the
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("daemon.scheduler")
 
-TICK, HEARTBEAT, DIGEST = "tick", "heartbeat", "digest"
+TICK, HEARTBEAT, DIGEST, APPROVALS = "tick", "heartbeat", "digest", "approvals"
 
 
 class JobRunner:
@@ -78,6 +80,8 @@ def add_jobs(scheduler: BaseScheduler, services: Services, jobs: Jobs, runner: J
                               "replace_existing": True}
     scheduler.add_job(runner.wrap(TICK, jobs.lifecycle.tick), IntervalTrigger(seconds=grace, timezone="UTC"),
                       id=TICK, name="lifecycle tick", **common)
+    scheduler.add_job(runner.wrap(APPROVALS, jobs.confirmations.expire), IntervalTrigger(seconds=grace, timezone="UTC"),
+                      id=APPROVALS, name="expire approvals", **common)
     scheduler.add_job(runner.wrap(HEARTBEAT, lambda: None), IntervalTrigger(seconds=grace, timezone="UTC"),
                       id=HEARTBEAT, name="heartbeat", **common)
     scheduler.add_job(
@@ -85,6 +89,9 @@ def add_jobs(scheduler: BaseScheduler, services: Services, jobs: Jobs, runner: J
         CronTrigger(day_of_week=settings.digest_day.value, hour=settings.digest_time.hour,
                     minute=settings.digest_time.minute, timezone=settings.zone),
         id=DIGEST, name="weekly digest", **{**common, "misfire_grace_time": 6 * 3600},
+        # Also once at start: a week whose moment passed while no daemon ran is posted then, late,
+        # and says so (the job posts each week at most once, so this never repeats a digest).
+        next_run_time=services.clock.now(),
     )
 
 

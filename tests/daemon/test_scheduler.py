@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from daemon import jobs as daemon_jobs
 from daemon.leader import LeaseLeader
 from daemon.main import run_once
-from daemon.scheduler import DIGEST, HEARTBEAT, TICK, JobRunner, build_scheduler, stop_on_sigterm
+from daemon.scheduler import APPROVALS, DIGEST, HEARTBEAT, TICK, JobRunner, build_scheduler, stop_on_sigterm
 from podwarden import bootstrap
 from podwarden.bootstrap import Services
 from podwarden.clock import ManualClock
+from podwarden.domain.access import Actor, Role
+from podwarden.domain.notes import ApprovalOutcome
 from tests.fakes.notifier import FakeNotifier
 
 
@@ -37,7 +40,7 @@ def test_jobs_have_ids_single_instances_coalescing_and_grace(services: Services)
     leader = LeaseLeader(services.ledger, services.clock, tick=timedelta(minutes=1), holder="me:1")
     scheduler = build_scheduler(services, daemon_jobs.build(services), JobRunner(leader), background=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {TICK, HEARTBEAT, DIGEST}
+    assert set(jobs) == {TICK, HEARTBEAT, DIGEST, APPROVALS}
     for job in jobs.values():
         assert (job.max_instances, job.coalesce) == (1, True)
         assert job.misfire_grace_time is not None
@@ -49,6 +52,7 @@ def test_jobs_have_ids_single_instances_coalescing_and_grace(services: Services)
     assert "hour='9'" in digest
     assert "minute='0'" in digest
     assert str(jobs[DIGEST].trigger.timezone) == "Europe/Berlin"
+    assert jobs[DIGEST].next_run_time == services.clock.now()  # once at start too: a missed week goes out late
 
 
 def test_a_failing_job_is_logged_and_counted_and_the_next_run_goes_ahead(
@@ -106,3 +110,24 @@ def test_daemon_once_runs_one_tick_and_releases_the_lease(services: Services) ->
     lease = services.ledger.lease("daemon")
     assert lease is not None
     assert lease.expires_at <= services.clock.now()  # released: the next daemon need not wait
+
+
+def test_the_daemon_expires_an_unanswered_approval_and_tells_the_requester(services: Services) -> None:
+    jobs = daemon_jobs.build(services)
+    leader = LeaseLeader(services.ledger, services.clock, tick=timedelta(minutes=1), holder="me:1")
+    scheduler = build_scheduler(services, jobs, JobRunner(leader), background=True)
+    member = Actor("U0ALICE", Role.MEMBER, "C0GPU")
+    offer = jobs.confirmations.offer(member, "start", {}, per_hr=Decimal(40), summary="8x H100")
+    assert jobs.confirmations.confirm(offer.nonce, member, verb="start").kind == "awaiting"
+    expire = scheduler.get_job(APPROVALS).func
+
+    expire()
+    assert not [n for n in services.notifier.sent if isinstance(n, ApprovalOutcome)]  # type: ignore[attr-defined]
+    assert services.simulator is not None
+    services.simulator.advance(timedelta(hours=5).total_seconds())
+    expire()
+    expire()
+
+    told = [(n.to, n.outcome) for n in services.notifier.sent  # type: ignore[attr-defined]
+            if isinstance(n, ApprovalOutcome) and not n.for_admins]
+    assert told == [("U0ALICE", "expired")]
