@@ -132,14 +132,20 @@ def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
         settings: Settings | None = None) -> int:
     """`podwarden bot`: Socket Mode by default, HTTP mode with `http`. Blocks until stopped.
     With `sim`, RunPod is an in-process simulator (try the bot in a workspace, no account)."""
+    import threading
+
     from bot.http import HttpServer
     from bot.socket_mode import handler
     from podwarden import bootstrap
+    from podwarden.services.deadman import DeadMansSwitch
 
     settings = settings or bootstrap.settings()
     check_settings(settings, http=http)
     with bootstrap.build(settings, sim=sim) as services:
         app = create_app(services, settings)
+        stop_watching = threading.Event()
+        DeadMansSwitch(services.ledger, services.notifier, services.clock, channel=settings.notice_channel,
+                       tick_interval=settings.tick_interval).watch(stop_watching)  # the daemon's silence, posted
         try:
             if http:
                 log.info("HTTP mode on %s:%s/slack/events", host, port or settings.http_port)
@@ -152,6 +158,7 @@ def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
                 log.info("Socket Mode: connecting to Slack")
                 _until_stopped(handler(app, settings))
         finally:
+            stop_watching.set()
             face_of(app).worker.shutdown()
     return 0
 

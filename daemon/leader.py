@@ -26,10 +26,11 @@ from typing import Any
 
 from podwarden.errors import PodwardenError
 from podwarden.ports import Clock, Ledger
+from podwarden.services.deadman import DAEMON_LEASE
 
 log = logging.getLogger("daemon.leader")
 
-LEASE = "daemon"
+LEASE = DAEMON_LEASE
 ADVISORY_KEY = 0x706F_6477_6172_646E  # "podwardn": one lock for every Podwarden daemon on the database
 
 

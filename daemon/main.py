@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import time
 from typing import TYPE_CHECKING, TextIO
 
@@ -49,11 +48,11 @@ def run_once(services: Services, out: TextIO) -> int:
 def run_forever(services: Services) -> int:
     """The blocking scheduler, until SIGTERM or Ctrl-C."""
     leader = make_leader(services)
-    leader.start(wait=time.sleep)
     jobs = daemon_jobs.build(services)
     runner = JobRunner(leader)
     scheduler = build_scheduler(services, jobs, runner)
-    stopping = stop_on_sigterm(scheduler)
+    stopping = stop_on_sigterm(scheduler)  # before leading: a SIGTERM from then on is a clean stop
+    leader.start(wait=time.sleep)
     log.info("daemon started: a tick every %s", services.settings.tick_interval)
     try:
         runner.wrap("tick", jobs.lifecycle.tick)()  # at once, not a tick interval from now
@@ -78,12 +77,11 @@ def run(*, once: bool, out: TextIO, sim: bool = False, settings: Settings | None
 def run_with_bot(*, http: bool, port: int | None, host: str) -> int:
     """`podwarden run`: the daemon's scheduler in the background, the bot in the foreground.
 
-    The daemon has its own `Services` (its own ledger connections and clients); the dead
-    man's switch is scheduled here too, in case the daemon's jobs stop while the bot runs.
+    The daemon has its own `Services` (its own ledger connections and clients); the bot's
+    process runs the dead man's switch, in case the daemon's jobs stop while the bot runs.
     Without a Slack bot token there is no bot to run: the daemon runs alone and says so.
     """
     from bot.app import run as run_bot
-    from daemon import deadman
     from podwarden import bootstrap
 
     settings = bootstrap.settings()
@@ -97,11 +95,8 @@ def run_with_bot(*, http: bool, port: int | None, host: str) -> int:
         runner = JobRunner(leader)
         scheduler = build_scheduler(services, jobs, runner, background=True)
         scheduler.start()
-        stop = threading.Event()
-        deadman.watch(services, stop, every=settings.tick_interval.total_seconds())
         try:
             return run_bot(http=http, port=port, host=host, settings=settings)
         finally:
-            stop.set()
             scheduler.shutdown(wait=True)
             leader.stop()

@@ -11,11 +11,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
 import httpx
 import pytest
 
+from podwarden.adapters.sql.ledger import SqlLedger
+from podwarden.adapters.sql.migrate import upgrade
 from podwarden.cli import EXIT_USAGE, main
 from tests.bot.e2e import slack_requests as sr
 from tests.fakes.slack_api import FakeSlack
@@ -61,10 +64,17 @@ def slack() -> Iterator[FakeSlack]:
 
 def test_podwarden_bot_http_serves_healthz_and_signed_commands(slack: FakeSlack) -> None:
     port = _free_port()
+    url = os.environ["PODWARDEN_DATABASE_URL"]
+    upgrade(url)
+    ledger = SqlLedger.connect(url)  # a daemon that last beat an hour ago: the bot's dead man's switch speaks up
+    try:
+        ledger.acquire_lease("daemon", "gone:1", now=datetime.now(UTC) - timedelta(hours=1), ttl=timedelta(minutes=2))
+    finally:
+        ledger.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")}
-    env.update(PODWARDEN_DATABASE_URL=os.environ["PODWARDEN_DATABASE_URL"], PODWARDEN_SLACK_API_URL=slack.url,
+    env.update(PODWARDEN_DATABASE_URL=url, PODWARDEN_SLACK_API_URL=slack.url,
                PODWARDEN_SLACK_BOT_TOKEN=sr.BOT_TOKEN, PODWARDEN_SLACK_SIGNING_SECRET=sr.SIGNING_SECRET,
-               PODWARDEN_MEMBERS="U0MEMBER")
+               PODWARDEN_MEMBERS="U0MEMBER", PODWARDEN_NOTICE_CHANNEL="C0NOTICE", PODWARDEN_TICK_INTERVAL="1s")
     process = subprocess.Popen(
         [sys.executable, "-m", "podwarden", "bot", "--http", "--port", str(port), "--host", "127.0.0.1", "--sim"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -87,6 +97,8 @@ def test_podwarden_bot_http_serves_healthz_and_signed_commands(slack: FakeSlack)
         forged = httpx.post(f"{base}/slack/events", content=body.encode(), headers=sr.headers(body, secret="x"),
                             timeout=10)
         assert forged.status_code == 401
+        assert slack.wait_for(lambda s: any(c.params.get("channel") == "C0NOTICE"
+                                            for c in s.calls_to("chat.postMessage")), timeout=30)
     finally:
         process.terminate()
         output = process.communicate(timeout=30)[0]
