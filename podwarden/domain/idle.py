@@ -35,12 +35,17 @@ class IdleThresholds:
 
 
 def verdict(pod: Pod, thresholds: IdleThresholds) -> Verdict:
-    """Read one pod's telemetry: IDLE only when every reading is present and low."""
+    """Read one pod's telemetry: IDLE only when every reading is present and low.
+
+    "Every" is counted against `pod.gpu_count`, not against what RunPod happened to list: a
+    2-GPU pod whose runtime lists one GPU, or lists the second as null, has a GPU nobody can
+    see, and that GPU may be the one training. Such a pod is UNKNOWN (treated as busy).
+    """
     runtime = pod.runtime
     if not pod.running or runtime is None or not runtime.gpus or runtime.cpu_percent is None:
         return Verdict.UNKNOWN
     readings = [gpu.util_percent for gpu in runtime.gpus]
-    if any(reading is None for reading in readings):
+    if len(readings) < pod.gpu_count or any(reading is None for reading in readings):
         return Verdict.UNKNOWN
     if all(r is not None and r <= thresholds.gpu_percent for r in readings) \
             and runtime.cpu_percent < thresholds.cpu_percent:

@@ -191,6 +191,20 @@ def test_a_pod_with_no_telemetry_is_never_warned_or_stopped() -> None:
     assert actions == [TrackPod("pod1", Verdict.UNKNOWN, None, (None,), 1), WithdrawWarning(key, "busy again")]
 
 
+def test_a_two_gpu_pod_with_one_gpu_unreported_is_never_warned_or_stopped() -> None:
+    key = "idle:pod1:20261123T100000Z"
+    one_seen = replace(pod(gpu=0), gpu_count=2)  # RunPod listed one GPU of two
+    unread = replace(one_seen, runtime=PodRuntime(uptime_seconds=7200, cpu_percent=1, gpus=(
+        GpuTelemetry("gpu0", 0, 0), GpuTelemetry("gpu1", None, None))))  # RunPod listed the second as null
+    for p in (one_seen, unread):
+        actions = decide(Snapshot(pods=(state(p, idle_since=NOW - timedelta(hours=2)),), notices={key: notice(key)}),
+                         POLICY, NOW)
+        assert only(actions, WarnIdle) == []
+        assert only(actions, StopPod) == []
+        assert only(actions, TrackPod)[0].verdict is Verdict.UNKNOWN
+        assert only(actions, WithdrawWarning) == [WithdrawWarning(key, "busy again")]
+
+
 def test_a_young_pod_is_never_idle() -> None:
     young = state(pod(uptime=19 * 60), idle_since=None)
     assert decide(Snapshot(pods=(young,)), POLICY, NOW) == [TrackPod("pod1", Verdict.BUSY, None, (1,), 1)]

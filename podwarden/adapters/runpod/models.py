@@ -139,14 +139,15 @@ class RuntimeModel(RunPodModel):
             for port in self.ports or ()
             if port is not None and port.private_port is not None
         )
+        # A null GPU entry is kept as a GPU with no readings: dropping it would make a 2-GPU pod
+        # with one GPU unreported look like a 1-GPU pod whose only GPU is idle.
         gpus = tuple(
             GpuTelemetry(
-                id=gpu.id or f"gpu{index}",
-                util_percent=_whole(gpu.gpu_util_percent),
-                memory_util_percent=_whole(gpu.memory_util_percent),
+                id=(gpu.id if gpu is not None else None) or f"gpu{index}",
+                util_percent=_whole(gpu.gpu_util_percent) if gpu is not None else None,
+                memory_util_percent=_whole(gpu.memory_util_percent) if gpu is not None else None,
             )
             for index, gpu in enumerate(self.gpus or ())
-            if gpu is not None
         )
         container = self.container
         return PodRuntime(

@@ -18,6 +18,7 @@ from podwarden.adapters.runpod.models import (
     PodModel,
     money,
 )
+from podwarden.domain.idle import IdleThresholds, Verdict, verdict
 from podwarden.domain.models import (
     Cloud,
     EndpointSpec,
@@ -73,8 +74,24 @@ def test_runtime_with_gaps() -> None:
     ssh = runtime.ssh()
     assert ssh is not None
     assert (ssh.ip, ssh.public_port) == ("1.2.3.4", 4000)
-    assert [(g.id, g.util_percent, g.memory_util_percent) for g in runtime.gpus] == [("gpu0", 13, None)]
+    assert [(g.id, g.util_percent, g.memory_util_percent) for g in runtime.gpus] == [
+        ("gpu0", 13, None), ("gpu1", None, None),  # a null GPU is kept, unread: it is not idle
+    ]
     assert runtime.cpu_percent is None
+
+
+def test_a_two_gpu_pod_with_one_gpu_unreported_is_not_idle() -> None:
+    pod = PodModel.model_validate({
+        "id": "p2", "name": "two", "desiredStatus": "RUNNING", "costPerHr": 3.78, "gpuCount": 2,
+        "runtime": {
+            "uptimeInSeconds": 7200, "ports": [],
+            "gpus": [{"id": "GPU-a", "gpuUtilPercent": 0, "memoryUtilPercent": 0}, None],
+            "container": {"cpuPercent": 1, "memoryPercent": 3},
+        },
+    }).to_domain()
+    assert pod.runtime is not None
+    assert [g.util_percent for g in pod.runtime.gpus] == [0, None]
+    assert verdict(pod, IdleThresholds()) is Verdict.UNKNOWN
 
 
 def test_an_unknown_pod_status_is_read_as_created_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
