@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from podwarden.domain.models import Pod
 
@@ -53,18 +53,21 @@ def verdict(pod: Pod, thresholds: IdleThresholds) -> Verdict:
     return Verdict.BUSY
 
 
-def next_idle_since(
-    previous: datetime | None, *, verdict: Verdict, now: datetime, last_sample_at: datetime | None,
-    max_gap: timedelta,
-) -> datetime | None:
+def next_idle_since(previous: datetime | None, *, verdict: Verdict, now: datetime) -> datetime | None:
     """The idle clock after this tick's reading.
 
     An idle reading continues the clock, or starts it now; a busy or unknown one stops it.
-    A gap in the readings longer than `max_gap` (the daemon was down, the fleet could not be
-    read) restarts the clock: nobody saw the pod idle during the gap.
+
+    A gap in the readings (the daemon was down, the fleet could not be read) is no reading at
+    all: it neither stops the clock (that would make the pod "freshly busy" and push its
+    warning back a whole idle window for every outage) nor counts as evidence of idleness.
+    The clock keeps its start when the pod reads idle on both sides of the gap. Stopping stays
+    safe because a stop never follows from the clock alone: it needs a warning known to be
+    delivered, the grace after that delivery, and the pod read idle in the tick that stops it
+    (see `podwarden.domain.lifecycle`). So after an outage the owner is warned at the first
+    read that finds the pod still idle (if not already warned), and a pod busy in that read is
+    not stopped.
     """
     if verdict is not Verdict.IDLE:
         return None
-    if previous is None or last_sample_at is None or now - last_sample_at > max_gap:
-        return now
-    return previous
+    return previous if previous is not None else now

@@ -7,9 +7,10 @@ rule is a unit test with literal values, and the shell (`podwarden.services.life
 gathers, calls and applies.
 
 The rules lean one way: when in doubt, do not stop. Unknown telemetry is busy; a pod
-younger than the minimum age is never idle; a failed fleet read decides nothing about pods;
-a pod is stopped for idleness only after its owner's warning is known to be delivered and
-its grace has run out; a pod is never terminated. Notices carry idempotency keys built
+younger than the minimum age is never idle; a failed fleet read decides nothing about pods
+(and resets nothing: the idle clock keeps its start across a gap in the readings); a pod is
+stopped for idleness only when this tick read it idle, its owner's warning is known to be
+delivered and the grace after that delivery has run out; a pod is never terminated. Notices carry idempotency keys built
 from the facts they report (the pod, the idle episode, the deadline), so deciding the
 same thing twice records the same key and the shell posts it once.
 """
@@ -70,7 +71,10 @@ class Policy:
 
     @property
     def max_sample_gap(self) -> timedelta:
-        """A longer gap between two readings restarts the idle clock (nobody saw the pod)."""
+        """The most time one reading stands for in the usage roll-up (a longer gap is unobserved).
+
+        It does not touch the idle clock: a gap neither restarts nor ends it (`next_idle_since`).
+        """
         return self.tick_interval * 3
 
 
@@ -389,10 +393,7 @@ def _idle_actions(
     if reading is Verdict.IDLE and (age is None or age < policy.min_pod_age):
         reading = Verdict.BUSY  # too young to be idle (a booting pod, a fresh notebook)
     snoozed = state.snoozed_until is not None and state.snoozed_until > now
-    idle_since = next_idle_since(
-        state.idle_since, verdict=reading, now=now, last_sample_at=state.last_sample_at,
-        max_gap=policy.max_sample_gap,
-    )
+    idle_since = next_idle_since(state.idle_since, verdict=reading, now=now)
     if snoozed:
         idle_since = None  # a keep stops the idle clock; it starts again when the keep ends
     runtime = pod.runtime

@@ -231,7 +231,8 @@ class LifecycleService:
         for action in actions:
             if isinstance(action, core.TrackPod):
                 last = memory[action.pod_id].last_telemetry_at if action.pod_id in memory else None
-                covered = seconds if last is None else min(seconds * 3, max(int((now - last).total_seconds()), 0))
+                gap = int(self.policy.max_sample_gap.total_seconds())
+                covered = seconds if last is None else min(gap, max(int((now - last).total_seconds()), 0))
                 tracks[action.pod_id] = PodTrack(
                     idle_since=action.idle_since, idle=action.verdict.idle, seconds=covered,
                     gpu_percents=action.gpu_percents, cpu_percent=action.cpu_percent,

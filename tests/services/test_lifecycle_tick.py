@@ -30,6 +30,7 @@ from podwarden.domain.notes import (
     UnattachedVolume,
     UnownedPod,
 )
+from podwarden.errors import ServerError
 from podwarden.services.lifecycle import LifecycleService, TickReport, policy_from
 from podwarden.services.usage import UsageService
 from podwarden.sim import Scenario
@@ -308,6 +309,72 @@ def test_a_failed_fleet_read_records_nothing_and_resets_nothing(world: World) ->
     assert world.services.ledger.lifecycle_state()[bob].idle_since == idle_since
     world.tick(11)
     assert len(world.notes(IdleWarning)) == 1
+
+
+class FleetOutage:
+    """RunPod failing to list the fleet for the next `failing` reads (the rest of it works)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.failing = 0
+
+    def list_pods(self) -> list[Pod]:
+        if self.failing > 0:
+            self.failing -= 1
+            raise ServerError("RunPod answered 502", status=502, operation="myself.pods")
+        return list(self._inner.list_pods())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _outage(world: World) -> FleetOutage:
+    outage = FleetOutage(world.services.runpod)
+    world.daemon = make_daemon(world.services, outage)
+    return outage
+
+
+def test_failed_reads_keep_the_idle_clock_and_the_warning_still_comes_before_the_stop(world: World) -> None:
+    start = world.services.clock.now()
+    outage = _outage(world)
+    world.tick(28)  # bob idle since the first tick (start + 1 min)
+    outage.failing = 5
+    reports = world.tick(5)  # minutes 29-33: no fleet, so no warning (nobody saw bob at minute 31)
+    assert [r.fleet_read for r in reports] == [False] * 5
+    assert world.notes(IdleWarning) == []
+    world.tick(1)  # minute 34: seen idle again; the clock kept its start, so the warning goes now
+    [warning] = world.notes(IdleWarning)
+    assert (warning.idle_since, warning.stop_at) == (start + timedelta(minutes=1), start + timedelta(minutes=49))
+    world.tick(14)  # the whole grace from the delivery, not from when the warning would have gone
+    assert world.status("bob-notebook") == "RUNNING"
+    world.tick(1)
+    assert world.status("bob-notebook") == "EXITED"
+    assert len(world.notes(IdleWarning)) == 1
+
+
+def test_a_pod_warned_before_an_outage_is_stopped_at_the_first_read_that_sees_it_still_idle(world: World) -> None:
+    outage = _outage(world)
+    world.tick(31)
+    assert len(world.notes(IdleWarning)) == 1  # delivered at minute 31: the stop was due at 46
+    outage.failing = 19
+    world.tick(19)  # minutes 32-50: no read, no stop, and the warning stands
+    assert world.status("bob-notebook") == "RUNNING"
+    assert world.updated() == []
+    world.tick(1)  # minute 51: idle in this read, warning delivered, grace over
+    assert world.status("bob-notebook") == "EXITED"
+    assert world.updated() == [(BOB, "stopped")]
+    assert len(world.notes(IdleWarning)) == 1
+
+
+def test_a_pod_busy_again_after_an_outage_is_not_stopped(world: World) -> None:
+    outage = _outage(world)
+    world.tick(31)
+    outage.failing = 19
+    world.tick(19)
+    world.sim.world.set_workload(world.pod_id("bob-notebook"), "busy")
+    world.tick(1)
+    assert world.status("bob-notebook") == "RUNNING"
+    assert world.updated() == [(BOB, "busy again")]
 
 
 def test_flaky_runpod_for_a_day_no_crash_no_false_stop_idle_still_stopped(tmp_path: Path) -> None:

@@ -112,14 +112,23 @@ def test_missing_telemetry_is_unknown_never_idle() -> None:
     assert Verdict.BUSY.idle is False
 
 
-def test_idle_clock_continues_starts_stops_and_restarts_after_a_gap() -> None:
+def test_idle_clock_continues_starts_and_stops() -> None:
     since = NOW - timedelta(minutes=10)
-    gap = timedelta(minutes=3)
-    assert next_idle_since(since, verdict=Verdict.IDLE, now=NOW, last_sample_at=NOW - MIN, max_gap=gap) == since
-    assert next_idle_since(None, verdict=Verdict.IDLE, now=NOW, last_sample_at=NOW - MIN, max_gap=gap) == NOW
-    assert next_idle_since(since, verdict=Verdict.BUSY, now=NOW, last_sample_at=NOW - MIN, max_gap=gap) is None
-    assert next_idle_since(since, verdict=Verdict.UNKNOWN, now=NOW, last_sample_at=NOW - MIN, max_gap=gap) is None
-    assert next_idle_since(since, verdict=Verdict.IDLE, now=NOW, last_sample_at=NOW - 4 * MIN, max_gap=gap) == NOW
+    assert next_idle_since(since, verdict=Verdict.IDLE, now=NOW) == since
+    assert next_idle_since(None, verdict=Verdict.IDLE, now=NOW) == NOW
+    assert next_idle_since(since, verdict=Verdict.BUSY, now=NOW) is None
+    assert next_idle_since(since, verdict=Verdict.UNKNOWN, now=NOW) is None
+
+
+def test_a_gap_in_the_readings_keeps_the_idle_clock_and_a_stop_still_needs_the_warning() -> None:
+    since = NOW - timedelta(minutes=40)
+    after_gap = state(idle_since=since, last_sample_at=NOW - timedelta(minutes=10))  # ten ticks unread
+    actions = decide(Snapshot(pods=(after_gap,)), POLICY, NOW)
+    assert actions == [
+        TrackPod("pod1", Verdict.IDLE, since, (1,), 1),
+        WarnIdle("idle:pod1:20261123T112000Z", "U0ALICE", "pod1", "pod1-name", since, NOW + timedelta(minutes=15),
+                 Decimal("1.89")),
+    ]
 
 
 # -- idle: warn, withdraw, stop ----------------------------------------------------------------------
