@@ -176,3 +176,18 @@ def test_doctor_prints_the_per_user_default_ledger(
     assert main(["doctor", "--local"]) == 0
     out = capsys.readouterr().out
     assert f"ok   ledger: sqlite:///{tmp_path / 'data' / 'podwarden' / 'podwarden.db'} at head revision" in out
+
+
+@pytest.mark.parametrize(("value", "level"), [(None, "INFO"), ("error", "ERROR"), ("DEBUG", "DEBUG")])
+def test_the_log_level_setting_sets_podwardens_own_loggers(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, level: str
+) -> None:
+    import logging
+
+    if value is not None:
+        monkeypatch.setenv("PODWARDEN_LOG_LEVEL", value)
+    main(["doctor", "--local"])
+    assert logging.getLevelName(logging.getLogger("podwarden").level) == level
+    assert logging.getLevelName(logging.getLogger("bot").level) == level
+    main(["-v", "doctor", "--local"])
+    assert logging.getLogger("podwarden").level == logging.DEBUG
