@@ -186,8 +186,13 @@ def test_the_log_level_setting_sets_podwardens_own_loggers(
 
     if value is not None:
         monkeypatch.setenv("PODWARDEN_LOG_LEVEL", value)
-    main(["doctor", "--local"])
-    assert logging.getLevelName(logging.getLogger("podwarden").level) == level
-    assert logging.getLevelName(logging.getLogger("bot").level) == level
-    main(["-v", "doctor", "--local"])
-    assert logging.getLogger("podwarden").level == logging.DEBUG
+    ours = [logging.getLogger(name) for name in ("podwarden", "bot", "daemon")]
+    before = [logger.level for logger in ours]
+    try:
+        main(["doctor", "--local"])
+        assert [logging.getLevelName(logger.level) for logger in ours] == [level] * 3
+        main(["-v", "doctor", "--local"])
+        assert ours[0].level == logging.DEBUG
+    finally:
+        for logger, old in zip(ours, before, strict=True):
+            logger.setLevel(old)
