@@ -358,7 +358,26 @@ def _pod_actions(snapshot: Snapshot, pods: tuple[PodState, ...], policy: Policy,
             actions += _eviction_actions(state, to)
             actions += _stopped_storage_actions(snapshot, state, to, policy, now)
     actions += _cap_actions(snapshot, pods, owners, policy, stopping)
+    actions += _unheld_stop_notices(snapshot, pods, actions)
     return actions
+
+
+def _unheld_stop_notices(snapshot: Snapshot, pods: tuple[PodState, ...], actions: list[Action]) -> list[Action]:
+    """Withdraw the shutdown notices of stops that did not happen and are no longer wanted.
+
+    The shell records a shutdown notice before it asks RunPod to stop the pod, and holds it
+    until the pod is seen stopped. A pod seen running that no rule stops this tick (it is busy
+    again, kept, or its deadline moved after RunPod refused the stop) will not be stopped under
+    that key: its undelivered notice must never go out.
+    """
+    running = {state.id for state in pods if state.pod.running}
+    deciding = {action.key for action in actions if isinstance(action, StopPod)}
+    return [
+        WithdrawWarning(notice.key, "still running")
+        for notice in sorted(snapshot.notices.values(), key=lambda n: n.key)
+        if notice.kind == POD_STOPPED and notice.pod_id in running and notice.key not in deciding
+        and notice.state is not NoticeState.SENT
+    ]
 
 
 def _adopt(name: str, prefixes: tuple[tuple[str, str], ...]) -> str | None:

@@ -10,9 +10,11 @@ with the ledger's memory (idle clocks, owners, snoozes, deadlines, notices), ask
 2. delivers the outbox: each undelivered notice is marked `sending`, posted with its key in
    the message metadata, then marked `sent`; one left `sending` or `failed` by a crash or an
    error is first looked for in Slack (`find_sent`) and only posted if it is not there;
-3. stops the pods the core says to stop (only pods whose warning is known delivered), the
-   intent recorded first, RunPod called with no transaction open, the outcome recorded
-   after, and tells the owner what it saves, updating the warning in place.
+3. stops the pods the core says to stop (only pods whose warning is known delivered): the
+   ledger read again (a Keep clicked since the snapshot wins), the intent recorded first
+   (ours, audited, the shutdown notice in the outbox but held), RunPod called with no
+   transaction open, the outcome recorded after; the held notice tells the owner what it
+   saves once the stop is known, and the warning is updated in place.
 
 Nothing here holds a transaction across a RunPod or Slack call, and a failed RunPod read
 records nothing and decides nothing about pods.
@@ -21,7 +23,7 @@ records nothing and decides nothing about pods.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -69,6 +71,7 @@ log = logging.getLogger("podwarden.daemon")
 ACTOR = "podwarden-daemon"
 NOTICE_MEMORY = timedelta(days=14)
 _ZERO = Decimal(0)
+_DOWN = frozenset({PodStatus.EXITED, PodStatus.PAUSED, PodStatus.DEAD, PodStatus.TERMINATED})
 
 
 @dataclass
@@ -249,13 +252,19 @@ class LifecycleService:
         return self._book.volume_per_hour(pod.volume_gb, running=False)
 
     # -- step 2: the outbox -------------------------------------------------------------------------
-    def deliver(self, report: TickReport | None = None) -> None:
-        """Post every notice recorded but not known delivered, exactly once."""
+    def deliver(self, report: TickReport | None = None, *, stopped: Collection[str] = ()) -> None:
+        """Post every notice recorded but not known delivered, exactly once.
+
+        A shutdown notice is held until its pod is known stopped (`stopped`: the pods this tick
+        stopped; see `_release_stop`).
+        """
         report = report or TickReport(at=self._clock.now())
         for notice in self._ledger.undelivered_notices():
             if notice.payload is None:
                 continue  # recorded by something that posts its own notices
             try:
+                if notice.kind == core.POD_STOPPED and not self._release_stop(notice, stopped):
+                    continue  # held: RunPod has not (yet) been seen to stop the pod
                 self._deliver_one(notice, report)
             except LedgerError as exc:
                 report.errors.append(f"{notice.key}: {exc}")
@@ -330,11 +339,30 @@ class LifecycleService:
             log.warning("could not update %s: %s", key, exc)
 
     def _stop(self, now: datetime, actions: Sequence[core.Action], report: TickReport) -> None:
+        """Carry out the core's stops, each as: re-check, intent, RunPod, outcome.
+
+        The re-check reads the ledger again right before RunPod is asked (a Keep, a moved
+        deadline or a withdrawn warning may have landed since the snapshot). The intent is
+        written before the call: the pod marked as stopped by us (so its going down is never
+        taken for a spot eviction), a `started` audit entry, and the shutdown notice recorded
+        in the outbox but *held* until the stop is known to have happened. If RunPod refuses,
+        nothing claims the pod stopped: the held notice waits, the next tick stops the pod
+        again (same notice key) or, if the pod is no longer to be stopped, withdraws it. If the
+        process dies after RunPod stopped the pod, the next tick sees the pod down and releases
+        the held notice, recording the auto-stop then (`_release_stop`).
+        """
+        stopped: set[str] = set()
         for action in actions:
             if not isinstance(action, core.StopPod):
                 continue
-            # Intent first: recorded as ours before RunPod is asked, so the pod going down is
-            # never mistaken for a spot eviction, and the audit log shows the attempt.
+            why_not = self._no_longer_wanted(action)
+            if why_not is not None:
+                log.info("not stopping %s: %s", action.pod_id, why_not)
+                continue
+            note = PodStopped(action.key, action.to, action.pod_id, action.pod_name, action.reason.value,
+                              action.saves_per_hr, action.storage_per_hr)
+            self._ledger.record_notice(action.key, kind=core.POD_STOPPED, now=now, pod_id=action.pod_id,
+                                       recipient=action.to, payload=note_codec.encode(note))
             self._ledger.mark_stopped_by_us(action.pod_id, now=now)
             self._ledger.audit(ACTOR, "stop", at=now, target=action.pod_id, outcome=AuditOutcome.STARTED,
                                args={"reason": action.reason.value})
@@ -346,17 +374,55 @@ class LifecycleService:
                 report.errors.append(f"stop {action.pod_id}: {exc}")
                 log.warning("could not stop %s: %s (tried again next tick)", action.pod_id, exc)
                 continue
+            self._ledger.record_auto_stop(action.pod_id, at=now, reason=action.reason.value)  # the digest's savings
             self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
                                args={"reason": action.reason.value, "saves_per_hr": action.saves_per_hr})
-            self._ledger.record_auto_stop(action.pod_id, at=now, reason=action.reason.value)  # the digest's savings
+            stopped.add(action.pod_id)
             report.stopped.append(action.pod_id)
             if action.warning_key is not None and self._ledger.notice(action.warning_key) is not None:
                 self._close_notice(action.warning_key, state="stopped", now=self._clock.now())
-            note = PodStopped(action.key, action.to, action.pod_id, action.pod_name, action.reason.value,
-                              action.saves_per_hr, action.storage_per_hr)
-            self._ledger.record_notice(action.key, kind=core.POD_STOPPED, now=self._clock.now(), pod_id=action.pod_id,
-                                       recipient=action.to, payload=note_codec.encode(note))
-        self.deliver(report)
+        self.deliver(report, stopped=stopped)
+
+    def _no_longer_wanted(self, action: core.StopPod) -> str | None:
+        """Why the stop the core decided no longer holds, reading the ledger again (None: it holds)."""
+        now = self._clock.now()
+        if action.reason in (core.StopReason.IDLE, core.StopReason.DEADLINE):
+            snooze = self._ledger.active_snooze(action.pod_id, now=now)
+            if snooze is not None:
+                return f"kept until {snooze.until:%Y-%m-%d %H:%M} UTC"
+        if action.warning_key is not None:
+            warning = self._ledger.notice(action.warning_key)
+            if warning is None or warning.state is not NoticeState.SENT:
+                return f"its warning {action.warning_key} is not open and delivered"
+        if action.reason is core.StopReason.DEADLINE:
+            memory = self._ledger.lifecycle_state().get(action.pod_id)
+            deadline = memory.deadline_at if memory is not None else None
+            if deadline is None or core.deadline_key(action.pod_id, deadline) != action.warning_key:
+                return "its deadline moved"
+        return None
+
+    def _release_stop(self, notice: Notice, stopped: Collection[str]) -> bool:
+        """May this held shutdown notice be posted? Only once its pod is known stopped.
+
+        Known stopped: stopped by this tick, or seen not running by a tick since the notice was
+        recorded (the process died between RunPod's answer and the outcome's record). In the
+        second case the auto-stop is recorded now, unless it already was.
+        """
+        pod_id = notice.pod_id
+        if pod_id is None or pod_id in stopped:
+            return True
+        record = self._ledger.pod(pod_id)
+        if record is None or record.status not in _DOWN or record.last_seen_at <= notice.created_at:
+            return False
+        now = self._clock.now()
+        recorded = self._ledger.auto_stops(start=notice.created_at, end=now + timedelta(seconds=1))
+        if not any(stop.pod_id == pod_id for stop in recorded):
+            reason = str(getattr(note_codec.decode(notice.payload or ""), "reason", "daemon"))
+            self._ledger.record_auto_stop(pod_id, at=now, reason=reason)
+            self._ledger.audit(ACTOR, "stop", at=now, target=pod_id,
+                               args={"reason": reason, "seen_stopped": "after the stopping tick ended early"})
+            log.info("%s was stopped by a tick that did not finish; its notice goes out now", pod_id)
+        return True
 
 
 def _window(now: datetime, period: BudgetPeriod) -> tuple[datetime, str]:

@@ -231,6 +231,22 @@ def test_a_keep_withdraws_the_warning_and_holds_until_it_expires() -> None:
     assert decide(Snapshot(pods=(expired,)), POLICY, NOW) == [TrackPod("pod1", Verdict.IDLE, NOW, (1,), 1)]
 
 
+def test_a_held_shutdown_notice_of_a_stop_that_did_not_happen_is_withdrawn_once_not_wanted() -> None:
+    key = "idle:pod1:20261123T111400Z"
+    stop_key = "stopped:pod1:20261123T111400Z"
+    held = notice(stop_key, kind="pod_stopped", state_=NoticeState.PENDING, sent=NOW - MIN)
+    busy = Snapshot(pods=(state(pod(gpu=80), idle_since=NOW - timedelta(minutes=47)),),
+                    notices={key: notice(key, sent=NOW - timedelta(minutes=16)), stop_key: held})
+    assert decide(busy, POLICY, NOW)[1:] == [
+        WithdrawWarning(key, "busy again"), WithdrawWarning(stop_key, "still running"),
+    ]
+    still_idle = replace(busy, pods=(state(idle_since=NOW - timedelta(minutes=46)),))
+    assert [a.key for a in only(decide(still_idle, POLICY, NOW), StopPod)] == [stop_key]  # tried again, same key
+    assert only(decide(still_idle, POLICY, NOW), WithdrawWarning) == []
+    down = replace(busy, pods=(state(pod(status=PodStatus.EXITED)),))
+    assert decide(down, POLICY, NOW) == [WithdrawWarning(key, "stopped")]  # the shell releases the held notice
+
+
 def test_a_pod_stopped_elsewhere_has_its_warning_withdrawn() -> None:
     key = "idle:pod1:20261123T100000Z"
     snap = Snapshot(pods=(state(pod(status=PodStatus.EXITED)),), notices={key: notice(key)})
