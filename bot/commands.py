@@ -164,6 +164,7 @@ class Size(Command):
     dtype: str = "bf16"
     context: int | None = None
     cloud: str | None = None
+    batch: int | None = None  # sequences held at once, for the KV cache (the answer says the default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,7 +181,11 @@ def _quote(words: list[str], opts: dict[str, Any]) -> c.Command:
 def _size(words: list[str], opts: dict[str, Any]) -> c.Command:
     params = _one(words, "model size (e.g. 7B, 70B, 1.5T)")
     context = _int(opts["--context"], "--context") if "--context" in opts else None
-    return c.Size(params=params, dtype=opts.get("--dtype", "bf16"), context=context, cloud=opts.get("--cloud"))
+    batch = _int(opts["--batch"], "--batch") if "--batch" in opts else None
+    if batch is not None and not 1 <= batch <= 1024:
+        raise InputError(f"--batch takes 1 to 1024 sequences at once, got {batch}")
+    return c.Size(params=params, dtype=opts.get("--dtype", "bf16"), context=context, cloud=opts.get("--cloud"),
+                  batch=batch)
 
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")  # Slack's <@U123|name>
@@ -459,9 +463,11 @@ VERBS: tuple[Verb, ...] = (
          (Opt("--hours"), Opt("--requests"), Opt("--seconds"), Opt("--spot", "flag"), _CLOUD, Opt("--disk"),
           Opt("--volume")),
          _quote),
-    Verb("size", "size <params e.g. 70B> [--dtype bf16|fp16|fp8|int8|int4] [--context N] [--cloud secure|community]",
+    Verb("size", "size <params e.g. 70B> [--dtype bf16|fp16|fp8|int8|int4] [--context N] [--batch N] "
+         "[--cloud secure|community]",
          "VRAM a model needs and the cheapest GPUs that fit", "viewer",
-         (Opt("--dtype", choices=("bf16", "fp16", "fp8", "int8", "int4")), Opt("--context"), _CLOUD), _size),
+         (Opt("--dtype", choices=("bf16", "fp16", "fp8", "int8", "int4")), Opt("--context"), Opt("--batch"), _CLOUD),
+         _size),
     Verb("spend", "spend [today|week|month] [@user|team]", "spend, budget burn, forecast, balance runway",
          "viewer", build=_spend),
     Verb("budget",

@@ -24,6 +24,6 @@ def cost_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
 
     def size(cmd: c.Size, caller: Caller) -> Reply:
         return render_costs.size(costs.size(params=cmd.params, dtype=cmd.dtype, context=cmd.context,
-                                            cloud=cmd.cloud))
+                                            cloud=cmd.cloud, batch=cmd.batch))
 
     return dict([on(c.Gpus, gpus), on(c.Quote, quote), on(c.Size, size)])
