@@ -84,7 +84,7 @@ def main(*, sim: bool = False, out: TextIO | None = None) -> int:
     except ConfigError as exc:
         out.write(Check("settings", "FAIL", str(exc)).line() + "\n")
         return 1
-    checks: list[Callable[[Settings, bool], Check]] = [_settings, _ledger, _runpod, _slack]
+    checks: list[Callable[[Settings, bool], Check]] = [_settings, _ledger, _runpod, _slack, _notices, _digest]
     results = [check(settings, sim) for check in checks]
     for result in results:
         out.write(result.line() + "\n")
@@ -135,6 +135,37 @@ def _runpod(settings: Settings, sim: bool) -> Check:
     limit = f", limit {format_usd(account.spend_limit_per_hr)}/h" if account.spend_limit_per_hr is not None else ""
     return Check("runpod", "ok", f"{where}: balance {format_usd(account.balance)}, "
                                  f"spending {format_usd(account.spend_per_hr)}/h{limit}")
+
+
+def _channel_problem(channel: str, variable: str) -> str | None:
+    """Slack channel ids (C…, G…) are needed: finding a posted message again after a crash
+    reads the channel's history by id, so a #name would stop the notice or digest for good."""
+    if channel[:1] in {"C", "G"} and channel[1:].isalnum() and channel.upper() == channel:
+        return None
+    return (f"{variable}={channel!r} is not a Slack channel id: use the id (C0123ABC; in Slack, the channel's "
+            "details → About, at the bottom), not its name")
+
+
+def _notices(settings: Settings, sim: bool) -> Check:
+    channel = settings.notice_channel
+    if not channel:
+        return Check("notices", "skip", "no notice channel (PODWARDEN_NOTICE_CHANNEL unset): idle warnings go to "
+                                        "owners by DM only, and unowned pods' warnings and the daemon's silence "
+                                        "are not posted")
+    problem = _channel_problem(channel, "PODWARDEN_NOTICE_CHANNEL")
+    return Check("notices", "FAIL", problem) if problem else Check("notices", "ok", f"posted to {channel}")
+
+
+def _digest(settings: Settings, sim: bool) -> Check:
+    channel = settings.digest_channel
+    if not channel:
+        return Check("digest", "skip", "no digest channel (PODWARDEN_DIGEST_CHANNEL unset): the weekly digest is "
+                                       "not posted (`/gpu digest` still previews it)")
+    problem = _channel_problem(channel, "PODWARDEN_DIGEST_CHANNEL")
+    if problem:
+        return Check("digest", "FAIL", problem)
+    return Check("digest", "ok", f"posted to {channel} every {settings.digest_day.value} "
+                                 f"{settings.digest_time:%H:%M} ({settings.timezone})")
 
 
 def _slack(settings: Settings, sim: bool) -> Check:

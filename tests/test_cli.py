@@ -196,3 +196,27 @@ def test_the_log_level_setting_sets_podwardens_own_loggers(
     finally:
         for logger, old in zip(ours, before, strict=True):
             logger.setLevel(old)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected", "code"),
+    [
+        ({}, ["--   notices: no notice channel", "--   digest: no digest channel (PODWARDEN_DIGEST_CHANNEL unset)"], 0),
+        ({"PODWARDEN_NOTICE_CHANNEL": "C0NOTICE", "PODWARDEN_DIGEST_CHANNEL": "C0DIGEST",
+          "PODWARDEN_TIMEZONE": "Europe/Berlin", "PODWARDEN_DIGEST_DAY": "fri", "PODWARDEN_DIGEST_TIME": "16:30"},
+         ["ok   notices: posted to C0NOTICE", "ok   digest: posted to C0DIGEST every fri 16:30 (Europe/Berlin)"], 0),
+        ({"PODWARDEN_DIGEST_CHANNEL": "#gpu-costs"},
+         ["FAIL digest: PODWARDEN_DIGEST_CHANNEL='#gpu-costs' is not a Slack channel id"], 1),
+    ],
+)
+def test_doctor_says_where_notices_and_the_digest_go(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], env: dict[str, str], expected: list[str],
+    code: int,
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["migrate"]) == 0
+    assert main(["doctor", "--sim"]) == code
+    out = capsys.readouterr().out
+    for line in expected:
+        assert line in out
