@@ -10,6 +10,7 @@ listeners, answering with the same `Reply` rendered as text. Buttons are numbere
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TextIO
@@ -40,6 +41,9 @@ def render(reply: Reply) -> str:
         return text
     numbered = "  ".join(f"[{n}] {b.text}" for n, b in enumerate(reply.buttons, start=1))
     return f"{text}\n{numbered}\n"
+
+
+log = logging.getLogger("podwarden.console")
 
 
 class Console:
@@ -113,7 +117,12 @@ class Console:
         for raw in lines:
             if raw.strip().removeprefix(self._slash).strip() in QUIT:
                 break
-            self.handle(raw)
+            try:
+                self.handle(raw)
+            except Exception:  # a bug must not end the person's session: say so, log it, go on
+                log.exception("internal error handling %r", raw[:80])
+                self.out.write("Internal error (logged); that command did nothing you can rely on. "
+                               "Please report it.\n")
 
 
 def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO | None = None) -> int:
