@@ -223,7 +223,9 @@ class StopPod(Notify):
     reason: StopReason
     saves_per_hr: Decimal
     storage_per_hr: Decimal
-    warning_key: str | None = None  # the warning to update in place once stopped
+    # The notice that announced this stop: it must still be open and delivered when the shell
+    # stops the pod; an idle or deadline warning is also updated in place once stopped.
+    warning_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +359,7 @@ def _pod_actions(snapshot: Snapshot, pods: tuple[PodState, ...], policy: Policy,
             actions += _ssh_actions(snapshot, state, to)
             actions += _eviction_actions(state, to)
             actions += _stopped_storage_actions(snapshot, state, to, policy, now)
-    actions += _cap_actions(snapshot, pods, owners, policy, stopping)
+    actions += _cap_actions(snapshot, pods, owners, policy, now, stopping)
     actions += _unheld_stop_notices(snapshot, pods, actions)
     return actions
 
@@ -555,8 +557,17 @@ def _runway_actions(snapshot: Snapshot, account: Account, policy: Policy, now: d
 
 def _cap_actions(
     snapshot: Snapshot, pods: tuple[PodState, ...], owners: Mapping[str, str | None], policy: Policy,
-    stopping: set[str],
+    now: datetime, stopping: set[str],
 ) -> list[Action]:
+    """Warn about broken caps; a hard cap whose policy is "stop" also stops pods, newest first.
+
+    The notice names the pods it will stop (its key too), and they are stopped only once that
+    notice is known delivered and one tick interval has passed since (the grace of a cap is
+    one tick, not the idle warning's: the cap exists to stop spending, and there is no Keep
+    to wait for; the tick is what lets the owner read the notice before the pod goes down). A
+    notice that cannot be delivered stops nothing; if the pods to stop change, a new notice
+    naming them is sent and waited for.
+    """
     actions: list[Action] = []
     for cap in snapshot.caps:
         running = [s for s in pods if s.pod.running and s.id not in stopping and _covers(cap, s, owners)]
@@ -573,19 +584,24 @@ def _cap_actions(
                 victims.append(state)
                 rate -= state.pod.cost_per_hr
         key = f"cap:{cap.scope.value}:{cap.subject}:{cap.period.value}:{cap.window}"
+        if victims:
+            key = f"{key}:stop:{'+'.join(v.id for v in victims)}"
         to = cap.subject if cap.scope is BudgetScope.USER else policy.notice_channel
-        if to is not None and (key not in snapshot.notices or victims):
-            actions.append(CapWarning(
-                key if not victims else f"{key}:stop:{'+'.join(v.id for v in victims)}", to, cap.scope,
-                cap.subject, cap.period, cap.amount, spent, cap.hard, tuple(v.id for v in victims),
-            ))
+        if to is None:
+            continue  # nobody to tell: nobody's pod is stopped without being told
+        if key not in snapshot.notices or victims:
+            actions.append(CapWarning(key, to, cap.scope, cap.subject, cap.period, cap.amount, spent, cap.hard,
+                                      tuple(v.id for v in victims)))
+        told = snapshot.notices.get(key)
+        if told is None or told.state is not NoticeState.SENT or now < told.updated_at + policy.tick_interval:
+            continue  # stopped only once the notice naming these pods is delivered, and a tick later
         for state in victims:
             stopping.add(state.id)
             owner = owners.get(state.id) or policy.notice_channel
             if owner is None:
                 continue
             actions.append(StopPod(f"stopped:{state.id}:cap:{cap.window}", owner, state.id, state.pod.name,
-                                   StopReason.CAP, state.pod.cost_per_hr, state.storage_per_hr))
+                                   StopReason.CAP, state.pod.cost_per_hr, state.storage_per_hr, warning_key=key))
     return actions
 
 

@@ -379,7 +379,9 @@ class LifecycleService:
                                args={"reason": action.reason.value, "saves_per_hr": action.saves_per_hr})
             stopped.add(action.pod_id)
             report.stopped.append(action.pod_id)
-            if action.warning_key is not None and self._ledger.notice(action.warning_key) is not None:
+            if action.warning_key is not None and action.reason is not core.StopReason.CAP \
+                    and self._ledger.notice(action.warning_key) is not None:
+                # The pod's own warning says it was stopped; a cap notice names several pods and stays.
                 self._close_notice(action.warning_key, state="stopped", now=self._clock.now())
         self.deliver(report, stopped=stopped)
 

@@ -404,12 +404,31 @@ def test_a_hard_cap_that_stops_stops_the_owners_pod_and_says_so(world: World) ->
     now = world.services.clock.now()
     world.services.ledger.set_budget(BudgetScope.USER, ALICE, amount=Decimal("1.00"), period=BudgetPeriod.HOUR,
                                      hard=True, now=now, action="stop")
-    world.tick(2)
-    assert world.status("alice-train") == "EXITED"
-    assert world.status("bob-notebook") == "RUNNING"
+    world.tick(1)
     [cap] = world.notes(CapReached)
     assert (cap.to, cap.hard, cap.stopping) == (ALICE, True, (world.pod_id("alice-train"),))
+    assert world.status("alice-train") == "RUNNING"  # told first: stopped one tick after the notice landed
+    world.tick(1)
+    assert world.status("alice-train") == "EXITED"
+    assert world.status("bob-notebook") == "RUNNING"
     assert [(n.to, n.reason) for n in world.notes(PodStopped)] == [(ALICE, "cap")]
+    assert len(world.notes(CapReached)) == 1
+
+
+def test_a_hard_cap_whose_notice_cannot_be_delivered_never_stops(world: World) -> None:
+    now = world.services.clock.now()
+    world.services.ledger.set_budget(BudgetScope.USER, ALICE, amount=Decimal("1.00"), period=BudgetPeriod.HOUR,
+                                     hard=True, now=now, action="stop")
+    world.notifier.fail_to.update({ALICE, "C0NOTICE"})
+    world.tick(10)
+    assert world.status("alice-train") == "RUNNING"
+    assert world.notes(PodStopped) == []
+    world.notifier.fail_to.clear()
+    world.tick(1)
+    assert world.status("alice-train") == "RUNNING"
+    assert len(world.notes(CapReached)) == 1
+    world.tick(1)
+    assert world.status("alice-train") == "EXITED"
 
 
 def test_a_soft_cap_only_warns_once(world: World) -> None:

@@ -401,18 +401,28 @@ def test_active_workers_without_jobs_for_a_day_are_reported() -> None:
     assert decide(Snapshot(pods=None, endpoints=(scaled,)), POLICY, NOW) == []
 
 
-def test_a_hard_hourly_cap_that_stops_stops_the_newest_pods_until_under() -> None:
+def test_a_hard_hourly_cap_that_stops_names_the_newest_pods_until_under_then_stops_them_once_told() -> None:
     old = state(pod("old", gpu=90, cost="2.00"), status_since=NOW - timedelta(hours=5))
     mid = state(pod("mid", gpu=90, cost="2.00"), status_since=NOW - timedelta(hours=2))
     new = state(pod("new", gpu=90, cost="2.00"), status_since=NOW - timedelta(hours=1))
     cap = CapState(BudgetScope.GLOBAL, "*", BudgetPeriod.HOUR, Decimal("3"), "2026-11-23T12", hard=True, stop=True)
-    actions = decide(Snapshot(pods=(old, mid, new), caps=(cap,)), POLICY, NOW)
-    assert only(actions, CapWarning) == [
-        CapWarning("cap:global:*:hour:2026-11-23T12:stop:new+mid", "C0NOTICE", BudgetScope.GLOBAL, "*",
-                   BudgetPeriod.HOUR, Decimal("3"), Decimal("6.00"), True, ("new", "mid")),
+    key = "cap:global:*:hour:2026-11-23T12:stop:new+mid"
+    first = decide(Snapshot(pods=(old, mid, new), caps=(cap,)), POLICY, NOW)
+    assert only(first, CapWarning) == [
+        CapWarning(key, "C0NOTICE", BudgetScope.GLOBAL, "*", BudgetPeriod.HOUR, Decimal("3"), Decimal("6.00"), True,
+                   ("new", "mid")),
     ]
-    assert [(a.pod_id, a.reason) for a in only(actions, StopPod)] == [
-        ("new", StopReason.CAP), ("mid", StopReason.CAP),
+    assert only(first, StopPod) == []  # nobody has been told yet
+    for undelivered in (NoticeState.PENDING, NoticeState.SENDING, NoticeState.FAILED):
+        told = {key: notice(key, kind="cap", pod_id="", state_=undelivered, sent=NOW - timedelta(hours=1))}
+        assert only(decide(Snapshot(pods=(old, mid, new), caps=(cap,), notices=told), POLICY, NOW), StopPod) == []
+    just_told = {key: notice(key, kind="cap", pod_id="", sent=NOW)}
+    assert only(decide(Snapshot(pods=(old, mid, new), caps=(cap,), notices=just_told), POLICY, NOW), StopPod) == []
+    told_a_tick_ago = {key: notice(key, kind="cap", pod_id="", sent=NOW - MIN)}
+    stops = only(decide(Snapshot(pods=(old, mid, new), caps=(cap,), notices=told_a_tick_ago), POLICY, NOW), StopPod)
+    assert [(a.key, a.to, a.pod_id, a.reason, a.warning_key) for a in stops] == [
+        ("stopped:new:cap:2026-11-23T12", "U0ALICE", "new", StopReason.CAP, key),
+        ("stopped:mid:cap:2026-11-23T12", "U0ALICE", "mid", StopReason.CAP, key),
     ]
 
 
@@ -434,7 +444,10 @@ def test_a_team_cap_covers_only_the_teams_pods() -> None:
     ours = state(pod("ours", gpu=90, cost="5"), team="vision")
     theirs = state(pod("theirs", gpu=90, cost="5"), team="nlp")
     cap = CapState(BudgetScope.TEAM, "vision", BudgetPeriod.HOUR, Decimal("4"), "h", hard=True, stop=True)
-    stops = only(decide(Snapshot(pods=(ours, theirs), caps=(cap,)), POLICY, NOW), StopPod)
+    [warning] = only(decide(Snapshot(pods=(ours, theirs), caps=(cap,)), POLICY, NOW), CapWarning)
+    assert warning.stopping == ("ours",)
+    told = {warning.key: notice(warning.key, kind="cap", pod_id="", sent=NOW - MIN)}
+    stops = only(decide(Snapshot(pods=(ours, theirs), caps=(cap,), notices=told), POLICY, NOW), StopPod)
     assert [a.pod_id for a in stops] == ["ours"]
 
 
