@@ -149,9 +149,6 @@ KNOWN: dict[str, set[str]] = {
         "podwarden/adapters/runpod/_http.py",
         "podwarden/adapters/runpod/serverless.py",
     },
-    "migrate_does_not_import_the_migrations_package": {
-        "podwarden/adapters/sql/migrate.py",  # finds the Alembic scripts through `import migrations`
-    },
 }
 
 

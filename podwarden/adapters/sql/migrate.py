@@ -1,7 +1,8 @@
 """Migrating the ledger with Alembic, from code: no alembic.ini, no working directory.
 
 The revisions live in the `migrations` package (shipped in the wheel beside `podwarden`),
-found from the installed package itself. `ensure_migrated` is what a process calls on
+found where the import system would load it from but not imported: Alembic needs only the
+folder, and the ledger adapter does not depend on code outside `podwarden`. `ensure_migrated` is what a process calls on
 start: it returns at once when the ledger is at head; otherwise it upgrades, and several
 processes starting together upgrade once. On PostgreSQL they queue on an advisory lock;
 on SQLite the upgrade runs in one `BEGIN IMMEDIATE` transaction, which does the same.
@@ -9,6 +10,7 @@ on SQLite the upgrade runs in one `BEGIN IMMEDIATE` transaction, which does the 
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +24,6 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-import migrations
 from podwarden.adapters.sql.engine import ledger_url, make_engine, shown
 from podwarden.errors import LedgerError
 
@@ -36,9 +37,25 @@ process may run one Alembic command at a time; other processes are kept apart by
 database (an advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite)."""
 
 
-def migrations_dir() -> Path:
-    """The Alembic script directory inside the installed `migrations` package."""
-    return Path(migrations.__file__).resolve().parent
+MIGRATIONS_PACKAGE = "migrations"
+
+
+def migrations_dir(package: str = MIGRATIONS_PACKAGE) -> Path:
+    """The Alembic script directory: the folder of the installed top-level `package`.
+
+    Found by `importlib.util.find_spec`, which locates a top-level package (on `sys.path`
+    or through an editable install's finder) without running it. A folder without Alembic's
+    ``env.py`` and ``versions/`` is some other project's `migrations` shadowing ours: it is
+    refused rather than run.
+    """
+    spec = importlib.util.find_spec(package)
+    locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+    for location in locations:
+        folder = Path(location).resolve()
+        if (folder / "env.py").is_file() and (folder / "versions").is_dir():
+            return folder
+    found = f"found only {', '.join(locations)}, without env.py and versions/" if locations else "not found"
+    raise LedgerError(f"Podwarden's Alembic scripts (the `{package}` package) are {found}; reinstall Podwarden")
 
 
 def alembic_config(url: str | None = None, *, connection: Connection | None = None) -> Config:
