@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from bot import commands as c
 from bot.parser import BY_NAME, VERBS, Verb, parse, shorten
 from podwarden.adapters.slack.reply import Reply, Section, error_reply
-from podwarden.domain.access import Role, allowed, channel_allowed, required
+from podwarden.domain.access import Refused, Role, allowed, channel_allowed, may, required
 from podwarden.errors import DomainError, InputError, PodwardenError, RunPodError
 
 log = logging.getLogger("podwarden.bot")
@@ -36,6 +36,27 @@ Handler = Callable[[c.Command, Caller], Reply]
 ActionHandler = Callable[[str, Caller], Reply]
 """A button's handler: gets the button's `value` and who clicked; answers with a `Reply`
 that replaces the message holding the button (Slack) or is printed (console)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button's handler with the least role that may press it.
+
+    A button outlives the message that offered it (a demoted owner still has last week's
+    Stop button), so the role is checked at the click, not when the button was shown. The
+    dispatcher refuses any button registered without one (deny by default).
+    """
+
+    role: Role
+    run: ActionHandler
+
+    def __call__(self, value: str, caller: Caller) -> Reply:
+        return self.run(value, caller)
+
+
+def needs(role: Role, handler: ActionHandler) -> Action:
+    """`handler` for callers with at least `role`."""
+    return Action(role=role, run=handler)
 
 
 class Dispatcher:
@@ -65,10 +86,18 @@ class Dispatcher:
         handler = self._actions.get(action_id)
         if handler is None:
             return error_reply("That button no longer does anything here; run the command again.")
+        need = handler.role if isinstance(handler, Action) else None
+        if need is None:
+            return self._refuse(caller, action_id, "That button is not allowed to anyone here.")
         if not channel_allowed(caller.channel_id, self._channels):
             return self._refuse(caller, action_id, "Podwarden does not take commands in this channel.")
+        if not may(caller.role, need):
+            return self._refuse(caller, action_id, f"That button needs the {need} role; you are a {caller.role}. "
+                                "Ask an admin.")
         try:
             return handler(value, caller)
+        except Refused as exc:  # audited, with the channel, by whoever refused
+            return error_reply(str(exc))
         except InputError as exc:
             return error_reply(exc.message)
         except RunPodError as exc:

@@ -1,11 +1,17 @@
 """The buttons of the daemon's notices (Keep 1h, Stop now, Resume, ...): action id → handler.
 
 A notice reaches its owner in a DM or, for an unowned pod, the notice channel, where anyone
-can see the buttons: each handler checks that the person who clicked owns the pod (or is
-an admin; anyone with the member role for a pod nobody owns) before doing anything, and
-every click that changes something is written to the audit log with its outcome. The
+can see the buttons: every button needs the member role (checked by the dispatcher at the
+click), and each handler checks that the person who clicked owns the pod (or is an admin;
+a member for a pod nobody owns) before doing anything; a refusal is audited. Every click
+that changes something is written to the audit log with its outcome and channel. The
 dispatcher merges these with the bot's own handlers; the answer replaces the message
 holding the button.
+
+Buttons that spend money or destroy data do nothing at once: Resume, Relaunch on-demand
+and Terminate answer with the same server-side offer as the `resume`, `start` and
+`terminate` verbs (caps, the approval threshold, a Confirm whose nonce acts once), since
+Slack's confirm dialog is only the client's and a click can be forged or retried.
 """
 
 from __future__ import annotations
@@ -14,14 +20,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.dispatch import ActionHandler, Caller
+from bot.dispatch import ActionHandler, Caller, needs
+from bot.verbs import Verbs, actor
+from bot.verbs.pods import offer_resume, offer_start, offer_terminate
 from podwarden.adapters.slack import render_lifecycle as ids
 from podwarden.adapters.slack.reply import Reply, Section
-from podwarden.domain.access import Role, may
+from podwarden.domain.access import Refused, Role, may
 from podwarden.domain.errors import InputError
 from podwarden.domain.ledger_values import AuditOutcome, PodRecord
-from podwarden.domain.models import Cloud, EndpointSpec, PodSpec
+from podwarden.domain.models import Cloud, EndpointSpec
 from podwarden.errors import RunPodError
+from podwarden.services.pods import REQUEST_ENV
 
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services
@@ -29,9 +38,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def lifecycle_actions(services: Services) -> dict[str, ActionHandler]:
-    buttons = _Buttons(services)
-    return {
+def lifecycle_actions(services: Services, verbs: Verbs | None = None) -> dict[str, ActionHandler]:
+    """Every notice button; each changes a pod or an endpoint, so each needs the member role."""
+    buttons = _Buttons(services, verbs or Verbs(services))
+    handlers: dict[str, ActionHandler] = {
         ids.KEEP_1H: buttons.keep_1h,
         ids.KEEP_TOMORROW: buttons.keep_tomorrow,
         ids.STOP_NOW: buttons.stop_now,
@@ -43,11 +53,13 @@ def lifecycle_actions(services: Services) -> dict[str, ActionHandler]:
         ids.KEEP_STOPPED: buttons.keep_stopped,
         ids.EXTEND_DEADLINE: buttons.extend_deadline,
     }
+    return {action_id: needs(Role.MEMBER, handler) for action_id, handler in handlers.items()}
 
 
 class _Buttons:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, verbs: Verbs) -> None:
         self._s = services
+        self._v = verbs
 
     # -- idle warnings and deadlines -------------------------------------------------------------
     def keep_1h(self, value: str, caller: Caller) -> Reply:
@@ -60,75 +72,78 @@ class _Buttons:
         return self._keep(value, caller, until=tomorrow, why="Keep until tomorrow")
 
     def _keep(self, pod_id: str, caller: Caller, *, until: datetime, why: str) -> Reply:
-        pod = self._allowed(pod_id, caller)
+        pod = self._allowed(pod_id, caller, "keep")
         now = self._now()
         self._s.ledger.snooze_pod(pod.id, until=until, by=caller.user_id, now=now, reason=why)
-        self._s.ledger.audit(caller.user_id, "keep", at=now, target=pod.id,
-                             args={"until": until, "button": why}, outcome=AuditOutcome.OK)
+        self._v.audit.record(actor(caller), "keep", target=pod.id, args={"until": until, "button": why},
+                             outcome=AuditOutcome.OK)
         shown = until.astimezone(self._s.settings.zone).strftime("%a %H:%M")
         return Reply(title=f"Kept {pod.name} until {shown} ({self._s.settings.timezone}).",
                      sections=(Section(lines=("It will not be stopped for being idle before then.",)),),
                      data={"pod_id": pod.id, "until": until})
 
     def extend_deadline(self, pod_id: str, caller: Caller) -> Reply:
-        pod = self._allowed(pod_id, caller)
+        pod = self._allowed(pod_id, caller, "keep")
         now = self._now()
         memory = self._s.ledger.lifecycle_state().get(pod.id)
         current = memory.deadline_at if memory is not None and memory.deadline_at is not None else now
         deadline = max(current, now) + timedelta(hours=1)
         self._s.ledger.set_pod_deadline(pod.id, deadline, now=now)
-        self._s.ledger.audit(caller.user_id, "keep", at=now, target=pod.id, args={"deadline": deadline})
+        self._v.audit.record(actor(caller), "keep", target=pod.id, args={"deadline": deadline},
+                             outcome=AuditOutcome.OK)
         return Reply(title=f"{pod.name} now runs until {deadline:%H:%M} UTC.", data={"deadline_at": deadline})
 
     def stop_now(self, pod_id: str, caller: Caller) -> Reply:
-        pod = self._allowed(pod_id, caller)
+        pod = self._allowed(pod_id, caller, "stop")
         self._run(caller, "stop", pod.id, lambda: self._s.runpod.stop_pod(pod.id), before=self._stopped_by_us)
         return Reply(title=f"Stopped {pod.name}. Nothing was deleted; Resume brings it back.",
                      data={"pod_id": pod.id, "status": "EXITED"})
 
     def resume(self, pod_id: str, caller: Caller) -> Reply:
-        pod = self._allowed(pod_id, caller)
-        self._run(caller, "resume", pod.id, lambda: self._s.runpod.resume_pod(pod.id, gpu_count=pod.gpu_count))
-        return Reply(title=f"Resuming {pod.name} ({pod.gpu_count} × {pod.gpu_type_id}).",
-                     data={"pod_id": pod.id, "status": "RUNNING"})
+        """The `resume` verb's offer: the caps, the approval threshold, then a Confirm that
+        resumes once (a spot pod with today's bid)."""
+        return offer_resume(self._v, actor(caller), pod_id)
 
     # -- evictions, storage, ownership, endpoints ------------------------------------------------
     def relaunch(self, pod_id: str, caller: Caller) -> Reply:
-        pod = self._allowed(pod_id, caller)
+        """Offer an on-demand copy of an evicted spot pod, as `start` would: priced, judged
+        against the caps of the pod's owner, above the threshold for an admin to approve, and
+        created once with the Confirm's nonce as RunPod request token."""
+        pod = self._allowed(pod_id, caller, "relaunch")
         if pod.gpu_type_id is None:
             raise InputError(f"{pod.name} has no GPU type on record; start a new pod with `start`.")
         live = self._s.runpod.get_pod(pod.id)  # the image, template, ports and env to copy
-        spec = PodSpec(
-            name=f"{pod.name}-ondemand", gpu_type_id=pod.gpu_type_id, gpu_count=pod.gpu_count,
-            image=live.image, template_id=live.template_id, cloud=pod.cloud or Cloud.SECURE, spot=False,
+        # Not the evicted pod's request token: with it, RunPod's create would find that pod again.
+        env = tuple((k, v) for k, v in live.env if k != REQUEST_ENV)
+        cloud = pod.cloud if pod.cloud is not None and pod.cloud is not Cloud.ALL else Cloud.SECURE
+        who = actor(caller)
+        plan = self._v.pods.plan_start(
+            who, gpu=pod.gpu_type_id, count=pod.gpu_count, name=f"{pod.name}-ondemand",
+            image=live.image, template=live.template_id, spot=False, cloud=cloud.value,
             container_disk_gb=max(pod.container_disk_gb, 1), volume_gb=pod.volume_gb,
-            network_volume_id=pod.network_volume_id, ports=live.ports or "8888/http,22/tcp", env=live.env,
+            network_volume_id=pod.network_volume_id, env=env, ports=live.ports or None,
         )
-        created = self._run(caller, "relaunch", pod.id, lambda: self._s.runpod.create_pod(spec))
-        self._s.ledger.observe_pods([created], now=self._now(), owners={created.id: pod.owner_id or caller.user_id})
-        return Reply(title=f"Relaunched {pod.name} on-demand as {created.name} ({created.id}).",
-                     data={"pod_id": created.id, "cost_per_hr": created.cost_per_hr})
+        return offer_start(self._v, who, plan, owner=pod.owner_id or caller.user_id,
+                           extra={"relaunch_of": pod.id})
 
     def terminate(self, pod_id: str, caller: Caller) -> Reply:
-        pod = self._allowed(pod_id, caller)
-        self._run(caller, "terminate", pod.id, lambda: self._s.runpod.terminate_pod(pod.id))
-        return Reply(title=f"Terminated {pod.name}: its disk no longer bills.", data={"pod_id": pod.id})
+        """The `terminate` verb's offer: the owner or an admin (an unowned pod: admins only),
+        then a server-side Confirm."""
+        return offer_terminate(self._v, actor(caller), pod_id)
 
     def keep_stopped(self, pod_id: str, caller: Caller) -> Reply:
-        pod = self._allowed(pod_id, caller)
-        self._s.ledger.audit(caller.user_id, "keep-stopped", at=self._now(), target=pod.id)
+        pod = self._allowed(pod_id, caller, "keep-stopped")
+        self._v.audit.record(actor(caller), "keep-stopped", target=pod.id, outcome=AuditOutcome.OK)
         return Reply(title=f"Keeping {pod.name} stopped with its disk; you will not be asked again.",
                      data={"pod_id": pod.id})
 
     def claim(self, pod_id: str, caller: Caller) -> Reply:
-        if not may(caller.role, Role.MEMBER):
-            raise InputError(f"claiming a pod needs the member role; you are a {caller.role}.")
         pod = self._pod(pod_id)
         if pod.owner_id is not None and pod.owner_id != caller.user_id and caller.role is not Role.ADMIN:
-            raise InputError(f"{pod.name} already belongs to <@{pod.owner_id}>.")
+            raise self._refused(caller, "claim", pod.id, f"{pod.name} already belongs to <@{pod.owner_id}>.")
         now = self._now()
         self._s.ledger.set_pod_owner(pod.id, caller.user_id, now=now)
-        self._s.ledger.audit(caller.user_id, "claim", at=now, target=pod.id)
+        self._v.audit.record(actor(caller), "claim", target=pod.id, outcome=AuditOutcome.OK)
         return Reply(title=f"Pod {pod.name} belongs to <@{caller.user_id}>.",
                      sections=(Section(lines=("Its idle warnings now come to you.",)),),
                      data={"pod_id": pod.id, "owner_id": caller.user_id})
@@ -137,7 +152,7 @@ class _Buttons:
         owner = self._s.ledger.endpoint_owner(endpoint_id)
         if not (caller.role is Role.ADMIN or owner == caller.user_id
                 or (owner is None and may(caller.role, Role.MEMBER))):
-            raise InputError("only the endpoint's owner or an admin can scale it.")
+            raise self._refused(caller, "scale", endpoint_id, "only the endpoint's owner or an admin can scale it.")
         endpoint = next((e for e in self._s.runpod.list_endpoints() if e.id == endpoint_id), None)
         if endpoint is None or endpoint.template_id is None:
             raise InputError(f"endpoint {endpoint_id} is not there any more.")
@@ -162,14 +177,19 @@ class _Buttons:
             raise InputError(f"pod {pod_id} is not known to Podwarden.")
         return pod
 
-    def _allowed(self, pod_id: str, caller: Caller) -> PodRecord:
+    def _allowed(self, pod_id: str, caller: Caller, verb: str) -> PodRecord:
         """The pod, if `caller` may act on it: its owner, an admin, or a member for a pod nobody owns."""
         pod = self._pod(pod_id)
         if caller.role is Role.ADMIN or pod.owner_id == caller.user_id:
             return pod
         if pod.owner_id is None and may(caller.role, Role.MEMBER):
             return pod
-        raise InputError(f"only {pod.name}'s owner or an admin can do that.")
+        raise self._refused(caller, verb, pod.id, f"only {pod.name}'s owner or an admin can do that.")
+
+    def _refused(self, caller: Caller, verb: str, target: str, why: str) -> Refused:
+        """A refusal, audited (with the channel) before it is raised."""
+        self._v.audit.refused(actor(caller), verb, why, target=target)
+        return Refused(why)
 
     def _stopped_by_us(self, pod_id: str) -> None:
         self._s.ledger.mark_stopped_by_us(pod_id, now=self._now())
@@ -177,14 +197,14 @@ class _Buttons:
     def _run(self, caller: Caller, action: str, target: str, call: Callable[[], T],
              before: Callable[[str], None] | None = None) -> T:
         """Audit the start, call RunPod, audit how it ended (the error re-raised for the reply)."""
-        self._s.ledger.audit(caller.user_id, action, at=self._now(), target=target, outcome=AuditOutcome.STARTED)
+        who = actor(caller)
+        self._v.audit.record(who, action, target=target, outcome=AuditOutcome.STARTED)
         if before is not None:
             before(target)
         try:
             result = call()
         except RunPodError as exc:
-            self._s.ledger.audit(caller.user_id, action, at=self._now(), target=target,
-                                 outcome=AuditOutcome.FAILED, error=str(exc))
+            self._v.audit.failed(who, action, exc, target=target)
             raise
-        self._s.ledger.audit(caller.user_id, action, at=self._now(), target=target)
+        self._v.audit.record(who, action, target=target, outcome=AuditOutcome.OK, answer="ok")
         return result

@@ -3,19 +3,56 @@ confirm, cancel, approve or deny what they asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
 
 from bot import commands as c
-from bot.dispatch import ActionHandler, Caller, Handler
+from bot.dispatch import ActionHandler, Caller, Handler, needs
 from bot.verbs import Verbs, actor, on
 from podwarden.adapters.slack import render_pods as r
 from podwarden.adapters.slack.render_approvals import APPROVE, DENY
 from podwarden.adapters.slack.reply import Reply, error_reply
-from podwarden.domain.access import Actor
+from podwarden.domain.access import Actor, Refused, Role
 from podwarden.domain.ledger_values import AuditOutcome, PendingAction
 from podwarden.errors import DomainError, PodwardenError
+from podwarden.services.pods import StartPlan
 
 Executor = Callable[[PendingAction, Actor], Reply]
+REFUSED = "refused: "  # a consumed action's result when the re-checked caps said no
+
+
+def offer_start(v: Verbs, who: Actor, plan: StartPlan, *, owner: str | None = None,
+                extra: Mapping[str, Any] | None = None) -> Reply:
+    """Check the caps of whoever will own the pod, then park the start until its Confirm
+    (an admin's approval above the threshold). `owner` defaults to the requester; `extra`
+    rides along in the payload (e.g. the pod a relaunch replaces)."""
+    payload = {**plan.payload(), **(extra or {}), "owner": owner or who.user_id}
+    caps = v.budgets.check(owner or who.user_id, plan.per_hr)
+    summary = f"{plan.spec.gpu_count} × {plan.gpu_name} as {plan.spec.name}"
+    if not caps.allowed:
+        v.audit.refused(who, "start", "; ".join(caps.refusals), target=plan.spec.name, args=payload)
+        return r.refused_by_caps(caps, summary)
+    offer = v.confirmations.offer(who, "start", payload, per_hr=plan.per_hr, summary=summary)
+    return r.start_offer(plan, offer, caps)
+
+
+def offer_resume(v: Verbs, who: Actor, ref: str) -> Reply:
+    """`resume`: the pod (theirs, stopped), the caps, then a Confirm (or an admin's approval)."""
+    pod, per_hr = v.pods.resume_target(who, ref)
+    caps = v.budgets.check(who.user_id, per_hr)
+    if not caps.allowed:
+        v.audit.refused(who, "resume", "; ".join(caps.refusals), target=pod.id)
+        return r.refused_by_caps(caps, pod.name)
+    offer = v.confirmations.offer(who, "resume", {"pod": pod.id}, per_hr=per_hr, summary=pod.name)
+    return r.resume_offer(pod, per_hr, offer, caps)
+
+
+def offer_terminate(v: Verbs, who: Actor, ref: str) -> Reply:
+    """`terminate`: the pod (theirs; an unowned pod only for admins), then a server-side Confirm."""
+    pod = v.pods.terminate_target(who, ref)
+    offer = v.confirmations.offer(who, "terminate", {"pod": pod.id}, summary=pod.name)
+    return r.terminate_offer(pod, offer)
 
 
 def pod_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
@@ -30,32 +67,16 @@ def pod_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
             volume_gb=cmd.volume_gb, network_volume_id=cmd.network_volume_id, env=cmd.env, ports=cmd.ports,
             max_hours=cmd.max_hours,
         )
-        caps = v.budgets.check(who.user_id, plan.per_hr)
-        summary = f"{plan.spec.gpu_count} × {plan.gpu_name} as {plan.spec.name}"
-        if not caps.allowed:
-            v.audit.refused(who, "start", "; ".join(caps.refusals), target=plan.spec.name, args=plan.payload())
-            return r.refused_by_caps(caps, summary)
-        offer = v.confirmations.offer(who, "start", plan.payload(), per_hr=plan.per_hr, summary=summary)
-        return r.start_offer(plan, offer, caps)
+        return offer_start(v, who, plan)
 
     def stop(cmd: c.Stop, caller: Caller) -> Reply:
         return r.pod_changed(v.pods.stop(actor(caller), cmd.pod), "stop")
 
     def resume(cmd: c.Resume, caller: Caller) -> Reply:
-        who = actor(caller)
-        pod, per_hr = v.pods.resume_target(who, cmd.pod)
-        caps = v.budgets.check(who.user_id, per_hr)
-        if not caps.allowed:
-            v.audit.refused(who, "resume", "; ".join(caps.refusals), target=pod.id)
-            return r.refused_by_caps(caps, pod.name)
-        offer = v.confirmations.offer(who, "resume", {"pod": pod.id}, per_hr=per_hr, summary=pod.name)
-        return r.resume_offer(pod, per_hr, offer, caps)
+        return offer_resume(v, actor(caller), cmd.pod)
 
     def terminate(cmd: c.Terminate, caller: Caller) -> Reply:
-        who = actor(caller)
-        pod = v.pods.terminate_target(who, cmd.pod)
-        offer = v.confirmations.offer(who, "terminate", {"pod": pod.id}, summary=pod.name)
-        return r.terminate_offer(pod, offer)
+        return offer_terminate(v, actor(caller), cmd.pod)
 
     def ssh(cmd: c.Ssh, caller: Caller) -> Reply:
         return r.ssh(v.pods.ssh(cmd.pod))
@@ -72,12 +93,30 @@ def pod_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
 def pod_executors(v: Verbs) -> dict[str, Executor]:
     """What a consumed confirmation does, by verb. Each runs at most once per nonce."""
 
+    def within_caps(action: PendingAction, who: Actor, owner: str) -> None:
+        """Re-judge the caps right before acting: a Confirm may come 15 minutes, an approval
+        4 hours, after the offer, and the fleet may have grown since. A broken hard cap
+        refuses (audited; the nonce remembers why, for a second click)."""
+        per_hr = action.payload.get("per_hr")
+        if per_hr is None:
+            return
+        caps = v.budgets.check(owner, Decimal(str(per_hr)))
+        if caps.allowed:
+            return
+        why = "; ".join(caps.refusals)
+        v.audit.refused(who, action.verb, why, target=action.nonce, args={"nonce": action.nonce})
+        v.confirmations.finish(action.nonce, f"{REFUSED}{why}")
+        raise Refused(f"Not done: {why}.")
+
     def start(action: PendingAction, who: Actor) -> Reply:
-        pod = v.pods.create(who, action.payload, nonce=action.nonce, owner=action.requester)
+        owner = str(action.payload.get("owner") or action.requester)
+        within_caps(action, who, owner)
+        pod = v.pods.create(who, action.payload, nonce=action.nonce, owner=owner)
         v.confirmations.finish(action.nonce, pod.id)
         return r.started(pod)
 
     def resume(action: PendingAction, who: Actor) -> Reply:
+        within_caps(action, who, action.requester)
         pod = v.pods.resume(who, str(action.payload["pod"]))
         v.confirmations.finish(action.nonce, pod.id)
         return r.pod_changed(pod, "resume")
@@ -92,6 +131,9 @@ def pod_executors(v: Verbs) -> dict[str, Executor]:
 
 def done_again(action: PendingAction) -> Reply:
     """A second click on a Confirm that already acted: say what the first one did."""
+    if action.result and action.result.startswith(REFUSED):
+        return Reply(title=f"That {action.verb} was not done: {action.result.removeprefix(REFUSED)}.",
+                     data={"already": None}, ok=False)
     if action.result:
         return Reply(title=f"Already done: {action.verb} → {action.result}", data={"already": action.result})
     return Reply(title=f"Already confirmed; the {action.verb} is under way.", data={"already": None})
@@ -130,7 +172,8 @@ def confirm_actions(v: Verbs, executors: dict[str, Executor]) -> dict[str, Actio
             if not approve:
                 return Reply(title=f"Denied: <@{action.requester}>'s {action.verb} of {summary}; they were told.",
                              data={"denied": action.nonce})
-            requester = Actor(action.requester, admin.role, action.channel)
+            # The requester's own role, not the admin's: their ownership checks still apply.
+            requester = v.people.caller(action.requester, action.channel)
             try:
                 reply = executors[action.verb](action, requester)
             except (PodwardenError, DomainError) as exc:  # the requester hears of it either way
@@ -143,8 +186,9 @@ def confirm_actions(v: Verbs, executors: dict[str, Executor]) -> dict[str, Actio
 
         return handler
 
-    actions: dict[str, ActionHandler] = {r.confirm_id(verb): confirmer(verb) for verb in executors}
-    actions[r.CANCEL] = cancel
-    actions[APPROVE] = decide(True)
-    actions[DENY] = decide(False)
+    actions: dict[str, ActionHandler] = {r.confirm_id(verb): needs(Role.MEMBER, confirmer(verb))
+                                         for verb in executors}
+    actions[r.CANCEL] = needs(Role.MEMBER, cancel)
+    actions[APPROVE] = needs(Role.ADMIN, decide(True))
+    actions[DENY] = needs(Role.ADMIN, decide(False))
     return actions

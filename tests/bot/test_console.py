@@ -10,7 +10,7 @@ import pytest
 
 from bot import commands as c
 from bot.console import Console, render
-from bot.dispatch import Caller, Dispatcher
+from bot.dispatch import Caller, Dispatcher, needs
 from podwarden import bootstrap
 from podwarden.adapters.slack.reply import Button, Reply, Section
 from podwarden.bootstrap import Services
@@ -49,7 +49,8 @@ def dispatcher(pressed: list[tuple[str, str, Caller]]) -> Dispatcher:
         pressed.append(("cancel", value, caller))
         return Reply(title="Cancelled.")
 
-    return Dispatcher({c.Gpus: gpus}, actions={"demo_confirm": confirm, "demo_cancel": cancel})
+    return Dispatcher({c.Gpus: gpus}, actions={"demo_confirm": needs(Role.VIEWER, confirm),
+                                               "demo_cancel": needs(Role.VIEWER, cancel)})
 
 
 def test_buttons_are_numbered_in_slack_order() -> None:

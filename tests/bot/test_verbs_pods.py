@@ -160,8 +160,8 @@ def test_above_the_threshold_an_admin_approves_and_the_requester_is_told(bot: Bo
     as_reply = Reply(title="", buttons=render(request).buttons)
     refused = bot.click(BOB, as_reply, "Approve")  # a member cannot approve
     assert not refused.ok
-    assert "Only admins" in refused.title
-    assert any(e.outcome is AuditOutcome.REFUSED and e.action == "approve" for e in bot.audit(actor=BOB))
+    assert "needs the admin role" in refused.title
+    assert any(e.outcome is AuditOutcome.REFUSED and e.action == "approval_approve" for e in bot.audit(actor=BOB))
     approved = bot.click(ADMIN, as_reply, "Approve")
     assert approved.ok
     assert "Approved" in approved.title
@@ -346,3 +346,47 @@ def test_an_approved_request_that_cannot_be_done_is_told_as_failed(tmp_path: Pat
         assert answer.title.startswith("Approved, but it could not be done")
         [outcome] = [n for n in bot.notes.sent if isinstance(n, ApprovalOutcome)]
         assert (outcome.to, outcome.outcome) == (ALICE, "failed")
+
+
+def test_an_approved_request_runs_with_the_requesters_own_role_not_the_admins(
+    tmp_path: Path, podwarden_env: Path,
+) -> None:
+    for bot in make_bot(tmp_path, approval_threshold="0.1"):
+        bot.ask(ADMIN, f"role <@{ALICE}|alice> member --prefix dave-")  # dave-archive (stopped) is hers now
+        offer = bot.ask(ALICE, "resume dave-archive")
+        bot.click(ALICE, offer, "Request approval")
+        [request] = [n for n in bot.notes.sent if isinstance(n, ApprovalRequested)]
+        [dave] = bot.pods_named("dave-archive")
+        bot.services.ledger.observe_pods([dave], now=bot.services.clock.now(), owners={dave.id: BOB})  # given away
+        answer = bot.click(ADMIN, Reply(title="", buttons=render(request).buttons), "Approve")
+        assert not answer.ok
+        assert "members may resume only their own pods" in answer.title
+        assert not bot.services.runpod.get_pod(dave.id).running
+
+
+def test_caps_are_judged_again_when_an_admin_approves(tmp_path: Path, podwarden_env: Path) -> None:
+    for bot in make_bot(tmp_path, approval_threshold="0.1"):
+        offer = bot.ask(ALICE, "start a100 --name late")
+        bot.click(ALICE, offer, "Request approval")
+        [request] = [n for n in bot.notes.sent if isinstance(n, ApprovalRequested)]
+        assert bot.ask(ADMIN, f"budget set <@{ALICE}|alice> 1/hour --hard").ok  # while the request waited
+        answer = bot.click(ADMIN, Reply(title="", buttons=render(request).buttons), "Approve")
+        assert not answer.ok
+        assert f"<@{ALICE}>'s budget" in answer.title
+        assert not bot.pods_named("late")
+        [outcome] = [n for n in bot.notes.sent if isinstance(n, ApprovalOutcome)]
+        assert (outcome.to, outcome.outcome) == (ALICE, "failed")
+
+
+def test_caps_are_judged_again_at_the_confirm_and_a_second_click_says_why(bot: Bot) -> None:
+    offer = bot.ask(ALICE, "start a100 --name late")
+    assert bot.ask(ADMIN, f"budget set <@{ALICE}|alice> 1/hour --hard").ok  # between the offer and the click
+    refused = bot.click(ALICE, offer, "Confirm")
+    assert not refused.ok
+    assert refused.title.startswith("Not done:")
+    assert f"<@{ALICE}>'s budget" in refused.title
+    again = bot.click(ALICE, offer, "Confirm")
+    assert not again.ok
+    assert again.title.startswith("That start was not done:")
+    assert not bot.pods_named("late")
+    assert [e.outcome for e in bot.audit(action="start", actor=ALICE)] == [AuditOutcome.REFUSED]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bot.dispatch import Caller
+from bot.dispatch import Caller, Dispatcher
 from bot.handlers import build_dispatcher
 from podwarden import bootstrap
 from podwarden.adapters.slack import render_lifecycle as ids
+from podwarden.adapters.slack.reply import Reply
 from podwarden.bootstrap import Services
 from podwarden.clock import ManualClock
 from podwarden.domain.access import Role
+from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
+from podwarden.domain.models import Cloud, PodSpec
+from podwarden.domain.notes import ApprovalRequested
+from podwarden.services.pods import REQUEST_ENV
 from tests.fakes.notifier import FakeNotifier
 
 BOB = Caller("U0BOB", Role.MEMBER)
@@ -68,16 +74,34 @@ def test_someone_elses_pod_is_refused_and_an_admin_may(services: Services) -> No
     assert not services.runpod.get_pod(bob).running
     assert services.ledger.lifecycle_state()[bob].stopped_by_us_at == services.clock.now()
     outcomes = [(e.actor, e.outcome.value) for e in reversed(services.ledger.audit_log(target=bob))]
-    assert outcomes == [("U0ADMIN", "started"), ("U0ADMIN", "ok")]
+    assert outcomes == [("U0ALICE", "refused"), ("U0ADMIN", "started"), ("U0ADMIN", "ok")]
 
 
-def test_resume_after_a_stop(services: Services) -> None:
+def test_resume_button_offers_first_then_resumes_once_on_confirm(services: Services) -> None:
     bob = _pod(services, "bob-notebook")
     dispatcher = build_dispatcher(services)
     dispatcher.act(ids.STOP_NOW, bob, BOB)
-    reply = dispatcher.act(ids.RESUME, bob, BOB)
-    assert reply.ok, reply.text()
-    assert services.runpod.get_pod(bob).status.value == "RUNNING"
+    offer = dispatcher.act(ids.RESUME, bob, BOB)
+    assert offer.ok, offer.text()
+    assert [b.text for b in offer.buttons] == ["Resume", "Cancel"]
+    assert not services.runpod.get_pod(bob).running  # nothing happens before the confirm
+    done = _press(dispatcher, offer, "Resume", BOB)
+    assert done.ok, done.text()
+    assert services.runpod.get_pod(bob).running
+    assert "Already" in _press(dispatcher, offer, "Resume", BOB).title
+
+
+def test_resume_button_is_refused_over_a_hard_cap(services: Services) -> None:
+    bob = _pod(services, "bob-notebook")
+    dispatcher = build_dispatcher(services)
+    dispatcher.act(ids.STOP_NOW, bob, BOB)
+    services.ledger.set_budget(BudgetScope.USER, "U0BOB", amount=Decimal("0.01"), period=BudgetPeriod.HOUR,
+                               hard=True, now=services.clock.now())
+    refused = dispatcher.act(ids.RESUME, bob, BOB)
+    assert not refused.ok
+    assert "break a cap" in refused.title
+    assert not refused.buttons
+    assert not services.runpod.get_pod(bob).running
 
 
 def test_this_is_mine_claims_an_unowned_pod_for_a_member_not_a_viewer(services: Services) -> None:
@@ -99,9 +123,117 @@ def test_set_min_workers_to_zero(services: Services) -> None:
     assert after.workers_min == 0
 
 
-def test_relaunch_on_demand_creates_an_on_demand_copy_for_the_owner(services: Services) -> None:
-    erin = _pod(services, "erin-spot-eval")
-    reply = build_dispatcher(services).act(ids.RELAUNCH, erin, ADMIN)
-    assert reply.ok, reply.text()
-    created = services.runpod.get_pod(reply.data["pod_id"])
-    assert (created.spot, created.name) == (False, "erin-spot-eval-ondemand")
+def _evicted_spot_pod(services: Services, owner: str) -> str:
+    """A spot pod Podwarden created (its env carries a request token), now stopped as an eviction leaves it."""
+    spec = PodSpec(name="bob-spot", gpu_type_id="NVIDIA GeForce RTX 3090", gpu_count=1, image="acme/train:1",
+                   cloud=Cloud.COMMUNITY, spot=True, bid_per_gpu=Decimal("0.50"), container_disk_gb=20,
+                   volume_gb=20, env=(("WANDB_PROJECT", "eval"), (REQUEST_ENV, "token-of-the-spot-pod")))
+    pod = services.runpod.create_pod(spec)
+    services.runpod.stop_pod(pod.id)
+    services.ledger.observe_pods([services.runpod.get_pod(pod.id)], now=services.clock.now(), owners={pod.id: owner})
+    return pod.id
+
+
+def _press(dispatcher: Dispatcher, reply: Reply, label: str, caller: Caller) -> Reply:
+    button = next(b for b in reply.buttons if b.text == label)
+    return dispatcher.act(button.action_id, button.value, caller)
+
+
+def test_relaunch_offers_first_and_a_double_confirm_creates_one_new_on_demand_pod(services: Services) -> None:
+    spot = _evicted_spot_pod(services, "U0BOB")
+    dispatcher = build_dispatcher(services)
+    offer = dispatcher.act(ids.RELAUNCH, spot, BOB)
+    assert offer.ok, offer.text()
+    assert [b.text for b in offer.buttons] == ["Confirm", "Cancel"]
+    assert "bob-spot-ondemand" in offer.title
+    named = [p for p in services.runpod.list_pods() if p.name == "bob-spot-ondemand"]
+    assert not named  # nothing is created before the confirm
+    done = _press(dispatcher, offer, "Confirm", BOB)
+    again = _press(dispatcher, offer, "Confirm", BOB)  # a double click, or Slack retrying
+    assert done.ok, done.text()
+    assert "Already done" in again.title
+    [created] = [p for p in services.runpod.list_pods() if p.name == "bob-spot-ondemand"]
+    assert created.id != spot  # a new pod, not the evicted one found again by its request token
+    assert not created.spot
+    assert dict(created.env) == {"WANDB_PROJECT": "eval", REQUEST_ENV: offer.data["nonce"]}
+    assert services.ledger.pod_owner(created.id) == "U0BOB"
+    assert services.runpod.get_pod(spot).status.value == "EXITED"
+
+
+def test_relaunch_for_someone_else_is_judged_against_the_owners_hard_cap(services: Services) -> None:
+    spot = _evicted_spot_pod(services, "U0BOB")
+    services.ledger.set_budget(BudgetScope.USER, "U0BOB", amount=Decimal("0.01"), period=BudgetPeriod.HOUR,
+                               hard=True, now=services.clock.now())
+    refused = build_dispatcher(services).act(ids.RELAUNCH, spot, ADMIN)
+    assert not refused.ok
+    assert "break a cap" in refused.title
+    assert not refused.buttons
+    assert not [p for p in services.runpod.list_pods() if p.name == "bob-spot-ondemand"]
+
+
+def test_relaunch_above_the_threshold_asks_an_admin(tmp_path: Path) -> None:
+    config = bootstrap.settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", approval_threshold="0.01",
+                                admins="U0ADMIN", members="U0BOB")
+    notes = FakeNotifier()
+    with bootstrap.build(config, sim=True, notifier=notes) as built:
+        spot = _evicted_spot_pod(built, "U0BOB")
+        dispatcher = build_dispatcher(built)
+        offer = dispatcher.act(ids.RELAUNCH, spot, BOB)
+        assert offer.buttons[0].text == "Request approval"
+        asked = _press(dispatcher, offer, "Request approval", BOB)
+        assert asked.data.get("awaiting_approval"), asked.text()
+        assert not [p for p in built.runpod.list_pods() if p.name == "bob-spot-ondemand"]
+        [request] = [n for n in notes.sent if isinstance(n, ApprovalRequested)]
+        assert (request.to, request.verb) == ("U0ADMIN", "start")
+
+
+def test_terminate_button_offers_a_server_side_confirm_before_deleting(services: Services) -> None:
+    bob = _pod(services, "bob-notebook")
+    dispatcher = build_dispatcher(services)
+    offer = dispatcher.act(ids.TERMINATE, bob, BOB)
+    assert offer.ok, offer.text()
+    assert services.runpod.get_pod(bob).running  # a forged click skipping Slack's dialog deletes nothing
+    assert offer.buttons[0].action_id == "terminate_confirm"
+    assert _press(dispatcher, offer, "Terminate", ALICE).ok is False  # only who asked confirms
+    done = _press(dispatcher, offer, "Terminate", BOB)
+    assert done.ok, done.text()
+    assert bob not in {p.id for p in services.runpod.list_pods() if p.status.value != "TERMINATED"}
+
+
+def test_terminate_button_on_an_unowned_pod_is_for_admins_only(services: Services) -> None:
+    carol = _pod(services, "carol-sweeps")
+    dispatcher = build_dispatcher(services)
+    refused = dispatcher.act(ids.TERMINATE, carol, Caller("U0ALICE", Role.MEMBER, "C0NOTICE"))
+    assert not refused.ok
+    assert not refused.buttons
+    [entry] = services.ledger.audit_log(actor="U0ALICE")
+    assert (entry.outcome.value, entry.channel) == ("refused", "C0NOTICE")
+    assert dispatcher.act(ids.TERMINATE, carol, ADMIN).buttons
+
+
+def test_a_demoted_owner_cannot_use_an_old_stop_button_and_is_audited(services: Services) -> None:
+    bob = _pod(services, "bob-notebook")
+    refused = build_dispatcher(services).act(ids.STOP_NOW, bob, Caller("U0BOB", Role.VIEWER, "D0BOB"))
+    assert not refused.ok
+    assert "needs the member role" in refused.text()
+    assert services.runpod.get_pod(bob).running
+    [entry] = services.ledger.audit_log(actor="U0BOB")
+    assert (entry.action, entry.outcome.value, entry.channel) == (ids.STOP_NOW, "refused", "D0BOB")
+
+
+def test_a_button_on_someone_elses_pod_is_refused_and_audited_with_the_channel(services: Services) -> None:
+    bob = _pod(services, "bob-notebook")
+    refused = build_dispatcher(services).act(ids.KEEP_1H, bob, Caller("U0ALICE", Role.MEMBER, "C0NOTICE"))
+    assert not refused.ok
+    [entry] = services.ledger.audit_log(actor="U0ALICE")
+    assert (entry.action, entry.outcome.value, entry.channel) == ("keep", "refused", "C0NOTICE")
+
+
+def test_button_audit_rows_say_in_which_channel_it_was_clicked(services: Services) -> None:
+    bob = _pod(services, "bob-notebook")
+    dispatcher = build_dispatcher(services)
+    dispatcher.act(ids.KEEP_1H, bob, Caller("U0BOB", Role.MEMBER, "D0BOB"))
+    dispatcher.act(ids.STOP_NOW, bob, Caller("U0BOB", Role.MEMBER, "D0BOB"))
+    entries = services.ledger.audit_log(target=bob)
+    assert [e.action for e in reversed(entries)] == ["keep", "stop", "stop"]
+    assert {e.channel for e in entries} == {"D0BOB"}

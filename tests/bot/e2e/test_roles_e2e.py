@@ -66,7 +66,8 @@ def test_approve_by_a_non_admin_is_refused_and_by_an_admin_starts_the_pod(
     approve = _value(_approval_message(slack), "approval_approve")
     for who in (h.MEMBER, h.OTHER):
         bot.click("approval_approve", approve, user=who, response_url=slack.response_url(f"approve-{who}"))
-        assert _answer(slack, f"approve-{who}")["text"] == "Only admins may approve this request; you are a member."
+        assert _answer(slack, f"approve-{who}")["text"] == ("That button needs the admin role; you are a member. "
+                                                            "Ask an admin.")
     assert _pods(bot) == []
     bot.click("approval_approve", approve, user=h.ADMIN, response_url=slack.response_url("approve-admin"))
     assert "Started" in _answer(slack, "approve-admin")["text"]
