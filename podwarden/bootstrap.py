@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import httpx
 
 from podwarden.domain.pricing import PriceBook
+from podwarden.errors import ConfigError
 from podwarden.ports import (
     Clock,
     CoordinationLedger,
@@ -25,9 +26,12 @@ from podwarden.ports import (
     ServerlessGateway,
 )
 from podwarden.services.costs import CostService
-from podwarden.settings import Settings, load_settings
+from podwarden.settings import RunPodApi, Settings, load_settings
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from podwarden.adapters.runpod import RetryPolicy
     from podwarden.services.reporting import ReportingService
 
 SIM_API_KEY = "sim-local-key"
@@ -107,7 +111,7 @@ def build(
     the system clock. The ledger is migrated to head first. Notes go to Slack when a bot
     token is set, else to `console` (stdout by default); tests pass their own `notifier`.
     """
-    from podwarden.adapters.runpod import GraphQLRunPod, ServerlessClient, build_runpod
+    from podwarden.adapters.runpod import GraphQLRunPod, ServerlessClient
     from podwarden.adapters.sql.ledger import SqlLedger
     from podwarden.adapters.sql.migrate import ensure_migrated
     from podwarden.clock import SystemClock
@@ -126,8 +130,8 @@ def build(
     ensure_migrated(settings.database_url)
     ledger = SqlLedger.connect(settings.database_url)
     try:
-        runpod = build_runpod(settings, transport=transport)
-        serverless = ServerlessClient.from_settings(settings, transport=transport)
+        runpod = runpod_client(settings, transport=transport)
+        serverless = serverless_client(settings, transport=transport)
     except BaseException:
         ledger.close()
         raise
@@ -144,6 +148,51 @@ def build(
         if isinstance(client, GraphQLRunPod | ServerlessClient):
             services._closers.append(client.close)
     return services
+
+
+def runpod_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> RunPodGateway:
+    """The management-API adapter ``PODWARDEN_RUNPOD_API`` asks for, from the settings' URL,
+    key, timeout and retry bounds. `close()` it when done."""
+    from podwarden.adapters.runpod import GraphQLRunPod
+
+    if settings.runpod_api is RunPodApi.REST:
+        raise ConfigError("PODWARDEN_RUNPOD_API=rest: the REST v2 adapter is not built yet; use graphql")
+    return GraphQLRunPod(
+        url=settings.runpod_graphql_url, api_key=_runpod_api_key(settings),
+        timeout=settings.runpod_timeout.total_seconds(), retry=runpod_retry(settings), transport=transport,
+    )
+
+
+def serverless_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> ServerlessGateway:
+    """The Serverless runtime adapter (the same for either management API). `close()` it when done."""
+    from podwarden.adapters.runpod import ServerlessClient
+
+    return ServerlessClient(
+        url=settings.runpod_serverless_url, api_key=_runpod_api_key(settings),
+        timeout=settings.runpod_timeout.total_seconds(), retry=runpod_retry(settings), transport=transport,
+    )
+
+
+def runpod_retry(settings: Settings) -> RetryPolicy:
+    """``PODWARDEN_RUNPOD_MAX_RETRIES`` retries within ``PODWARDEN_RUNPOD_RETRY_BUDGET`` per operation."""
+    from podwarden.adapters.runpod import RetryPolicy
+
+    budget = settings.runpod_retry_budget.total_seconds()
+    if budget <= 0:
+        raise ConfigError("PODWARDEN_RUNPOD_RETRY_BUDGET must be positive: it bounds the whole of "
+                          "every RunPod operation, its first request included (e.g. 60s)")
+    return RetryPolicy.with_retries(settings.runpod_max_retries, budget_seconds=budget)
+
+
+def _runpod_api_key(settings: Settings) -> SecretStr:
+    """The RunPod key (a `SecretStr`), or a `ConfigError` saying how to provide it."""
+    key = settings.runpod_api_key
+    if key is None or not key.get_secret_value().strip():
+        raise ConfigError(
+            "PODWARDEN_RUNPOD_API_KEY is not set: create an API key in RunPod's console "
+            "(Settings → API Keys) and export it, or run `podwarden demo` to use the simulator"
+        )
+    return key
 
 
 def coordination_ledger(settings: Settings) -> CoordinationLedger:

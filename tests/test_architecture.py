@@ -142,12 +142,6 @@ KNOWN: dict[str, set[str]] = {
         "podwarden/adapters/slack/render_endpoints.py",
         "podwarden/adapters/slack/render_people.py",
         "podwarden/adapters/slack/render_pods.py",
-        # RunPod clients built `from_settings`: bootstrap should pass the URLs, key and timeouts.
-        "podwarden/adapters/runpod/__init__.py",
-        "podwarden/adapters/runpod/graphql.py",
-        "podwarden/adapters/runpod/retry.py",
-        "podwarden/adapters/runpod/_http.py",
-        "podwarden/adapters/runpod/serverless.py",
     },
 }
 

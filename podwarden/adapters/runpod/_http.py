@@ -8,9 +8,10 @@ through `podwarden.adapters.runpod.errors`; JSON becomes pydantic models through
 `RunPodHttp.send` is one attempt, given what is left of the operation's `Deadline`:
 retrying is the adapter's decision, made with its `RetryPolicy`.
 
-`RunPodAdapter` is the base of the adapters themselves: it builds the `RunPodHttp` and the
-`RetryPolicy`, from arguments or from `Settings`, and closes the client (also as a context
-manager).
+`RunPodAdapter` is the base of the adapters themselves: it builds the `RunPodHttp` from
+plain values (URL, key, timeout, `RetryPolicy`) and closes the client (also as a context
+manager). Reading those values from the settings is the composition root's job
+(`podwarden.bootstrap`), so an adapter can be built, and tested, without any.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 from collections.abc import Callable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from types import TracebackType
-from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
+from typing import ClassVar, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -35,10 +36,7 @@ from podwarden.adapters.runpod.errors import (
 from podwarden.adapters.runpod.retry import Deadline, RetryPolicy, retryable
 from podwarden.errors import ConfigError, MalformedResponse, RunPodError
 
-if TYPE_CHECKING:
-    from podwarden.settings import Settings
-
-__all__ = ["RunPodAdapter", "RunPodHttp", "api_key_from", "user_agent"]
+__all__ = ["RunPodAdapter", "RunPodHttp", "user_agent"]
 
 REDACTED = "[redacted]"
 
@@ -47,17 +45,6 @@ log = logging.getLogger("podwarden.runpod")
 E = TypeVar("E", bound=RunPodError)
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-
-
-def api_key_from(settings: Settings) -> SecretStr:
-    """The RunPod key from the settings, or a `ConfigError` saying how to provide it."""
-    key = settings.runpod_api_key
-    if key is None or not key.get_secret_value().strip():
-        raise ConfigError(
-            "PODWARDEN_RUNPOD_API_KEY is not set: create an API key in RunPod's console "
-            "(Settings → API Keys) and export it, or run `podwarden demo` to use the simulator"
-        )
-    return key
 
 
 def user_agent() -> str:
@@ -100,7 +87,7 @@ class RunPodHttp(_Closing):
         url_setting: str = "the RunPod URL",
     ) -> None:
         key = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
-        if not key:
+        if not key.strip():
             raise ConfigError("PODWARDEN_RUNPOD_API_KEY is empty; set it to a RunPod API key (rpa_…)")
         if "api_key=" in base_url.lower():
             raise ConfigError("the RunPod API key goes in PODWARDEN_RUNPOD_API_KEY, never in a URL")
@@ -223,8 +210,8 @@ class RunPodHttp(_Closing):
 class RunPodAdapter(_Closing):
     """The base of the RunPod adapters: one `RunPodHttp`, one `RetryPolicy`, built alike.
 
-    A subclass names its URL setting (`URL_SETTING`) and says where `from_settings` finds it
-    (`_url_from`).
+    A subclass names the setting its URL usually comes from (`URL_SETTING`), so that a URL
+    httpx cannot use is reported under the name a person would change.
     """
 
     URL_SETTING: ClassVar[str] = "the RunPod URL"
@@ -241,26 +228,6 @@ class RunPodAdapter(_Closing):
         self._http = RunPodHttp(base_url=url, api_key=api_key, timeout=timeout, transport=transport,
                                 url_setting=self.URL_SETTING)
         self._retry = retry if retry is not None else RetryPolicy()
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Settings,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> Self:
-        return cls(
-            url=cls._url_from(settings),
-            api_key=api_key_from(settings),
-            timeout=settings.runpod_timeout.total_seconds(),
-            retry=retry if retry is not None else RetryPolicy.from_settings(settings),
-            transport=transport,
-        )
-
-    @classmethod
-    def _url_from(cls, settings: Settings) -> str:
-        raise NotImplementedError
 
     def close(self) -> None:
         self._http.close()

@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -96,9 +96,6 @@ from podwarden.errors import (
     Unauthorized,
 )
 
-if TYPE_CHECKING:
-    from podwarden.settings import Settings
-
 __all__ = ["GraphQLRunPod"]
 
 log = logging.getLogger("podwarden.runpod")
@@ -113,10 +110,6 @@ class GraphQLRunPod(RunPodAdapter):
     """RunPod's management API over GraphQL. One connection pool per instance; close it."""
 
     URL_SETTING = "PODWARDEN_RUNPOD_GRAPHQL_URL"
-
-    @classmethod
-    def _url_from(cls, settings: Settings) -> str:
-        return settings.runpod_graphql_url
 
     # --- pods --------------------------------------------------------------------------
 

@@ -29,12 +29,9 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
-from podwarden.errors import ConfigError, RateLimited, RunPodError
-
-if TYPE_CHECKING:
-    from podwarden.settings import Settings
+from podwarden.errors import RateLimited, RunPodError
 
 __all__ = ["Deadline", "RetryPolicy", "retryable"]
 
@@ -83,26 +80,20 @@ class RetryPolicy:
         object.__setattr__(self, "_rng", self.rng if self.rng is not None else random.Random())
 
     @classmethod
-    def from_settings(
+    def with_retries(
         cls,
-        settings: Settings,
+        max_retries: int,
         *,
+        budget_seconds: float,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> RetryPolicy:
-        """`runpod_max_retries` retries (one more attempt than that) within `runpod_retry_budget`."""
-        budget = settings.runpod_retry_budget.total_seconds()
-        if budget <= 0:
-            raise ConfigError("PODWARDEN_RUNPOD_RETRY_BUDGET must be positive: it bounds the whole of "
-                              "every RunPod operation, its first request included (e.g. 60s)")
-        return cls(
-            max_attempts=settings.runpod_max_retries + 1,
-            budget_seconds=budget,
-            sleep=sleep,
-            clock=clock,
-            rng=rng,
-        )
+        """`max_retries` retries (one more attempt than that) within `budget_seconds` in all.
+
+        The count people configure is of retries; the policy counts attempts.
+        """
+        return cls(max_attempts=max_retries + 1, budget_seconds=budget_seconds, sleep=sleep, clock=clock, rng=rng)
 
     @classmethod
     def never(cls) -> RetryPolicy:

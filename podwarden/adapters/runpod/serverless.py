@@ -15,7 +15,7 @@ all its attempts (``runsync``: at least its read timeout, which outlasts the ``w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel
@@ -26,9 +26,6 @@ from podwarden.adapters.runpod.models import HealthModel, JobModel, PurgeModel
 from podwarden.adapters.runpod.retry import Deadline
 from podwarden.domain.models import EndpointHealth, Job
 from podwarden.errors import BadRequest
-
-if TYPE_CHECKING:
-    from podwarden.settings import Settings
 
 __all__ = ["ServerlessClient"]
 
@@ -42,10 +39,6 @@ class ServerlessClient(RunPodAdapter):
     """RunPod's Serverless runtime API for any endpoint of the account."""
 
     URL_SETTING = "PODWARDEN_RUNPOD_SERVERLESS_URL"
-
-    @classmethod
-    def _url_from(cls, settings: Settings) -> str:
-        return settings.runpod_serverless_url
 
     def health(self, endpoint_id: str) -> EndpointHealth:
         path = f"{_segment(endpoint_id, 'health')}/health"

@@ -1,4 +1,5 @@
-"""Building the adapters from settings, and what every request they send looks like."""
+"""Building the adapters: from plain values, and from the settings through `podwarden.bootstrap`
+(the one place that reads them); and what every request they send looks like."""
 
 from __future__ import annotations
 
@@ -8,13 +9,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from podwarden.adapters.runpod import (
-    GraphQLRunPod,
-    RetryPolicy,
-    ServerlessClient,
-    build_runpod,
-    build_serverless,
-)
+from podwarden import bootstrap
+from podwarden.adapters.runpod import GraphQLRunPod, RetryPolicy, ServerlessClient
 from podwarden.errors import ConfigError
 from podwarden.settings import RunPodApi, Settings
 from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL, RecordingTransport
@@ -26,9 +22,9 @@ def ok(request: httpx.Request) -> httpx.Response:
     return httpx.Response(200, json={"data": {"myself": {"id": "u1", "clientBalance": 1.5}}})
 
 
-def test_build_runpod_gives_the_graphql_adapter() -> None:
+def test_bootstrap_gives_the_graphql_adapter() -> None:
     settings = Settings(runpod_api_key=SecretStr(API_KEY))
-    runpod = build_runpod(settings, transport=httpx.MockTransport(ok))
+    runpod = bootstrap.runpod_client(settings, transport=httpx.MockTransport(ok))
     assert isinstance(runpod, GraphQLRunPod)
     assert runpod.account().id == "u1"
     runpod.close()
@@ -37,21 +33,24 @@ def test_build_runpod_gives_the_graphql_adapter() -> None:
 def test_rest_is_not_built_yet() -> None:
     settings = Settings(runpod_api_key=SecretStr(API_KEY), runpod_api=RunPodApi.REST)
     with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_API=rest: the REST v2 adapter is not built yet"):
-        build_runpod(settings)
+        bootstrap.runpod_client(settings)
 
 
 @pytest.mark.parametrize("key", [None, SecretStr(""), SecretStr("   ")])
 def test_a_missing_key_is_a_config_error(key: SecretStr | None) -> None:
     settings = Settings(runpod_api_key=key)
     with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_API_KEY is not set"):
-        build_runpod(settings)
+        bootstrap.runpod_client(settings)
     with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_API_KEY is not set"):
-        build_serverless(settings)
+        bootstrap.serverless_client(settings)
 
 
-def test_an_empty_key_passed_directly_is_refused() -> None:
-    with pytest.raises(ConfigError):
-        GraphQLRunPod(url=GRAPHQL_URL, api_key="")
+@pytest.mark.parametrize("key", ["", "   ", SecretStr(""), SecretStr(" ")])
+def test_an_empty_key_passed_directly_is_refused(key: SecretStr | str) -> None:
+    with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_API_KEY is empty"):
+        GraphQLRunPod(url=GRAPHQL_URL, api_key=key)
+    with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_API_KEY is empty"):
+        ServerlessClient(url=GRAPHQL_URL, api_key=key)
 
 
 def test_a_key_in_the_url_is_refused() -> None:
@@ -59,24 +58,39 @@ def test_a_key_in_the_url_is_refused() -> None:
         GraphQLRunPod(url=f"{GRAPHQL_URL}?api_key={API_KEY}", api_key=API_KEY)
 
 
-def test_from_settings_uses_urls_timeout_and_retry_bounds() -> None:
+def test_bootstrap_passes_the_settings_urls_timeout_and_retry_bounds() -> None:
     settings = Settings(
         runpod_api_key=SecretStr(API_KEY),
         runpod_graphql_url="https://gql.example.test/graphql",
         runpod_serverless_url="https://sls.example.test/v2",
         runpod_timeout=timedelta(seconds=7),
         runpod_max_retries=2,
+        runpod_retry_budget=timedelta(seconds=45),
     )
     recorder = RecordingTransport(httpx.MockTransport(ok))
-    with GraphQLRunPod.from_settings(settings, transport=recorder) as runpod:
+    runpod = bootstrap.runpod_client(settings, transport=recorder)
+    serverless = bootstrap.serverless_client(settings, transport=recorder)
+    assert isinstance(runpod, GraphQLRunPod)
+    assert isinstance(serverless, ServerlessClient)
+    with runpod, serverless:
         runpod.account()
-        assert runpod._retry.max_attempts == 3
-    with ServerlessClient.from_settings(settings, transport=recorder) as serverless:
         serverless.health("ep1")
+        for client in (runpod, serverless):
+            assert client._retry.max_attempts == 3
+            assert client._retry.budget_seconds == 45.0
     graphql, health = recorder.requests
     assert str(graphql.url) == "https://gql.example.test/graphql"
     assert str(health.url) == "https://sls.example.test/v2/ep1/health"
     assert graphql.extensions["timeout"]["read"] == 7.0
+    assert health.extensions["timeout"]["read"] == 7.0
+    assert graphql.headers["Authorization"] == health.headers["Authorization"] == f"Bearer {API_KEY}"
+
+
+def test_a_retry_budget_that_is_not_positive_is_a_config_error() -> None:
+    settings = Settings(runpod_api_key=SecretStr(API_KEY), runpod_retry_budget=timedelta(0))
+    for build in (bootstrap.runpod_retry, bootstrap.runpod_client, bootstrap.serverless_client):
+        with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_RETRY_BUDGET must be positive"):
+            build(settings)
 
 
 def test_every_request_carries_bearer_key_and_user_agent_and_no_key_in_the_url() -> None:
@@ -116,7 +130,7 @@ def test_a_url_httpx_cannot_use_is_a_config_error_at_once(url: str) -> None:
 def test_a_url_that_passes_the_settings_but_not_httpx_is_a_config_error() -> None:
     settings = Settings(runpod_api_key=SecretStr(API_KEY), runpod_graphql_url="http://[::1/graphql")
     with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_GRAPHQL_URL"):
-        build_runpod(settings)
+        bootstrap.runpod_client(settings)
 
 
 @pytest.mark.parametrize("exc", [httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'ftp://'."),

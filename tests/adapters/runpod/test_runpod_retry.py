@@ -7,7 +7,6 @@ import logging
 import math
 import random
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -17,7 +16,6 @@ from podwarden.adapters.runpod import RetryPolicy
 from podwarden.adapters.runpod.errors import ConnectFailed, not_executed
 from podwarden.errors import (
     BadRequest,
-    ConfigError,
     MalformedResponse,
     NoCapacity,
     RateLimited,
@@ -25,7 +23,6 @@ from podwarden.errors import (
     RunPodTimeout,
     ServerError,
 )
-from podwarden.settings import Settings
 from tests.adapters.runpod.runpod_helpers import FakeTime, PolicyFactory
 
 
@@ -172,13 +169,15 @@ def test_never_means_one_attempt_without_a_time_limit(fake_time: FakeTime) -> No
     assert RetryPolicy.never().deadline().remaining() == math.inf
 
 
-def test_from_settings_reads_retries_and_budget() -> None:
-    settings_ = Settings(runpod_max_retries=2, runpod_retry_budget=timedelta(seconds=9))
-    policy = RetryPolicy.from_settings(settings_)
+def test_with_retries_counts_retries_not_attempts(fake_time: FakeTime) -> None:
+    policy = RetryPolicy.with_retries(2, budget_seconds=9, sleep=fake_time.sleep, clock=fake_time.clock)
     assert policy.max_attempts == 3
     assert policy.budget_seconds == 9.0
-    with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_RETRY_BUDGET must be positive"):
-        RetryPolicy.from_settings(Settings(runpod_retry_budget=timedelta(0)))
+    attempt, calls = failing([ServerError("a"), ServerError("b"), ServerError("c")])
+    with pytest.raises(ServerError, match="c"):
+        policy.run("op", attempt)
+    assert calls == [1, 2, 3]
+    assert RetryPolicy.with_retries(0, budget_seconds=9).max_attempts == 1
 
 
 def test_bad_bounds_are_refused() -> None:
