@@ -8,8 +8,10 @@ caller asks for it with `sim=True` (`podwarden demo`, `--sim`).
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import httpx
@@ -117,6 +119,12 @@ def build(
     from podwarden.clock import SystemClock
 
     simulator_obj = None
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+    if sim and "database_url" not in settings.model_fields_set:
+        # A simulated world must not leave budgets, keeps or spend in the ledger a real account
+        # uses: unless a ledger is named explicitly, `--sim` gets a throwaway one.
+        scratch = tempfile.TemporaryDirectory(prefix="podwarden-sim-")
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{Path(scratch.name) / 'ledger.db'}"})
     if sim:
         simulator_obj = simulator() if sim is True else sim
         transport = httpx.MockTransport(simulator_obj)
@@ -127,13 +135,20 @@ def build(
         })
         if clock is None:
             clock = simulator_obj  # its now() is simulated time, which the demo can fast-forward
-    ensure_migrated(settings.database_url)
-    ledger = SqlLedger.connect(settings.database_url)
+    try:
+        ensure_migrated(settings.database_url)
+        ledger = SqlLedger.connect(settings.database_url)
+    except BaseException:
+        if scratch is not None:
+            scratch.cleanup()
+        raise
     try:
         runpod = runpod_client(settings, transport=transport)
         serverless = serverless_client(settings, transport=transport)
     except BaseException:
         ledger.close()
+        if scratch is not None:
+            scratch.cleanup()
         raise
     source = "RunPod simulator catalog" if simulator_obj is not None else "live RunPod catalog"
     costs = CostService(catalog=runpod, book=price_book(settings), price_source=source)
@@ -143,6 +158,8 @@ def build(
         simulator=simulator_obj,
         digest_publisher=digest_publisher or _digest_publisher(settings, console),
     )
+    if scratch is not None:
+        services._closers.append(scratch.cleanup)  # closers run last-in first-out: after the ledger
     services._closers.append(ledger.close)
     for client in (runpod, serverless):
         if isinstance(client, GraphQLRunPod | ServerlessClient):
