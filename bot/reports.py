@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import commands as c
 from bot.dispatch import Caller, Handler
+from bot.verbs import on
 from podwarden.adapters.slack import render_digest
 from podwarden.adapters.slack.reply import Reply, Section
 from podwarden.domain.digest import Digest, Line
@@ -43,8 +44,7 @@ class BlocksReply(Reply):
 def report_handlers(services: Services) -> dict[type[c.Command], Handler]:
     from podwarden.bootstrap import reporting
 
-    def spend(command: c.Command, caller: Caller) -> Reply:
-        assert isinstance(command, c.Spend)
+    def spend(command: c.Spend, caller: Caller) -> Reply:
         user, team = _subject(services, command.who, caller)
         answer = reporting(services).spend(command.period, user=user, team=team)
         s = answer.summary
@@ -64,8 +64,7 @@ def report_handlers(services: Services) -> dict[type[c.Command], Handler]:
             "per_team": {line.label: line.amount for line in s.per_team},
         })
 
-    def digest(command: c.Command, caller: Caller) -> Reply:
-        assert isinstance(command, c.Digest)
+    def digest(command: c.Digest, caller: Caller) -> Reply:
         if command.now:
             return _post_now(services)
         built = reporting(services).digest()
@@ -80,7 +79,7 @@ def report_handlers(services: Services) -> dict[type[c.Command], Handler]:
             native=tuple(render_digest.blocks(built)),
         )
 
-    return {c.Spend: spend, c.Digest: digest}
+    return dict([on(c.Spend, spend), on(c.Digest, digest)])  # real type dispatch, not an `assert`
 
 
 def _post_now(services: Services) -> Reply:
