@@ -353,6 +353,10 @@ class CoordinationLedger(Protocol):
 
     def set_pending_result(self, nonce: str, result: str) -> None: ...
 
+    def set_pending_message(self, nonce: str, *, channel: str, ts: str) -> None:
+        """Remember the message holding the action's Approve/Deny buttons (the first approval request posted)."""
+        ...
+
     def pending_action(self, nonce: str) -> PendingAction | None: ...
 
     def snooze_pod(

@@ -16,6 +16,7 @@ from podwarden.adapters.slack.reply import Reply, error_reply
 from podwarden.domain.access import Actor, Refused, Role
 from podwarden.domain.ledger_values import AuditOutcome, PendingAction
 from podwarden.errors import DomainError, PodwardenError
+from podwarden.services.confirmations import asked_in
 from podwarden.services.pods import StartPlan
 
 Executor = Callable[[PendingAction, Actor], Reply]
@@ -173,7 +174,7 @@ def confirm_actions(v: Verbs, executors: dict[str, Executor]) -> dict[str, Actio
                 return Reply(title=f"Denied: <@{action.requester}>'s {action.verb} of {summary}; they were told.",
                              data={"denied": action.nonce})
             # The requester's own role, not the admin's: their ownership checks still apply.
-            requester = v.people.caller(action.requester, action.channel)
+            requester = v.people.caller(action.requester, asked_in(action))
             try:
                 reply = executors[action.verb](action, requester)
             except (PodwardenError, DomainError) as exc:  # the requester hears of it either way

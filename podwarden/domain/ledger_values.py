@@ -281,6 +281,7 @@ class PendingAction:
     channel: str | None = None
     approver: str | None = None
     clicked_by: str | None = None
+    message_ts: str | None = None  # the approval request holding its Approve/Deny buttons (in `channel`)
 
     def open(self, now: datetime) -> bool:
         return self.state is PendingState.PENDING and now < self.expires_at

@@ -26,6 +26,7 @@ from podwarden.services.audit import AuditService
 
 log = logging.getLogger("podwarden.confirmations")
 
+ASKED_IN = "asked_in"  # the requester's channel, kept once `channel` names the approval request's
 CONFIRM_TTL = timedelta(minutes=15)
 APPROVAL_TTL = timedelta(hours=4)
 
@@ -72,7 +73,7 @@ class ConfirmationService:
         needs = per_hr is not None and per_hr > self.threshold and not actor.admin
         action = self._ledger.create_pending_action(
             requester=actor.user_id, verb=verb, now=self._clock.now(), ttl=self._ttl, channel=actor.channel_id,
-            payload={**payload, "needs_approval": needs, "summary": summary,
+            payload={**payload, "needs_approval": needs, "summary": summary, ASKED_IN: actor.channel_id,
                      "per_hr": str(per_hr) if per_hr is not None else None},
         )
         return Offer(nonce=action.nonce, needs_approval=needs, per_hr=per_hr)
@@ -195,6 +196,7 @@ class ConfirmationService:
     def _ask_admins(self, action: PendingAction) -> None:
         per_hr = action.payload.get("per_hr")
         sent = 0
+        remembered = False
         for to in self._approvers():
             note = ApprovalRequested(
                 key=f"approval:{action.nonce}:{to}", to=to, nonce=action.nonce, requester=action.requester,
@@ -203,12 +205,25 @@ class ConfirmationService:
                     "%Y-%m-%d %H:%M"),
             )
             try:
-                self._notifier.send(note)
+                ref = self._notifier.send(note)
                 sent += 1
             except NotifyError as exc:
                 log.warning("could not ask %s to approve %s: %s", to, action.nonce, exc)
+                continue
+            if not remembered:  # one row, one message: the first request posted (the others have keys)
+                self._ledger.set_pending_message(action.nonce, channel=ref.channel, ts=ref.ts)
+                remembered = True
         if not sent:  # the request stays open until it expires; an admin may still see it in `audit`
             raise InputError("No admin could be asked to approve this (set PODWARDEN_NOTICE_CHANNEL or ADMINS).")
+
+
+def asked_in(action: PendingAction) -> str | None:
+    """Where the requester asked (None: the console or the CLI); `action.channel` names the
+    approval request's channel once admins were asked."""
+    if ASKED_IN in action.payload:
+        found = action.payload[ASKED_IN]
+        return str(found) if found is not None else None
+    return action.channel
 
 
 def _args(action: PendingAction) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from podwarden.domain.access import Refused, Role
 from podwarden.domain.ledger_values import AuditOutcome, PendingState
 from podwarden.domain.notes import ApprovalOutcome, ApprovalRequested
 from podwarden.errors import InputError
+from podwarden.services.confirmations import asked_in
 from tests.services.verbs_world import ADMIN, ALICE, BOB, actor, world
 
 pytestmark = pytest.mark.usefixtures("podwarden_env")
@@ -116,3 +117,20 @@ def test_every_admin_request_message_is_replaced_once_decided(tmp_path: Path) ->
         assert sorted(replaced) == [ADMIN, "U0ADMIN2"]
         assert all(isinstance(n, ApprovalOutcome) and n.for_admins and n.outcome == "approved" and n.by == ADMIN
                    for n in replaced.values())
+
+
+def test_the_approval_request_message_is_remembered_with_its_channel(tmp_path: Path) -> None:
+    with world(tmp_path, approval_threshold="5", notice_channel="C0NOTICE") as w:
+        c = w.verbs.confirmations
+        offer = c.offer(alice, "resume", {}, per_hr=Decimal(9))
+        before = w.services.ledger.pending_action(offer.nonce)
+        assert before is not None
+        assert (before.channel, before.message_ts) == ("C1", None)
+        c.confirm(offer.nonce, alice, verb="resume")
+        after = w.services.ledger.pending_action(offer.nonce)
+        assert after is not None
+        assert after.channel == "C0NOTICE"
+        posted = w.notes.find_sent("C0NOTICE", f"approval:{offer.nonce}:C0NOTICE", oldest=after.created_at)
+        assert posted is not None
+        assert after.message_ts == posted.ts  # the message holding Approve / Deny
+        assert asked_in(after) == "C1"  # where alice asked is kept

@@ -180,6 +180,13 @@ class CoordinationMixin(LedgerBase):
             if rowcount(session.execute(_plain(stmt))) != 1:
                 raise LedgerError(f"no pending action {nonce!r} in the ledger")
 
+    def set_pending_message(self, nonce: str, *, channel: str, ts: str) -> None:
+        """Where the approval request holding the action's Approve/Deny buttons was posted."""
+        stmt = update(PendingActionRow).where(PendingActionRow.nonce == nonce).values(channel=channel, message_ts=ts)
+        with self._write() as session:
+            if rowcount(session.execute(_plain(stmt))) != 1:
+                raise LedgerError(f"no pending action {nonce!r} in the ledger")
+
     def pending_action(self, nonce: str) -> PendingAction | None:
         with self._read() as session:
             row = session.get(PendingActionRow, nonce)
@@ -233,7 +240,7 @@ def _pending_value(row: PendingActionRow) -> PendingAction:
         nonce=row.nonce, requester=row.requester, verb=row.verb, payload=load_json(row.payload),
         state=PendingState(row.state), created_at=row.created_at, expires_at=row.expires_at,
         request_key=row.request_key, consumed_at=row.consumed_at, result=row.result, channel=row.channel,
-        approver=row.approver, clicked_by=row.clicked_by,
+        approver=row.approver, clicked_by=row.clicked_by, message_ts=row.message_ts,
     )
 
 
