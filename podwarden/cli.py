@@ -20,7 +20,6 @@ from podwarden.errors import ConfigError, DomainError, LedgerError, PodwardenErr
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-EXIT_NOT_BUILT = 3
 
 
 def _version() -> str:
@@ -28,14 +27,6 @@ def _version() -> str:
         return version("podwarden")
     except PackageNotFoundError:  # running from a source tree that was not installed
         return "0+unknown"
-
-
-def _not_built(what: str, issue: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        print(f"podwarden {what}: not built yet ({issue}).", file=sys.stderr)
-        return EXIT_NOT_BUILT
-
-    return run
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -239,8 +230,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     mig = add("migrate", "upgrade the ledger to the newest schema", _migrate)
     mig.add_argument("--database-url", help="override PODWARDEN_DATABASE_URL")
-    add("replay", "replay a recorded scenario through the daemon's decisions",
-        _not_built("replay", "arrives with the lifecycle daemon issue"))
     doc = add("doctor", "check settings, the ledger, RunPod and Slack, and say what to fix", _doctor)
     doc.add_argument("--sim", action="store_true", help="check against the in-process simulator")
     doc.add_argument("--local", action="store_true",

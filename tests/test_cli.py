@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from podwarden.cli import EXIT_NOT_BUILT, EXIT_USAGE, main
+from podwarden.cli import EXIT_USAGE, main
 from tests.fakes.slack_api import FakeSlack
 
-VERBS = ["run", "bot", "daemon", "demo", "console", "ask", "sim", "migrate", "replay", "doctor"]
+VERBS = ["run", "bot", "daemon", "demo", "console", "ask", "sim", "migrate", "doctor"]
 
 
 pytestmark = pytest.mark.usefixtures("podwarden_env")
@@ -42,14 +42,6 @@ def test_each_verb_has_its_own_help(verb: str, capsys: pytest.CaptureFixture[str
         main([verb, "--help"])
     assert exited.value.code == 0
     assert f"usage: podwarden {verb}" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("verb", ["replay"])
-def test_verbs_not_built_yet_say_so_in_one_line(verb: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([verb]) == EXIT_NOT_BUILT
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1
-    assert "not built yet" in err
 
 
 def test_a_bad_setting_stops_with_one_line_and_no_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
