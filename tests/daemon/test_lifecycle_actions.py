@@ -139,6 +139,20 @@ def _press(dispatcher: Dispatcher, reply: Reply, label: str, caller: Caller) -> 
     return dispatcher.act(button.action_id, button.value, caller)
 
 
+def test_resume_button_brings_a_spot_pod_back_with_todays_bid(services: Services) -> None:
+    spot = _evicted_spot_pod(services, "U0BOB")  # bid $0.50 per GPU when it was made
+    gpu = next(g for g in services.runpod.gpu_types(gpu_count=1) if g.id == "NVIDIA GeForce RTX 3090")
+    today = gpu.price(Cloud.COMMUNITY, spot=True)
+    assert today is not None
+    assert today != Decimal("0.50")
+    dispatcher = build_dispatcher(services)
+    done = _press(dispatcher, dispatcher.act(ids.RESUME, spot, BOB), "Resume", BOB)
+    assert done.ok, done.text()
+    assert services.simulator is not None
+    resumed = services.simulator.world.pods[spot]
+    assert (resumed.spot, resumed.bid_per_gpu) == (True, today)
+
+
 def test_relaunch_offers_first_and_a_double_confirm_creates_one_new_on_demand_pod(services: Services) -> None:
     spot = _evicted_spot_pod(services, "U0BOB")
     dispatcher = build_dispatcher(services)
