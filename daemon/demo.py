@@ -92,6 +92,7 @@ def run(
 ) -> int:
     """The demo; `lines` (tests) replaces the terminal's input. `scenario`: a shipped one or a file."""
     from bot.console import TOUR, Console
+    from daemon.leader import leader_for
     from podwarden import bootstrap
     from podwarden.clock import ManualClock
     from podwarden.domain.access import Role
@@ -120,10 +121,13 @@ def run(
                 console.handle(line)
             _intro(out, services, live=interactive or lines is not None)
             lock = threading.Lock()
+            leader = leader_for(settings.database_url, services.ledger, services.clock,
+                                tick=timedelta(seconds=SIM_SECONDS_PER_TICK))
 
             def tick() -> None:
                 with lock:
                     simulator.advance(SIM_SECONDS_PER_TICK)
+                    leader.lead()  # the heartbeat `policy` shows, as a real daemon's
                     jobs.lifecycle.tick()
 
             if interactive or lines is not None:
@@ -169,8 +173,9 @@ def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: Text
     warned = [n for n in notes.sent if isinstance(n, IdleWarning)]
     out.write(f"\n── An hour went by: {len(warned)} idle warning(s), {len(stopped)} pod(s) stopped.\n")
     if stopped:
-        out.write(f"── The demo presses Resume on {stopped[-1].pod_name} ([1]):\n")
+        out.write(f"── The demo presses Resume on {stopped[-1].pod_name} ([1]), then confirms the price ([1]):\n")
         console.show(_render(stopped[-1]))
+        console.handle("1")
         console.handle("1")
     out.write("\n/gpu pods all\n")
     console.handle("pods all")

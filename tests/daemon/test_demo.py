@@ -24,7 +24,7 @@ def test_the_piped_demo_warns_then_stops_the_forgotten_pod_and_resumes_it() -> N
     assert "Spot pod erin-spot-eval was evicted by RunPod" in text
     assert "alice-llama-finetune" in text
     assert "Pod alice-llama-finetune has been idle" not in text
-    assert "Resuming bob-notebook" in text
+    assert "Resumed bob-notebook" in text  # Resume, then Confirm at the quoted price
 
 
 def test_pressing_keep_in_the_live_demo_keeps_the_pod() -> None:
@@ -42,6 +42,7 @@ def test_pressing_keep_in_the_live_demo_keeps_the_pod() -> None:
             time.sleep(0.05)
         seen.append("warned")
         yield "1"
+        yield "policy"
         yield "quit"
 
     assert demo.run(interactive=True, out=out, lines=lines(), real_seconds_per_tick=0.01) == 0
@@ -49,6 +50,7 @@ def test_pressing_keep_in_the_live_demo_keeps_the_pod() -> None:
     assert seen == ["warned"]
     assert "Kept bob-notebook until" in text
     assert "Stopped pod bob-notebook" not in text
+    assert "The daemon is running (last beat" in text  # the demo's daemon beats like a real one
 
 
 def test_make_demo_runs_piped_without_any_account() -> None:
