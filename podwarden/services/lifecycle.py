@@ -406,16 +406,17 @@ class LifecycleService:
     def _release_stop(self, notice: Notice, stopped: Collection[str]) -> bool:
         """May this held shutdown notice be posted? Only once its pod is known stopped.
 
-        Known stopped: stopped by this tick, or seen not running by a tick since the notice was
-        recorded (the process died between RunPod's answer and the outcome's record). In the
-        second case the auto-stop is recorded now, unless it already was.
+        Known stopped: stopped by this tick, or recorded down in the ledger since (the stop was
+        decided from a read that saw the pod running, so a later record of it down means the
+        process died between RunPod's answer and the outcome's record, or the stop was retried
+        by another daemon). In the second case the auto-stop is recorded now, unless it was.
         """
         pod_id = notice.pod_id
         if pod_id is None or pod_id in stopped:
             return True
         record = self._ledger.pod(pod_id)
-        if record is None or record.status not in _DOWN or record.last_seen_at <= notice.created_at:
-            return False
+        if record is None or record.status not in _DOWN:
+            return False  # the ledger last saw it running (the stop was decided from such a read)
         now = self._clock.now()
         recorded = self._ledger.auto_stops(start=notice.created_at, end=now + timedelta(seconds=1))
         if not any(stop.pod_id == pod_id for stop in recorded):
