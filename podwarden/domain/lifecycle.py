@@ -10,9 +10,10 @@ The rules lean one way: when in doubt, do not stop. Unknown telemetry is busy; a
 younger than the minimum age is never idle; a failed fleet read decides nothing about pods
 (and resets nothing: the idle clock keeps its start across a gap in the readings); a pod is
 stopped for idleness only when this tick read it idle, its owner's warning is known to be
-delivered and the grace after that delivery has run out; a pod is never terminated. Notices carry idempotency keys built
-from the facts they report (the pod, the idle episode, the deadline), so deciding the
-same thing twice records the same key and the shell posts it once.
+delivered and the grace after that delivery has run out; a hard cap stops a pod only once
+the notice naming it is delivered; a pod is never terminated. Notices carry idempotency
+keys built from the facts they report (the pod, the idle episode, the deadline), so
+deciding the same thing twice records the same key and the shell posts it once.
 """
 
 from __future__ import annotations
