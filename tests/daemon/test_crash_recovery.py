@@ -3,9 +3,11 @@
 The child is a real process (`python -c`), killed by its own SIGKILL at one of three points of
 the tick in which bob's idle warning goes out: after the notice was marked `sending` (before
 the post), right after the post reached Slack (before the ledger knew), and after the ledger
-recorded it as sent. It talks to the RunPod simulator and a fake Slack on loopback, and reads
-its time from the simulator's clock (passed in), so the run is deterministic. The parent then
-runs the following ticks as a restarted daemon and counts what Slack received.
+recorded it as sent; or at one of two points of the tick that stops bob: just before RunPod
+is asked, and right after RunPod stopped the pod (before any of the outcome was recorded).
+It talks to the RunPod simulator and a fake Slack on loopback, and reads its time from the
+simulator's clock (passed in), so the run is deterministic. The parent then runs the
+following ticks as a restarted daemon and counts what Slack received.
 """
 
 from __future__ import annotations
@@ -73,7 +75,18 @@ with bootstrap.build(bootstrap.settings(), clock=ManualClock(now)) as services:
                 die()
             return ref
 
-    LifecycleService(runpod=services.runpod, ledger=Ledger(), notifier=Notifier(), clock=services.clock,
+    class RunPod:
+        def __getattr__(self, name):
+            return getattr(services.runpod, name)
+        def stop_pod(self, pod_id):
+            if point == "before-stop":
+                die()
+            pod = services.runpod.stop_pod(pod_id)
+            if point == "after-stop":
+                die()
+            return pod
+
+    LifecycleService(runpod=RunPod(), ledger=Ledger(), notifier=Notifier(), clock=services.clock,
                      policy=policy_from(services.settings), book=services.costs.book).tick()
 print("the tick ended without being killed")
 """
@@ -150,3 +163,37 @@ def test_sigkill_mid_tick_then_restart_sends_the_warning_once_and_loses_no_inter
         assert earlier.ended_at == later.started_at  # no gap: nothing lost across the crash
     assert intervals[-1].status.value == "EXITED"
     assert intervals[0].started_at <= sim.now() - timedelta(minutes=47)
+
+
+@pytest.mark.parametrize("point", ["before-stop", "after-stop"])
+def test_sigkill_in_the_stopping_tick_then_restart_stops_once_and_tells_once(
+    env: tuple[Any, FakeSlack, dict[str, str]], point: str,
+) -> None:
+    sim, slack, variables = env
+    bob = next(p.id for p in sim.world.pods.values() if p.name == "bob-notebook")
+    with bootstrap.build(bootstrap.settings(), clock=sim) as services:
+        services.ledger.observe_pods(services.runpod.list_pods(), now=sim.now(), owners={bob: "U0BOB"})
+        daemon = _daemon(services)
+        for _ in range(45):  # warned at minute 31; the stop is due at minute 46
+            sim.advance(60)
+            daemon.tick()
+    assert len(_posts(slack, "idle:")) == 1
+
+    sim.advance(60)
+    child = subprocess.run([sys.executable, "-c", _CHILD, point, sim.now().isoformat()], capture_output=True,
+                           text=True, timeout=120, env={**os.environ, **variables}, check=False)
+    assert child.returncode == -9, child.stderr
+    assert sim.world.pods[bob].desired_status == ("EXITED" if point == "after-stop" else "RUNNING")
+    assert _posts(slack, "stopped:") == []
+
+    with bootstrap.build(bootstrap.settings(), clock=sim) as services:  # the restarted daemon
+        daemon = _daemon(services)
+        for _ in range(5):
+            sim.advance(60)
+            daemon.tick()
+        stops = services.ledger.auto_stops(start=sim.now() - timedelta(hours=1), end=sim.now())
+    assert sim.world.pods[bob].desired_status == "EXITED"
+    assert len(_posts(slack, "stopped:")) == 1
+    assert len(_posts(slack, "idle:")) == 1
+    assert len(_posts(slack, "evicted:")) == 0
+    assert [(s.pod_id, s.reason) for s in stops] == [(bob, "idle")]
