@@ -32,7 +32,7 @@ from graphql import (
 )
 from graphql.language import DocumentNode
 
-from podwarden.sim import clusters, cpu, errors, locations, registry
+from podwarden.sim import clusters, cpu, errors, hub, locations, model_repo, registry
 from podwarden.sim import pods as pod_ops
 from podwarden.sim import resources as res
 from podwarden.sim.pods import DeployRequest
@@ -179,6 +179,17 @@ class GraphQLApi:
             "cpuFlavors": self._cpu_flavors,
             "podTemplate": self._pod_template,
             "podTemplates": self._pod_templates,
+            "listings": lambda _info, input=None: hub.list_listings(input),
+            "listing": lambda _info, id="": hub.find_listing(str(id)),
+            "listingFromRepo": lambda _info, repoOwner="", repoName="": hub.find_listing_from_repo(
+                str(repoOwner), str(repoName)),
+            "myModels": lambda _info: model_repo.list_models(self.world),
+            "myModel": lambda _info, owner="", name="": model_repo.find_model(self.world, str(owner), str(name)),
+            "addModelToRepo": lambda _info, input: model_repo.add_model(self.world, input),
+            "createModelRepoUpload": lambda _info, input: model_repo.create_upload(self.world, input),
+            "completeModelRepoUpload": lambda _info, input: model_repo.complete_upload(self.world, input),
+            "updateModelVersionStatus": self._update_model_version_status,
+            "removeModelFromRepo": lambda _info, input: model_repo.remove_model(self.world, input),
             "podEditJob": self._edit_pod,
             "deployCpuPod": self._deploy_cpu,
             "createCluster": self._create_cluster,
@@ -201,6 +212,11 @@ class GraphQLApi:
             "updateNetworkVolume": self._update_volume,
             "deleteNetworkVolume": self._delete_volume,
         }
+
+    def _update_model_version_status(
+        self, _info: Any, status: str, uuid: str | None = None, hash: str | None = None,
+    ) -> dict[str, Any]:
+        return model_repo.update_version_status(self.world, uuid, hash, status)
 
     def _myself(self, _info: Any) -> dict[str, Any]:
         return user_view(self.world)

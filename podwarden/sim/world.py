@@ -23,6 +23,7 @@ from podwarden.sim import serverless
 from podwarden.sim.billing import BillingLedger, Meter, hour_floor, network_volume_rate
 from podwarden.sim.catalog import DEFAULT_POOLS, GpuType, Pool, catalog_from_data
 from podwarden.sim.errors import SimError, spend_limit_exceeded
+from podwarden.sim.model_repo import ModelRepository
 from podwarden.sim.pods import DeployRequest, SimPod
 from podwarden.sim.serverless import Handler, SimEndpoint
 from podwarden.sim.workload import Workload, workload_from
@@ -126,6 +127,7 @@ class World:
         self.network_volumes: dict[str, SimNetworkVolume] = {}
         self.registry_auths: dict[str, SimRegistryAuth] = {}
         self.clusters: dict[str, SimCluster] = {}
+        self.model_repo = ModelRepository()  # runpodctl's `model add|list|remove`
         self.handlers: dict[str, Handler] = {}
         self.billing = BillingLedger()
         self.log: list[tuple[datetime, str]] = []
