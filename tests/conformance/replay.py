@@ -25,6 +25,10 @@ order a user session sends them. A document entry holds:
     the type it needs and the client's ``file:line``.
 ``save``
     ``{name: path}``: values later documents use.
+``fails_on_runpod``
+    why a document the client really sends fails against RunPod itself (a mutation RunPod
+    does not have); ``expect`` then names the failure RunPod answers with, and the
+    simulator answers the same rather than inventing the API.
 
 Paths are dotted; ``name[]`` steps into every element of a list, which must not be empty.
 Types: ``str``, ``int`` (a JSON integer: Go's ``int`` refuses ``31.0``, and Python's
@@ -82,6 +86,7 @@ class Document:
     error: Mapping[str, str] | None
     reads: tuple[Read, ...]
     save: Mapping[str, str]
+    fails_on_runpod: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,7 @@ def _document(entry: Mapping[str, Any], default_auth: str) -> Document:
         error=expect.get("error"),
         reads=reads,
         save=dict(entry.get("save") or {}),
+        fails_on_runpod=str(entry.get("fails_on_runpod") or ""),
     )
 
 
