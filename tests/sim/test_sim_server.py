@@ -218,7 +218,8 @@ def test_every_accepted_connection_has_tcp_nodelay(sim: RunPodSimulator) -> None
     """Headers and body go out as two writes: without TCP_NODELAY the body waits ~40 ms for a delayed ACK."""
     listener = _Server(("127.0.0.1", 0), sim)
     try:
-        with socket.create_connection(listener.server_address[:2], timeout=5):
+        host, port = listener.server_address[:2]
+        with socket.create_connection((str(host), int(port)), timeout=5):
             accepted, _ = listener.get_request()
             with accepted:
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
