@@ -10,9 +10,10 @@
 demo, curl, and the other clients whose documents tests/conformance replays (dstack,
 gpuhunt, runpodctl, SkyPilot). Modules: `world` (state and time), `pods`, `serverless`,
 `resources` (templates, endpoints, volumes), `billing`, `catalog`, `locations` (data
-centres, cluster node groups), `cpu` (CPU flavours and pods), `clusters`, `registry`,
-`workload`, `faults`, `graphql_api` + `schema.graphql`, `serverless_api`, `admin`, `app`
-(the callable), `scenario`, `server`.
+centres, cluster node groups), `cpu` (CPU flavours and pods), `clusters`, `registry`, `hub`
+(the RunPod Hub's listings), `model_repo` (the model repository), `workload`, `faults`,
+`graphql_api` + `schema.graphql`, `serverless_api`, `admin`, `app` (the callable),
+`scenario`, `server`.
 """
 
 from __future__ import annotations
