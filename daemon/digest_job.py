@@ -124,5 +124,6 @@ def _publisher(services: Services) -> DigestPublisher:
     import sys
 
     from podwarden.adapters.slack.digest_publisher import ConsoleDigestPublisher
+    from podwarden.bootstrap import digest_directory
 
-    return ConsoleDigestPublisher(sys.stdout)
+    return ConsoleDigestPublisher(sys.stdout, digest_directory(), now=services.clock.now)

@@ -269,7 +269,14 @@ def _digest_publisher(settings: Settings, console: TextIO | None) -> DigestPubli
 
     if settings.slack_bot_token is not None and console is None:
         return SlackDigestPublisher(slack_client(settings))
-    return ConsoleDigestPublisher(console or sys.stdout)
+    return ConsoleDigestPublisher(console or sys.stdout, digest_directory())
+
+
+def digest_directory() -> Path:
+    """Where the console saves digest files (PNG, CSV): the per-user data directory, not /tmp."""
+    from podwarden.settings import data_dir
+
+    return data_dir() / "digests"
 
 
 def reporting(services: Services) -> ReportingService:

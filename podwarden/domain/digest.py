@@ -19,7 +19,12 @@ Definitions the message repeats:
   run, idle, from the stop until its owner next resumed it or the week ended, whichever came
   first, at the compute rate it had when stopped.
 - *Forecast*: this month's daily run-rate (month to date / days elapsed) x days in the month.
-- *Runway*: the account balance / the current spend rate.
+- *Runway*: the account balance / RunPod's current spend rate for the account (`RATE_SOURCE`):
+  the same figure `doctor` shows, which includes storage and Serverless, not a rate of ours.
+
+Display. Figures are exact; what people read is rounded to the cent, and the parts of a
+total (per user, per team, Pods and Serverless) are rounded by largest remainder
+(`cents_adding_up`) so that the rows shown add up to the total shown.
 """
 
 from __future__ import annotations
@@ -39,9 +44,11 @@ __all__ = [
     "CROSS_CHECK_TOLERANCE",
     "FORECAST_RULE",
     "OTHERS",
+    "RATE_SOURCE",
     "SAVINGS_RULE",
     "UNOWNED",
     "BillingCheck",
+    "BudgetBurn",
     "BudgetLine",
     "Change",
     "Daily",
@@ -51,14 +58,18 @@ __all__ = [
     "Line",
     "Recommendation",
     "Runway",
+    "SpendOutlook",
     "SpendSummary",
     "UsageRow",
     "VolumeCost",
     "build_digest",
+    "cents_adding_up",
     "day_bounds",
     "last_full_week",
     "local_midnight",
     "month_bounds",
+    "period_end",
+    "spend_outlook",
     "spend_summary",
     "spend_window",
     "week_bounds",
@@ -73,6 +84,8 @@ SAVINGS_RULE = (
     "or the week ended, at its rate"
 )
 FORECAST_RULE = "this month's daily run-rate x days in the month"
+RATE_SOURCE = "RunPod's current spend rate, {rate}, incl. storage and Serverless"  # the account's, as doctor shows
+_CENT = Decimal("0.01")
 _MICROS_PER_HOUR = 3_600_000_000
 _ONE_MICRO = timedelta(microseconds=1)
 _RUNNING = "RUNNING"
@@ -175,6 +188,8 @@ class DigestInputs:
     spend_per_hr: Decimal | None = None
     recommendations: Sequence[Recommendation] = ()
     billing: BillingCheck | None = None
+    until: datetime | None = None  # the week so far: figures stop here (a preview before the week ends)
+    note: str | None = None  # said first, e.g. why this is the week so far
 
 
 # -- figures -------------------------------------------------------------------------------------------
@@ -295,6 +310,8 @@ class Digest:
     billing: BillingCheck | None
     rows: tuple[UsageRow, ...]
     late_by: timedelta | None = None  # set when posted after a week missed while nothing ran
+    partial: bool = False  # the week so far (ends at `end`, before the week does)
+    note: str | None = None
 
     @property
     def week_end(self) -> date:
@@ -303,7 +320,7 @@ class Digest:
 
     @property
     def title(self) -> str:
-        return f"GPU spend, week of {self.week_start:%a %d %b %Y}"
+        return f"GPU spend, week of {self.week_start:%a %d %b %Y}" + (" (so far)" if self.partial else "")
 
     @property
     def unattached_per_week(self) -> Decimal:
@@ -336,6 +353,10 @@ def _build(inputs: DigestInputs) -> Digest:
     if inputs.week_start.weekday() != 0:
         raise ValueError(f"a digest week starts on a Monday, not on {inputs.week_start:%A}")
     start, end = week_bounds(inputs.week_start, zone)
+    partial = inputs.until is not None and start < inputs.until < end
+    if partial:
+        assert inputs.until is not None
+        end = inputs.until
     previous_start = local_midnight(inputs.week_start - timedelta(days=7), zone)
     names = dict(inputs.names)
 
@@ -395,7 +416,7 @@ def _build(inputs: DigestInputs) -> Digest:
         per_team=_lines({("no team" if k is None else k): v for k, v in per_team.items()}),
         per_gpu=tuple(Line(g, per_gpu[g], gpu_hours.get(g)) for g in _ranked(per_gpu)),
         top=tuple(Line(who(k), per_owner[k]) for k in top_owners),
-        daily=_daily(inputs, zone, top_owners, who),
+        daily=_daily(inputs, zone, top_owners, who, end),
         idle_waste=idle_waste, idle_hours=idle_hours, savings=savings, savings_hours=savings_hours,
         auto_stops=stops,
         stopped_storage=tuple(Line(stopped_label[p], stopped[p]) for p in _ranked(stopped)),
@@ -404,7 +425,7 @@ def _build(inputs: DigestInputs) -> Digest:
         runway=None if inputs.balance is None or inputs.spend_per_hr is None
         else Runway(inputs.balance, inputs.spend_per_hr),
         recommendations=tuple(sorted(inputs.recommendations, key=lambda r: -r.saving)[:3]),
-        billing=inputs.billing, rows=_rows(inputs, zone, start, end, who),
+        billing=inputs.billing, rows=_rows(inputs, zone, start, end, who), partial=partial, note=inputs.note,
     )
 
 
@@ -470,10 +491,10 @@ def _savings(
 
 
 def _daily(
-    inputs: DigestInputs, zone: ZoneInfo, top: Sequence[str | None], who: _Who,
+    inputs: DigestInputs, zone: ZoneInfo, top: Sequence[str | None], who: _Who, end: datetime,
 ) -> Daily:
     days = [inputs.week_start + timedelta(days=n) for n in range(7)]
-    bounds = [day_bounds(d, zone) for d in days]
+    bounds = [(a, min(b, end)) for a, b in (day_bounds(d, zone) for d in days)]
     amounts: dict[str | None, list[Decimal]] = {k: [Decimal(0)] * 7 for k in top}
     others = [Decimal(0)] * 7
     for n, (a, b) in enumerate(bounds):
@@ -492,7 +513,7 @@ def _daily(
 
 def _forecast(inputs: DigestInputs, zone: ZoneInfo, week_end: datetime) -> Forecast:
     """Month to date at the end of the week, and the month-end forecast at its daily run-rate."""
-    last_day = week_end.astimezone(zone).date() - timedelta(days=1)
+    last_day = (week_end - _ONE_MICRO).astimezone(zone).date()  # today, for the week so far
     month_start, month_end = month_bounds(last_day, zone)
     to_date = _pod_total(inputs.stretches, month_start, week_end) + _quarter_total(
         inputs.quarters, month_start, week_end)
@@ -508,7 +529,7 @@ def _budgets(
     inputs: DigestInputs, zone: ZoneInfo, week_end: datetime, forecast: Forecast, who: _Who,
 ) -> tuple[BudgetLine, ...]:
     """Monthly budgets against each subject's own forecast at the same run-rate."""
-    last_day = week_end.astimezone(zone).date() - timedelta(days=1)
+    last_day = (week_end - _ONE_MICRO).astimezone(zone).date()
     month_start, _ = month_bounds(last_day, zone)
     scale = Decimal(forecast.days_in_month) / forecast.days_elapsed
     lines = []
@@ -608,4 +629,113 @@ def spend_summary(
         return SpendSummary(
             start=start, end=end, total=pods + serverless, pods=pods, serverless=serverless, idle_waste=idle,
             per_user=_lines(users), per_team=_lines(teams),
+        )
+
+
+# -- display: cents that add up --------------------------------------------------------------------
+
+
+def cents_adding_up(parts: Sequence[Decimal], total: Decimal) -> tuple[Decimal, ...]:
+    """`parts` to the cent so that they add up to `total` to the cent (largest remainder).
+
+    Each part is cut down to the cent, then the cents still missing from the rounded total go,
+    one each, to the parts that lost the most in the cut (ties: the earlier part). Parts that
+    do not add up to `total` exactly still sum to the rounded total; a surplus is taken back
+    from the parts that lost the least.
+    """
+    target = int(total.quantize(_CENT, rounding=decimal.ROUND_HALF_UP) / _CENT)
+    floors = [int((p / _CENT).to_integral_value(rounding=decimal.ROUND_FLOOR)) for p in parts]
+    lost = [p / _CENT - f for p, f in zip(parts, floors, strict=True)]
+    missing = target - sum(floors)
+    if floors:
+        order = sorted(range(len(parts)), key=lambda i: (-lost[i], i))
+        step = 1 if missing > 0 else -1
+        if step < 0:
+            order.reverse()
+        for n in range(abs(missing)):
+            floors[order[n % len(order)]] += step
+    return tuple(Decimal(f) * _CENT for f in floors)
+
+
+# -- spend: budgets, forecast and runway for a window ---------------------------------------------
+
+
+_PERIOD_BUDGET = {"today": BudgetPeriod.DAY, "month": BudgetPeriod.MONTH}
+
+
+def period_end(period: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """When `today`, this `week` or this `month` ends in `zone`, in UTC."""
+    today = now.astimezone(zone).date()
+    if period == "today":
+        return day_bounds(today, zone)[1]
+    if period == "week":
+        return week_bounds(today - timedelta(days=today.weekday()), zone)[1]
+    if period == "month":
+        return month_bounds(today, zone)[1]
+    raise ValueError(f"a spend period is today, week or month, not {period!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetBurn:
+    """A budget of the period asked about, and how much of it the spend so far burnt."""
+
+    label: str  # "everyone", "@alice", "team ml"
+    period: str  # day | month
+    amount: Decimal
+    spent: Decimal
+
+    @property
+    def percent(self) -> Decimal:
+        return Decimal(0) if self.amount <= 0 else 100 * self.spent / self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class SpendOutlook:
+    """What `spend` says beyond the sums: budgets burnt, the period's forecast, the runway.
+
+    `forecast`: the spend so far / the time elapsed x the whole period (the period's own
+    run-rate so far); None in a period's first instant. `budgets_period`: the budget period
+    matching the window (None for a week: budgets are per hour, day or month).
+    """
+
+    period_end: datetime
+    elapsed_hours: Decimal
+    forecast: Decimal | None
+    budgets_period: str | None
+    budgets: tuple[BudgetBurn, ...]
+    runway: Runway | None
+
+
+def spend_outlook(
+    summary: SpendSummary, *, period: str, period_end: datetime, budgets: Sequence[Budget],
+    owner_id: str | None = None, team: str | None = None, owner_label: str | None = None,
+    balance: Decimal | None = None, spend_per_hr: Decimal | None = None,
+) -> SpendOutlook:
+    """Budgets of the period and scope asked about, the forecast to `period_end`, the runway."""
+    with decimal.localcontext(_EXACT):
+        elapsed = Decimal((summary.end - summary.start) // _ONE_MICRO) / _MICROS_PER_HOUR
+        whole = Decimal((period_end - summary.start) // _ONE_MICRO) / _MICROS_PER_HOUR
+        forecast = None if elapsed <= 0 else summary.total / elapsed * whole
+        wanted = _PERIOD_BUDGET.get(period)
+        burns = []
+        for budget in budgets:
+            if wanted is None or budget.period is not wanted:
+                continue
+            if owner_id is not None:
+                if budget.scope is not BudgetScope.USER or budget.subject != owner_id:
+                    continue
+                label = owner_label or owner_id
+            elif team is not None:
+                if budget.scope is not BudgetScope.TEAM or budget.subject != team:
+                    continue
+                label = f"team {team}"
+            elif budget.scope is BudgetScope.GLOBAL:
+                label = "everyone"
+            else:
+                continue
+            burns.append(BudgetBurn(label, wanted.value, budget.amount, summary.total))
+        runway = None if balance is None or spend_per_hr is None else Runway(balance, spend_per_hr)
+        return SpendOutlook(
+            period_end=period_end, elapsed_hours=elapsed, forecast=forecast,
+            budgets_period=None if wanted is None else wanted.value, budgets=tuple(burns), runway=runway,
         )

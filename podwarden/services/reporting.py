@@ -25,12 +25,15 @@ from podwarden.domain.digest import (
     Digest,
     DigestInputs,
     Recommendation,
+    SpendOutlook,
     SpendSummary,
     VolumeCost,
     build_digest,
     last_full_week,
     local_midnight,
     month_bounds,
+    period_end,
+    spend_outlook,
     spend_summary,
     spend_window,
     week_bounds,
@@ -58,6 +61,7 @@ class SpendAnswer:
     label: str  # "this week (since Monday 2026-11-23)"
     who: str | None  # "@alice", "team ml", None for everyone
     summary: SpendSummary
+    outlook: SpendOutlook
 
 
 class ReportingService:
@@ -77,10 +81,26 @@ class ReportingService:
         """The Monday of the last full week in the team's zone."""
         return last_full_week(self._clock.now(), self.zone)
 
-    def digest(self, week_start: date | None = None) -> Digest:
-        """The digest of the week starting `week_start` (default: the last full week)."""
+    def preview(self) -> Digest:
+        """`digest` for a person: the last full week, or, when that week has no spend recorded at
+        all (a fresh install, the demo), this week so far, saying so. The weekly job does not
+        come here: it always posts the last full week."""
+        last = self.digest()
+        if last.rows or last.total.this_week:
+            return last
+        now = self._clock.now()
+        monday = last.week_start + timedelta(days=7)
+        return self.digest(monday, until=now, note=(
+            f"Last week has no spend recorded; this is the week so far ({monday:%a} {monday.day} {monday:%b} – now)"))
+
+    def digest(self, week_start: date | None = None, *, until: datetime | None = None,
+               note: str | None = None) -> Digest:
+        """The digest of the week starting `week_start` (default: the last full week), up to
+        `until` when given (the week so far)."""
         week = week_start or self.last_week()
         start, end = week_bounds(week, self.zone)
+        if until is not None:
+            end = min(end, max(until, start))
         previous = local_midnight(week - timedelta(days=7), self.zone)
         month_start = month_bounds(end.astimezone(self.zone).date() - timedelta(days=1), self.zone)[0]
         since = min(previous, month_start)
@@ -93,18 +113,26 @@ class ReportingService:
             unattached_volumes=self._unattached(), budgets=self._ledger.budgets(), names=self._names(),
             balance=balance, spend_per_hr=rate,
             recommendations=self._recommendations(stretches, quarters, start, end),
-            billing=self._check(start, end),
+            billing=self._check(start, end), until=until, note=note,
         ))
 
     def spend(self, period: str = "week", *, user: str | None = None, team: str | None = None) -> SpendAnswer:
         """Spend `today`, this `week` or this `month` so far, for everyone, a user or a team."""
-        start, end, label = spend_window(period, self._clock.now(), self.zone)
+        now = self._clock.now()
+        start, end, label = spend_window(period, now, self.zone)
+        names = self._names()
         summary = spend_summary(
             self._ledger.pod_stretches(start=start, end=end), self._quarters(start, end),
-            start=start, end=end, names=self._names(), owner_id=user, team=team,
+            start=start, end=end, names=names, owner_id=user, team=team,
+        )
+        balance, rate = self._account()
+        outlook = spend_outlook(
+            summary, period=period, period_end=period_end(period, now, self.zone), budgets=self._ledger.budgets(),
+            owner_id=user, team=team, owner_label=None if user is None else names.get(user, user),
+            balance=balance, spend_per_hr=rate,
         )
         who = f"<@{user}>" if user else f"team {team}" if team else None
-        return SpendAnswer(label=label, who=who, summary=summary)
+        return SpendAnswer(label=label, who=who, summary=summary, outlook=outlook)
 
     # -- gathering -------------------------------------------------------------------------------
     def _names(self) -> dict[str, str]:

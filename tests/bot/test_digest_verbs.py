@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,6 +18,8 @@ from podwarden.adapters.slack.digest_publisher import SlackDigestPublisher
 from podwarden.bootstrap import Services
 from podwarden.clock import ManualClock
 from podwarden.domain.access import Role
+from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
+from podwarden.domain.money import format_usd
 from tests.fakes.digest_slack import DigestSlack
 from tests.services.digest_seed import seed_two_weeks
 
@@ -31,7 +35,9 @@ def slack() -> Iterator[DigestSlack]:
 
 
 @pytest.fixture
-def services(podwarden_env: Path, tmp_path: Path, slack: DigestSlack) -> Iterator[Services]:
+def services(podwarden_env: Path, tmp_path: Path, slack: DigestSlack, monkeypatch: pytest.MonkeyPatch,
+             ) -> Iterator[Services]:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the per-user data dir, the test's own
     clock = ManualClock(datetime(2026, 11, 22, 12, 0, tzinfo=UTC))  # Sunday noon of the seeded week
     slack.now = clock.now
     config = bootstrap.settings(database_url=f"sqlite:///{tmp_path / 'ledger.db'}", digest_channel="C0DIGEST",
@@ -52,10 +58,55 @@ def test_spend_this_week_for_everyone_a_user_and_the_callers_team(services: Serv
     assert "$120.12" in week.text()  # alice's $120.72 less her volume's last 12 stopped hours
     bob = dispatcher.handle("spend week <@U0BOB>", ALICE)
     assert bob.title == "Spend this week (since Monday 2026-11-16) for <@U0BOB>: $34.60"
-    assert dispatcher.handle("spend week @bob", ALICE).data["total"] == bob.data["total"]
+    assert dispatcher.handle("spend week @bob", ALICE).data["spend_per_period"] == bob.data["spend_per_period"]
     team = dispatcher.handle("spend week team", ALICE)  # alice is in ml
     assert team.data["team"] == "ml"
-    assert team.data["total"] == Decimal("148.92")  # 149.52 less alice's last 12 stopped hours ($0.60)
+    assert team.data["spend_per_period"] == "148.92"  # 149.52 less alice's last 12 stopped hours ($0.60)
+
+
+def test_spend_shows_the_budget_burn_a_forecast_and_the_runway_with_its_rate(services: Services) -> None:
+    services.ledger.set_budget(BudgetScope.GLOBAL, None, amount=Decimal(2), period=BudgetPeriod.DAY,
+                               now=services.clock.now())
+    services.simulator.world.balance = Decimal("250.00")  # type: ignore[union-attr]
+
+    reply = build_dispatcher(services).handle("spend today", ALICE)  # Sunday noon: alice's volume, 12 h x $0.05
+
+    assert reply.title == "Spend today (2026-11-22): $0.60"
+    lines = reply.text().splitlines()
+    assert "Budget everyone: $0.60 of $2.00/day, 30 % burnt" in lines
+    assert "Forecast to the end of the day: $1.20 (today's run-rate so far, over 12 h)." in lines
+    rate = services.runpod.account().spend_per_hr
+    runway = next(line for line in lines if line.startswith("Runway:"))
+    assert runway.startswith(
+        f"Runway: balance $250.00 at RunPod's current spend rate, {format_usd(rate)}/h, incl. storage and Serverless")
+
+
+def test_spend_week_says_budgets_are_per_day_or_month(services: Services) -> None:
+    reply = build_dispatcher(services).handle("spend week", ALICE)
+
+    assert "Budgets are per hour, day or month: `spend today` or `spend month` shows them." in reply.text()
+    assert "Forecast to the end of the week: $186.01 (this week's run-rate so far, over 156 h)." in reply.text()
+
+
+def test_spend_json_has_cents_and_periods_in_every_amounts_key(services: Services) -> None:
+    services.ledger.set_budget(BudgetScope.GLOBAL, None, amount=Decimal(2), period=BudgetPeriod.DAY,
+                               now=services.clock.now())
+
+    data = json.loads(build_dispatcher(services).handle("spend today", ALICE).json())
+
+    assert {k: data[k] for k in ("spend_per_period", "pods_per_period", "serverless_per_period",
+                                 "idle_waste_per_period", "forecast_per_period")} == {
+        "spend_per_period": "0.60", "pods_per_period": "0.60", "serverless_per_period": "0.00",
+        "idle_waste_per_period": "0.00", "forecast_per_period": "1.20"}
+    assert data["per_user"] == [{"user": "alice", "spend_per_period": "0.60"}]
+    assert data["budgets"] == [{"scope": "everyone", "period": "day", "budget_per_period": "2.00",
+                                "spent_per_period": "0.60", "burn_percent": "30.00"}]
+    assert data["spend_rate_source"] == "RunPod's current spend rate for the account, incl. storage and Serverless"
+    assert re.fullmatch(r"\d+\.\d{3}", data["spend_rate_per_hour"])
+    week = json.loads(build_dispatcher(services).handle("spend week", ALICE).json())
+    assert week["spend_per_period"] == "172.72"
+    assert sum(Decimal(u["spend_per_period"]) for u in week["per_user"]) == Decimal("172.72")
+    assert all(re.fullmatch(r"\d+\.\d\d", u["spend_per_period"]) for u in week["per_user"])
 
 
 def test_spend_for_someone_unknown_says_so(services: Services) -> None:
@@ -87,6 +138,24 @@ def test_digest_at_the_console_saves_the_chart_and_the_csv(services: Services) -
     csv = next(line.split(": ", 1)[1] for line in reply.text().splitlines() if line.startswith("The week's rows"))
     assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert Path(csv).read_text(encoding="utf-8").startswith("kind,id,name,owner")
+
+
+def test_digest_files_go_to_the_data_dir_named_with_the_time_and_are_not_overwritten(
+    services: Services, tmp_path: Path,
+) -> None:
+    services.clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    dispatcher = build_dispatcher(services)
+
+    first = dispatcher.handle("digest", BOB_AT_CONSOLE).text().splitlines()
+    second = dispatcher.handle("digest", BOB_AT_CONSOLE).text().splitlines()
+
+    folder = tmp_path / "data" / "podwarden" / "digests"
+    assert f"Chart (PNG): {folder / 'podwarden-spend-2026-11-16-20261123T100000Z.png'}" in first
+    assert f"The week's rows (CSV): {folder / 'podwarden-spend-2026-11-16-20261123T100000Z.csv'}" in first
+    assert f"Chart (PNG): {folder / 'podwarden-spend-2026-11-16-20261123T100000Z-2.png'}" in second
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "podwarden-spend-2026-11-16-20261123T100000Z-2.csv", "podwarden-spend-2026-11-16-20261123T100000Z-2.png",
+        "podwarden-spend-2026-11-16-20261123T100000Z.csv", "podwarden-spend-2026-11-16-20261123T100000Z.png"]
 
 
 def test_digest_now_is_for_admins_and_posts_once(services: Services, slack: DigestSlack) -> None:

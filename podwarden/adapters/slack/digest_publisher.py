@@ -9,14 +9,17 @@ the chart goes up as a PNG. The CSV of the week's rows is uploaded in the digest
 (`files_upload_v2`). A failed upload is logged, not raised: the digest itself is posted.
 
 Console: the digest as text; the PNG chart and the CSV saved to files, their paths shown.
+The directory is given (the composition root passes the per-user data directory's
+`digests/`), never a shared one, and each file's name carries the time it was written, so
+that a second preview of the same week does not overwrite the first.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
 import threading
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -109,9 +112,10 @@ class SlackDigestPublisher:
 class ConsoleDigestPublisher:
     """The digest as text on a stream, with the chart (PNG) and the rows (CSV) saved to files."""
 
-    def __init__(self, out: TextIO, directory: Path | None = None) -> None:
+    def __init__(self, out: TextIO, directory: Path, *, now: Callable[[], datetime] | None = None) -> None:
         self._out = out
-        self.directory = directory or default_directory()
+        self.directory = directory
+        self._now = now or _utc_now
         self._sent: dict[tuple[str, str], MessageRef] = {}
         self._lock = threading.Lock()
 
@@ -129,22 +133,25 @@ class ConsoleDigestPublisher:
             return self._sent.get((channel, key))
 
     def save(self, digest: Digest) -> tuple[Path, Path]:
-        return save_files(digest, self.directory)
+        return save_files(digest, self.directory, at=self._now())
 
 
-def default_directory() -> Path:
-    return Path(tempfile.gettempdir()) / "podwarden-digests"
-
-
-def save_files(digest: Digest, directory: Path | None = None) -> tuple[Path, Path]:
-    """Write the digest's PNG chart and CSV rows to `directory`; their paths."""
-    directory = directory or default_directory()
+def save_files(digest: Digest, directory: Path, *, at: datetime) -> tuple[Path, Path]:
+    """Write the digest's PNG chart and CSV rows to `directory`, named with the week and the
+    time `at` (UTC); their paths. A name already taken gets a counter rather than overwriting."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = directory / file_stem(digest)
-    png, csv = stem.with_suffix(".png"), stem.with_suffix(".csv")
+    base = f"{file_stem(digest)}-{at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    name, n = base, 2
+    while (directory / f"{name}.png").exists() or (directory / f"{name}.csv").exists():
+        name, n = f"{base}-{n}", n + 1
+    png, csv = directory / f"{name}.png", directory / f"{name}.csv"
     png.write_bytes(render.chart_png(digest))
     csv.write_text(render.csv_text(digest), encoding="utf-8")
     return png, csv
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _error(exc: Any) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from podwarden.domain.digest import FORECAST_RULE, SAVINGS_RULE, Digest, Line
+from podwarden.domain.digest import FORECAST_RULE, RATE_SOURCE, SAVINGS_RULE, Digest, Line, Runway, cents_adding_up
 from podwarden.domain.money import format_number, format_usd
 
 __all__ = [
@@ -30,6 +30,9 @@ __all__ = [
     "chart_png",
     "check_limits",
     "csv_text",
+    "rate_source",
+    "rounded",
+    "runway_line",
     "slack_summary",
     "summary",
     "text",
@@ -50,10 +53,12 @@ def summary(digest: Digest) -> str:
     if digest.late_by is not None:
         late = f" (posted late: nothing was running at the scheduled time, {_duration(digest.late_by)} ago)"
     top = ", ".join(f"{line.label} {_usd(line.amount)}" for line in digest.top[:3]) or "nobody"
+    note = "" if digest.note is None else f"{digest.note}. "
+    pods, serverless = cents_adding_up((digest.pods, digest.serverless), digest.total.this_week)
     return (
-        f"{digest.title}{late}: {_usd(digest.total.this_week)} "
+        f"{note}{digest.title}{late}: {_usd(digest.total.this_week)} "
         f"({_delta(digest)} vs {_usd(digest.total.last_week)} the week before). "
-        f"Pods {_usd(digest.pods)}, Serverless {_usd(digest.serverless)}. Top: {top}. "
+        f"Pods {format_usd(pods)}, Serverless {format_usd(serverless)}. Top: {top}. "
         f"Idle waste {_usd(digest.idle_waste)}; auto-stop saved {_usd(digest.savings)}."
     )
 
@@ -73,7 +78,7 @@ def blocks(digest: Digest, *, native: bool = True) -> list[dict[str, Any]]:
         _section(summary(digest)),
     ]
     if native:
-        out += [_section("*Per user*"), _table(["User", "Spend"], [[u.label, _usd(u.amount)] for u in digest.per_user])]
+        out += [_section("*Per user*"), _table(["User", "Spend"], _money_rows(rounded(digest.per_user, digest)))]
         out += [_section("*Per GPU type*"), _table(
             ["GPU", "Hours", "Spend"],
             [[g.label, "" if g.hours is None else format_number(g.hours), _usd(g.amount)] for g in digest.per_gpu])]
@@ -179,7 +184,7 @@ def _sections(digest: Digest, *, native: bool, fence: bool = True) -> list[tuple
     parts: list[tuple[str, str]] = []
     if not native:
         parts.append(("Per user", _text_table(
-            ["User", "Spend"], [[u.label, _usd(u.amount)] for u in digest.per_user], fence=fence)))
+            ["User", "Spend"], _money_rows(rounded(digest.per_user, digest)), fence=fence)))
         parts.append(("Per GPU type", _text_table(
             ["GPU", "Hours", "Spend"],
             [[g.label, "" if g.hours is None else format_number(g.hours), _usd(g.amount)] for g in digest.per_gpu],
@@ -187,8 +192,9 @@ def _sections(digest: Digest, *, native: bool, fence: bool = True) -> list[tuple
         parts.append(("Daily spend", _text_table(
             ["Spender", *digest.daily.categories],
             [[name, *(_usd(a) for a in amounts)] for name, amounts in digest.daily.series], fence=fence)))
-    parts.append(("Per team", _lines(digest.per_team) or "no spend"))
-    parts.append(("Pods vs Serverless", f"Pods {_usd(digest.pods)} · Serverless {_usd(digest.serverless)}"
+    parts.append(("Per team", _lines(rounded(digest.per_team, digest)) or "no spend"))
+    pods, serverless = cents_adding_up((digest.pods, digest.serverless), digest.total.this_week)
+    parts.append(("Pods vs Serverless", f"Pods {format_usd(pods)} · Serverless {format_usd(serverless)}"
                   + (f" · unowned pods {_usd(digest.unowned)}" if digest.unowned else "")))
     parts.append(("Waste and savings", (
         f"Idle waste: {_usd(digest.idle_waste)} ({format_number(digest.idle_hours)} idle h x rate).\n"
@@ -212,16 +218,36 @@ def _sections(digest: Digest, *, native: bool, fence: bool = True) -> list[tuple
         for b in digest.budgets
     ]
     if digest.runway is not None:
-        days = digest.runway.days
-        month.append(
-            f"Balance {_usd(digest.runway.balance)} at {_usd(digest.runway.spend_per_hr)}/h now: "
-            + ("nothing is spending." if days is None else f"about {format_number(days)} days of runway.")
-        )
+        month.append(runway_line(digest.runway))
     parts.append(("Month and runway", "\n".join(month)))
     if digest.recommendations:
         parts.append(("Recommendations", "\n".join(f"• {r.text}" for r in digest.recommendations)))
     parts.append(("Cross-check", _cross_check(digest)))
     return [(title, _fit(body, MAX_SECTION - len(title) - 4)) for title, body in parts]
+
+
+def runway_line(runway: Runway) -> str:
+    """The runway, with the rate it is computed from and where that rate comes from."""
+    days = runway.days
+    return (
+        f"Runway: balance {_usd(runway.balance)} at {rate_source(runway.spend_per_hr)}: "
+        + ("nothing is spending." if days is None else f"about {format_number(days)} days.")
+    )
+
+
+def rate_source(per_hour: Decimal) -> str:
+    """The current rate and where it comes from: "RunPod's current spend rate, $3.81/h, incl. ..."."""
+    return RATE_SOURCE.format(rate=f"{format_usd(per_hour)}/h")
+
+
+def rounded(lines: Sequence[Line], digest: Digest) -> tuple[Line, ...]:
+    """`lines` (the parts of the week's total) to the cent, adding up to the total shown."""
+    cents = cents_adding_up([line.amount for line in lines], digest.total.this_week)
+    return tuple(Line(line.label, amount, line.hours) for line, amount in zip(lines, cents, strict=True))
+
+
+def _money_rows(lines: Sequence[Line]) -> list[list[str]]:
+    return [[line.label, _usd(line.amount)] for line in lines]
 
 
 def _cross_check(digest: Digest) -> str:
