@@ -35,6 +35,7 @@ __all__ = [
     "add_model",
     "complete_upload",
     "create_upload",
+    "dump",
     "find_model",
     "list_models",
     "remove_model",
@@ -269,3 +270,13 @@ def remove_model(world: World, data: Mapping[str, Any]) -> dict[str, Any]:
     for session_id in [s.id for s in world.model_repo.sessions.values() if s.model_id == model.id]:
         del world.model_repo.sessions[session_id]
     return _result(True, "Model removed", model=view)
+
+
+def dump(world: World) -> list[dict[str, Any]]:
+    """The repository as GET /_sim/world shows it: models, their versions and open uploads."""
+    _settle(world)
+    return [{"id": m.id, "owner": m.owner, "name": m.name, "provider": m.provider,
+             "versions": [{"uuid": v.uuid, "status": v.status, "hash": v.hash,
+                           "files": [world.model_repo.sessions[s].file_name for s in v.sessions]}
+                          for v in m.versions]}
+            for m in world.model_repo.models.values()]

@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from podwarden.sim import model_repo, serverless
 from podwarden.sim import pods as pod_ops
-from podwarden.sim import serverless
 from podwarden.sim.billing import BillingLedger, Meter, hour_floor, network_volume_rate
 from podwarden.sim.catalog import DEFAULT_POOLS, GpuType, Pool, catalog_from_data
 from podwarden.sim.errors import SimError, spend_limit_exceeded
@@ -339,6 +339,7 @@ class World:
                          for c in self.clusters.values()],
             "registryAuths": [{"id": a.id, "name": a.name, "username": a.username}
                               for a in self.registry_auths.values()],
+            "models": model_repo.dump(self),
             "endpoints": [serverless.dump(self, e) for e in self.endpoints.values()],
             "templates": [
                 {"id": t.id, "name": t.name, "imageName": t.image_name} for t in self.templates.values()

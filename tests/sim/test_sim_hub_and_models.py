@@ -152,6 +152,10 @@ def test_remove_a_version_by_hash_then_the_model(sim: RunPodSimulator, gql: Grap
     both = gql.data(STATUS, {"hash": version["hash"], "uuid": version["uuid"], "status": "READY"})
     assert both["updateModelVersionStatus"]["success"] is False
 
+    [shown] = gql.client.get("/_sim/world").json()["models"]
+    assert shown["versions"] == [{"uuid": version["uuid"], "status": "POD_REMOVED", "hash": version["hash"],
+                                  "files": ["config.json"]}]
+
     removed = gql.data(REMOVE, {"input": {"owner": owner, "name": "llama-ft"}})["removeModelFromRepo"]
     assert removed == {"success": True, "message": "Model removed", "model": {"name": "llama-ft"}}
     assert gql.data(MODELS) == {"myModels": []}
