@@ -266,6 +266,7 @@ class LowestPriceModel(RunPodModel):
     stock_status: str | None = None
     minimum_bid_price: float | None = None
     uninterruptable_price: float | None = None
+    available_gpu_counts: list[int | None] | None = None  # GPU counts one Pod can have now
 
 
 class GpuTypeModel(RunPodModel):
@@ -298,7 +299,16 @@ class GpuTypeModel(RunPodModel):
             secure_stock=_stock(self.secure_lowest) if secure else Stock.NONE,
             community_stock=_stock(self.community_lowest) if community else Stock.NONE,
             manufacturer=self.manufacturer or "Nvidia",
+            available_counts=_counts(
+                ([self.secure_lowest] if secure else []) + ([self.community_lowest] if community else [])
+            ),
         )
+
+
+def _counts(lowest: list[LowestPriceModel | None]) -> tuple[int, ...]:
+    """The GPU counts either offered cloud has for one Pod (RunPod's `availableGpuCounts`)."""
+    return tuple(sorted({n for low in lowest if low is not None for n in (low.available_gpu_counts or ())
+                         if n is not None and n > 0}))
 
 
 def _offered(price: float | None, cloud_offered: bool) -> Decimal | None:

@@ -98,8 +98,12 @@ query GpuTypes($secure: GpuLowestPriceInput!, $community: GpuLowestPriceInput!) 
     communityPrice
     secureSpotPrice
     communitySpotPrice
-    secureLowest: lowestPrice(input: $secure) { stockStatus minimumBidPrice uninterruptablePrice }
-    communityLowest: lowestPrice(input: $community) { stockStatus minimumBidPrice uninterruptablePrice }
+    secureLowest: lowestPrice(input: $secure) {
+      stockStatus minimumBidPrice uninterruptablePrice availableGpuCounts
+    }
+    communityLowest: lowestPrice(input: $community) {
+      stockStatus minimumBidPrice uninterruptablePrice availableGpuCounts
+    }
   }
 }
 """
