@@ -26,7 +26,7 @@ WEEK = date(2026, 11, 16)
 def digest(ledger: SqlLedger) -> Digest:
     seed_two_weeks(ledger)
     runpod = FakeRunPod()
-    return ReportingService(ledger=ledger, runpod=runpod, clock=FixedClock(), zone="UTC", catalog=runpod,
+    return ReportingService(ledger=ledger, runpod=runpod, clock=FixedClock(), zone="UTC", catalog=runpod,  # type: ignore[arg-type]
                             book=BOOK).digest()
 
 
@@ -165,3 +165,36 @@ def test_a_week_with_no_spend_renders_without_a_chart() -> None:
     render.check_limits(blocks)
     assert render.chart_png(empty)[:8] == b"\x89PNG\r\n\x1a\n"
     assert "$0.00 (no spend either week" in render.summary(empty)
+
+
+def three_thirds() -> Digest:
+    """Three owners, each $1.33333 in the week ($4.00 in all): each rounds to $1.33 alone."""
+    monday = datetime(2026, 11, 16, tzinfo=UTC)
+    stretches = [
+        PodStretch(f"pod-{n}", f"pod {n}", "RUNNING", monday, monday + timedelta(hours=1), Decimal("1.33333"),
+                   Decimal(0), "NVIDIA L4", 1, f"U{n}", f"team-{n}", False)
+        for n in range(1, 4)
+    ]
+    return build_digest(DigestInputs(week_start=WEEK, zone="UTC", stretches=stretches, quarters=(),
+                                     names={"U1": "ann", "U2": "ben", "U3": "cat"},
+                                     balance=Decimal(250), spend_per_hr=Decimal("3.81")))
+
+
+def test_the_rows_shown_add_up_to_the_total_shown() -> None:
+    digest = three_thirds()
+    body = render.text(digest)
+
+    assert "GPU spend, week of Mon 16 Nov 2026: $4.00" in body
+    assert "ann   $1.34\nben   $1.33\ncat   $1.33" in body
+    assert "team-1: $1.34\nteam-2: $1.33\nteam-3: $1.33" in body
+    native = render.blocks(digest)
+    table = next(b for b in native if b["type"] == "table")
+    assert [[c["text"] for c in row] for row in table["rows"]] == [
+        ["User", "Spend"], ["ann", "$1.34"], ["ben", "$1.33"], ["cat", "$1.33"]]
+
+
+def test_the_runway_says_which_rate_it_uses_and_where_it_comes_from() -> None:
+    body = render.text(three_thirds())
+
+    assert ("Runway: balance $250.00 at RunPod's current spend rate, $3.81/h, incl. storage and Serverless: "
+            "about 2.7 days.") in body

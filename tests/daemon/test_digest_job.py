@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,24 @@ def test_without_a_digest_channel_the_job_says_so_in_one_line(
         assert digest_job.run(built) is Outcome.NO_CHANNEL
     assert [r.getMessage() for r in caplog.records if r.name == "daemon.digest_job"] == [digest_job.NO_CHANNEL]
     assert slack.posts() == []
+
+
+def test_the_job_posts_the_last_full_week_even_when_it_is_empty(
+    podwarden_env: Path, tmp_path: Path, slack: DigestSlack,
+) -> None:
+    """The preview falls back to this week so far; the weekly post never does."""
+    from podwarden.domain.models import PodStatus
+    from tests.services.digest_seed import RTX4090, add_pod
+
+    clock = ManualClock(datetime(2026, 11, 30, 9, 1, tzinfo=UTC))
+    with build(tmp_path, slack, clock) as fresh:
+        add_pod(fresh.ledger, "pod-4090", "new-4090")  # type: ignore[arg-type]
+        fresh.ledger.add_pod_interval(
+            "pod-4090", status=PodStatus.RUNNING, started_at=datetime(2026, 11, 30, tzinfo=UTC), ended_at=None,
+            cost_per_hr=Decimal("0.69"), storage_per_hr=Decimal("0.01"), gpu_type_id=RTX4090, gpu_count=1,
+            owner_id="U0ALICE", team="ml", idle=False)
+
+        assert digest_job.run(fresh) is Outcome.POSTED
+
+    [post] = slack.posts("C0DIGEST")
+    assert post["text"].startswith("GPU spend, week of Mon 23 Nov 2026: $0.00 (no spend either week")
