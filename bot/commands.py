@@ -187,6 +187,18 @@ class Budget(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetRemove(Command):
+    """`budget remove <@user|team|global> <hour|day|month>`: one cap gone (admins)."""
+
+    subject: str  # global, @U123 or team:NAME, as for `budget set`
+    period: str  # hour | day | month
+
+    @property
+    def permission(self) -> str:
+        return "budget remove"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy(Command):
     pass
 
@@ -228,6 +240,6 @@ VERB_NAMES = {
     "Help": "help", "Gpus": "gpus", "Pods": "pods", "Start": "start", "Stop": "stop", "Resume": "resume",
     "Terminate": "terminate", "Ssh": "ssh", "SshConfig": "ssh-config", "Keep": "keep",
     "Endpoints": "endpoints", "Deploy": "deploy", "Scale": "scale", "Quote": "quote", "Size": "size",
-    "Spend": "spend", "Budget": "budget", "Policy": "policy", "Digest": "digest",
+    "Spend": "spend", "Budget": "budget", "BudgetRemove": "budget", "Policy": "policy", "Digest": "digest",
     "KeepList": "keep", "KeepCancel": "keep", "SetRole": "role", "SetTeam": "team", "Audit": "audit",
 }

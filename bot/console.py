@@ -2,9 +2,9 @@
 
 It stands in for Slack exactly as Errbot's text backend and Hubot's shell adapter do: the
 same dispatcher (`bot.handlers.build_dispatcher`), roles and services as the Slack
-listeners, answering with the same `Reply` rendered as text. Buttons are numbered
-(`[1] Confirm  [2] Cancel`); typing the number presses it, which is the same
-`Dispatcher.act` a click in Slack runs.
+listeners, answering with the same `Reply` rendered as text. Buttons are numbered for the
+session (`[1] Confirm  [2] Cancel`, then `[3] ...` on the next message); typing the number
+presses it, which is the same `Dispatcher.act` a click in Slack runs.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TextIO
 
@@ -32,14 +33,15 @@ TOUR = (  # the demo's scripted commands (daemon/demo.py)
     "size 7B",
 )
 QUIT = frozenset({"quit", "exit", "q"})
+ASK_BUTTONS = "Buttons cannot be pressed from `podwarden ask`; use `podwarden console` (or Slack)."
 
 
-def render(reply: Reply) -> str:
-    """A reply as text, its buttons numbered from 1 in the order Slack shows them."""
+def render(reply: Reply, *, first: int = 1) -> str:
+    """A reply as text, its buttons numbered from `first` in the order Slack shows them."""
     text = dataclasses.replace(reply, buttons=()).text() if reply.buttons else reply.text()
     if not reply.buttons:
         return text
-    numbered = "  ".join(f"[{n}] {b.text}" for n, b in enumerate(reply.buttons, start=1))
+    numbered = "  ".join(f"[{n}] {b.text}" for n, b in enumerate(reply.buttons, start=first))
     return f"{text}\n{numbered}\n"
 
 
@@ -51,10 +53,15 @@ class Console:
     with the role the ledger gives them (seeded from settings), or `role` when given (the
     demo). No channel: the console is always an allowed place.
 
-    `handle` runs a command, or presses a numbered button of the last message with buttons
-    (an answer without buttons clears them); `show` prints a reply arriving on its own (the
-    daemon's notes in the demo).
+    Buttons are numbered for the whole session (`[1] [2]` on one message, `[3] [4] [5]` on
+    the next), so a notice arriving from the daemon never takes the number of a Confirm the
+    person is about to type. The buttons of the last `LIVE_MESSAGES` messages stay pressable;
+    pressing one replaces its message, as a click does in Slack, so that message's buttons
+    are spent. `handle` runs a command or presses a number; `show` prints a reply arriving on
+    its own (the daemon's notes in the demo).
     """
+
+    LIVE_MESSAGES = 20
 
     def __init__(
         self, services: Services, *, user: str, out: TextIO, role: Role | None = None,
@@ -71,7 +78,9 @@ class Console:
         self._caller_of = caller_of
         self._role = role
         self.user = user
-        self._buttons: tuple[Button, ...] = ()
+        self._next = 1  # the number the next button gets
+        self._messages: deque[tuple[int, ...]] = deque()  # the numbers of each recent message with buttons
+        self._live: dict[int, Button] = {}
 
     @property
     def caller(self) -> Caller:
@@ -81,36 +90,56 @@ class Console:
             return Caller(self.user, self._role)
         return self._ledger_caller(self.user, None)
 
+    @property
+    def last_buttons(self) -> tuple[int, ...]:
+        """The numbers of the buttons of the latest message that still has live ones (the demo
+        presses them; a person reads them on the screen)."""
+        return self._messages[-1] if self._messages else ()
+
     def handle(self, line: str) -> None:
         """Run one typed line: a button's number, or a command as after the slash command."""
         text = line.strip().removeprefix(self._slash).strip()
         if not text:
             return
-        if text.isdigit() and self._buttons:
+        if text.isdecimal() and text.isascii():
             self.press(int(text))
             return
         self._answer(self.dispatcher.handle(text, self.caller))
 
     def press(self, number: int) -> None:
-        if not 1 <= number <= len(self._buttons):
-            choices = ", ".join(str(n) for n in range(1, len(self._buttons) + 1))
-            self.out.write(f"No button [{number}] on the last message; pick {choices}.\n")
+        """Press button `number` as the person: the same `Dispatcher.act` a click in Slack runs."""
+        button = self._live.get(number)
+        if button is None:
+            live = ", ".join(str(n) for n in sorted(self._live))
+            self.out.write(f"No button [{number}] here; " + (f"live buttons: {live}.\n" if live
+                                                               else "no message shown has buttons to press.\n"))
             return
-        button = self._buttons[number - 1]
+        for numbers in self._messages:  # the answer replaces the message: its buttons are spent
+            if number in numbers:
+                self._retire(numbers)
+                break
         self._answer(self.dispatcher.act(button.action_id, button.value, self.caller))
 
     def show(self, reply: Reply) -> None:
-        """Print a reply that arrives on its own (a daemon's note). One with buttons makes them
-        the ones a number presses; one without leaves the earlier buttons pressable, so a
-        plain note arriving meanwhile does not steal the number a person is typing."""
-        if reply.buttons:
-            self._buttons = reply.buttons
-        self.out.write(render(reply))
+        """Print a reply that arrives on its own (a daemon's note); its buttons get new numbers
+        and the earlier ones stay pressable."""
+        self._answer(reply)
 
     def _answer(self, reply: Reply) -> None:
-        """Print the answer to what the person typed; its buttons (or none) are the current ones."""
-        self._buttons = reply.buttons
-        self.out.write(render(reply))
+        first = self._next
+        if reply.buttons:
+            numbers = tuple(range(first, first + len(reply.buttons)))
+            self._next += len(reply.buttons)
+            self._live.update(zip(numbers, reply.buttons, strict=True))
+            self._messages.append(numbers)
+            while len(self._messages) > self.LIVE_MESSAGES:
+                self._retire(self._messages[0])
+        self.out.write(render(reply, first=first))
+
+    def _retire(self, numbers: tuple[int, ...]) -> None:
+        self._messages.remove(numbers)
+        for n in numbers:
+            self._live.pop(n, None)
 
     def run(self, lines: Iterable[str]) -> None:
         """Handle lines until one says quit (or they run out)."""
@@ -126,14 +155,19 @@ class Console:
 
 
 def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO | None = None) -> int:
-    """Run one command; exit 0 when it was answered, 1 when the answer is an error."""
+    """Run one command; exit 0 when it was answered, 2 when the input was bad (the parser or a
+    service said so), 1 for any other error (refused, or RunPod or Podwarden failed)."""
     out = out or sys.stdout
     settings = bootstrap.settings()
     with bootstrap.build(settings, sim=sim) as services:
         console = Console(services, user=user, out=out)
         reply = console.dispatcher.handle(text, console.caller)
     out.write(reply.json() + "\n" if as_json else render(reply))
-    return 0 if reply.ok else 1
+    if reply.buttons and not as_json:
+        out.write(ASK_BUTTONS + "\n")
+    if reply.ok:
+        return 0
+    return 2 if reply.kind == "input" else 1
 
 
 def repl(*, user: str, sim: bool, lines: Iterable[str] | None = None, out: TextIO | None = None) -> int:

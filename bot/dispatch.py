@@ -79,7 +79,7 @@ class Dispatcher:
                 self._on_refusal(caller, verb, why)
             except PodwardenError as exc:  # the refusal stands even if the ledger is down
                 log.warning("could not audit a refusal of %s to %s: %s", verb, caller.user_id, exc)
-        return error_reply(why)
+        return error_reply(why, kind="refused")
 
     def act(self, action_id: str, value: str, caller: Caller) -> Reply:
         """Run the handler of a clicked button (`action_id`), with the same error handling as commands."""
@@ -97,9 +97,9 @@ class Dispatcher:
         try:
             return handler(value, caller)
         except Refused as exc:  # audited, with the channel, by whoever refused
-            return error_reply(str(exc))
+            return error_reply(str(exc), kind="refused")
         except InputError as exc:
-            return error_reply(exc.message)
+            return error_reply(exc.message, kind="input")
         except RunPodError as exc:
             log.warning("RunPod refused %s: %s", action_id, exc)
             return error_reply(shorten(str(exc)))
@@ -125,9 +125,11 @@ class Dispatcher:
                        if need is not None else f"`{command.permission}` is not allowed to anyone here.")
                 return self._refuse(caller, command.permission, why)
             return handler(command, caller)
+        except Refused as exc:  # a service said no (an owner, `keep forever`); it audited the refusal
+            return error_reply(str(exc), kind="refused")
         except InputError as exc:  # from the parser, or from a service judging the meaning
             usage = exc.usage or (verb.usage if verb is not None else None)
-            return error_reply(exc.message, usage=usage)
+            return error_reply(exc.message, usage=usage, kind="input")
         except RunPodError as exc:
             log.warning("RunPod refused %s: %s", text.split(" ", 1)[0], exc)
             return error_reply(shorten(str(exc)))  # one readable line, never a stack trace
@@ -140,7 +142,7 @@ class Dispatcher:
         if topic:
             verb = BY_NAME.get(topic)
             if verb is None or verb not in mine:
-                return error_reply(f"no command `{topic}` you can run. Try `help`.")
+                return error_reply(f"no command `{topic}` you can run. Try `help`.", kind="input")
             note = "" if self._ready(verb.name) else " (not available in this build yet)"
             return Reply(
                 title=f"{self._slash} {verb.usage}",

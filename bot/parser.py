@@ -340,25 +340,37 @@ def _budget(words: list[str], opts: dict[str, Any]) -> c.Command:
         if opts:
             raise InputError("--hard and --action go with budget set")
         return c.Budget()
+    if words[0] == "remove":
+        if opts:
+            raise InputError("--hard and --action go with budget set")
+        if len(words) != 3 or words[2].lower() not in _PERIODS:
+            raise InputError("budget remove takes <@user|team|global> <hour|day|month>")
+        return c.BudgetRemove(subject=_budget_subject(words[1], "remove"), period=_PERIODS[words[2].lower()])
     if words[0] != "set" or len(words) != 3:
-        raise InputError("budget takes nothing, or: set <user|team|global> <amount>/<hour|day|month>")
+        raise InputError("budget takes nothing, or: set <user|team|global> <amount>/<hour|day|month>, "
+                         "or: remove <user|team|global> <hour|day|month>")
     m = _AMOUNT.match(words[2])
     if not m:
         raise InputError(f"expected an amount per period such as 50/day or $2000/month, got {words[2]!r}")
-    period = {"h": "hour", "hour": "hour", "d": "day", "day": "day", "month": "month", "mo": "month"}
-    subject = words[1]
-    if subject.lower() == "global":
-        subject = "global"
-    elif subject.startswith(("@", "<@")) or mention(subject):
-        subject = "@" + _user(subject).lstrip("@")  # "@U123": a person
-    else:  # a team, written NAME or team:NAME
-        subject = "team:" + subject.removeprefix("team:")
-        if not re.fullmatch(r"team:[\w.\-]{1,40}", subject):
-            raise InputError(f"budget set takes @user, a team name or global, got {words[1]!r}")
     return c.Budget(
-        subject=subject, amount=Decimal(m.group(1)), period=period[m.group(2).lower()],
+        subject=_budget_subject(words[1], "set"), amount=Decimal(m.group(1)), period=_PERIODS[m.group(2).lower()],
         hard=bool(opts.get("--hard")), action=opts.get("--action"),
     )
+
+
+_PERIODS = {"h": "hour", "hour": "hour", "d": "day", "day": "day", "month": "month", "mo": "month"}
+
+
+def _budget_subject(word: str, sub: str) -> str:
+    """Whose budget, as services take it: `global`, `@U123` (a person) or `team:NAME`."""
+    if word.lower() == "global":
+        return "global"
+    if word.startswith(("@", "<@")) or mention(word):
+        return "@" + _user(word).lstrip("@")
+    subject = "team:" + word.removeprefix("team:")  # a team, written NAME or team:NAME
+    if not re.fullmatch(r"team:[\w.\-]{1,40}", subject):
+        raise InputError(f"budget {sub} takes @user, a team name or global, got {word!r}")
+    return subject
 
 
 def _policy(words: list[str], opts: dict[str, Any]) -> c.Command:
@@ -471,8 +483,9 @@ VERBS: tuple[Verb, ...] = (
     Verb("spend", "spend [today|week|month] [@user|team]", "spend, budget burn, forecast, balance runway",
          "viewer", build=_spend),
     Verb("budget",
-         "budget [set <@user|team:NAME|global> <amount>/<hour|day|month> [--hard] [--action warn|refuse|stop]]",
-         "show caps (set: admins)", "viewer",
+         "budget [set <@user|team:NAME|global> <amount>/<hour|day|month> [--hard] [--action warn|refuse|stop]"
+         " | remove <@user|team:NAME|global> <hour|day|month>]",
+         "show caps (set, remove: admins)", "viewer",
          (Opt("--hard", "flag"), Opt("--action", choices=("warn", "refuse", "stop"))), _budget),
     Verb("policy", "policy", "the idle and cap policy in force", "viewer", build=_policy),
     Verb("digest", "digest [now]", "preview (or post) the weekly digest", "viewer", build=_digest),
@@ -489,6 +502,7 @@ BY_NAME: Mapping[str, Verb] = {v.name: v for v in VERBS}
 
 
 MAX_INPUT = 1000  # characters; a real command is a line, and nothing longer is echoed back
+VERB_GUESS_CUTOFF = 0.75  # only a close typo (qoute, stpo) earns a "did you mean"; `clear` is not `scale`
 MAX_MESSAGE = 300  # characters of one error line, so a pasted essay is never repeated whole
 # —hours, –hours: what Slack and macOS make of a typed --
 _DASHES = re.compile(r"(?<!\S)[\u2012\u2013\u2014\u2015]{1,2}(?=\w)")
@@ -535,7 +549,7 @@ def parse(text: str) -> c.Command:
     name = words[0].lower()
     verb = BY_NAME.get(name)
     if verb is None:
-        guess = difflib.get_close_matches(name, list(BY_NAME), n=1)
+        guess = difflib.get_close_matches(name, list(BY_NAME), n=1, cutoff=VERB_GUESS_CUTOFF)
         hint = f"; did you mean `{guess[0]}`?" if guess else ""
         raise InputError(shorten(f"unknown command `{shorten(name, 40)}`{hint} Try `help`."))
     try:
@@ -544,7 +558,7 @@ def parse(text: str) -> c.Command:
     except InputError as exc:
         raise InputError(shorten(exc.message), usage=verb.usage) from None
     if isinstance(command, c.Help) and command.topic is not None and command.topic not in BY_NAME:
-        guess = difflib.get_close_matches(command.topic, list(BY_NAME), n=1)
+        guess = difflib.get_close_matches(command.topic, list(BY_NAME), n=1, cutoff=VERB_GUESS_CUTOFF)
         hint = f"; did you mean `{guess[0]}`?" if guess else ""
         raise InputError(f"no command `{shorten(command.topic, 40)}`{hint} Try `help`.", usage=verb.usage)
     return command

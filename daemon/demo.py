@@ -173,10 +173,13 @@ def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: Text
     warned = [n for n in notes.sent if isinstance(n, IdleWarning)]
     out.write(f"\n── An hour went by: {len(warned)} idle warning(s), {len(stopped)} pod(s) stopped.\n")
     if stopped:
-        out.write(f"── The demo presses Resume on {stopped[-1].pod_name} ([1]), then confirms the price ([1]):\n")
         console.show(_render(stopped[-1]))
-        console.handle("1")
-        console.handle("1")
+        resume = console.last_buttons[0]  # Resume is the note's first button
+        out.write(f"── The demo presses Resume on {stopped[-1].pod_name} ([{resume}]):\n")
+        console.handle(str(resume))
+        confirm = console.last_buttons[0]  # Confirm comes first, before Cancel
+        out.write(f"── and confirms the price ([{confirm}]):\n")
+        console.handle(str(confirm))
     out.write("\n/gpu pods all\n")
     console.handle("pods all")
     out.write("\nRun `make demo` in a terminal to press the buttons yourself.\n")

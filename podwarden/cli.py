@@ -93,17 +93,40 @@ def _ask(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     text = words[0] if len(words) == 1 else shlex.join(words)  # keep the user's grouping
     try:
+        text = _quoted_flags(args, text)
+    except InputError as exc:
+        print(f"podwarden ask: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if not text.strip():
+        print("podwarden ask: give a command, e.g. podwarden ask --sim \"quote a100\"", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         parse(text)  # bad input answers here, before any account is reached, with exit status 2
     except InputError as exc:
         usage = f"\nUsage: {exc.usage}" if exc.usage else ""
         if args.json:
             import json
 
-            print(json.dumps({"ok": False, "error": exc.message, **({"usage": exc.usage} if exc.usage else {})}))
+            print(json.dumps({"ok": False, "error": exc.message, "usage": exc.usage or None}))
         else:
             print(f"{exc.message}{usage}")
         return EXIT_USAGE
     return console.ask(text, user=args.as_user, as_json=args.json, sim=args.sim)
+
+
+def _quoted_flags(args: argparse.Namespace, text: str) -> str:
+    """`text` without the `--json`, `--sim` or `--as USER` a person put inside the quoted command
+    (`podwarden ask --sim "gpus --json"`), which are honoured as if typed outside. Text without
+    them is returned as typed, so the parser reads exactly what the person wrote."""
+    from bot.parser import normalise
+
+    try:
+        tokens = shlex.split(normalise(text))
+    except ValueError:  # unbalanced quotes or a control character: the parser says so
+        return text
+    if not any(t in {"--json", "--sim", "--as"} or t.startswith("--as=") for t in tokens):
+        return text
+    return shlex.join(_ask_flags(args, tokens))
 
 
 def _ask_flags(args: argparse.Namespace, words: list[str]) -> list[str]:

@@ -163,6 +163,9 @@ def _check_answer(line: str, answer: str) -> None:
     stripped = line.strip().removeprefix("/gpu").strip()
     if not stripped:
         return
+    if stripped.isdecimal() and stripped.isascii():  # a number presses a button, or says none has it
+        assert answer.startswith(f"No button [{int(stripped)}] here; ") or "[" not in answer, (line, answer)
+        return
     error = _refusal(stripped)
     if error is not None:
         first, *rest = answer.splitlines() or [""]
@@ -216,8 +219,12 @@ def test_ask_exits_2_with_one_line_and_usage_for_bad_input(text: str) -> None:
     with _captured(out, err):
         code = main(["ask", "--sim", text])
     assert "Traceback" not in out.getvalue() + err.getvalue()
-    if error is None:  # a command: answered (0), or refused by a service or a role (1) in one reply
-        assert code in {0, 1}, (text, out.getvalue(), err.getvalue())
+    if error is None:  # a command: answered (0), bad input a service found (2), refused or failed (1)
+        assert code in {0, 1, 2}, (text, out.getvalue(), err.getvalue())
+        if code == EXIT_USAGE:  # one line and the usage, as for the parser's refusals
+            lines = [line for line in out.getvalue().splitlines() if line]
+            assert 1 <= len(lines) <= 2, (text, out.getvalue())
+            assert all(line.startswith("Usage: ") for line in lines[1:]), (text, out.getvalue())
         return
     assert code == EXIT_USAGE, (text, out.getvalue(), err.getvalue())
     lines = out.getvalue().splitlines()

@@ -1,4 +1,4 @@
-"""`budget` (show; `budget set` for admins) and `policy`."""
+"""`budget` (show; `budget set` and `budget remove` for admins) and `policy`."""
 
 from __future__ import annotations
 
@@ -20,7 +20,13 @@ def policy_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
                              "action": line.action})
         return render_policy.budget_set(line)
 
+    def budget_remove(cmd: c.BudgetRemove, caller: Caller) -> Reply:
+        removed = v.budgets.remove(cmd.subject, period=cmd.period)
+        v.audit.record(actor(caller), "budget remove", outcome=AuditOutcome.OK, target=cmd.subject,
+                       args={"period": cmd.period, "amount": str(removed.amount)})
+        return render_policy.budget_removed(removed)
+
     def policy(cmd: c.Policy, caller: Caller) -> Reply:
         return render_policy.policy(v.policy.show())
 
-    return dict([on(c.Budget, budget), on(c.Policy, policy)])
+    return dict([on(c.Budget, budget), on(c.BudgetRemove, budget_remove), on(c.Policy, policy)])

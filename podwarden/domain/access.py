@@ -50,6 +50,7 @@ ROLES: dict[str, Role] = {
     # running the place
     "keep forever": Role.ADMIN, "budget set": Role.ADMIN, "role": Role.ADMIN, "team": Role.ADMIN,
     "audit": Role.ADMIN, "approve": Role.ADMIN, "digest now": Role.ADMIN, "others' pods": Role.ADMIN,
+    "budget remove": Role.ADMIN,
 }
 """The least role each verb (or sub-command) needs. Deny by default: a key missing here is
 refused to everyone, so a new verb cannot ship open by accident."""

@@ -68,7 +68,8 @@ class IdleWarning(Note):
     """A pod idle for the whole idle window: it is stopped at `stop_at` unless someone objects.
 
     `state` is "open" while the warning stands, then "busy again", "kept" or "stopped" (the
-    message is updated in place).
+    message is updated in place). A keep lasts until a time: `kept_until` (and the team's
+    `time_zone`, an IANA name) let the updated message say until when.
     """
 
     pod_id: str
@@ -77,6 +78,8 @@ class IdleWarning(Note):
     stop_at: datetime
     cost_per_hr: Decimal
     state: str = "open"
+    kept_until: datetime | None = None
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Budgets: show them, set them (admins), and judge a new $/h against them before a start.
+"""Budgets: show them, set and remove them (admins), and judge a new $/h against them before a start.
 
 The check gathers what the pure `domain.caps.check` needs (the caps that apply to the
 requester, their team and everyone; what each runs now and spent today and this month)
@@ -54,18 +54,30 @@ class BudgetService:
         """`subject` as the parser gives it: `global`, `@U123` or `team:NAME`."""
         if amount < 0:
             raise InputError("a budget cannot be negative")
-        if subject == "global":
-            scope, who = BudgetScope.GLOBAL, None
-        elif subject.startswith("team:"):
-            scope, who = BudgetScope.TEAM, subject.removeprefix("team:")
-            if who not in self._ledger.teams():
-                raise InputError(f"no team {who!r}; `team @user {who}` makes it")
-        else:
-            scope, who = BudgetScope.USER, self._people.user_id(subject.removeprefix("@"))
+        scope, who = self._subject(subject)
         hard = hard or action in {"refuse", "stop"}
         budget = self._ledger.set_budget(scope, who, amount=amount, period=BudgetPeriod(period), hard=hard,
                                          now=self._clock.now(), action=caps.action_of(hard, action))
         return BudgetLine(budget=budget, action=_action(budget), spent=Decimal(0))
+
+    def remove(self, subject: str, *, period: str) -> Budget:
+        """Remove the cap of `subject` (as for `set`) per `period`; the one removed is returned
+        so the answer can say what it was. None set is bad input, named with what is set."""
+        scope, who = self._subject(subject)
+        found = self._ledger.budget(scope, who, BudgetPeriod(period))
+        if found is None or not self._ledger.delete_budget(scope, who, BudgetPeriod(period)):
+            raise InputError(f"no {period} budget for {_name(scope, who)}; `budget` lists those set")
+        return found
+
+    def _subject(self, subject: str) -> tuple[BudgetScope, str | None]:
+        if subject == "global":
+            return BudgetScope.GLOBAL, None
+        if subject.startswith("team:"):
+            team = subject.removeprefix("team:")
+            if team not in self._ledger.teams():
+                raise InputError(f"no team {team!r}; `team @user {team}` makes it")
+            return BudgetScope.TEAM, team
+        return BudgetScope.USER, self._people.user_id(subject.removeprefix("@"))
 
     def check(self, user_id: str, new_rate: Decimal) -> caps.CapCheck:
         team = self._people.member(user_id).team
@@ -102,3 +114,7 @@ class BudgetService:
 
 def _action(budget: Budget) -> str:
     return caps.action_of(budget.hard, budget.action)
+
+
+def _name(scope: BudgetScope, subject: str | None) -> str:
+    return {BudgetScope.GLOBAL: "everyone", BudgetScope.TEAM: f"team {subject}"}.get(scope, f"<@{subject}>")

@@ -38,5 +38,18 @@ def test_long_answers_stay_within_slack_limits() -> None:
 def test_errors_are_marked_not_ok_and_carry_the_usage() -> None:
     reply = error_reply("missing pod", usage="stop <pod>")
     assert reply.text() == "missing pod\n\nUsage: stop <pod>\n"
-    assert json.loads(reply.json()) == {"ok": False, "title": "missing pod", "error": "missing pod",
-                                        "usage": "stop <pod>"}
+    assert json.loads(reply.json()) == {"ok": False, "error": "missing pod", "usage": "stop <pod>"}
+
+
+def test_an_error_in_json_always_has_error_and_usage_and_nothing_else() -> None:
+    assert json.loads(error_reply("RunPod is down").json()) == {"ok": False, "error": "RunPod is down",
+                                                                 "usage": None}
+    refused = Reply(title="Not starting x: it would break a cap", data={"refusals": ["over"]}, ok=False)
+    assert json.loads(refused.json()) == {"ok": False, "error": "Not starting x: it would break a cap",
+                                          "usage": None}
+
+
+def test_an_error_says_whose_it_is() -> None:
+    assert error_reply("bad size", kind="input").kind == "input"
+    assert error_reply("RunPod is down").kind == "failure"
+    assert Reply(title="fine").kind == "answer"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -66,24 +67,135 @@ def test_size_and_gpus_answer_from_the_simulator_catalog(capsys: pytest.CaptureF
 
 
 @pytest.mark.parametrize(
-    ("text", "message", "code"),
+    ("text", "message"),
     [
-        ("size banana", "not a model size: 'banana'", 1),  # found by the service: exit 1 until dispatch says
-        ("quote banana", "unknown GPU 'banana'", 1),
-        ("quote a100 --hours -3", "--hours: hours cannot be negative", 2),  # found by the parser: exit 2
-        ("quote a100 --hours 30/day", "24", 2),
-        ("quote a100 x99", "Pods take 1 to 8 GPUs, got 99", 1),
+        ("size banana", "not a model size: 'banana'"),  # found by a service: bad input all the same
+        ("quote banana", "unknown GPU 'banana'"),
+        ("quote b200 --cloud community", "B200 is not offered in community cloud"),
+        ("quote a100 --hours -3", "--hours: hours cannot be negative"),  # found by the parser
+        ("quote a100 --hours 30/day", "24"),
+        ("quote a100 x99", "Pods take 1 to 8 GPUs, got 99"),
+        ("pods @nobody", "I don't know who @nobody is here"),
+        ("stop nosuchpod", "no pod `nosuchpod`"),
     ],
 )
-def test_bad_input_is_one_line_plus_usage_and_exit_1(
-    capsys: pytest.CaptureFixture[str], text: str, message: str, code: int
+def test_bad_input_is_one_line_plus_usage_and_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, text: str, message: str
 ) -> None:
-    assert main(["ask", "--sim", text]) == code
+    monkeypatch.setenv("PODWARDEN_MEMBERS", "U0ME")
+    assert main(["ask", "--sim", "--as", "U0ME", text]) == 2
     out = capsys.readouterr().out
     first, *rest = out.strip().splitlines()
     assert message in first
     assert rest[-1].startswith("Usage: " + text.split()[0])
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("who", "text", "usage"),
+    [
+        ("U0ME", "size banana", "size <params"),  # a service's InputError
+        ("U0ME", "quote a100 --hours -3", "quote <gpu>"),  # the parser's
+        ("U0VIEWER", "start a100", None),  # a refusal: no usage to show
+        ("U0ME", "clear", None),  # no such verb
+    ],
+)
+def test_every_json_error_has_exactly_ok_error_and_usage(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, who: str, text: str, usage: str | None,
+) -> None:
+    monkeypatch.setenv("PODWARDEN_MEMBERS", "U0ME")
+    main(["ask", "--sim", "--json", "--as", who, text])
+    answer = json.loads(capsys.readouterr().out)
+    assert set(answer) == {"ok", "error", "usage"}
+    assert answer["ok"] is False
+    assert isinstance(answer["error"], str)
+    assert answer["error"]
+    if usage is None:
+        assert answer["usage"] is None
+    else:
+        assert str(answer["usage"]).startswith(usage)
+
+
+def test_a_refusal_or_a_failure_exits_1_not_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--sim", "--as", "U0VIEWER", "stop some-pod"]) == 1
+    assert "needs the member role" in capsys.readouterr().out
+
+
+def test_buttons_in_an_ask_answer_say_where_they_can_be_pressed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PODWARDEN_MEMBERS", "U0ME")
+    assert main(["ask", "--sim", "--as", "U0ME", "start a4000"]) == 0
+    out = capsys.readouterr().out
+    assert "[1] Confirm" in out
+    assert out.splitlines()[-1] == console.ASK_BUTTONS
+    assert main(["ask", "--sim", "--as", "U0ME", "quote a4000"]) == 0  # no buttons: no such line
+    assert "cannot be pressed" not in capsys.readouterr().out
+    assert main(["ask", "--sim", "--json", "--as", "U0ME", "start a4000"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True  # the JSON stays JSON
+
+
+def test_flags_typed_inside_the_quoted_command_are_honoured(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--sim", "gpus --json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["ok"] is True
+    assert answer["gpus"]
+    assert main(["ask", "quote a100 --sim --json --as U0SOMEONE --hours 2"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["quote"]["period"]["running_hours"] == "2.00"
+    assert main(["ask", "--sim", "quote a100 --as"]) == 2  # --as without a user is still bad input
+    assert "--as needs a Slack user id" in capsys.readouterr().err
+
+
+_CENTS = re.compile(r"-?\d+\.\d{2}")
+_HOURLY = re.compile(r"-?\d+\.\d{3}")
+
+
+def test_budget_and_pods_money_in_json_follows_the_documented_precision(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PODWARDEN_ADMINS", "U0BOSS")
+    assert main(["ask", "--sim", "--as", "U0BOSS", "budget set global 50/day"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--sim", "--json", "--as", "U0BOSS", "budget"]) == 0
+    budget = json.loads(capsys.readouterr().out)["budgets"][0]
+    assert budget["cap_per_period"] == "50.00"
+    assert budget["period"] == "day"
+    assert _CENTS.fullmatch(budget["used_per_period"])
+    assert main(["ask", "--sim", "--json", "--as", "U0BOSS", "pods all"]) == 0
+    fleet = json.loads(capsys.readouterr().out)
+    assert _HOURLY.fullmatch(fleet["per_hour"])
+    assert fleet["pods"]
+    for pod in fleet["pods"]:
+        assert _HOURLY.fullmatch(pod["per_hour"]), pod
+        assert pod["cost_so_far"] is None or _CENTS.fullmatch(pod["cost_so_far"]), pod
+        assert "cost_per_hr" not in pod
+    assert main(["ask", "--sim", "--json", "--as", "U0BOSS", "policy"]) == 0
+    policy = json.loads(capsys.readouterr().out)
+    assert _HOURLY.fullmatch(policy["approval_threshold_per_hour"])
+
+
+def test_an_admin_removes_a_budget_and_it_is_audited(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PODWARDEN_ADMINS", "U0BOSS")
+    assert main(["ask", "--sim", "--as", "U0BOSS", "budget set global 50/day"]) == 0
+    assert main(["ask", "--sim", "--as", "U0BOSS", "budget set global 5/hour"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--sim", "--as", "U0BOSS", "budget remove global day"]) == 0
+    assert capsys.readouterr().out.startswith("Removed the budget for everyone: $50.00/day")
+    assert main(["ask", "--sim", "--json", "--as", "U0BOSS", "budget"]) == 0
+    left = json.loads(capsys.readouterr().out)["budgets"]
+    assert [(b["period"], b["cap_per_period"]) for b in left] == [("hour", "5.00")]  # only that one went
+    assert main(["ask", "--sim", "--as", "U0BOSS", "budget remove global day"]) == 2
+    assert "no day budget for everyone" in capsys.readouterr().out
+    assert main(["ask", "--sim", "--as", "U0VIEWER", "budget remove global hour"]) == 1
+    assert "`budget remove` needs the admin role; you are a viewer" in capsys.readouterr().out
+    assert main(["ask", "--sim", "--as", "U0BOSS", "audit --days 1"]) == 0
+    audit = capsys.readouterr().out
+    assert "budget remove" in audit
+    assert main(["ask", "--sim", "--as", "U0BOSS", "help budget"]) == 0
+    assert "remove <@user|team:NAME|global> <hour|day|month>" in capsys.readouterr().out
 
 
 def test_help_shows_only_what_the_caller_may_run(

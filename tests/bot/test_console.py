@@ -1,5 +1,5 @@
-"""The console drives the one dispatcher and shows its replies with numbered buttons; a
-number presses the button (`Dispatcher.act`) of the last message shown."""
+"""The console drives the one dispatcher and shows its replies with buttons numbered for the
+session; a number presses that button (`Dispatcher.act`) while its message is recent."""
 
 from __future__ import annotations
 
@@ -75,18 +75,52 @@ def test_a_number_no_button_has_is_refused_and_the_buttons_stay(
 ) -> None:
     out = io.StringIO()
     console = Console(services, user="U0ME", out=out, dispatcher=dispatcher)
-    console.run(["gpus", "3", "2"])
-    assert "No button [3] on the last message; pick 1, 2." in out.getvalue()
+    console.run(["gpus", "9", "2"])
+    assert "No button [9] here; live buttons: 1, 2." in out.getvalue()
     assert [p[0] for p in pressed] == ["cancel"]
 
 
-def test_a_number_with_no_buttons_shown_is_a_command(services: Services, dispatcher: Dispatcher) -> None:
+def test_a_number_with_no_buttons_shown_says_so_not_unknown_command(
+    services: Services, dispatcher: Dispatcher,
+) -> None:
     out = io.StringIO()
     Console(services, user="U0ME", out=out, dispatcher=dispatcher).handle("7")
-    assert out.getvalue().startswith("unknown command")
+    assert out.getvalue() == "No button [7] here; no message shown has buttons to press.\n"
 
 
-def test_show_makes_a_notes_buttons_the_ones_a_number_presses(
+def test_buttons_are_numbered_for_the_session_and_a_notice_never_takes_a_number(
+    services: Services, dispatcher: Dispatcher, pressed: list[tuple[str, str, Caller]],
+) -> None:
+    out = io.StringIO()
+    console = Console(services, user="U0ME", out=out, dispatcher=dispatcher)
+    console.handle("gpus")  # [1] Confirm  [2] Cancel
+    console.show(Reply(title="Pod idle for 30 min", buttons=(  # the daemon, while the person reads
+        Button("Keep 1h", "demo_cancel", "pod-1"), Button("Keep until tomorrow", "demo_cancel", "pod-1"),
+        Button("Stop now", "demo_cancel", "pod-1"))))
+    assert "[3] Keep 1h  [4] Keep until tomorrow  [5] Stop now" in out.getvalue()
+    console.handle("1")  # still the Confirm the person saw
+    assert pressed == [("confirm", "nonce-1", Caller("U0ME", Role.MEMBER))]
+    console.handle("2")  # pressing Confirm replaced its message: its Cancel went with it
+    assert out.getvalue().rstrip().splitlines()[-1] == "No button [2] here; live buttons: 3, 4, 5."
+    console.handle("5")  # the notice's buttons stay pressable after other answers
+    assert pressed[-1] == ("cancel", "pod-1", Caller("U0ME", Role.MEMBER))
+    console.handle("gpus")
+    assert out.getvalue().rstrip().splitlines()[-1] == "[6] Confirm  [7] Cancel"
+    assert console.last_buttons == (6, 7)
+
+
+def test_only_the_last_messages_keep_live_buttons(services: Services, dispatcher: Dispatcher) -> None:
+    out = io.StringIO()
+    console = Console(services, user="U0ME", out=out, dispatcher=dispatcher)
+    for _ in range(Console.LIVE_MESSAGES + 1):
+        console.handle("gpus")
+    console.handle("1")  # the first message has aged out
+    assert out.getvalue().rstrip().splitlines()[-1].startswith("No button [1] here; live buttons: 3, 4, ")
+    console.handle(str(2 * Console.LIVE_MESSAGES + 1))  # the newest Confirm
+    assert out.getvalue().rstrip().splitlines()[-1] == "Started for U0ME."
+
+
+def test_show_makes_a_notes_buttons_pressable(
     services: Services, dispatcher: Dispatcher, pressed: list[tuple[str, str, Caller]],
 ) -> None:
     out = io.StringIO()
@@ -113,9 +147,6 @@ def test_a_plain_note_arriving_does_not_steal_the_number_being_typed(
     console = Console(services, user="U0ME", out=out, dispatcher=dispatcher)
     console.show(Reply(title="Pod idle for 30 min", buttons=(Button("Keep 1h", "demo_confirm", "pod-1"),)))
     console.show(Reply(title="Stopped someone else's pod"))  # the daemon, meanwhile
+    console.handle("help")  # an answer without buttons leaves the note's buttons live
     console.handle("1")
     assert pressed == [("confirm", "pod-1", Caller("U0ME", Role.MEMBER))]
-    console.handle("help")  # an answer without buttons: the number is a command again
-    console.handle("1")
-    assert len(pressed) == 1
-    assert out.getvalue().rstrip().splitlines()[-1].startswith("unknown command")

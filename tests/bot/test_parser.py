@@ -102,6 +102,41 @@ def test_an_unknown_verb_suggests_the_closest() -> None:
         parse("qoute a100")
 
 
+@pytest.mark.parametrize("word", ["clear", "list", "status", "sshkey"])  # once: scale, digest, start, ssh
+def test_a_word_that_is_no_close_typo_of_a_verb_gets_no_guess(word: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(word)
+    assert caught.value.message == f"unknown command `{word}` Try `help`."
+
+
+@pytest.mark.parametrize(("typo", "verb"), [("stpo", "stop"), ("budgte", "budget"), ("hepl", "help")])
+def test_close_typos_still_get_their_verb(typo: str, verb: str) -> None:
+    with pytest.raises(InputError, match=f"did you mean `{verb}`"):
+        parse(typo)
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("budget remove global day", c.BudgetRemove(subject="global", period="day")),
+        ("budget remove ml month", c.BudgetRemove(subject="team:ml", period="month")),
+        ("budget remove <@U012AB3CD> h", c.BudgetRemove(subject="@U012AB3CD", period="hour")),
+    ],
+)
+def test_budget_remove_names_whose_cap_and_which_period(text: str, command: c.Command) -> None:
+    assert parse(text) == command
+    assert command.permission == "budget remove"
+
+
+@pytest.mark.parametrize("text", ["budget remove global", "budget remove global week", "budget remove global day x",
+                                  "budget remove global day --hard"])
+def test_a_malformed_budget_remove_is_refused_with_the_usage(text: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(text)
+    assert caught.value.usage is not None
+    assert "remove" in caught.value.usage
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

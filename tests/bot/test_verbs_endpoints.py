@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,7 +40,8 @@ def test_endpoints_show_workers_queue_and_rate(bot: tuple[Services, Dispatcher])
     reply = dispatcher.handle("endpoints", _who(services, ALICE))
     [embeddings] = reply.data["endpoints"]
     assert (embeddings["name"], embeddings["workers_min"], embeddings["queue"]) == ("embeddings", 1, 0)
-    assert embeddings["per_hr_now"] > 0  # one active worker is billed around the clock
+    assert Decimal(embeddings["per_hour_now"]) > 0  # one active worker is billed around the clock
+    assert re.fullmatch(r"\d+\.\d{3}", embeddings["per_hour_now"])  # an hourly price: to the tenth of a cent
 
 
 def test_deploy_confirms_then_creates_one_endpoint_with_min_zero(bot: tuple[Services, Dispatcher]) -> None:

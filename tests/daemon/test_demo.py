@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,10 @@ def test_the_piped_demo_warns_then_stops_the_forgotten_pod_and_resumes_it() -> N
     text = out.getvalue()
     assert "/gpu quote a100 --hours 24/day" in text  # the cost tour comes first
     warning = text.index("Pod bob-notebook has been idle since 09:01 UTC ($0.34/h).")
-    assert "[1] Keep 1h  [2] Keep until tomorrow  [3] Stop now" in text[warning:]
+    keep = re.search(r"\[(\d+)\] Keep 1h  \[(\d+)\] Keep until tomorrow  \[(\d+)\] Stop now", text[warning:])
+    assert keep is not None
+    first = int(keep.group(1))  # numbered for the session: earlier notices' buttons keep theirs
+    assert (int(keep.group(2)), int(keep.group(3))) == (first + 1, first + 2)
     stopped = text.index("Stopped pod bob-notebook: it was idle and nobody kept it.")
     assert warning < stopped
     assert "This saves $0.34/h. Nothing was deleted." in text[stopped:]
@@ -25,6 +29,12 @@ def test_the_piped_demo_warns_then_stops_the_forgotten_pod_and_resumes_it() -> N
     assert "alice-llama-finetune" in text
     assert "Pod alice-llama-finetune has been idle" not in text
     assert "Resumed bob-notebook" in text  # Resume, then Confirm at the quoted price
+    pressed = re.search(r"presses Resume on bob-notebook \(\[(\d+)\]\)", text)
+    confirmed = re.search(r"confirms the price \(\[(\d+)\]\)", text)
+    assert pressed is not None
+    assert confirmed is not None
+    assert f"[{pressed.group(1)}] Resume" in text
+    assert f"[{confirmed.group(1)}] Resume  [{int(confirmed.group(1)) + 1}] Cancel" in text
 
 
 def test_pressing_keep_in_the_live_demo_keeps_the_pod() -> None:
@@ -36,12 +46,12 @@ def test_pressing_keep_in_the_live_demo_keeps_the_pod() -> None:
         import time
 
         deadline = time.monotonic() + 60
-        while "[1] Keep 1h" not in out.getvalue():
+        while (keep := re.search(r"\[(\d+)\] Keep 1h", out.getvalue())) is None:
             if time.monotonic() > deadline:
                 raise AssertionError("no idle warning within a minute")
             time.sleep(0.05)
         seen.append("warned")
-        yield "1"
+        yield keep.group(1)  # the number the console gave Keep 1h (earlier notices took lower ones)
         yield "policy"
         yield "quit"
 

@@ -6,8 +6,9 @@ as strings), so `podwarden ask --json` gives scripts the numbers people read.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.reply import Reply, Section
 from podwarden.domain.catalog import GpuList
 from podwarden.domain.models import Cloud, GpuType
@@ -244,22 +245,6 @@ def _sources(q: Quote) -> str:
 
 
 
-# JSON figures: decimal strings at a fixed precision per kind, so a key always has one type
-# and one shape. Money is rounded to the cent; rates keep the precision RunPod publishes.
-_CENT, _HOURLY, _PER_SECOND, _QUANTITY = Decimal("0.01"), Decimal("0.001"), Decimal("0.000001"), Decimal("0.01")
-
-
-def _usd(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(_CENT, rounding=ROUND_HALF_UP))
-
-
-def _rate_h(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(_HOURLY, rounding=ROUND_HALF_UP))
-
-
-def _rate_s(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(_PER_SECOND, rounding=ROUND_HALF_UP))
-
-
-def _qty(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(_QUANTITY, rounding=ROUND_HALF_UP))
+# JSON figures: decimal strings at a fixed precision per kind (render_figures), so a key
+# always has one type and one shape.
+_usd, _rate_h, _rate_s, _qty = figures.usd, figures.rate_h, figures.rate_s, figures.qty

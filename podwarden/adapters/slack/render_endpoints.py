@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.render_pods import CANCEL, confirm_id, money
 from podwarden.adapters.slack.reply import Button, Reply, Section
 from podwarden.domain.models import Endpoint
@@ -26,7 +27,8 @@ def endpoints(views: Sequence[EndpointView]) -> Reply:
                        "workers_min": v.endpoint.workers_min, "workers_max": v.endpoint.workers_max,
                        "running": v.health.workers_running if v.health else None,
                        "idle": v.health.workers_idle if v.health else None,
-                       "queue": v.health.jobs_in_queue if v.health else None, "per_hr_now": v.per_hr_now}
+                       "queue": v.health.jobs_in_queue if v.health else None,
+                       "per_hour_now": figures.rate_h(v.per_hr_now)}
                       for v in views]})
 
 
@@ -41,7 +43,7 @@ def scale_offer(plan: ScalePlan, offer: Offer) -> Reply:
         buttons=(Button("Apply", confirm_id("scale"), offer.nonce, style="primary"),
                  Button("Cancel", CANCEL, f"scale:{offer.nonce}")),
         data={"nonce": offer.nonce, "endpoint": e.id, "min": plan.workers_min, "max": plan.workers_max,
-              "active_per_month": plan.active_per_month})
+              "active_per_month": figures.usd(plan.active_per_month)})
 
 
 def deploy_offer(payload: Mapping[str, Any], offer: Offer, label: str) -> Reply:

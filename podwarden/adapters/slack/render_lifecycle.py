@@ -8,8 +8,9 @@ pod stopped) renders its new state without buttons, and replaces the old message
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from podwarden.adapters.slack.render_notes import renders
 from podwarden.adapters.slack.reply import Button, Reply, Section
@@ -55,7 +56,7 @@ def idle_warning(note: IdleWarning) -> Reply:
             "cost_per_hr": note.cost_per_hr}
     idle = f"has been idle since {_when(note.idle_since)}"
     if note.state != "open":
-        ending = {"busy again": "is busy again: warning withdrawn.", "kept": "was kept: it will not be stopped.",
+        ending = {"busy again": "is busy again: warning withdrawn.", "kept": _kept(note),
                   "stopped": "was stopped."}.get(note.state, note.state)
         return Reply(title=f"Pod {note.pod_name} {ending}", data=data)
     return Reply(
@@ -69,6 +70,18 @@ def idle_warning(note: IdleWarning) -> Reply:
         ),
         data=data,
     )
+
+
+def _kept(note: IdleWarning) -> str:
+    """A keep lasts until a time, never for good: say until when, in the team's time zone."""
+    if note.kept_until is None:
+        return "was kept: it will not be stopped for being idle until the keep ends (`keep list` shows when)."
+    try:
+        local = note.kept_until.astimezone(ZoneInfo(note.time_zone))
+        zone = note.time_zone
+    except (ZoneInfoNotFoundError, ValueError):
+        local, zone = note.kept_until.astimezone(UTC), "UTC"
+    return f"was kept until {local:%H:%M} ({zone}): it will not be stopped for being idle before then."
 
 
 @renders(DeadlineWarning)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.reply import Button, Reply, Section
 from podwarden.domain.caps import CapCheck
 from podwarden.domain.models import Pod
@@ -53,12 +54,12 @@ def fleet(view: Fleet) -> Reply:
     return Reply(
         title=f"{whose}: {len(view.pods)} ({running} running, {money(view.per_hr, '/h')} now)",
         sections=(Section(table=tuple(rows)),),
-        data={"scope": view.scope, "per_hr": view.per_hr, "pods": [
+        data={"scope": view.scope, "per_hour": figures.rate_h(view.per_hr), "pods": [
             {"id": v.pod.id, "name": v.pod.name, "status": v.pod.status, "gpu_type_id": v.pod.gpu_type_id,
-             "gpu_count": v.pod.gpu_count, "spot": v.pod.spot, "cost_per_hr": v.pod.cost_per_hr,
+             "gpu_count": v.pod.gpu_count, "spot": v.pod.spot, "per_hour": figures.rate_h(v.pod.cost_per_hr),
              "uptime_seconds": v.uptime_seconds, "gpu_util": v.gpu_util,
              "idle_seconds": v.idle_for.total_seconds() if v.idle_for else None, "owner": v.owner_id,
-             "cost_so_far": v.cost_so_far, "kept_until": v.kept_until} for v in view.pods]},
+             "cost_so_far": figures.usd(v.cost_so_far), "kept_until": v.kept_until} for v in view.pods]},
     )
 
 
@@ -85,15 +86,24 @@ def start_offer(plan: StartPlan, offer: Offer, caps: CapCheck) -> Reply:
         sections=(Section(lines=tuple(lines)),),
         buttons=(Button(label, confirm_id("start"), offer.nonce, style="primary"),
                  Button("Cancel", CANCEL, f"start:{offer.nonce}")),
-        data={"start": plan.payload(), "nonce": offer.nonce, "needs_approval": offer.needs_approval,
+        data={"start": _start_json(plan), "nonce": offer.nonce, "needs_approval": offer.needs_approval,
               "warnings": list(caps.warnings)},
     )
 
 
+def _start_json(plan: StartPlan) -> dict[str, object]:
+    """The start as JSON: the pending action's payload, its prices to the tenth of a cent
+    with their period in the key."""
+    shown = {k: v for k, v in plan.payload().items() if k not in {"per_hr", "bid_per_gpu"}}
+    return {**shown, "per_hour": figures.rate_h(plan.per_hr),
+            "bid_per_gpu_per_hour": figures.rate_h(plan.spec.bid_per_gpu)}
+
+
 def refused_by_caps(caps: CapCheck, what: str) -> Reply:
-    return Reply(title=f"Not starting {what}: it would break a cap",
+    title = f"Not starting {what}: it would break a cap"
+    return Reply(title=title,
                  sections=(Section(lines=caps.refusals + tuple(f"Warning: {w}" for w in caps.warnings)),),
-                 data={"error": "cap", "refusals": list(caps.refusals)}, ok=False)
+                 data={"error": "; ".join((title, *caps.refusals)), "usage": None}, ok=False, kind="refused")
 
 
 def awaiting(verb: str, summary: str, approvers: Sequence[str], expires_at: datetime) -> Reply:
@@ -108,7 +118,8 @@ def started(pod: Pod, *, again: bool = False) -> Reply:
     head = "Already started" if again else "Started"
     return Reply(title=f"{head} {pod.name} ({pod.id}): {pod.gpu_count} × {pod.gpu_display_name or pod.gpu_type_id}",
                  sections=(Section(lines=(f"It boots in a minute or two; `ssh {pod.name}` then gives the command.",)),),
-                 data={"pod": {"id": pod.id, "name": pod.name, "status": pod.status, "cost_per_hr": pod.cost_per_hr}})
+                 data={"pod": {"id": pod.id, "name": pod.name, "status": pod.status,
+                               "per_hour": figures.rate_h(pod.cost_per_hr)}})
 
 
 def pod_changed(pod: Pod, verb: str) -> Reply:
@@ -128,7 +139,8 @@ def resume_offer(pod: Pod, per_hr: Decimal, offer: Offer, caps: CapCheck) -> Rep
                  sections=(Section(lines=tuple(lines)),),
                  buttons=(Button(label, confirm_id("resume"), offer.nonce, style="primary"),
                           Button("Cancel", CANCEL, f"resume:{offer.nonce}")),
-                 data={"nonce": offer.nonce, "pod": pod.id, "per_hr": per_hr, "needs_approval": offer.needs_approval})
+                 data={"nonce": offer.nonce, "pod": pod.id, "per_hour": figures.rate_h(per_hr),
+                       "needs_approval": offer.needs_approval})
 
 
 def terminate_offer(pod: Pod, offer: Offer) -> Reply:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.reply import Reply, Section
 from podwarden.domain.durations import format_duration
-from podwarden.domain.ledger_values import BudgetScope
+from podwarden.domain.ledger_values import Budget, BudgetScope
 from podwarden.services.budgets import BudgetLine, BudgetView
 from podwarden.services.policy import Policy
 
@@ -30,17 +31,27 @@ def budgets(view: BudgetView) -> Reply:
     if view.lines:
         sections.append(Section(table=_rows(view)))
     return Reply(title=f"Budgets: {len(view.lines)}", sections=tuple(sections), data={
-        "global_cap_per_hr": view.global_cap_per_hr,
-        "budgets": [{"scope": x.budget.scope, "subject": x.budget.subject, "amount": x.budget.amount,
-                     "period": x.budget.period, "hard": x.budget.hard, "action": x.action, "used": x.spent}
+        "global_cap_per_hour": figures.rate_h(view.global_cap_per_hr),
+        "budgets": [{**_budget_json(x.budget), "action": x.action, "used_per_period": figures.usd(x.spent)}
                     for x in view.lines]})
+
+
+def _budget_json(b: Budget) -> dict[str, object]:
+    """A cap in JSON: `cap_per_period` is dollars per its `period` (hour, day or month), to the cent."""
+    return {"scope": b.scope, "subject": b.subject, "period": b.period, "cap_per_period": figures.usd(b.amount),
+            "hard": b.hard}
 
 
 def budget_set(line: BudgetLine) -> Reply:
     b = line.budget
     return Reply(title=f"Budget for {_who(line)}: ${b.amount:,.2f}/{b.period.value}, {line.action} when reached",
-                 data={"scope": b.scope, "subject": b.subject, "amount": b.amount, "period": b.period,
-                       "hard": b.hard, "action": line.action})
+                 data={**_budget_json(b), "action": line.action})
+
+
+def budget_removed(b: Budget) -> Reply:
+    who = {BudgetScope.GLOBAL: "everyone", BudgetScope.TEAM: f"team {b.subject}"}.get(b.scope, f"<@{b.subject}>")
+    return Reply(title=f"Removed the budget for {who}: ${b.amount:,.2f}/{b.period.value}",
+                 data={"removed": _budget_json(b)})
 
 
 def policy(p: Policy) -> Reply:
@@ -64,7 +75,8 @@ def policy(p: Policy) -> Reply:
     return Reply(title="Policy in force", sections=tuple(sections), data={
         "idle_after_s": i.idle_after.total_seconds(), "idle_gpu_percent": i.idle_gpu_percent,
         "idle_cpu_percent": i.idle_cpu_percent, "warning_grace_s": i.warning_grace.total_seconds(),
-        "min_pod_age_s": i.min_pod_age.total_seconds(), "approval_threshold": p.approval_threshold,
-        "global_cap_per_hr": p.budgets.global_cap_per_hr, "heartbeat_at": p.heartbeat_at,
+        "min_pod_age_s": i.min_pod_age.total_seconds(),
+        "approval_threshold_per_hour": figures.rate_h(p.approval_threshold),
+        "global_cap_per_hour": figures.rate_h(p.budgets.global_cap_per_hr), "heartbeat_at": p.heartbeat_at,
         "heartbeat_age_s": p.heartbeat_age.total_seconds() if p.heartbeat_age is not None else None,
         "daemon_alive": p.daemon_alive, "allowed_channels": list(p.allowed_channels)})

@@ -47,6 +47,10 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
     ok: bool = True
+    kind: str = "answer"
+    """What the reply is: an `answer`, or an error that is the person's `input` (bad input a
+    service or the parser found), a `refused` role or channel, or a `failure` (RunPod or
+    Podwarden could not do it). `podwarden ask` chooses its exit status from it."""
 
     # -- plain text -------------------------------------------------------------------
     def text(self) -> str:
@@ -79,17 +83,23 @@ class Reply:
 
     # -- JSON ---------------------------------------------------------------------------
     def json(self) -> str:
+        if not self.ok:  # one shape for every error: scripts read `error` and `usage`, always present
+            error = {"ok": False, "error": self.data.get("error", self.title), "usage": self.data.get("usage")}
+            return json.dumps(error, default=_jsonable, indent=2, sort_keys=False)
         payload = {"ok": self.ok, "title": self.title, **self.data}
         return json.dumps(payload, default=_jsonable, indent=2, sort_keys=False)
 
 
-def error_reply(message: str, *, usage: str | None = None) -> Reply:
+def error_reply(message: str, *, usage: str | None = None, kind: str = "failure") -> Reply:
+    """An error as one line (and the usage, when there is one); `kind` says whose it is:
+    `input`, `refused` or `failure` (see `Reply.kind`)."""
     lines = (f"Usage: {usage}",) if usage else ()
     return Reply(
         title=message,
         sections=(Section(lines=lines),) if lines else (),
-        data={"error": message, **({"usage": usage} if usage else {})},
+        data={"error": message, "usage": usage or None},
         ok=False,
+        kind=kind,
     )
 
 
