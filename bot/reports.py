@@ -150,7 +150,7 @@ def _outlook_lines(period: str, outlook: SpendOutlook) -> list[str]:
         f"{format_number(b.percent)} % burnt" for b in outlook.budgets
     ]
     if outlook.budgets_period is None:
-        lines.append("Budgets are per hour, day or month: `spend today` or `spend month` shows them.")
+        lines.append("No weekly budgets (budgets are per hour, day or month).")
     elif not outlook.budgets:
         lines.append("No daily budget set for this." if word == "day" else "No monthly budget set for this.")
     if outlook.forecast is not None:

@@ -229,7 +229,7 @@ class Daily:
 class Forecast:
     month: str  # "November 2026"
     to_date: Decimal
-    days_elapsed: int
+    days_elapsed: int | Decimal  # a Decimal for the week so far (today counts in part)
     days_in_month: int
     forecast: Decimal
     method: str = FORECAST_RULE
@@ -517,7 +517,10 @@ def _forecast(inputs: DigestInputs, zone: ZoneInfo, week_end: datetime) -> Forec
     month_start, month_end = month_bounds(last_day, zone)
     to_date = _pod_total(inputs.stretches, month_start, week_end) + _quarter_total(
         inputs.quarters, month_start, week_end)
-    elapsed = last_day.day
+    elapsed: int | Decimal = last_day.day
+    if week_end != local_midnight(last_day + timedelta(days=1), zone):  # the week so far: today in part
+        today = Decimal((week_end - local_midnight(last_day, zone)) // _ONE_MICRO) / (_MICROS_PER_HOUR * 24)
+        elapsed = last_day.day - 1 + today
     days_in_month = (month_end.astimezone(zone).date() - timedelta(days=1)).day
     return Forecast(
         month=f"{last_day:%B %Y}", to_date=to_date, days_elapsed=elapsed, days_in_month=days_in_month,

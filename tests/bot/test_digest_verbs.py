@@ -81,10 +81,10 @@ def test_spend_shows_the_budget_burn_a_forecast_and_the_runway_with_its_rate(ser
         f"Runway: balance $250.00 at RunPod's current spend rate, {format_usd(rate)}/h, incl. storage and Serverless")
 
 
-def test_spend_week_says_budgets_are_per_day_or_month(services: Services) -> None:
+def test_spend_week_says_budgets_are_per_hour_day_or_month(services: Services) -> None:
     reply = build_dispatcher(services).handle("spend week", ALICE)
 
-    assert "Budgets are per hour, day or month: `spend today` or `spend month` shows them." in reply.text()
+    assert "No weekly budgets (budgets are per hour, day or month)." in reply.text()
     assert "Forecast to the end of the week: $186.01 (this week's run-rate so far, over 156 h)." in reply.text()
 
 

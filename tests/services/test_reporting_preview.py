@@ -31,6 +31,11 @@ def test_an_empty_last_week_previews_this_week_so_far_and_says_so(ledger: SqlLed
     assert digest.title == "GPU spend, week of Mon 30 Nov 2026 (so far)"
     assert digest.total.this_week == Decimal("25.20")  # 36 h x $0.70
     assert digest.daily.series == (("U0ALICE", (Decimal("16.80"), Decimal("8.40"), *[Decimal(0)] * 5)),)
+    forecast = digest.forecast  # December so far: 12 h x $0.70 over half a day, x 31 days
+    assert (forecast.month, forecast.to_date, forecast.days_elapsed) == (
+        "December 2026", Decimal("8.40"), Decimal("0.5"))
+    assert forecast.forecast == Decimal("520.80")
+    assert "December 2026 to date $8.40 after 0.5 of 31 days; month-end forecast $520.80" in render.text(digest)
     assert render.summary(digest).startswith(
         "Last week has no spend recorded; this is the week so far (Mon 30 Nov – now). "
         "GPU spend, week of Mon 30 Nov 2026 (so far): $25.20 (new spend: nothing last week vs $0.00 the week before)")

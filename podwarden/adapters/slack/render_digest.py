@@ -88,7 +88,8 @@ def blocks(digest: Digest, *, native: bool = True) -> list[dict[str, Any]]:
         out.append(_section(f"*{title}*\n{body}"))
     out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(
         f"Weeks, days and months in {digest.zone}. Auto-stop savings: {SAVINGS_RULE}. "
-        f"Forecast: {FORECAST_RULE}. Idle waste: compute billed while a pod was idle.", 3000)}]})
+        f"Forecast: {FORECAST_RULE}. Idle waste: compute billed while a pod was idle. "
+        "Runway: the balance at RunPod's current spend rate for the account.", 3000)}]})
     check_limits(out)
     return out
 
@@ -210,7 +211,7 @@ def _sections(digest: Digest, *, native: bool, fence: bool = True) -> list[tuple
     parts.append(("Storage billing while stopped or unattached", "\n".join(storage) or "none"))
     forecast = digest.forecast
     month = [
-        f"{forecast.month} to date {_usd(forecast.to_date)} after {forecast.days_elapsed} of "
+        f"{forecast.month} to date {_usd(forecast.to_date)} after {format_number(Decimal(forecast.days_elapsed))} of "
         f"{forecast.days_in_month} days; month-end forecast {_usd(forecast.forecast)} ({forecast.method})."
     ]
     month += [
