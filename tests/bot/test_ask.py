@@ -159,9 +159,9 @@ def test_budget_and_pods_money_in_json_follows_the_documented_precision(
     capsys.readouterr()
     assert main(["ask", "--sim", "--json", "--as", "U0BOSS", "budget"]) == 0
     budget = json.loads(capsys.readouterr().out)["budgets"][0]
-    assert budget["cap_per_period"] == "50.00"
+    assert budget["budget_per_period"] == "50.00"
     assert budget["period"] == "day"
-    assert _CENTS.fullmatch(budget["used_per_period"])
+    assert _CENTS.fullmatch(budget["spent_per_period"])
     assert main(["ask", "--sim", "--json", "--as", "U0BOSS", "pods all"]) == 0
     fleet = json.loads(capsys.readouterr().out)
     assert _HOURLY.fullmatch(fleet["per_hour"])
@@ -186,7 +186,7 @@ def test_an_admin_removes_a_budget_and_it_is_audited(
     assert capsys.readouterr().out.startswith("Removed the budget for everyone: $50.00/day")
     assert main(["ask", "--sim", "--json", "--as", "U0BOSS", "budget"]) == 0
     left = json.loads(capsys.readouterr().out)["budgets"]
-    assert [(b["period"], b["cap_per_period"]) for b in left] == [("hour", "5.00")]  # only that one went
+    assert [(b["period"], b["budget_per_period"]) for b in left] == [("hour", "5.00")]  # only that one went
     assert main(["ask", "--sim", "--as", "U0BOSS", "budget remove global day"]) == 2
     assert "no day budget for everyone" in capsys.readouterr().out
     assert main(["ask", "--sim", "--as", "U0VIEWER", "budget remove global hour"]) == 1

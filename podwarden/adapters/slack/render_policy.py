@@ -32,13 +32,13 @@ def budgets(view: BudgetView) -> Reply:
         sections.append(Section(table=_rows(view)))
     return Reply(title=f"Budgets: {len(view.lines)}", sections=tuple(sections), data={
         "global_cap_per_hour": figures.rate_h(view.global_cap_per_hr),
-        "budgets": [{**_budget_json(x.budget), "action": x.action, "used_per_period": figures.usd(x.spent)}
+        "budgets": [{**_budget_json(x.budget), "action": x.action, "spent_per_period": figures.usd(x.spent)}
                     for x in view.lines]})
 
 
 def _budget_json(b: Budget) -> dict[str, object]:
-    """A cap in JSON: `cap_per_period` is dollars per its `period` (hour, day or month), to the cent."""
-    return {"scope": b.scope, "subject": b.subject, "period": b.period, "cap_per_period": figures.usd(b.amount),
+    """A cap in JSON: `budget_per_period` is dollars per its `period` (hour, day or month), to the cent."""
+    return {"scope": b.scope, "subject": b.subject, "period": b.period, "budget_per_period": figures.usd(b.amount),
             "hard": b.hard}
 
 
