@@ -16,6 +16,12 @@ with the ledger's memory (idle clocks, owners, snoozes, deadlines, notices), ask
    transaction open, the outcome recorded after; the held notice tells the owner what it
    saves once the stop is known, and the warning is updated in place.
 
+With a notice channel, an owner's idle warning and the shutdown notice of an idle stop also
+go to the channel, as copies: notices of their own (the owner's key + ":channel") through
+the same outbox, posted once the owner's copy is delivered (none if that copy itself went
+to the channel), updated in place with it, withdrawn with it. Only the owner's copy counts
+for a stop: a copy the channel refuses delays nothing.
+
 Nothing here holds a transaction across a RunPod or Slack call, and a failed RunPod read
 records nothing and decides nothing about pods.
 """
@@ -224,6 +230,7 @@ class LifecycleService:
         actions: Sequence[core.Action],
     ) -> None:
         intents = [i for i in (_intent(a) for a in actions if isinstance(a, core.Notify)) if i is not None]
+        intents += [c for c in (self._copy_intent(i) for i in intents) if c is not None]
         if pods is None:
             for intent in intents:  # no fleet to record; the notices still go in the outbox
                 self._ledger.record_notice(intent.key, kind=intent.kind, now=now, recipient=intent.recipient,
@@ -245,6 +252,16 @@ class LifecycleService:
         self._ledger.record_tick(pods, now=now, complete=True, tracks=tracks, adopt=adopt, storage_per_hr=storage,
                                  notices=intents)
 
+    def _copy_intent(self, intent: NoticeIntent) -> NoticeIntent | None:
+        """The channel copy of a notice the tick decided (recorded after it, so posted after it)."""
+        channel = core.channel_copy(intent.kind, intent.recipient, self.policy)
+        if channel is None:
+            return None
+        note = note_codec.decode(intent.payload)
+        key = core.copy_key(intent.key)
+        return replace(intent, key=key, kind=core.copy_kind(intent.kind), recipient=channel,
+                       payload=note_codec.encode(replace(note, key=key, to=channel)))
+
     def _storage_now(self, pod: Pod) -> Decimal:
         if pod.running:
             return (self._book.container_disk_per_hour(pod.container_disk_gb)
@@ -265,6 +282,8 @@ class LifecycleService:
             try:
                 if notice.kind == core.POD_STOPPED and not self._release_stop(notice, stopped):
                     continue  # held: RunPod has not (yet) been seen to stop the pod
+                if core.is_channel_copy(notice.kind) and not self._release_copy(notice):
+                    continue  # held until the owner's copy is delivered, or withdrawn with it
                 self._deliver_one(notice, report)
             except LedgerError as exc:
                 report.errors.append(f"{notice.key}: {exc}")
@@ -294,6 +313,19 @@ class LifecycleService:
             return
         self._ledger.mark_notice_sent(notice.key, channel=ref.channel, ts=ref.ts, now=self._clock.now())
         report.sent.append(notice.key)
+
+    def _release_copy(self, copy: Notice) -> bool:
+        """May this channel copy be posted? Once the owner's copy is delivered, elsewhere.
+
+        The copy waits while the owner's copy is not known delivered (so a DM that falls back
+        to the channel is never posted there twice), and is withdrawn unposted when the owner's
+        copy was withdrawn, is gone, or was itself posted in the channel.
+        """
+        original = self._ledger.notice(core.original_key(copy.key))
+        if original is None or original.state is NoticeState.WITHDRAWN or original.channel == copy.recipient:
+            self._ledger.withdraw_notice(copy.key, now=self._clock.now())
+            return False
+        return original.state is NoticeState.SENT
 
     def _send(self, note: Note) -> MessageRef:
         """Post to the recipient; a DM that fails goes to the notice channel instead."""
@@ -326,7 +358,14 @@ class LifecycleService:
                 self._close_notice(action.key, state=action.reason, now=now)
 
     def _close_notice(self, key: str, *, state: str, now: datetime) -> None:
-        """Withdraw a notice and, if it was posted, update its message in place to say why."""
+        """Withdraw a notice and, if it was posted, update its message in place to say why;
+        its channel copy, if it has one still open, likewise."""
+        self._close_one(key, state=state, now=now)
+        copy = self._ledger.notice(core.copy_key(key))
+        if copy is not None and copy.state is not NoticeState.WITHDRAWN:
+            self._close_one(copy.key, state=state, now=now)
+
+    def _close_one(self, key: str, *, state: str, now: datetime) -> None:
         notice = self._ledger.withdraw_notice(key, now=now)
         if notice.channel is None or notice.ts is None or notice.payload is None:
             return
@@ -363,6 +402,12 @@ class LifecycleService:
                               action.saves_per_hr, action.storage_per_hr)
             self._ledger.record_notice(action.key, kind=core.POD_STOPPED, now=now, pod_id=action.pod_id,
                                        recipient=action.to, payload=note_codec.encode(note))
+            channel = core.channel_copy(core.POD_STOPPED, action.to, self.policy, reason=action.reason.value)
+            if channel is not None:  # held with it: posted once the owner's copy is
+                key = core.copy_key(action.key)
+                self._ledger.record_notice(key, kind=core.copy_kind(core.POD_STOPPED), now=now,
+                                           pod_id=action.pod_id, recipient=channel,
+                                           payload=note_codec.encode(replace(note, key=key, to=channel)))
             self._ledger.mark_stopped_by_us(action.pod_id, now=now)
             self._ledger.audit(ACTOR, "stop", at=now, target=action.pod_id, outcome=AuditOutcome.STARTED,
                                args={"reason": action.reason.value})

@@ -130,6 +130,12 @@ def _posts(slack: FakeSlack, key_prefix: str) -> list[str]:
     return keys
 
 
+def _each_once_with_its_channel_copy(slack: FakeSlack, key_prefix: str) -> None:
+    """The owner's notice was posted once, then its copy in the notice channel once."""
+    [notice, copy] = _posts(slack, key_prefix)
+    assert copy == f"{notice}:channel"
+
+
 @pytest.mark.parametrize("point", ["before-post", "after-post", "after-commit"])
 def test_sigkill_mid_tick_then_restart_sends_the_warning_once_and_loses_no_interval(
     env: tuple[Any, FakeSlack, dict[str, str]], point: str,
@@ -156,8 +162,8 @@ def test_sigkill_mid_tick_then_restart_sends_the_warning_once_and_loses_no_inter
             sim.advance(60)
             daemon.tick()
         intervals = services.ledger.pod_intervals(bob)
-    assert len(_posts(slack, "idle:")) == 1
-    assert len(_posts(slack, "stopped:")) == 1
+    _each_once_with_its_channel_copy(slack, "idle:")
+    _each_once_with_its_channel_copy(slack, "stopped:")
     assert sim.world.pods[bob].desired_status == "EXITED"
     for earlier, later in itertools.pairwise(intervals):
         assert earlier.ended_at == later.started_at  # no gap: nothing lost across the crash
@@ -177,7 +183,7 @@ def test_sigkill_in_the_stopping_tick_then_restart_stops_once_and_tells_once(
         for _ in range(45):  # warned at minute 31; the stop is due at minute 46
             sim.advance(60)
             daemon.tick()
-    assert len(_posts(slack, "idle:")) == 1
+    _each_once_with_its_channel_copy(slack, "idle:")
 
     sim.advance(60)
     child = subprocess.run([sys.executable, "-c", _CHILD, point, sim.now().isoformat()], capture_output=True,
@@ -193,7 +199,7 @@ def test_sigkill_in_the_stopping_tick_then_restart_stops_once_and_tells_once(
             daemon.tick()
         stops = services.ledger.auto_stops(start=sim.now() - timedelta(hours=1), end=sim.now())
     assert sim.world.pods[bob].desired_status == "EXITED"
-    assert len(_posts(slack, "stopped:")) == 1
-    assert len(_posts(slack, "idle:")) == 1
+    _each_once_with_its_channel_copy(slack, "stopped:")
+    _each_once_with_its_channel_copy(slack, "idle:")
     assert len(_posts(slack, "evicted:")) == 0
     assert [(s.pod_id, s.reason) for s in stops] == [(bob, "idle")]

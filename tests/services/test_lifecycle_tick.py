@@ -37,6 +37,7 @@ from podwarden.sim import Scenario
 from tests.fakes.notifier import Crash, FakeNotifier
 
 ALICE, BOB, ERIN = "U0ALICE", "U0BOB", "U0ERIN"
+COPY = ":channel"  # the key suffix of a notice's copy in the notice channel
 OWNERS = {"alice-train": ALICE, "bob-notebook": BOB, "erin-spot": ERIN}
 
 TEAM = {
@@ -67,12 +68,15 @@ class World:
             reports.append(self.daemon.tick())
         return reports
 
-    def updated(self) -> list[tuple[str, str]]:
-        """(channel, new state) of every message updated in place."""
-        return [(ref.channel, str(getattr(note, "state", ""))) for ref, note in self.notifier.updates]
+    def updated(self, *, copies: bool = False) -> list[tuple[str, str]]:
+        """(channel, new state) of every message updated in place: the owners' copies, or the
+        notice channel's copies of them."""
+        return [(ref.channel, str(getattr(note, "state", ""))) for ref, note in self.notifier.updates
+                if note.key.endswith(COPY) == copies]
 
-    def notes(self, kind: type[Note]) -> list[Any]:
-        return [n for n in self.notifier.sent if isinstance(n, kind)]
+    def notes(self, kind: type[Note], *, copies: bool = False) -> list[Any]:
+        """The notes of `kind` posted: the notices themselves, or the notice channel's copies of them."""
+        return [n for n in self.notifier.sent if isinstance(n, kind) and n.key.endswith(COPY) == copies]
 
     def status(self, name: str) -> str:
         return str(self.sim.world.pods[self.pod_id(name)].desired_status)
@@ -126,8 +130,13 @@ def test_idle_pod_is_warned_then_stopped_and_the_busy_one_is_left_alone(world: W
     [stopped] = world.notes(PodStopped)
     assert (stopped.to, stopped.reason, stopped.saves_per_hr) == (BOB, "idle", Decimal("0.34"))
     assert world.updated() == [(BOB, "stopped")]
+    [copy] = world.notes(IdleWarning, copies=True)
+    assert (copy.to, copy.key) == ("C0NOTICE", warning.key + COPY)
+    [stopped_copy] = world.notes(PodStopped, copies=True)
+    assert (stopped_copy.to, stopped_copy.saves_per_hr) == ("C0NOTICE", Decimal("0.34"))
+    assert world.updated(copies=True) == [("C0NOTICE", "stopped")]
     world.tick(10)
-    assert len(world.notifier.sent) == 2  # nothing more, no eviction report for our own stop
+    assert len(world.notifier.sent) == 4  # nothing more, no eviction report for our own stop
     entries = world.services.ledger.audit_log(target=world.pod_id("bob-notebook"))
     assert [(e.action, e.outcome.value) for e in reversed(entries)] == [("stop", "started"), ("stop", "ok")]
     now = world.services.clock.now()
