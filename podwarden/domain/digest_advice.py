@@ -46,10 +46,16 @@ def pod_as_serverless(
 def endpoint_as_pod(
     *, name: str, busy_hours: Decimal, serverless_cost: Decimal, gpu: str, pod_per_hour: Decimal,
 ) -> Recommendation | None:
-    """An endpoint whose week of Serverless cost more than one `gpu` Pod left on all week."""
-    if pod_per_hour <= 0 or serverless_cost <= 0:
+    """An endpoint whose week of Serverless cost more than one `gpu` Pod left on all week.
+
+    `busy_hours` are worker-hours (running workers x time). More than a week's hours of them
+    means more than one worker ran at once, work one Pod cannot carry: no advice then, rather
+    than a saving that pretends a single Pod would have done.
+    """
+    week_hours = HOURS_PER_DAY * _DAYS_PER_WEEK
+    if pod_per_hour <= 0 or serverless_cost <= 0 or busy_hours > week_hours:
         return None
-    as_pod = pod_per_hour * HOURS_PER_DAY * _DAYS_PER_WEEK
+    as_pod = pod_per_hour * week_hours
     if as_pod >= serverless_cost:
         return None
     per_day = busy_hours / _DAYS_PER_WEEK

@@ -89,6 +89,24 @@ def seed_two_weeks(ledger: SqlLedger) -> None:
     ledger.set_member_team("U0BOB", "ml", now=at(18))
 
 
+BUSY_ENDPOINT = Endpoint("ep-llm", "llm", None, ("AMPERE_16",), 1, 1)
+BUSY_QUARTER_COST = Decimal("0.144")  # 900 s at the 16 GB pool's flex $0.00016/s
+
+
+def seed_busy_endpoint(ledger: SqlLedger) -> None:
+    """An endpoint of one worker in the 16 GB pool, busy 02:00-22:00 every day of the week: 20 h/day.
+
+    Kept apart from `seed_two_weeks`, whose totals the other digest tests spell out.
+    """
+    ledger.observe_endpoints([BUSY_ENDPOINT], now=at(1), owners={BUSY_ENDPOINT.id: "U0ALICE"})
+    for day in range(16, 23):
+        for n in range(20 * 4):
+            ledger.add_endpoint_quarter(
+                BUSY_ENDPOINT.id, at=at(day, 2) + timedelta(minutes=15 * n + 5), seconds=900, workers_running=1,
+                workers_idle=0, cost=BUSY_QUARTER_COST, jobs_completed=30,
+            )
+
+
 @dataclass
 class FakeRunPod:
     """What the reporting service asks RunPod: the account, volumes, endpoints, the catalog."""

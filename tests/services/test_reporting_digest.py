@@ -23,17 +23,30 @@ from decimal import Decimal
 import pytest
 
 from podwarden.adapters.sql.ledger import SqlLedger
-from podwarden.domain.digest import OTHERS, BillingCheck, Line
+from podwarden.domain.digest import OTHERS, BillingCheck, Line, Recommendation
 from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
 from podwarden.services.reporting import NO_BILLING, ReportingService
-from tests.services.digest_seed import A100, A4000, CHO, H100, RTX4090, WEEK, FakeRunPod, FixedClock, at, seed_two_weeks
+from tests.services.digest_seed import (
+    A100,
+    A4000,
+    BUSY_ENDPOINT,
+    CHO,
+    H100,
+    RTX4090,
+    WEEK,
+    FakeRunPod,
+    FixedClock,
+    at,
+    seed_busy_endpoint,
+    seed_two_weeks,
+)
 from tests.unit.gpu_catalog import BOOK
 
 
-def service(ledger: SqlLedger, **kwargs: object) -> ReportingService:
-    runpod = FakeRunPod()
-    return ReportingService(ledger=ledger, runpod=runpod, clock=FixedClock(), zone="UTC", catalog=runpod,
-                            book=BOOK, **kwargs)  # type: ignore[arg-type]
+def service(ledger: SqlLedger, runpod: FakeRunPod | None = None, **kwargs: object) -> ReportingService:
+    runpod = runpod or FakeRunPod()
+    return ReportingService(ledger=ledger, runpod=runpod, clock=FixedClock(), zone="UTC",  # type: ignore[arg-type]
+                            catalog=runpod, book=BOOK, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -134,6 +147,34 @@ def test_recommendations_come_from_the_cost_engine(seeded: SqlLedger) -> None:
     assert advice.saving == Decimal("6.336")
     assert "pod 4090-name was busy 50 % of its 48 h" in advice.text
     assert "$26.78 instead of $33.12" in advice.text
+
+
+def test_an_endpoint_busy_20_hours_a_day_is_advised_as_a_pod_beside_the_idle_pod(seeded: SqlLedger) -> None:
+    seed_busy_endpoint(seeded)
+    runpod = FakeRunPod(endpoints=[*FakeRunPod().endpoints, BUSY_ENDPOINT])
+
+    digest = service(seeded, runpod=runpod).digest()
+
+    # ep-llm, one worker in the 16 GB pool (flex $0.00016/s = $0.576 a busy hour), busy 02:00-22:00
+    # each of the 7 days: 560 quarter hours x 900 s x $0.00016 = $0.144 each = 140 busy h = $80.64.
+    assert digest.serverless == Decimal("81.64")  # + whisper's $1.00
+    # The pool's cheapest Pod is the RTX 4000 Ada at $0.26/h (the A4000 is $0.28/h; the RTX 2000 Ada
+    # is not in the catalog): left on 24 h x 7 = 168 h, $43.68. Saving $80.64 - $43.68 = $36.96.
+    # The 4090 as before: 48 h x $0.69 = $33.12 as a Pod, 24 busy h x $1.116 = $26.784 as flex,
+    # saving $6.336; its break-even $0.69 x 24 / $1.116 = 14.84 busy h/day. Whisper's $1.00 stays
+    # below $43.68, the A100s below their break-even: two recommendations, the larger saving first.
+    assert digest.recommendations == (
+        Recommendation(
+            text="endpoint llm was busy 20 h/day: a RTX 4000 Ada Pod left on at $0.26/h would have cost "
+                 "$43.68 this week instead of $80.64 on Serverless.",
+            saving=Decimal("36.96"),
+        ),
+        Recommendation(
+            text="pod 4090-name was busy 50 % of its 48 h: as Serverless flex ($1.12 a busy hour) its 24 busy h "
+                 "would have cost $26.78 instead of $33.12 (break-even: 14.8 busy h/day).",
+            saving=Decimal("6.336"),
+        ),
+    )
 
 
 def test_the_total_is_checked_against_the_bill_and_a_gap_over_two_percent_is_called_out(
