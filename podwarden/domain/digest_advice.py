@@ -61,7 +61,7 @@ def endpoint_as_pod(
     per_day = busy_hours / _DAYS_PER_WEEK
     return Recommendation(
         text=(
-            f"endpoint {name} was busy {format_number(per_day)} h/day: a {gpu} Pod left on at "
+            f"endpoint {name} was busy {format_number(per_day)} h/day: one {gpu} Pod left on at "
             f"{format_usd(pod_per_hour)}/h would have cost {format_usd(as_pod)} this week instead of "
             f"{format_usd(serverless_cost)} on Serverless."
         ),

@@ -165,7 +165,7 @@ def test_an_endpoint_busy_20_hours_a_day_is_advised_as_a_pod_beside_the_idle_pod
     # below $43.68, the A100s below their break-even: two recommendations, the larger saving first.
     assert digest.recommendations == (
         Recommendation(
-            text="endpoint llm was busy 20 h/day: a RTX 4000 Ada Pod left on at $0.26/h would have cost "
+            text="endpoint llm was busy 20 h/day: one RTX 4000 Ada Pod left on at $0.26/h would have cost "
                  "$43.68 this week instead of $80.64 on Serverless.",
             saving=Decimal("36.96"),
         ),

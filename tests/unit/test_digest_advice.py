@@ -40,7 +40,7 @@ def test_exactly_at_break_even_there_is_no_advice() -> None:
 def test_just_above_break_even_the_pod_saves_the_difference() -> None:
     # 76 busy h x $0.576 = $43.776 on Serverless against $43.68: $0.096 a week; 76 / 7 = 10.86 h/day
     assert advice(76) == Recommendation(
-        text="endpoint llm was busy 10.9 h/day: a RTX 4000 Ada Pod left on at $0.26/h would have cost $43.68 "
+        text="endpoint llm was busy 10.9 h/day: one RTX 4000 Ada Pod left on at $0.26/h would have cost $43.68 "
              "this week instead of $43.78 on Serverless.",
         saving=Decimal("0.096"),
     )
