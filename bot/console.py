@@ -96,6 +96,12 @@ class Console:
         presses them; a person reads them on the screen)."""
         return self._messages[-1] if self._messages else ()
 
+    def number_of(self, action_id: str, value: str) -> int | None:
+        """The number of the live button that runs `action_id` with `value` (the newest, if
+        several), or None; the demo finds the Resume of the pod it just saw stopped."""
+        found = [n for n, b in self._live.items() if b.action_id == action_id and b.value == value]
+        return max(found) if found else None
+
     def handle(self, line: str) -> None:
         """Run one typed line: a button's number, or a command as after the slash command."""
         text = line.strip().removeprefix(self._slash).strip()

@@ -173,8 +173,12 @@ def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: Text
     warned = [n for n in notes.sent if isinstance(n, IdleWarning)]
     out.write(f"\n── An hour went by: {len(warned)} idle warning(s), {len(stopped)} pod(s) stopped.\n")
     if stopped:
-        console.show(_render(stopped[-1]))
-        resume = console.last_buttons[0]  # Resume is the note's first button
+        from podwarden.adapters.slack.render_lifecycle import RESUME
+
+        resume = console.number_of(RESUME, stopped[-1].pod_id)  # the shutdown notice's Resume, shown above
+        if resume is None:  # its message is no longer among the live ones: show it again
+            console.show(_render(stopped[-1]))
+            resume = console.last_buttons[0]
         out.write(f"── The demo presses Resume on {stopped[-1].pod_name} ([{resume}]):\n")
         console.handle(str(resume))
         confirm = console.last_buttons[0]  # Confirm comes first, before Cancel

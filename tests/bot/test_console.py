@@ -150,3 +150,13 @@ def test_a_plain_note_arriving_does_not_steal_the_number_being_typed(
     console.handle("help")  # an answer without buttons leaves the note's buttons live
     console.handle("1")
     assert pressed == [("confirm", "pod-1", Caller("U0ME", Role.MEMBER))]
+
+
+def test_number_of_finds_a_live_buttons_number(services: Services, dispatcher: Dispatcher) -> None:
+    console = Console(services, user="U0ME", out=io.StringIO(), dispatcher=dispatcher)
+    console.handle("gpus")
+    console.show(Reply(title="Stopped pod-1", buttons=(Button("Resume", "demo_confirm", "pod-1"),)))
+    assert console.number_of("demo_confirm", "pod-1") == 3
+    assert console.number_of("demo_confirm", "nonce-1") == 1
+    console.handle("3")
+    assert console.number_of("demo_confirm", "pod-1") is None  # pressed: its message was replaced
