@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from podwarden.adapters.slack.render_notes import render
 from podwarden.domain import note_codec
-from podwarden.domain.notes import IdleWarning
+from podwarden.domain.notes import IdleWarning, RunwayWarning
 
 WARNING = IdleWarning(to="U0BOB", key="idle:pod-1", pod_id="pod-1", pod_name="bob-notebook",
                       idle_since=datetime(2026, 6, 1, 9, 1, tzinfo=UTC),
@@ -38,3 +38,11 @@ def test_the_keeps_end_survives_the_notice_outbox() -> None:
     assert note_codec.decode(note_codec.encode(kept)) == kept
     assert "kept until 06:40 (America/New_York)" in render(note_codec.decode(note_codec.encode(kept))).title
 
+
+
+def test_notices_carry_money_as_documented_decimal_strings() -> None:
+    assert render(WARNING).data["per_hour"] == "0.340"
+    runway = render(RunwayWarning(to="C0TEAM", key="runway", balance=Decimal("41.2"),
+                                  spend_per_hr=Decimal("3.8111111111111"), hours_left=Decimal("10.8108108")))
+    assert (runway.data["balance"], runway.data["spend_per_hour"], runway.data["hours_left"]) == (
+        "41.20", "3.811", "10.81")

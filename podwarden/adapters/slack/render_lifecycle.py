@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.render_notes import renders
 from podwarden.adapters.slack.reply import Button, Reply, Section
 from podwarden.domain.notes import (
@@ -53,7 +54,7 @@ def _when(at: datetime) -> str:
 @renders(IdleWarning)
 def idle_warning(note: IdleWarning) -> Reply:
     data = {"kind": "idle_warning", "pod_id": note.pod_id, "state": note.state, "stop_at": note.stop_at,
-            "cost_per_hr": note.cost_per_hr}
+            "per_hour": figures.rate_h(note.cost_per_hr), "kept_until": note.kept_until}
     idle = f"has been idle since {_when(note.idle_since)}"
     if note.state != "open":
         ending = {"busy again": "is busy again: warning withdrawn.", "kept": _kept(note),
@@ -104,8 +105,9 @@ def deadline_warning(note: DeadlineWarning) -> Reply:
 def pod_stopped(note: PodStopped) -> Reply:
     why = {"idle": "it was idle and nobody kept it", "deadline": "it reached its --max-hours deadline",
            "cap": "a spending cap was reached"}.get(note.reason, note.reason)
-    data = {"kind": "pod_stopped", "pod_id": note.pod_id, "reason": note.reason, "saves_per_hr": note.saves_per_hr,
-            "storage_per_hr": note.storage_per_hr, "state": note.state}
+    data = {"kind": "pod_stopped", "pod_id": note.pod_id, "reason": note.reason,
+            "saves_per_hour": figures.rate_h(note.saves_per_hr),
+            "storage_per_hour": figures.rate_h(note.storage_per_hr), "state": note.state}
     if note.state != "stopped":
         return Reply(title=f"Pod {note.pod_name} was stopped ({why}) and has been {note.state}.", data=data)
     storage = f" Its disk still costs {money(note.storage_per_hr)}/h while stopped." if note.storage_per_hr else ""
@@ -137,7 +139,7 @@ def ssh_changed(note: SshChanged) -> Reply:
 
 @renders(SpotEvicted)
 def spot_evicted(note: SpotEvicted) -> Reply:
-    data = {"kind": "eviction", "pod_id": note.pod_id, "on_demand_per_hr": note.on_demand_per_hr,
+    data = {"kind": "eviction", "pod_id": note.pod_id, "on_demand_per_hour": figures.rate_h(note.on_demand_per_hr),
             "state": note.state}
     if note.state != "open":
         return Reply(title=f"Spot pod {note.pod_name} was evicted; {note.state}.", data=data)
@@ -161,8 +163,8 @@ def runway_warning(note: RunwayWarning) -> Reply:
         title=f"RunPod balance {money(note.balance)} lasts about {note.hours_left} h at {money(note.spend_per_hr)}/h.",
         sections=(Section(lines=("At zero RunPod stops every pod and may delete volumes: top up or stop something.",),
                           strong=True),),
-        data={"kind": "runway", "balance": note.balance, "spend_per_hr": note.spend_per_hr,
-              "hours_left": note.hours_left},
+        data={"kind": "runway", "balance": figures.usd(note.balance),
+              "spend_per_hour": figures.rate_h(note.spend_per_hr), "hours_left": figures.qty(note.hours_left)},
     )
 
 
@@ -182,7 +184,8 @@ def idle_workers(note: IdleWorkers) -> Reply:
 
 @renders(StoppedStorage)
 def stopped_storage(note: StoppedStorage) -> Reply:
-    data = {"kind": "stopped_storage", "pod_id": note.pod_id, "per_month": note.per_month, "state": note.state}
+    data = {"kind": "stopped_storage", "pod_id": note.pod_id, "per_month": figures.usd(note.per_month),
+            "state": note.state}
     if note.state != "open":
         return Reply(title=f"Stopped pod {note.pod_name}: {note.state}.", data=data)
     return Reply(
@@ -203,7 +206,7 @@ def unattached_volume(note: UnattachedVolume) -> Reply:
         title=f"Network volume {note.volume_name} ({note.size_gb} GB) is attached to no pod and costs "
               f"{money(note.per_month)}/month.",
         sections=(Section(lines=("Delete it in RunPod's console if nobody needs its data.",)),),
-        data={"kind": "unattached_volume", "volume_id": note.volume_id, "per_month": note.per_month},
+        data={"kind": "unattached_volume", "volume_id": note.volume_id, "per_month": figures.usd(note.per_month)},
     )
 
 
@@ -230,8 +233,9 @@ def cap_reached(note: CapReached) -> Reply:
     elif note.hard:
         lines.append("New starts are refused until spend is under the cap.")
     return Reply(title=f"Spending cap reached for {who}.", sections=(Section(lines=tuple(lines), strong=True),),
-                 data={"kind": "cap", "scope": note.scope, "subject": note.subject, "spent": note.spent,
-                       "amount": note.amount, "stopping": list(note.stopping)})
+                 data={"kind": "cap", "scope": note.scope, "subject": note.subject, "period": note.period,
+                       "spent_per_period": figures.usd(note.spent), "budget_per_period": figures.usd(note.amount),
+                       "stopping": list(note.stopping)})
 
 
 @renders(DaemonSilent)
