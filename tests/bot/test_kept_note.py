@@ -46,3 +46,11 @@ def test_notices_carry_money_as_documented_decimal_strings() -> None:
                                   spend_per_hr=Decimal("3.8111111111111"), hours_left=Decimal("10.8108108")))
     assert (runway.data["balance"], runway.data["spend_per_hour"], runway.data["hours_left"]) == (
         "41.20", "3.811", "10.81")
+
+
+def test_a_keep_ending_another_day_names_the_day_and_keep_forever_says_so() -> None:
+    tomorrow = replace(WARNING, state="kept", kept_until=datetime(2026, 6, 2, 7, 0, tzinfo=UTC),
+                       time_zone="Europe/Berlin")
+    assert "kept until Tue 09:00 (Europe/Berlin)" in render(tomorrow).title
+    forever = replace(WARNING, state="kept", kept_until=datetime(2036, 6, 1, 9, 0, tzinfo=UTC))
+    assert "was kept with `keep forever`" in render(forever).title

@@ -8,7 +8,7 @@ pod stopped) renders its new state without buttons, and replaces the old message
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,6 +41,7 @@ CLAIM = "lifecycle.claim"
 TERMINATE = "lifecycle.terminate"
 KEEP_STOPPED = "lifecycle.keep_stopped"
 EXTEND_DEADLINE = "lifecycle.extend_deadline_1h"
+FOR_GOOD = timedelta(days=365)  # a keep longer than this is `keep forever` (ten years), not a time to show
 
 
 def money(amount: Decimal) -> str:
@@ -77,12 +78,16 @@ def _kept(note: IdleWarning) -> str:
     """A keep lasts until a time, never for good: say until when, in the team's time zone."""
     if note.kept_until is None:
         return "was kept: it will not be stopped for being idle until the keep ends (`keep list` shows when)."
+    if note.kept_until - note.stop_at > FOR_GOOD:
+        return "was kept with `keep forever`: it will not be stopped for being idle."
     try:
-        local = note.kept_until.astimezone(ZoneInfo(note.time_zone))
-        zone = note.time_zone
+        zone = ZoneInfo(note.time_zone)
+        name = note.time_zone
     except (ZoneInfoNotFoundError, ValueError):
-        local, zone = note.kept_until.astimezone(UTC), "UTC"
-    return f"was kept until {local:%H:%M} ({zone}): it will not be stopped for being idle before then."
+        zone, name = ZoneInfo("UTC"), "UTC"
+    local = note.kept_until.astimezone(zone)
+    day = "" if local.date() == note.stop_at.astimezone(zone).date() else f"{local:%a} "  # "Keep until tomorrow"
+    return f"was kept until {day}{local:%H:%M} ({name}): it will not be stopped for being idle before then."
 
 
 @renders(DeadlineWarning)
