@@ -321,6 +321,9 @@ class LifecycleService:
         to the channel is never posted there twice), and is withdrawn unposted when the owner's
         copy was withdrawn, is gone, or was itself posted in the channel.
         """
+        current = self._ledger.notice(copy.key)  # read again: the owner's fallback may have dropped it since
+        if current is None or current.state is NoticeState.WITHDRAWN:
+            return False
         original = self._ledger.notice(core.original_key(copy.key))
         if original is None or original.state is NoticeState.WITHDRAWN or original.channel == copy.recipient:
             self._ledger.withdraw_notice(copy.key, now=self._clock.now())
@@ -336,7 +339,15 @@ class LifecycleService:
             if channel is None or note.to == channel:
                 raise
             log.warning("DM to %s failed; posting %s to %s instead", note.to, note.key, channel)
-            return self._notifier.send(replace(note, to=channel))
+            ref = self._notifier.send(replace(note, to=channel))
+            self._drop_copy(note.key)
+            return ref
+
+    def _drop_copy(self, key: str) -> None:
+        """The owner's copy of `key` landed in the notice channel: its channel copy is not posted."""
+        copy = self._ledger.notice(core.copy_key(key))
+        if copy is not None and copy.state in (NoticeState.PENDING, NoticeState.FAILED):
+            self._ledger.withdraw_notice(copy.key, now=self._clock.now())
 
     def _find(self, notice: Notice, note: Note) -> MessageRef | None:
         oldest = notice.created_at - timedelta(minutes=1)
@@ -348,6 +359,8 @@ class LifecycleService:
                 log.warning("could not look for %s in %s: %s", notice.key, place, exc)
                 continue
             if found is not None:
+                if place != note.to:
+                    self._drop_copy(notice.key)  # a fallback from a DM, found in the channel
                 return found
         return None
 
