@@ -11,8 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podwarden.adapters.slack import render_costs
+from podwarden.adapters.slack.reply import Reply
+from podwarden.domain.catalog import GpuList, offered_gpus
+from podwarden.domain.models import Cloud, GpuType
 from podwarden.domain.money import format_usd
 from podwarden.domain.quotes import QuoteRequest, quote
+from podwarden.domain.sizing import size_model
 from podwarden.services.costs import QuoteAnswer
 from tests.unit.gpu_catalog import BOOK, CATALOG, SIM_SOURCE
 
@@ -79,7 +83,7 @@ def test_the_recommendation_quotes_the_table(request: QuoteRequest) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(quote_requests())
-def test_json_money_is_cents_and_keys_keep_one_type(request: QuoteRequest) -> None:
+def test_json_money_is_cents_at_the_documented_precision(request: QuoteRequest) -> None:
     q = quote(request, BOOK, price_source=SIM_SOURCE)
     data = json.loads(render_costs.quote(QuoteAnswer(quote=q, note="")).json())["quote"]
 
@@ -119,3 +123,74 @@ def test_an_issue_example_prices_the_load_in_every_row() -> None:
     assert "973 Pods (on-demand) compute" in text
     assert "Serverless 973 active workers" in text
     assert q.recommendation.startswith("At 1,000,000 requests/h of 3.5 s, 973 Pods are cheaper: $671.37 vs")
+
+
+# -- one type per key, across answers ---------------------------------------------------------
+
+QUOTE_SHAPES: dict[str, dict[str, object]] = {  # the ways people ask `quote`
+    "month": {},
+    "one run": {"hours": Decimal("3.5")},
+    "hours a day": {"hours_per_day": 8},
+    "spot": {"spot": True, "hours_per_day": 24},
+    "light load": {"requests_per_hour": Decimal(300), "seconds_per_request": Decimal(5)},
+    "heavy load": {"requests_per_hour": Decimal(50_000), "seconds_per_request": Decimal("3.5"),
+                   "cold_start_s": Decimal(2), "idle_timeout_s": Decimal(5)},
+    "storage": {"container_disk_gb": 20, "volume_gb": 100, "network_volume_gb": 1000},
+    "two GPUs": {"gpu_count": 2, "hours": 10},
+}
+
+
+def _shapes(gpu: GpuType) -> list[QuoteRequest]:
+    """Every shape in every cloud that prices `gpu` (spot only where it has a spot price)."""
+    asked = []
+    for cloud in (Cloud.SECURE, Cloud.COMMUNITY):
+        for shape in QUOTE_SHAPES.values():
+            spot = bool(shape.get("spot"))
+            if gpu.price(cloud, spot=spot) is None or int(str(shape.get("gpu_count", 1))) > gpu.max_gpu_count:
+                continue
+            asked.append(QuoteRequest(gpu=gpu, cloud=cloud, **shape))  # type: ignore[arg-type]
+    return asked
+
+
+def _answers() -> list[Reply]:
+    """Every catalog GPU × every quote shape, `size` from tiny to too big (with and without a
+    context), and `gpus` in each cloud, spot or not, and with nothing to list."""
+    replies = [render_costs.quote(QuoteAnswer(quote=quote(r, BOOK, price_source=SIM_SOURCE), note=""))
+               for gpu in CATALOG for r in _shapes(gpu)]
+    for params, dtype, context in (("0.5", "bf16", None), ("7", "bf16", 8192), ("70", "int4", None),
+                                   ("405", "fp8", 32_768), ("99000", "int4", None)):
+        for cloud in (Cloud.SECURE, Cloud.COMMUNITY):
+            replies.append(render_costs.size(size_model(Decimal(params), dtype, catalog=CATALOG, context=context,
+                                                        cloud=cloud, price_source=SIM_SOURCE)))
+    for cloud in (Cloud.ALL, Cloud.SECURE, Cloud.COMMUNITY):
+        for spot, vram in ((False, 0), (True, 48), (False, 10_000)):
+            listed = offered_gpus(CATALOG, cloud=cloud, spot=spot, min_vram_gb=vram)
+            replies.append(render_costs.gpus(GpuList(cloud=cloud, min_vram_gb=vram, gpus=listed,
+                                                     price_source=SIM_SOURCE)))
+    return replies
+
+
+def _types(value: object, path: str, seen: dict[str, set[str]]) -> None:
+    """Record the JSON type at every key path (`[]` for a list's items), nulls included."""
+    seen.setdefault(path, set()).add(type(value).__name__)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _types(item, f"{path}.{key}", seen)
+    elif isinstance(value, list):
+        for item in value:
+            _types(item, f"{path}[]", seen)
+
+
+def test_json_keys_keep_one_type_across_every_answer() -> None:
+    """A script reads `quote.pod.per_hour` the same way whichever GPU, cloud or shape it asked
+    about: each key path has one type besides null, across the whole matrix of answers."""
+    seen: dict[str, set[str]] = {}
+    replies = _answers()
+    for reply in replies:
+        assert reply.ok, reply.title
+        _types(json.loads(reply.json()), "", seen)
+    mixed = {path: types for path, types in seen.items() if len(types - {"NoneType"}) > 1}
+    assert not mixed, mixed
+    # The matrix reaches the optional parts, so the check above is not vacuous about them.
+    assert {".quote.spot", ".quote.serverless", ".quote.break_even", ".gpus[].secure_spot_per_hour"} <= set(seen)
+    assert len(replies) > 10 * len(CATALOG)

@@ -101,7 +101,8 @@ def test_a_load_sized_quote_prices_the_load_in_its_table() -> None:
     assert q.pod.pods == 5
     assert q.pod.total == Decimal("1008.00")  # 5 × $0.28 × 720 h
     assert q.spot is not None
-    assert q.spot.spot_per_hour == 5 * q.spot.spot_rate.amount
+    assert q.spot.spot_rate.amount == Decimal("0.14")  # the A4000's Secure Cloud spot price
+    assert q.spot.spot_per_hour == Decimal("0.70")  # 5 Pods × $0.14/h
     assert "5 Pods are cheaper: $1.40 vs $2.40/h" in q.recommendation
 
 
@@ -212,8 +213,9 @@ def test_cold_start_and_idle_timeout_are_billed_per_request() -> None:
     assert q.serverless is not None
     assert q.break_even is not None
     assert q.serverless.billed_seconds_per_request == 12
-    assert q.serverless.per_request == Decimal("0.00016") * 12
-    assert q.break_even.requests_per_hour == Decimal("0.28") / (Decimal("0.00016") * 12)
+    assert q.serverless.per_request == Decimal("0.00192")  # 12 s × $0.00016/s
+    # $0.28/h ÷ $0.00192 a request = 145⅚ requests/h, unrounded inside the engine
+    assert q.break_even.requests_per_hour == Decimal("145.8333333333333333333333333")
     assert "Flex bills 12 s a request (5 s execution + 2 s cold start + 5 s idle timeout)" in " ".join(q.notes)
 
 
@@ -373,7 +375,7 @@ def test_flex_for_a_request_load_bills_only_the_busy_seconds() -> None:
     assert q.serverless.active_per_hour == Decimal("0.396")  # one worker: $0.00011/s
     heavy = _quote(A4000, requests_per_hour=Decimal(4000), seconds_per_request=Decimal(5))
     assert heavy.serverless is not None
-    assert heavy.serverless.active_per_hour == 6 * Decimal("0.396")  # the six workers the load needs
+    assert heavy.serverless.active_per_hour == Decimal("2.376")  # the six workers the load needs: 6 × $0.396
 
 
 def test_the_other_cloud_is_named_when_it_is_cheaper_or_dearer() -> None:
