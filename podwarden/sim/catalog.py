@@ -2,17 +2,21 @@
 
 Prices are US dollars per GPU per hour for Pods (secure, community, secure spot, community
 spot; ``None`` where the cloud does not offer the type) and US dollars per worker-second
-for Serverless flex workers. They are the figures of RunPod's public guides as of
-`PRICES_DATED`, rounded, and overridable by a scenario file. Stock is how many GPUs of the
+for Serverless flex workers. Pod prices are the figures of RunPod's public guides as of
+`PRICES_DATED`, rounded; the Serverless pools and their flex prices are read from the table
+Podwarden ships (`podwarden/data/serverless_prices.json`). Both are overridable by a
+scenario file. Stock is how many GPUs of the
 type each cloud has free when the world starts; renting consumes it, stopping and
 terminating give it back.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
@@ -126,21 +130,32 @@ def default_catalog() -> dict[str, GpuType]:
     return types
 
 
-_POOL_ROWS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "AMPERE_16": ("0.00016", ("NVIDIA RTX A4000", "NVIDIA RTX 4000 Ada Generation")),
-    "AMPERE_24": ("0.00019", ("NVIDIA RTX A4500", "NVIDIA RTX A5000", "NVIDIA GeForce RTX 3090")),
-    "ADA_24": ("0.00031", ("NVIDIA L4", "NVIDIA GeForce RTX 4090")),
-    "AMPERE_48": ("0.00034", ("NVIDIA RTX A6000", "NVIDIA A40")),
-    "ADA_48_PRO": ("0.00053", ("NVIDIA L40S", "NVIDIA RTX 6000 Ada Generation")),
-    "AMPERE_80": ("0.00076", ("NVIDIA A100 80GB PCIe", "NVIDIA A100-SXM4-80GB")),
-    "ADA_80_PRO": ("0.00116", ("NVIDIA H100 PCIe", "NVIDIA H100 80GB HBM3", "NVIDIA H100 NVL")),
-    "HOPPER_141": ("0.00155", ("NVIDIA H200",)),
-    "BLACKWELL_180": ("0.00240", ("NVIDIA B200",)),
-}
+SERVERLESS_TABLE = ("podwarden.data", "serverless_prices.json")
 
-DEFAULT_POOLS: Mapping[str, Pool] = MappingProxyType({
-    pool_id: Pool(pool_id, types, Decimal(price)) for pool_id, (price, types) in _POOL_ROWS.items()
-})
+
+def _shipped_pools() -> dict[str, Pool]:
+    """The Serverless pools of the price table Podwarden ships, the one its quotes price from:
+    one mapping of GPU types to pool ids (RunPod's pool ids win over the pricing page's
+    grouping, see the table's notes) and one flex $/s per pool, so a quote and the
+    simulator's billing agree for every GPU. Read as data (json, Decimal), not through
+    Podwarden's adapters, so the simulator stays a stand-alone fake of RunPod. A class the
+    table marks `estimate` (the 32 GB PRO class: Podwarden's interpolation, not a price RunPod
+    publishes) is left out: the simulator bills only published prices.
+
+    Active workers keep the simulator's own rule, `ACTIVE_WORKER_FACTOR` × flex, rather than
+    the table's `active_per_s`: the table's note dates that column to 2025-08 ("RunPod now
+    quotes active discounts on request"), and the simulator's active billing is pinned to the
+    factor (tests/sim). So an active worker the simulator bills can differ from a quote's
+    active price by the gap between the two (AMPERE_80: $0.000608/s vs $0.00060/s)."""
+    package, name = SERVERLESS_TABLE
+    table = json.loads(resources.files(package).joinpath(name).read_text(encoding="utf-8"), parse_float=Decimal)
+    return {
+        row["pool"]: Pool(row["pool"], tuple(row["gpu_type_ids"]), Decimal(str(row["flex_per_s"])))
+        for row in table["classes"] if not row.get("estimate", False)
+    }
+
+
+DEFAULT_POOLS: Mapping[str, Pool] = MappingProxyType(_shipped_pools())
 
 
 def pool_for_gpu_type(gpu_type_id: str, pools: dict[str, Pool]) -> Pool | None:

@@ -69,18 +69,28 @@ def test_a_missing_override_names_the_file(tmp_path: Path) -> None:
 
 def test_the_simulator_bills_serverless_by_the_same_mapping_as_quotes() -> None:
     """One mapping of GPU types to Serverless pools (RunPod's pool ids win over the pricing
-    page's grouping): every pool the simulator bills is in the shipped table at the same flex
-    price, and every GPU type both know is in the same pool in both."""
+    page's grouping), read from the one shipped table: the simulator bills every published
+    class at the table's flex price, with the table's GPU types, and nothing else."""
     from podwarden.sim.catalog import DEFAULT_POOLS
 
-    table = {p.pool: p for p in load_serverless_table().prices}
-    for pool in DEFAULT_POOLS.values():
-        assert pool.id in table, pool.id
-        assert pool.flex_per_second == table[pool.id].flex_per_s, pool.id
+    published = {p.pool: p for p in load_serverless_table().prices if not p.estimate}
+    assert {pool.id: (pool.gpu_type_ids, pool.flex_per_second) for pool in DEFAULT_POOLS.values()} == {
+        pool: (p.gpu_type_ids, p.flex_per_s) for pool, p in published.items()
+    }
+    assert "ADA_32_PRO" not in DEFAULT_POOLS  # the table's estimate: quoted, never billed
+    # The GPUs the pricing page groups differently bill as their pool ids say, in both.
     sim_pool_of = {gpu: pool.id for pool in DEFAULT_POOLS.values() for gpu in pool.gpu_type_ids}
-    table_pool_of = {gpu: p.pool for p in table.values() for gpu in p.gpu_type_ids}
-    shared = set(sim_pool_of) & set(table_pool_of)
-    assert {"NVIDIA RTX A4500", "NVIDIA L4", "NVIDIA GeForce RTX 4090"} <= shared
-    assert {gpu: sim_pool_of[gpu] for gpu in shared} == {gpu: table_pool_of[gpu] for gpu in shared}
-    assert table_pool_of["NVIDIA RTX A4500"] == "AMPERE_24"
-    assert table_pool_of["NVIDIA L4"] == "ADA_24"
+    assert sim_pool_of["NVIDIA RTX A4500"] == "AMPERE_24"
+    assert sim_pool_of["NVIDIA L4"] == "ADA_24"
+    assert DEFAULT_POOLS["AMPERE_24"].flex_per_second == Decimal("0.00019")
+    assert DEFAULT_POOLS["ADA_24"].flex_per_second == Decimal("0.00031")
+
+
+def test_an_hour_of_every_published_per_second_price_is_exact_at_three_decimals() -> None:
+    """Why JSON hourly prices carry three decimals, not cents (docs/json.md): RunPod's
+    per-second prices have five, so an hour of each has three, and no fewer for some."""
+    hourly = [price * 3600 for p in load_serverless_table().prices for price in (p.flex_per_s, p.active_per_s)]
+    assert all(h == h.quantize(Decimal("0.001")) for h in hourly)
+    assert any(h != h.quantize(Decimal("0.01")) for h in hourly)  # cents would misstate these
+    assert Decimal("0.576") in hourly  # the 16 GB flex worker, as the docs say
+    assert Decimal("2.736") in hourly
