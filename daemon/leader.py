@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from podwarden.errors import PodwardenError
-from podwarden.ports import Clock, Ledger
+from podwarden.ports import Clock, LeaderLock, Ledger
 from podwarden.services.deadman import DAEMON_LEASE
 
 log = logging.getLogger("daemon.leader")
@@ -87,17 +87,18 @@ class LeaseLeader(Leader):
 
 
 class AdvisoryLockLeader(Leader):
-    """PostgreSQL: `pg_try_advisory_lock` on a connection of its own, held for the process's life."""
+    """PostgreSQL: the database's advisory lock (`bootstrap.leader_lock`), held for the process's life."""
 
-    def __init__(self, ledger: Ledger, clock: Clock, *, tick: timedelta, url: str, holder: str | None = None) -> None:
+    def __init__(self, ledger: Ledger, clock: Clock, *, tick: timedelta, url: str | None = None,
+                 lock: LeaderLock | None = None, holder: str | None = None) -> None:
         super().__init__(ledger, clock, tick=tick, holder=holder)
-        from sqlalchemy import create_engine
-        from sqlalchemy.pool import NullPool
+        from podwarden import bootstrap
 
-        # Autocommit: the session-level lock outlives transactions, and no transaction is left
-        # open ("idle in transaction") between ticks.
-        self._engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
-        self._connection: Any = None
+        chosen = lock or (bootstrap.leader_lock(url, key=ADVISORY_KEY) if url else None)
+        if chosen is None:
+            raise ValueError("an advisory-lock leader needs a PostgreSQL URL or a lock")
+        self._lock = chosen
+        self._held = False
 
     def start(self, *, wait: Callable[[float], Any] | None = None) -> None:
         """Never refuses: a follower simply waits (`lead()` is False) until the leader dies."""
@@ -110,43 +111,23 @@ class AdvisoryLockLeader(Leader):
         return True
 
     def _try(self) -> bool:
-        from sqlalchemy import text
-        from sqlalchemy.exc import SQLAlchemyError
-
-        try:
-            if self._connection is not None:
-                self._connection.execute(text("SELECT 1"))  # still ours while the session lives
-                return True
-            connection = self._engine.connect()
-            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar())
-            if got:
-                self._connection = connection
-                log.info("leading: advisory lock taken by %s", self.holder)
-                return True
-            connection.close()
-            return False
-        except SQLAlchemyError as exc:
-            log.warning("lost the database session holding leadership: %s", exc)
-            self._drop()
-            return False
-
-    def _drop(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.close()
-            except Exception:
-                log.debug("closing the leader's connection failed", exc_info=True)
-            self._connection = None
+        held = self._lock.hold()
+        if held and not self._held:
+            log.info("leading: advisory lock taken by %s", self.holder)
+        self._held = held
+        return held
 
     def stop(self) -> None:
-        self._drop()  # closing the session releases the lock
-        self._engine.dispose()
+        self._lock.close()  # closing the session releases the lock
         super().stop()
 
 
 def leader_for(url: str, ledger: Ledger, clock: Clock, *, tick: timedelta) -> Leader:
-    if url.startswith("postgresql"):
-        return AdvisoryLockLeader(ledger, clock, tick=tick, url=url)
+    from podwarden import bootstrap
+
+    lock = bootstrap.leader_lock(url, key=ADVISORY_KEY)
+    if lock is not None:
+        return AdvisoryLockLeader(ledger, clock, tick=tick, lock=lock)
     return LeaseLeader(ledger, clock, tick=tick)
 
 

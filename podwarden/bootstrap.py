@@ -22,6 +22,7 @@ from podwarden.ports import (
     Clock,
     CoordinationLedger,
     DigestPublisher,
+    LeaderLock,
     Ledger,
     Notifier,
     RunPodGateway,
@@ -295,3 +296,13 @@ def _secret(value: str) -> Any:
     from pydantic import SecretStr
 
     return SecretStr(value)
+
+
+def leader_lock(database_url: str, *, key: int) -> LeaderLock | None:
+    """The database's own leader lock (PostgreSQL's advisory lock), or None where there is none
+    (SQLite: the daemon falls back to the ledger's lease table)."""
+    if not database_url.startswith("postgresql"):
+        return None
+    from podwarden.adapters.sql.advisory_lock import AdvisoryLock
+
+    return AdvisoryLock(database_url, key=key)

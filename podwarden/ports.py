@@ -416,3 +416,16 @@ class DigestPublisher(Protocol):
     def find(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
         """The digest carrying `key` posted to `channel` since `oldest`, if any (crash recovery)."""
         ...
+
+
+class LeaderLock(Protocol):
+    """A lock held for a process's life that the database releases when the process dies
+    (PostgreSQL's session advisory lock): who leads when several daemons share a ledger."""
+
+    def hold(self) -> bool:
+        """True while held: takes it if free, checks the session if held; False if another holds it."""
+        ...
+
+    def release(self) -> None: ...
+
+    def close(self) -> None: ...

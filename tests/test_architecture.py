@@ -118,6 +118,15 @@ def doctor_builds_through_bootstrap(path: Path, root: Path) -> list[str]:
             if n not in allowed and not n.startswith("slack_sdk.errors") and n != "sqlalchemy.engine"]
 
 
+def faces_reach_infrastructure_through_bootstrap(path: Path, root: Path) -> list[str]:
+    """bot/ and daemon/ reach RunPod, the ledger and the simulator only through `bootstrap`
+    (its `Services` and builders): never a RunPod client, an engine or a session of their own.
+    Slack is the bot's own surface (bolt, slack_sdk, the Block Kit renderers), and domain
+    values are theirs to read."""
+    return _crossing(imports(path, root), "podwarden.adapters.sql", "podwarden.adapters.runpod", "podwarden.sim",
+                     "sqlalchemy", "httpx", "psycopg")
+
+
 RULES: dict[str, tuple[Rule, Callable[[Path], list[Path]]]] = {
     "domain_is_pure": (domain_is_pure, lambda root: _modules(root / "podwarden" / "domain")),
     "only_the_cli_imports_faces": (only_the_cli_imports_faces, lambda root: _modules(root / "podwarden")),
@@ -129,6 +138,9 @@ RULES: dict[str, tuple[Rule, Callable[[Path], list[Path]]]] = {
     ),
     "doctor_builds_through_bootstrap": (
         doctor_builds_through_bootstrap, lambda root: [root / "podwarden" / "doctor.py"],
+    ),
+    "faces_reach_infrastructure_through_bootstrap": (
+        faces_reach_infrastructure_through_bootstrap, lambda root: _modules(root / "bot") + _modules(root / "daemon"),
     ),
 }
 
@@ -183,6 +195,9 @@ PLANTED = {
         "podwarden/adapters/sql/migrate.py", "def f():\n    import migrations\n    return migrations\n",
     ),
     "doctor_builds_through_bootstrap": ("podwarden/doctor.py", "from slack_sdk import WebClient\n"),
+    "faces_reach_infrastructure_through_bootstrap": (
+        "daemon/bad.py", "def f(url):\n    from sqlalchemy import create_engine\n    return create_engine(url)\n",
+    ),
 }
 
 

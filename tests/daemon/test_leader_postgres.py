@@ -82,7 +82,8 @@ class Replica:
         self.runner.wrap("tick", self.daemon.tick)()
 
     def kinds(self, kind: type) -> list[Any]:
-        return [n for n in self.notifier.sent if isinstance(n, kind)]
+        """The owner's notes of `kind` (the notice channel's copies end in ':channel')."""
+        return [n for n in self.notifier.sent if isinstance(n, kind) and not n.key.endswith(":channel")]
 
 TICK = timedelta(minutes=1)
 
@@ -142,7 +143,7 @@ if POSTGRES_URL:
         """
         from sqlalchemy import text
 
-        pid = replica.leader._connection.connection.dbapi_connection.info.backend_pid
+        pid = replica.leader._lock._connection.connection.dbapi_connection.info.backend_pid
         with replica.services.ledger.engine.connect() as admin:  # type: ignore[attr-defined]
             assert admin.execute(text("SELECT pg_terminate_backend(:pid, 30000)"), {"pid": pid}).scalar()
 
@@ -178,7 +179,8 @@ if POSTGRES_URL:
         assert (first.runpod.stops, second.runpod.stops) == ([], [bob])
         assert first.kinds(PodStopped) == []
         assert (first.runner.runs["tick"], second.runner.runs["tick"]) == (35, 15)
-        assert [ref.channel for ref, _ in second.notifier.updates] == ["U0BOB"]  # the warning says "stopped"
+        # The warning says "stopped", in bob's DM and in the notice channel's copy, each once.
+        assert sorted(ref.channel for ref, _ in second.notifier.updates) == ["C0NOTICE", "U0BOB"]
 
     @pytest.mark.postgres
     def test_exactly_one_of_two_daemons_acts_and_the_other_takes_over(ledger: SqlLedger, ledger_url: str) -> None:
@@ -197,7 +199,7 @@ if POSTGRES_URL:
             assert lease is not None
             assert lease.holder == "first"
             # The first dies: its session ends, and the database lets the lock go with it.
-            pid = first._connection.connection.dbapi_connection.info.backend_pid
+            pid = first._lock._connection.connection.dbapi_connection.info.backend_pid
             with ledger.engine.connect() as admin:
                 from sqlalchemy import text
 
@@ -243,7 +245,7 @@ if POSTGRES_URL:
             leader.start()
             assert leader.lead()
             assert leader.lead()
-            pid = leader._connection.connection.dbapi_connection.info.backend_pid
+            pid = leader._lock._connection.connection.dbapi_connection.info.backend_pid
             with ledger.engine.connect() as admin:
                 query = text("SELECT state FROM pg_stat_activity WHERE pid = :pid")
                 state = admin.execute(query, {"pid": pid}).scalar()
