@@ -1,7 +1,7 @@
 """A hand-run mutation pass over podwarden/domain: which flipped comparison, off-by-one
 constant or swapped operator do the unit tests not notice?
 
-    python tests/tools/mutate_domain.py [--budget SECONDS] [module ...]   # e.g. sizing rates; default: all
+    python tests/tools/mutate_domain.py [--budget SECONDS] [--lines N,M] [module ...]   # default: all
 
 It copies the repository to a temporary directory (the working tree is never touched), then
 for each mutant rewrites one node of one module there and runs, against the copy, the
@@ -93,6 +93,8 @@ def covering_tests(name: str, root: Path = ROOT) -> list[str]:
 def main(argv: list[str]) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--budget", type=float, default=None, help="seconds per module before it is cut short")
+    options.add_argument("--lines", type=lambda text: {int(n) for n in text.split(",")}, default=None,
+                         help="only the mutants on these lines, e.g. 179,183 (to check a new test kills them)")
     options.add_argument("modules", nargs="*")
     args = options.parse_args(argv)
     domain = ROOT / "podwarden" / "domain"
@@ -105,7 +107,7 @@ def main(argv: list[str]) -> int:
             target = copy / "podwarden" / "domain" / f"{name}.py"
             original = target.read_text(encoding="utf-8")
             tests = covering_tests(name, copy)
-            every = list(mutants(original))
+            every = [m for m in mutants(original) if args.lines is None or m[0] in args.lines]
             killed = tried = 0
             started = time.monotonic()
             for line, what, source in every:

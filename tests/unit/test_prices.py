@@ -10,6 +10,8 @@ import pytest
 
 from podwarden.adapters.price_table import load_serverless_table
 from podwarden.bootstrap import price_book as load_price_book
+from podwarden.domain.errors import InputError
+from podwarden.domain.pricing import parse_serverless_table
 from podwarden.errors import ConfigError
 from podwarden.settings import Settings
 
@@ -94,3 +96,35 @@ def test_an_hour_of_every_published_per_second_price_is_exact_at_three_decimals(
     assert any(h != h.quantize(Decimal("0.01")) for h in hourly)  # cents would misstate these
     assert Decimal("0.576") in hourly  # the 16 GB flex worker, as the docs say
     assert Decimal("2.736") in hourly
+
+
+# -- the table's bounds, at the bound (mutation survivors of domain/pricing.py) ---------------
+
+_ONE_CLASS = {"pool": "AMPERE_80", "memory_gb": 80, "flex_per_s": "0.00076", "active_per_s": "0.00060",
+              "gpu_type_ids": ["NVIDIA A100 80GB PCIe"]}
+
+
+def _table(**changes: object) -> dict[str, object]:
+    return {"date": "2026-11-01", "source": "test", "classes": [{**_ONE_CLASS, **changes}]}
+
+
+def test_a_class_of_one_gb_is_read_and_one_of_zero_gb_is_refused() -> None:
+    assert parse_serverless_table(_table(memory_gb=1)).prices[0].memory_gb == 1
+    with pytest.raises(InputError) as caught:
+        parse_serverless_table(_table(memory_gb=0))
+    assert caught.value.message == "classes[0] (AMPERE_80): memory_gb must be a whole number of GB above 0, got 0"
+
+
+def test_an_active_price_equal_to_flex_is_read_and_a_dearer_one_is_refused() -> None:
+    (same,) = parse_serverless_table(_table(active_per_s="0.00076")).prices
+    assert same.active_per_s == same.flex_per_s == Decimal("0.00076")
+    with pytest.raises(InputError) as caught:
+        parse_serverless_table(_table(active_per_s="0.00077"))
+    assert caught.value.message == "classes[0] (AMPERE_80): active_per_s (0.00077) cannot exceed flex_per_s (0.00076)"
+
+
+def test_a_free_price_is_refused() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_serverless_table(_table(flex_per_s="0"))
+    assert caught.value.message == "classes[0] (AMPERE_80): flex_per_s must be more than 0, got '0'"
+    assert parse_serverless_table(_table(active_per_s="0.00001")).prices[0].active_per_s == Decimal("0.00001")

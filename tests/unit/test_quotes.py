@@ -13,8 +13,10 @@ from podwarden.domain.quotes import (
     Quote,
     QuoteRequest,
     break_even,
+    compare_spot,
     quote,
     quote_pod,
+    quote_serverless,
     stop_vs_terminate,
     usage_period,
 )
@@ -448,3 +450,21 @@ def test_requests_longer_than_the_default_execution_timeout_say_so() -> None:
         return any("default execution timeout is 600 s" in note for note in q.notes)
 
     assert (warned(600), warned(601)) == (False, True)
+
+
+def test_the_building_blocks_default_to_one_gpu_one_pod_no_disk_and_no_cold_start() -> None:
+    """`quote` passes every argument; other callers rely on the defaults (mutation survivors
+    of quotes.py's signatures): one GPU, one Pod, no disks, no cold start or idle timeout, one
+    active worker. An A4000 month is $0.28/h, spot $0.14/h, flex billed 5 s a request."""
+    month = usage_period()
+    pod = quote_pod(A4000, period=month, book=BOOK, price_source=SIM_SOURCE)
+    assert (pod.count, pod.pods, pod.per_hour, pod.storage_total) == (1, 1, Decimal("0.28"), Decimal(0))
+    spot = compare_spot(A4000, period=month, price_source=SIM_SOURCE)
+    assert spot is not None
+    assert (spot.on_demand_per_hour, spot.spot_per_hour) == (Decimal("0.28"), Decimal("0.14"))
+    flex = quote_serverless(A4000, period=month, book=BOOK, requests_per_hour=300, seconds_per_request=5)
+    assert flex is not None
+    assert (flex.gpu_count, flex.active_workers, flex.billed_seconds_per_request) == (1, 1, Decimal(5))
+    assert (flex.cold_start_s, flex.idle_timeout_s) == (Decimal(0), Decimal(0))
+    assert flex.per_request == Decimal("0.0008")  # 5 s × $0.00016/s
+    assert flex.active_per_hour == Decimal("0.396")  # one worker: $0.00011/s
