@@ -169,8 +169,9 @@ def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: Text
     """Piped: play the story on the simulated clock, press Resume once, and exit."""
     for _ in range(TOUR_MINUTES):
         tick()
-    stopped = [n for n in notes.sent if isinstance(n, PodStopped)]
-    warned = [n for n in notes.sent if isinstance(n, IdleWarning)]
+    owners = [n for n in notes.sent if not n.key.endswith(":channel")]  # not the notice channel's copies
+    stopped = [n for n in owners if isinstance(n, PodStopped)]
+    warned = [n for n in owners if isinstance(n, IdleWarning)]
     out.write(f"\n── An hour went by: {len(warned)} idle warning(s), {len(stopped)} pod(s) stopped.\n")
     if stopped:
         from podwarden.adapters.slack.render_lifecycle import RESUME

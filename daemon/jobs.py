@@ -29,7 +29,7 @@ def build(services: Services) -> Jobs:
     lifecycle = LifecycleService(
         runpod=services.runpod, ledger=services.ledger, notifier=services.notifier, clock=services.clock,
         policy=policy_from(settings), book=services.costs.book, global_cap_per_hr=settings.global_cap_per_hr,
-        usage=usage,
+        usage=usage, time_zone=settings.timezone,
     )
     from bot.verbs import Verbs  # the bot's service graph: approvals reach the same people from either process
 

@@ -113,8 +113,10 @@ class LifecycleService:
     def __init__(
         self, *, runpod: RunPodGateway, ledger: Ledger, notifier: Notifier, clock: Clock, policy: core.Policy,
         book: PriceBook, global_cap_per_hr: Decimal | None = None, usage: UsageService | None = None,
+        time_zone: str = "UTC",
     ) -> None:
         self._runpod = runpod
+        self._time_zone = time_zone  # the team's, for the times notices show (e.g. "kept until 18:00")
         self._ledger = ledger
         self._notifier = notifier
         self._clock = clock
@@ -385,6 +387,9 @@ class LifecycleService:
         note = note_codec.decode(notice.payload)
         if hasattr(note, "state"):
             note = replace(note, state=state)  # type: ignore[call-arg]
+        if state == "kept" and isinstance(note, IdleWarning):  # say until when, in the team's time
+            snooze = self._ledger.active_snooze(note.pod_id, now=now)
+            note = replace(note, kept_until=snooze.until if snooze else None, time_zone=self._time_zone)
         try:
             self._notifier.update(MessageRef(notice.channel, notice.ts), note)
         except NotifyError as exc:
