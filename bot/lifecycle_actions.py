@@ -1,9 +1,10 @@
 """The buttons of the daemon's notices (Keep 1h, Stop now, Resume, ...): action id → handler.
 
 A notice reaches its owner in a DM and, when a notice channel is set, a copy of it in the
-channel (for an unowned pod, only the channel), where anyone can see the buttons: every button needs the member role (checked by the dispatcher at the
-click), and each handler checks that the person who clicked owns the pod (or is an admin;
-a member for a pod nobody owns) before doing anything; a refusal is audited. Every click
+channel (for an unowned pod, only the channel), where anyone can see the buttons: every
+button needs the member role (checked by the dispatcher at the click), and each handler
+checks that the person who clicked owns the pod (or is an admin; a member for a pod nobody
+owns) before doing anything; a refusal is audited. Every click
 that changes something is written to the audit log with its outcome and channel. The
 dispatcher merges these with the bot's own handlers; the answer replaces the message
 holding the button.
