@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from podwarden.adapters.slack import render_digest as render
+from podwarden.adapters.slack.notifier import find_keyed
 from podwarden.domain.digest import Digest
 from podwarden.domain.notes import MessageRef
 from podwarden.errors import NotifyError
@@ -63,21 +64,14 @@ class SlackDigestPublisher:
     def find(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
         from slack_sdk.errors import SlackApiError
 
-        cursor: str | None = None
-        while True:
+        def history(cursor: str | None) -> Any:
             try:
-                answer = self._call("conversations_history", channel=channel, oldest=f"{oldest.timestamp():.6f}",
-                                    include_all_metadata=True, limit=200, cursor=cursor)
+                return self._call("conversations_history", channel=channel, oldest=f"{oldest.timestamp():.6f}",
+                                  include_all_metadata=True, limit=200, cursor=cursor)
             except SlackApiError as exc:
                 raise NotifyError(f"Slack refused conversations.history: {_error(exc)}") from None
-            for message in answer.get("messages", []):
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == METADATA_EVENT and \
-                        (metadata.get("event_payload") or {}).get("key") == key:
-                    return MessageRef(channel=channel, ts=str(message["ts"]))
-            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+
+        return find_keyed(history, channel, event_type=METADATA_EVENT, key=key)
 
     def _attach(self, digest: Digest, ref: MessageRef, *, chart: bool) -> None:
         from slack_sdk.errors import SlackApiError

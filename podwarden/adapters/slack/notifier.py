@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -19,6 +20,24 @@ from podwarden.domain.notes import MessageRef, Note
 from podwarden.errors import NotifyError
 
 METADATA_EVENT = "podwarden_note"
+
+
+def find_keyed(
+    history: Callable[[str | None], Any], channel: str, *, event_type: str, key: str,
+) -> MessageRef | None:
+    """The message of `channel` whose metadata carries `key` under `event_type`, paging through
+    `history(cursor)` (a conversations.history call): how a post that happened before a crash
+    is found again instead of being made twice."""
+    cursor: str | None = None
+    while True:
+        answer = history(cursor)
+        for message in answer.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get("key") == key:
+                return MessageRef(channel=channel, ts=str(message["ts"]))
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return None
 
 
 def is_user_id(recipient: str) -> bool:
@@ -46,18 +65,11 @@ class SlackNotifier:
 
     def find_sent(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
         channel = self._channel_for(channel)
-        cursor: str | None = None
-        while True:
-            answer = self._call("conversations.history", channel=channel, oldest=f"{oldest.timestamp():.6f}",
-                                include_all_metadata=True, limit=200, cursor=cursor)
-            for message in answer.get("messages", []):
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == METADATA_EVENT and \
-                        (metadata.get("event_payload") or {}).get("key") == key:
-                    return MessageRef(channel=channel, ts=str(message["ts"]))
-            cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+        return find_keyed(
+            lambda cursor: self._call("conversations.history", channel=channel, oldest=f"{oldest.timestamp():.6f}",
+                                      include_all_metadata=True, limit=200, cursor=cursor),
+            channel, event_type=METADATA_EVENT, key=key,
+        )
 
     def _channel_for(self, recipient: str) -> str:
         if not is_user_id(recipient):
