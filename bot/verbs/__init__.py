@@ -15,6 +15,7 @@ from bot import commands as c
 from bot.dispatch import Caller, Handler
 from podwarden.adapters.slack.reply import Reply
 from podwarden.domain.access import Actor, Role
+from podwarden.domain.answers import IdleRules
 from podwarden.services.audit import AuditService
 from podwarden.services.budgets import BudgetService
 from podwarden.services.confirmations import ConfirmationService
@@ -22,7 +23,7 @@ from podwarden.services.endpoints import EndpointsService
 from podwarden.services.keeps import KeepService
 from podwarden.services.people import PeopleService
 from podwarden.services.pods import PodsService
-from podwarden.services.policy import IdleRules, PolicyService
+from podwarden.services.policy import PolicyService
 
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services

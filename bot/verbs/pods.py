@@ -14,10 +14,10 @@ from podwarden.adapters.slack import render_pods as r
 from podwarden.adapters.slack.render_approvals import APPROVE, DENY
 from podwarden.adapters.slack.reply import Reply, error_reply
 from podwarden.domain.access import Actor, Refused, Role
+from podwarden.domain.answers import StartPlan
 from podwarden.domain.ledger_values import AuditOutcome, PendingAction
 from podwarden.errors import DomainError, PodwardenError
 from podwarden.services.confirmations import asked_in
-from podwarden.services.pods import StartPlan
 
 Executor = Callable[[PendingAction, Actor], Reply]
 REFUSED = "refused: "  # a consumed action's result when the re-checked caps said no

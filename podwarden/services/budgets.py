@@ -8,29 +8,16 @@ a hard cap refuses and a soft one warns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from podwarden.domain import caps
+from podwarden.domain.answers import BudgetLine, BudgetView
 from podwarden.domain.ledger_values import Budget, BudgetPeriod, BudgetScope
 from podwarden.domain.models import PodStatus
 from podwarden.errors import InputError
 from podwarden.ports import Clock, Ledger
 from podwarden.services.people import PeopleService
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetLine:
-    budget: Budget
-    action: str
-    spent: Decimal  # this period (this hour: the $/h running now)
-
-
-@dataclass(frozen=True, slots=True)
-class BudgetView:
-    lines: tuple[BudgetLine, ...]
-    global_cap_per_hr: Decimal | None
 
 
 class BudgetService:

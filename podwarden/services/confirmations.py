@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from podwarden.domain.access import Actor, Refused
+from podwarden.domain.answers import Offer
 from podwarden.domain.ledger_values import AuditOutcome, PendingAction, PendingState
 from podwarden.domain.notes import ApprovalOutcome, ApprovalRequested
 from podwarden.errors import InputError, NotifyError
@@ -29,13 +30,6 @@ log = logging.getLogger("podwarden.confirmations")
 ASKED_IN = "asked_in"  # the requester's channel, kept once `channel` names the approval request's
 CONFIRM_TTL = timedelta(minutes=15)
 APPROVAL_TTL = timedelta(hours=4)
-
-
-@dataclass(frozen=True, slots=True)
-class Offer:
-    nonce: str
-    needs_approval: bool
-    per_hr: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)

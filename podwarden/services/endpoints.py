@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from podwarden.domain.access import Actor
+from podwarden.domain.answers import EndpointView, ScalePlan
 from podwarden.domain.catalog import resolve_gpu
 from podwarden.domain.ledger_values import AuditOutcome
 from podwarden.domain.models import Endpoint, EndpointHealth, EndpointSpec, TemplateSpec
@@ -19,23 +19,6 @@ from podwarden.services.audit import AuditService
 from podwarden.services.pods import shown
 
 HOURS_PER_MONTH = Decimal(720)  # a 30-day month, as RunPod's guides count
-
-
-@dataclass(frozen=True, slots=True)
-class EndpointView:
-    endpoint: Endpoint
-    health: EndpointHealth | None
-    price: ServerlessPrice | None
-    per_hr_now: Decimal | None
-
-
-@dataclass(frozen=True, slots=True)
-class ScalePlan:
-    endpoint: Endpoint
-    workers_min: int
-    workers_max: int
-    idle_timeout_s: int
-    active_per_month: Decimal | None  # what the always-on (min) workers cost per month
 
 
 class EndpointsService:

@@ -7,11 +7,11 @@ by design) is for admins and lasts ten years, which the daemon treats like any s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from podwarden.domain.access import Actor, Refused
+from podwarden.domain.answers import Kept
 from podwarden.domain.durations import parse_duration
 from podwarden.domain.ledger_values import AuditOutcome
 from podwarden.errors import InputError
@@ -22,15 +22,6 @@ from podwarden.services.pods import PodsService, shown
 MAX_KEEP = timedelta(days=7)
 FOREVER = timedelta(days=3650)
 _CLOCK = re.compile(r"^(?:until\s+)?(\d{1,2})(?::(\d{2}))?$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Kept:
-    pod_id: str
-    pod_name: str
-    until: datetime
-    by: str
-    forever: bool
 
 
 def keep_until(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:

@@ -11,31 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from podwarden.domain.access import Actor, Role, highest, role_of
+from podwarden.domain.answers import RoleChange, TeamChange
 from podwarden.domain.ledger_values import Member
 from podwarden.errors import InputError
 from podwarden.ports import Clock, Ledger
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-
-
-@dataclass(frozen=True, slots=True)
-class RoleChange:
-    subject: str
-    role: Role
-    previous: Role | None
-    group: bool = False
-    prefix: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TeamChange:
-    user_id: str
-    team: str | None
-    previous: str | None
-    prefix: str | None = None
 
 
 class PeopleService:

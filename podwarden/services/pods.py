@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from podwarden.domain.access import Actor, Refused
+from podwarden.domain.answers import Fleet, PodView, Ssh, StartPlan
 from podwarden.domain.catalog import parse_cloud, resolve_gpu
 from podwarden.domain.ledger_values import AuditOutcome, PodRecord
 from podwarden.domain.models import Cloud, Pod, PodSpec, PodStatus
@@ -29,62 +29,6 @@ DEFAULT_IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04"
 REQUEST_ENV = "PODWARDEN_REQUEST"  # the RunPod adapter's idempotency key in a pod's env
 SSH_KEY = "~/.ssh/id_ed25519"
 _LISTED = 5
-
-
-@dataclass(frozen=True, slots=True)
-class PodView:
-    """One pod as `pods` shows it."""
-
-    pod: Pod
-    owner_id: str | None
-    cost_so_far: Decimal | None  # from the ledger's intervals; None when never recorded
-    gpu_util: int | None  # mean over its GPUs, now
-    uptime_seconds: int | None
-    idle_for: timedelta | None
-    kept_until: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class Fleet:
-    scope: str  # mine | all | a user id
-    pods: tuple[PodView, ...]
-
-    @property
-    def per_hr(self) -> Decimal:
-        return sum((v.pod.cost_per_hr for v in self.pods if v.pod.running), Decimal(0))
-
-
-@dataclass(frozen=True, slots=True)
-class Ssh:
-    pod: Pod
-    direct: str | None  # ssh root@IP -p PORT -i KEY, when port 22 is public
-    proxied: str | None  # ssh <podHostId>@ssh.runpod.io -i KEY
-    host: str | None = None
-    port: int | None = None
-    user: str | None = None  # the proxy user (podHostId)
-
-
-@dataclass(frozen=True, slots=True)
-class StartPlan:
-    """What `start` will create and at what price; nothing exists until it is confirmed."""
-
-    spec: PodSpec
-    gpu_name: str
-    per_hr: Decimal  # GPU $/h for all GPUs (the bid for spot)
-    max_hours: Decimal | None
-    note: str = ""
-
-    def payload(self) -> dict[str, Any]:
-        s = self.spec
-        return {
-            "name": s.name, "gpu_type_id": s.gpu_type_id, "gpu_count": s.gpu_count, "image": s.image,
-            "template_id": s.template_id, "cloud": s.cloud.value, "spot": s.spot,
-            "bid_per_gpu": str(s.bid_per_gpu) if s.bid_per_gpu is not None else None,
-            "container_disk_gb": s.container_disk_gb, "volume_gb": s.volume_gb,
-            "network_volume_id": s.network_volume_id, "ports": s.ports, "env": [list(p) for p in s.env],
-            "per_hr": str(self.per_hr), "gpu_name": self.gpu_name,
-            "max_hours": str(self.max_hours) if self.max_hours is not None else None,
-        }
 
 
 def spec_from(payload: Mapping[str, Any], *, request: str) -> PodSpec:
@@ -345,5 +289,4 @@ class PodsService:
         return pod
 
 
-__all__ = ["Fleet", "PodView", "PodsService", "Ssh", "StartPlan", "answer_status", "find_pod", "shown", "spec_from",
-           "ssh_of"]
+__all__ = ["PodsService", "answer_status", "find_pod", "shown", "spec_from", "ssh_of"]

@@ -6,35 +6,13 @@ whether idle pods are really being stopped (a stale heartbeat means nobody is wa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from decimal import Decimal
 
+from podwarden.domain.answers import IdleRules, Policy
 from podwarden.ports import Clock, Ledger
-from podwarden.services.budgets import BudgetService, BudgetView
+from podwarden.services.budgets import BudgetService
 
 HEARTBEAT_LEASE = "daemon"
-
-
-@dataclass(frozen=True, slots=True)
-class IdleRules:
-    idle_after: timedelta
-    idle_gpu_percent: int
-    idle_cpu_percent: int
-    warning_grace: timedelta
-    min_pod_age: timedelta
-    tick_interval: timedelta
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    idle: IdleRules
-    approval_threshold: Decimal
-    budgets: BudgetView
-    heartbeat_at: datetime | None
-    heartbeat_age: timedelta | None
-    daemon_alive: bool
-    allowed_channels: tuple[str, ...]
 
 
 class PolicyService:

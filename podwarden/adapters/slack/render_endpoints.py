@@ -8,9 +8,8 @@ from typing import Any
 from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.render_pods import CANCEL, confirm_id, money
 from podwarden.adapters.slack.reply import Button, Reply, Section
+from podwarden.domain.answers import EndpointView, Offer, ScalePlan
 from podwarden.domain.models import Endpoint
-from podwarden.services.confirmations import Offer
-from podwarden.services.endpoints import EndpointView, ScalePlan
 
 
 def endpoints(views: Sequence[EndpointView]) -> Reply:

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from podwarden.adapters.slack.reply import Reply, Section
-from podwarden.services.keeps import Kept
-from podwarden.services.people import RoleChange, TeamChange
+from podwarden.domain.answers import Kept, RoleChange, TeamChange
 
 
 def role_changed(change: RoleChange) -> Reply:

@@ -8,10 +8,9 @@ from decimal import Decimal
 
 from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.reply import Button, Reply, Section
+from podwarden.domain.answers import Fleet, Offer, Ssh, StartPlan
 from podwarden.domain.caps import CapCheck
 from podwarden.domain.models import Pod
-from podwarden.services.confirmations import Offer
-from podwarden.services.pods import Fleet, Ssh, StartPlan
 
 CANCEL = "confirm_cancel"
 

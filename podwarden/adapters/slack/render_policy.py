@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.reply import Reply, Section
+from podwarden.domain.answers import BudgetLine, BudgetView, Policy
 from podwarden.domain.durations import format_duration
 from podwarden.domain.ledger_values import Budget, BudgetScope
-from podwarden.services.budgets import BudgetLine, BudgetView
-from podwarden.services.policy import Policy
 
 
 def _who(line: BudgetLine) -> str:
