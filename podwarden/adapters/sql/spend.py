@@ -34,6 +34,7 @@ from podwarden.adapters.sql.models import (
     PodRow,
 )
 from podwarden.adapters.sql.types import as_money
+from podwarden.adapters.sql.usage import add_sample
 from podwarden.domain.ledger_values import GLOBAL_SUBJECT, Budget, BudgetPeriod, BudgetScope
 from podwarden.domain.models import PodStatus
 from podwarden.domain.spend_values import AutoStop, DigestClaim, EndpointQuarter, PodStretch
@@ -171,12 +172,7 @@ class SpendMixin(LedgerBase):
                     EndpointUsageQuarterRow.bucket_start == bucket,
                 ).with_for_update().execution_options(populate_existing=True)
             ).one()
-            if at <= row.last_sample_at:
-                return False
-            for name, value in sample.items():
-                setattr(row, name, getattr(row, name) + value)
-            row.last_sample_at = at
-            return True
+            return add_sample(row, at, sample)
 
     def endpoint_quarters(self, *, start: datetime, end: datetime) -> list[EndpointQuarter]:
         """The quarter hours starting in [start, end), oldest first."""

@@ -18,7 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from podwarden.adapters.sql._base import LedgerBase, aware, insert_ignore
-from podwarden.adapters.sql.models import EndpointRow, EndpointUsageHourlyRow, PodRow, PodUtilisationHourlyRow
+from podwarden.adapters.sql.models import (
+    EndpointRow,
+    EndpointUsageHourlyRow,
+    EndpointUsageQuarterRow,
+    PodRow,
+    PodUtilisationHourlyRow,
+)
 from podwarden.adapters.sql.people import ensure_member
 from podwarden.adapters.sql.types import as_money
 from podwarden.domain.ledger_values import EndpointUsageHour, UtilisationHour
@@ -136,7 +142,7 @@ class UsageMixin(LedgerBase):
             if session.get(EndpointRow, endpoint_id) is None:
                 raise LedgerError(f"endpoint {endpoint_id} is not in the ledger yet; observe it first")
             row = _hourly_row(session, EndpointUsageHourlyRow, "endpoint_id", endpoint_id, at, sample)
-            return row is None or _add_sample(row, at, sample)
+            return row is None or add_sample(row, at, sample)
 
     def endpoint_usage(
         self, *, start: datetime, end: datetime, endpoint_id: str | None = None,
@@ -177,7 +183,7 @@ def add_utilisation(
     row = _hourly_row(session, PodUtilisationHourlyRow, "pod_id", pod_id, at, {**sample, "gpu_util_max": peak})
     if row is None:
         return True
-    if not _add_sample(row, at, sample):
+    if not add_sample(row, at, sample):
         return False
     if peak is not None:
         row.gpu_util_max = peak if row.gpu_util_max is None else max(row.gpu_util_max, peak)
@@ -218,7 +224,7 @@ def add_utilisation_many(session: Session, samples: Sequence[UtilisationSample])
         if row is None:
             continue  # its hour's row was made from this very sample
         values, peak = _utilisation(sample)
-        if _add_sample(row, sample.at, values) and peak is not None:
+        if add_sample(row, sample.at, values) and peak is not None:
             row.gpu_util_max = peak if row.gpu_util_max is None else max(row.gpu_util_max, peak)
 
 
@@ -238,10 +244,12 @@ def _utilisation(sample: UtilisationSample) -> tuple[dict[str, int], int | None]
 _Row = TypeVar("_Row", bound=DeclarativeBase)
 
 
-def _add_sample(
-    row: PodUtilisationHourlyRow | EndpointUsageHourlyRow, at: datetime, sample: Mapping[str, Any]
+def add_sample(
+    row: PodUtilisationHourlyRow | EndpointUsageHourlyRow | EndpointUsageQuarterRow, at: datetime,
+    sample: Mapping[str, Any],
 ) -> bool:
-    """Add `sample` to an existing hour's row, once per instant: False for a repeated or older one."""
+    """Add `sample` to an existing roll-up row (an hour, a quarter hour), once per instant:
+    False for a repeated or older one."""
     if at <= row.last_sample_at:
         return False
     for name, value in sample.items():
