@@ -1,7 +1,7 @@
 """A hand-run mutation pass over podwarden/domain: which flipped comparison, off-by-one
 constant or swapped operator do the unit tests not notice?
 
-    python tests/tools/mutate_domain.py [--budget SECONDS] [--lines N,M] [module ...]   # default: all
+    python tests/tools/mutate_domain.py [--budget S] [--lines N,M] [--skip N] [module ...]   # default: all
 
 It copies the repository to a temporary directory (the working tree is never touched), then
 for each mutant rewrites one node of one module there and runs, against the copy, the
@@ -95,6 +95,8 @@ def main(argv: list[str]) -> int:
     options.add_argument("--budget", type=float, default=None, help="seconds per module before it is cut short")
     options.add_argument("--lines", type=lambda text: {int(n) for n in text.split(",")}, default=None,
                          help="only the mutants on these lines, e.g. 179,183 (to check a new test kills them)")
+    options.add_argument("--skip", type=int, default=0,
+                         help="start after this many mutants of each module (to go on from a time-boxed run)")
     options.add_argument("modules", nargs="*")
     args = options.parse_args(argv)
     domain = ROOT / "podwarden" / "domain"
@@ -107,7 +109,7 @@ def main(argv: list[str]) -> int:
             target = copy / "podwarden" / "domain" / f"{name}.py"
             original = target.read_text(encoding="utf-8")
             tests = covering_tests(name, copy)
-            every = [m for m in mutants(original) if args.lines is None or m[0] in args.lines]
+            every = [m for m in mutants(original) if args.lines is None or m[0] in args.lines][args.skip:]
             killed = tried = 0
             started = time.monotonic()
             for line, what, source in every:
@@ -126,6 +128,7 @@ def main(argv: list[str]) -> int:
                     killed += 1
             target.write_text(original, encoding="utf-8")
             cut = f" (time-boxed: {tried} of {len(every)} tried)" if tried < len(every) else ""
+            cut += f" after skipping {args.skip}" if args.skip else ""
             print(f"{name}: {killed}/{tried} killed{cut} in {time.monotonic() - started:.0f} s "
                   f"[{' '.join(tests)}]", flush=True)
     return 1 if survivors else 0
