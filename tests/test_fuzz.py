@@ -217,15 +217,18 @@ def _check_answer(line: str, answer: str, kind: str | None) -> None:
         assert [r for r in rest if r] in ([], [f"Usage: {error.usage}"]), (line, answer)
         return
     assert kind in {"answer", "input"}, (line, kind, answer)
+    words = tokenize(stripped)  # it parsed, so it tokenizes (to nothing, for a lone zero-width space)
+    verb_name = words[0].lower() if words else ""
     if kind == "input":  # a service judged the meaning: one line and the verb's usage, as the parser's
         first, *rest = [row for row in answer.splitlines() if row]
-        verb = BY_NAME[tokenize(stripped)[0].lower()]
+        verb = BY_NAME.get(verb_name)
+        assert verb is not None, (line, answer)
         assert rest in ([], [f"Usage: {verb.usage}"]), (line, answer)
         assert rest or verb.name == "help", (line, answer)  # only `help <no such verb>` has no usage
     # An answer may quote a bad value, never a whole paste or a 400-digit number. Named
     # exception, not yet fixed: `audit <filter>` echoes the whole filter when nothing matches
     # (adapters/slack/render_audit.py), and only an admin can run `audit`.
-    if tokenize(stripped)[0].lower() == "audit":
+    if verb_name == "audit":
         return
     for word in stripped.split():
         if len(word) > 60:
