@@ -88,7 +88,6 @@ def upgrade() -> None:
     with op.batch_alter_table("pending_actions") as batch:
         batch.add_column(sa.Column("channel", sa.String(64), nullable=True))
         batch.add_column(sa.Column("message_ts", sa.String(32), nullable=True))
-        batch.add_column(sa.Column("response_url", sa.Text(), nullable=True))
         batch.add_column(sa.Column("approver", sa.String(64), nullable=True))
         batch.add_column(sa.Column("clicked_by", sa.String(64), nullable=True))
         # 'awaiting_approval' is 17 characters (PostgreSQL refuses it in 16; SQLite never checks).
@@ -102,7 +101,7 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("ck_pending_actions_state"), type_="check")
         batch.create_check_constraint(op.f("ck_pending_actions_state"), _in("state", PENDING_STATES_OLD))
         batch.alter_column("state", existing_type=sa.String(24), type_=sa.String(16), existing_nullable=False)
-        for name in ("clicked_by", "approver", "response_url", "message_ts", "channel"):
+        for name in ("clicked_by", "approver", "message_ts", "channel"):
             batch.drop_column(name)
     with op.batch_alter_table("digests_sent") as batch:
         batch.drop_column("state")

@@ -295,7 +295,7 @@ class AuditRow(Base):
     args: Mapped[str] = mapped_column(Text)  # JSON object
     outcome: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str | None] = mapped_column(String(ID))  # where it was asked
+    channel: Mapped[str | None] = mapped_column(String(ID))  # of the message holding its buttons
     answer_status: Mapped[str | None] = mapped_column(String(32))  # RunPod's answer: HTTP status or error kind
 
 
@@ -340,9 +340,8 @@ class PendingActionRow(Base):
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
     result: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str | None] = mapped_column(String(ID))  # where it was asked
+    channel: Mapped[str | None] = mapped_column(String(ID))  # of the message holding its buttons
     message_ts: Mapped[str | None] = mapped_column(String(32))  # the message holding its buttons
-    response_url: Mapped[str | None] = mapped_column(Text)
     approver: Mapped[str | None] = mapped_column(String(ID))  # the admin who approved or denied
     clicked_by: Mapped[str | None] = mapped_column(String(ID))  # who pressed the button that ended it
 
