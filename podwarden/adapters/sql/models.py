@@ -295,7 +295,7 @@ class AuditRow(Base):
     args: Mapped[str] = mapped_column(Text)  # JSON object
     outcome: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
-    channel: Mapped[str | None] = mapped_column(String(ID))  # of the message holding its buttons
+    channel: Mapped[str | None] = mapped_column(String(ID))  # where it was asked
     answer_status: Mapped[str | None] = mapped_column(String(32))  # RunPod's answer: HTTP status or error kind
 
 
