@@ -1,0 +1,42 @@
+"""Tests that kill what the mutation pass over podwarden/domain found alive
+(tests/tools/mutate_domain.py; docs/mutation-report.md lists each survivor and its test).
+Each pins a boundary the other tests only came near: the figure at the bound, a tie, an
+order of words."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+from podwarden.domain import money
+from podwarden.domain.catalog import resolve_gpu
+from podwarden.domain.money import format_usd
+from podwarden.domain.quotes import QuoteRequest, quote
+from tests.unit.gpu_catalog import BOOK, CATALOG, SIM_SOURCE, gpu
+
+
+def test_minus_one_dollar_keeps_its_sign() -> None:
+    """money.py `if cents == 0: sign = ""` (mutant `cents == 1` dropped the sign of -$1.00)."""
+    assert format_usd(Decimal("-1")) == "-$1.00"
+    assert format_usd(Decimal("1")) == "$1.00"
+
+
+def test_a_day_is_86400_seconds() -> None:
+    """money.py SECONDS_PER_DAY (exported, used by no module yet: `*` -> `/` survived)."""
+    assert money.SECONDS_PER_DAY == 86_400
+
+
+def test_every_word_of_a_gpu_in_any_order_names_it() -> None:
+    """catalog.py `set(words) <= _gpu_words(g)`: all of a GPU's words, reordered, are not an
+    exact name but still fit it (mutant `<` answered "unknown GPU")."""
+    assert resolve_gpu("pcie nvidia a100 80gb", CATALOG).gpu.id == "NVIDIA A100 80GB PCIe"
+
+
+def test_a_one_run_tie_names_the_pod() -> None:
+    """advice.py `if pod.total <= serverless.flex_total`: at a tie the Pod is named (no cold
+    starts, no queue). A 16 GB GPU at $0.576/h costs what 16 GB flex costs ($0.00016/s × 3600)."""
+    even = dataclasses.replace(gpu("NVIDIA RTX A4000"), secure_price=Decimal("0.576"))
+    q = quote(QuoteRequest(gpu=even, hours=Decimal(10)), BOOK, price_source=SIM_SOURCE)
+    assert q.serverless is not None
+    assert q.pod.total == q.serverless.flex_total == Decimal("5.76")
+    assert q.recommendation.startswith("For one 10 h run a Pod is cheaper: $5.76 vs $5.76 on Serverless flex")
