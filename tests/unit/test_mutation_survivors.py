@@ -8,8 +8,12 @@ from __future__ import annotations
 import dataclasses
 from decimal import Decimal
 
+import pytest
+
 from podwarden.domain import money
 from podwarden.domain.catalog import resolve_gpu
+from podwarden.domain.durations import parse_duration
+from podwarden.domain.errors import InputError
 from podwarden.domain.money import format_usd
 from podwarden.domain.quotes import QuoteRequest, quote
 from tests.unit.gpu_catalog import BOOK, CATALOG, SIM_SOURCE, gpu
@@ -40,3 +44,25 @@ def test_a_one_run_tie_names_the_pod() -> None:
     assert q.serverless is not None
     assert q.pod.total == q.serverless.flex_total == Decimal("5.76")
     assert q.recommendation.startswith("For one 10 h run a Pod is cheaper: $5.76 vs $5.76 on Serverless flex")
+
+
+def test_one_pod_for_a_load_is_a_pod_not_one_pods() -> None:
+    """advice.py `" a Pod is" if pods == 1`: 500 requests/h of 5 s keep one A4000 busy."""
+    q = quote(QuoteRequest(gpu=gpu("NVIDIA RTX A4000"), requests_per_hour=Decimal(500),
+                           seconds_per_request=Decimal(5)), BOOK, price_source=SIM_SOURCE)
+    assert q.recommendation == ("At 500 requests/h of 5 s a Pod is cheaper: $0.28 vs $0.40/h on Serverless flex; "
+                                "Serverless wins below 350 requests/h.")
+
+
+def test_a_run_s_hours_show_two_decimals() -> None:
+    """advice.py `format_number(running_hours, places=2)`: 2.125 h reads 2.13 h."""
+    q = quote(QuoteRequest(gpu=gpu("NVIDIA A100 80GB PCIe"), hours=Decimal("2.125")), BOOK, price_source=SIM_SOURCE)
+    assert q.recommendation.startswith("For one 2.13 h run a Pod is cheaper: $4.02 vs $5.81 on Serverless flex")
+
+
+def test_a_bad_duration_of_40_characters_is_echoed_whole_and_41_are_cut() -> None:
+    """durations.py `len(text) <= 40`: the echo is cut only past 40 characters."""
+    for text, shown in (("x" * 40, repr("x" * 40)), ("x" * 41, repr("x" * 39) + "…")):
+        with pytest.raises(InputError) as caught:
+            parse_duration(text)
+        assert caught.value.message == f"not a duration: {shown} (use e.g. 90s, 30m, 2h, 1d)"
