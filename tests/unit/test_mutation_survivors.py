@@ -66,3 +66,17 @@ def test_a_bad_duration_of_40_characters_is_echoed_whole_and_41_are_cut() -> Non
         with pytest.raises(InputError) as caught:
             parse_duration(text)
         assert caught.value.message == f"not a duration: {shown} (use e.g. 90s, 30m, 2h, 1d)"
+
+
+def test_five_fitting_gpus_are_all_listed_and_a_sixth_is_one_more() -> None:
+    """catalog.py `len(shown) > _MAX_LISTED` (5): five names are listed without "and 0 more"."""
+    ids = ("NVIDIA RTX A4000", "NVIDIA RTX A4500", "NVIDIA RTX A5000", "NVIDIA RTX A6000", "NVIDIA A40", "NVIDIA L4")
+    six = [g for g in CATALOG if g.id in ids]
+    five = [g for g in six if g.id != "NVIDIA A40"]
+    with pytest.raises(InputError) as caught:
+        resolve_gpu("nvidia", five)
+    assert caught.value.message == ("'nvidia' fits several GPUs: RTX A4000, RTX A4500, RTX A5000, RTX A6000, L4; "
+                                    "say which one")
+    with pytest.raises(InputError) as caught:
+        resolve_gpu("nvidia", six)
+    assert caught.value.message.endswith(", RTX A6000, A40 and 1 more; say which one")
