@@ -16,6 +16,7 @@ from podwarden.domain.durations import parse_duration
 from podwarden.domain.errors import InputError
 from podwarden.domain.money import format_usd
 from podwarden.domain.quotes import QuoteRequest, quote
+from podwarden.domain.rates import check_hours, parse_request_rate, parse_seconds
 from tests.unit.gpu_catalog import BOOK, CATALOG, SIM_SOURCE, gpu
 
 
@@ -80,3 +81,54 @@ def test_five_fitting_gpus_are_all_listed_and_a_sixth_is_one_more() -> None:
     with pytest.raises(InputError) as caught:
         resolve_gpu("nvidia", six)
     assert caught.value.message.endswith(", RTX A6000, A40 and 1 more; say which one")
+
+
+def _a4000(**load: Decimal) -> str:
+    return quote(QuoteRequest(gpu=gpu("NVIDIA RTX A4000"), **load), BOOK,  # type: ignore[arg-type]
+                 price_source=SIM_SOURCE).recommendation
+
+
+def test_the_recommendation_s_figures_keep_their_precision() -> None:
+    """advice.py's `format_number(..., places=N)` calls: busy hours and seconds at two
+    decimals, a break-even rate at one decimal from 1 request/h up and four below it."""
+    assert _a4000(hours_per_day=Decimal("2.125")).startswith("At 2.13 busy h/day a Pod stopped after its 2.13 h is ")
+    assert _a4000(requests_per_hour=Decimal(300), seconds_per_request=Decimal("2.125")).startswith(
+        "At 300 requests/h of 2.13 s ")
+    assert _a4000(requests_per_hour=Decimal(1), seconds_per_request=Decimal(1000)).endswith(
+        "a Pod wins above 1.8 requests/h.")  # $0.28/h ÷ $0.16 a request = 1.75
+    assert _a4000(requests_per_hour=Decimal(1), seconds_per_request=Decimal(3600)).endswith(
+        "Serverless wins below 0.4861 requests/h.")  # $0.28/h ÷ $0.576 a request
+
+
+def test_the_billed_seconds_note_shows_three_decimals() -> None:
+    """advice.py notes: `format_number(value, places=3)`: 2.1255 s reads 2.126 s."""
+    q = quote(QuoteRequest(gpu=gpu("NVIDIA RTX A4000"), requests_per_hour=Decimal(300),
+                           seconds_per_request=Decimal("2.1255"), cold_start_s=Decimal(2)), BOOK,
+              price_source=SIM_SOURCE)
+    assert "Flex bills 4.126 s a request (2.126 s execution + 2 s cold start + 0 s idle timeout)" in " ".join(q.notes)
+
+
+def test_a_pod_stopped_when_idle_is_priced_even_when_flex_wins() -> None:
+    """advice.py's `stopped` sentence (capitalised "A Pod", hours at two decimals): a 200 GB
+    volume makes the stopped A4000 dearer than 1.125 busy hours of flex."""
+    assert _a4000(hours_per_day=Decimal("1.125"), volume_gb=Decimal(200)) == (
+        "At 1.13 busy h/day Serverless flex is cheaper than a Pod left on: $0.65 vs $7.39/day; a Pod wins above "
+        "12.8 h/day. A Pod stopped after its 1.13 h costs $1.62/day.")
+
+
+def test_the_longest_request_and_the_longest_quote_are_accepted_and_one_more_is_not() -> None:
+    """rates.py `seconds > MAX_SECONDS_PER_REQUEST` and `hours > MAX_HOURS`: the bounds are in."""
+    assert parse_seconds("604800") == 604_800  # 7 days, RunPod's longest execution timeout
+    with pytest.raises(InputError):
+        parse_seconds("604801")
+    assert check_hours(Decimal(8784)) == 8784  # a leap year of running time
+    with pytest.raises(InputError):
+        check_hours(Decimal("8784.01"))
+
+
+def test_the_smallest_request_rate_is_one_a_30_day_month() -> None:
+    """rates.py MIN_REQUESTS_PER_HOUR = 1 / (24 × 30): 0.034 a day is over it, 0.0333 under."""
+    assert parse_request_rate("0.034/day") == Decimal("0.034") / 24
+    with pytest.raises(InputError) as caught:
+        parse_request_rate("0.0333/day")
+    assert caught.value.message.startswith("--requests must be at least one a month")
