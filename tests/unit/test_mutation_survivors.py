@@ -15,7 +15,7 @@ from podwarden.domain.catalog import resolve_gpu
 from podwarden.domain.durations import parse_duration
 from podwarden.domain.errors import InputError
 from podwarden.domain.money import format_usd
-from podwarden.domain.quotes import QuoteRequest, quote
+from podwarden.domain.quotes import QuoteRequest, quote, stop_vs_terminate
 from podwarden.domain.rates import check_hours, parse_request_rate, parse_seconds
 from tests.unit.gpu_catalog import BOOK, CATALOG, SIM_SOURCE, gpu
 
@@ -132,3 +132,38 @@ def test_the_smallest_request_rate_is_one_a_30_day_month() -> None:
     with pytest.raises(InputError) as caught:
         parse_request_rate("0.0333/day")
     assert caught.value.message.startswith("--requests must be at least one a month")
+
+
+def test_a_free_pod_has_no_break_even() -> None:
+    """quotes.py `if ... pod.per_hour > 0` (mutant `>= 0` asked break_even for $0 and failed)
+    and advice.py's "nothing beats free" line, capitalised."""
+    free = dataclasses.replace(gpu("NVIDIA RTX A4000"), secure_price=Decimal(0))
+    q = quote(QuoteRequest(gpu=free), BOOK, price_source=SIM_SOURCE)
+    assert q.break_even is None
+    assert q.recommendation == "A Pod costs $0.00/h here: nothing beats free."
+
+
+def test_the_quote_s_smaller_bounds() -> None:
+    """quotes.py survivors of the second pass: the on-demand side of spot counts every GPU
+    (`on_demand * gpus`), one cloud at the same price is not "cheaper" (`there < here`), a
+    1 GB network volume is billed (`network_gb > 0`), a stopped 100 GB volume is $0.67 a
+    day at $0.20/GB/month (`hours=1`), and 0 s a request is refused (`length <= 0`)."""
+    a4000 = gpu("NVIDIA RTX A4000")
+    two = quote(QuoteRequest(gpu=a4000, gpu_count=2, hours_per_day=24), BOOK, price_source=SIM_SOURCE)
+    assert two.spot is not None
+    assert two.spot.on_demand_per_hour == Decimal("0.56")  # 2 × $0.28
+    level = dataclasses.replace(a4000, community_price=a4000.secure_price)
+    offer = quote(QuoteRequest(gpu=level), BOOK, price_source=SIM_SOURCE).other_cloud
+    assert offer is not None
+    assert not offer.cheaper
+    network = quote(QuoteRequest(gpu=a4000, network_volume_gb=1), BOOK, price_source=SIM_SOURCE)
+    assert [item.label for item in network.pod.storage] == ["network volume 1 GB"]
+    nearly_on = quote(QuoteRequest(gpu=a4000, hours_per_day=Decimal("23.99"), volume_gb=100), BOOK,
+                      price_source=SIM_SOURCE)  # stopped 0.3 h a month: still billed (`stop > 0`)
+    assert "volume disk 100 GB, stopped" in [item.label for item in nearly_on.pod.storage]
+    stopped = stop_vs_terminate(volume_gb=Decimal(100), book=BOOK)
+    assert stopped.stopped_per_hour.quantize(Decimal("0.00001")) == Decimal("0.02778")  # $20/month ÷ 720 h
+    with pytest.raises(InputError) as caught:
+        quote(QuoteRequest(gpu=a4000, requests_per_hour=Decimal(300), seconds_per_request=Decimal(0),
+                           cold_start_s=Decimal(2)), BOOK, price_source=SIM_SOURCE)
+    assert caught.value.message == "seconds per request must be more than 0, got 0"

@@ -468,3 +468,21 @@ def test_the_building_blocks_default_to_one_gpu_one_pod_no_disk_and_no_cold_star
     assert (flex.cold_start_s, flex.idle_timeout_s) == (Decimal(0), Decimal(0))
     assert flex.per_request == Decimal("0.0008")  # 5 s × $0.00016/s
     assert flex.active_per_hour == Decimal("0.396")  # one worker: $0.00011/s
+
+
+@pytest.mark.parametrize(
+    ("pod", "flex", "seconds", "message"),
+    [
+        ("0", "0.00016", None, "break-even needs a Pod price and a Serverless price above $0"),
+        ("0.28", "0", None, "break-even needs a Pod price and a Serverless price above $0"),
+        ("0.28", "0.00016", "0", "seconds per request must be more than 0, got 0"),
+    ],
+)
+def test_a_break_even_at_zero_is_bad_input_not_a_division_by_zero(
+    pod: str, flex: str, seconds: str | None, message: str
+) -> None:
+    """quotes.py's `<= 0` guards (mutation survivors as `< 0`): zero is refused as input."""
+    with pytest.raises(InputError) as caught:
+        break_even(pod_per_hour=Decimal(pod), flex_per_second=Decimal(flex),
+                   seconds_per_request=None if seconds is None else Decimal(seconds))
+    assert caught.value.message == message
