@@ -148,7 +148,7 @@ def _by_requests(
     running = pod.period.running_hours  # all the Pods, with their disks: the table's total, per hour
     pod_hour = pod.total / running if running else pod.per_hour
     flex_hour = (serverless.per_request or Decimal(0)) * rate
-    at = f"At {format_number(rate)} requests/h of {format_number(seconds, places=2)} s"
+    at = f"At {format_number(rate)} {'request' if rate == 1 else 'requests'}/h of {format_number(seconds, places=2)} s"
     threshold = format_number(threshold_rate, places=1 if threshold_rate >= 1 else 4)
     the_pods = "" if pods == 1 else f" for the {pods} Pods this load keeps busy"
     if even.busy_hours_per_day >= HOURS_PER_DAY:

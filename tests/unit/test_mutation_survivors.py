@@ -167,3 +167,10 @@ def test_the_quote_s_smaller_bounds() -> None:
         quote(QuoteRequest(gpu=a4000, requests_per_hour=Decimal(300), seconds_per_request=Decimal(0),
                            cold_start_s=Decimal(2)), BOOK, price_source=SIM_SOURCE)
     assert caught.value.message == "seconds per request must be more than 0, got 0"
+
+
+def test_one_request_an_hour_reads_singular() -> None:
+    """advice.py: "At 1 request/h", not "1 requests/h"."""
+    q = quote(QuoteRequest(gpu=gpu("NVIDIA RTX A4000"), requests_per_hour=Decimal(1),
+                           seconds_per_request=Decimal(5)), BOOK, price_source=SIM_SOURCE)
+    assert q.recommendation.startswith("At 1 request/h of 5 s Serverless flex is cheaper")

@@ -10,9 +10,13 @@ from podwarden.domain.ledger_values import AuditEntry
 _SHOWN = 40
 
 
+_ABOUT_CHARS = 60  # a filter is quoted back at most this long: never a whole paste
+
+
 def audit(entries: Sequence[AuditEntry], *, about: str, days: int) -> Reply:
     if not entries:
-        return Reply(title=f"Nothing in the audit log {about} in the last {days} day(s)", data={"entries": []})
+        shown = about if len(about) <= _ABOUT_CHARS else about[: _ABOUT_CHARS - 1] + "…"
+        return Reply(title=f"Nothing in the audit log {shown} in the last {days} day(s)", data={"entries": []})
     rows: list[tuple[str, ...]] = [("when (UTC)", "who", "did", "to", "outcome", "runpod", "where")]
     for e in entries[:_SHOWN]:
         rows.append((f"{e.at:%m-%d %H:%M}", e.actor, e.action, e.target or "—", e.outcome.value,
