@@ -20,6 +20,7 @@ from typing import TextIO
 from podwarden import bootstrap
 from podwarden.domain.money import format_usd
 from podwarden.errors import ConfigError, PodwardenError
+from podwarden.services.deadman import DAEMON_LEASE
 from podwarden.settings import Settings
 
 
@@ -34,7 +35,7 @@ class Check:
         return f"{mark} {self.name}: {self.detail}"
 
 
-HEARTBEAT_LEASE = "daemon"  # the lease the daemon renews every tick
+HEARTBEAT_LEASE = DAEMON_LEASE  # the lease the daemon renews every tick
 MIN_HEARTBEAT_AGE = timedelta(minutes=3)
 
 
@@ -44,14 +45,26 @@ def local(*, out: TextIO | None = None, now: datetime | None = None) -> int:
     A heartbeat older than three ticks (at least three minutes) fails; none at all is only
     said, since the bot alone (or a daemon not started yet) writes none."""
     out = out or sys.stdout
-    try:
-        settings = bootstrap.settings()
-    except ConfigError as exc:
-        out.write(Check("settings", "FAIL", str(exc)).line() + "\n")
+    settings = _load_settings(out)
+    if settings is None:
         return 1
     results = [_settings(settings, False), _ledger(settings, False)]
     if results[-1].status == "ok":
         results.append(_heartbeat(settings, now or datetime.now(UTC)))
+    return _report(results, out)
+
+
+def _load_settings(out: TextIO) -> Settings | None:
+    """The settings, or None after one FAIL line naming what is wrong."""
+    try:
+        return bootstrap.settings()
+    except ConfigError as exc:
+        out.write(Check("settings", "FAIL", str(exc)).line() + "\n")
+        return None
+
+
+def _report(results: list[Check], out: TextIO) -> int:
+    """One line per check; exit 1 if any failed."""
     for result in results:
         out.write(result.line() + "\n")
     return 1 if any(r.status == "FAIL" for r in results) else 0
@@ -79,16 +92,11 @@ def _heartbeat(settings: Settings, now: datetime) -> Check:
 
 def main(*, sim: bool = False, out: TextIO | None = None) -> int:
     out = out or sys.stdout
-    try:
-        settings = bootstrap.settings()
-    except ConfigError as exc:
-        out.write(Check("settings", "FAIL", str(exc)).line() + "\n")
+    settings = _load_settings(out)
+    if settings is None:
         return 1
     checks: list[Callable[[Settings, bool], Check]] = [_settings, _ledger, _runpod, _slack, _notices, _digest]
-    results = [check(settings, sim) for check in checks]
-    for result in results:
-        out.write(result.line() + "\n")
-    return 1 if any(r.status == "FAIL" for r in results) else 0
+    return _report([check(settings, sim) for check in checks], out)
 
 
 def _settings(settings: Settings, sim: bool) -> Check:
