@@ -137,15 +137,13 @@ def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
     from bot.http import HttpServer
     from bot.socket_mode import handler
     from podwarden import bootstrap
-    from podwarden.services.deadman import DeadMansSwitch
 
     settings = settings or bootstrap.settings()
     check_settings(settings, http=http)
     with bootstrap.build(settings, sim=sim) as services:
         app = create_app(services, settings)
         stop_watching = threading.Event()
-        DeadMansSwitch(services.ledger, services.notifier, services.clock, channel=settings.notice_channel,
-                       tick_interval=settings.tick_interval).watch(stop_watching)  # the daemon's silence, posted
+        bootstrap.dead_mans_switch(services).watch(stop_watching)  # the daemon's silence, posted
         try:
             if http:
                 log.info("HTTP mode on %s:%s/slack/events", host, port or settings.http_port)

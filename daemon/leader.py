@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from podwarden.errors import PodwardenError
@@ -143,8 +143,3 @@ def _dead_here(holder: str) -> bool:
     except PermissionError:
         return False
     return False
-
-
-def heartbeat_age(ledger: Ledger, now: datetime) -> timedelta | None:
-    lease = ledger.lease(LEASE)
-    return None if lease is None else now - lease.beat_at

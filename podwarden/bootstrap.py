@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from podwarden.adapters.runpod import RetryPolicy
+    from podwarden.services.deadman import DeadMansSwitch
     from podwarden.services.reporting import ReportingService
 
 SIM_API_KEY = "sim-local-key"
@@ -306,3 +307,12 @@ def leader_lock(database_url: str, *, key: int) -> LeaderLock | None:
     from podwarden.adapters.sql.advisory_lock import AdvisoryLock
 
     return AdvisoryLock(database_url, key=key)
+
+
+def dead_mans_switch(services: Services) -> DeadMansSwitch:
+    """The check the bot's process runs: the notice channel hears when the daemon goes quiet."""
+    from podwarden.services.deadman import DeadMansSwitch
+
+    settings = services.settings
+    return DeadMansSwitch(services.ledger, services.notifier, services.clock, channel=settings.notice_channel,
+                          tick_interval=settings.tick_interval)

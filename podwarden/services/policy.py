@@ -1,6 +1,6 @@
 """`policy`: the idle and cap rules in force, and whether the daemon enforcing them is alive.
 
-The daemon beats a lease named "daemon" in the ledger on every tick; its age tells people
+The daemon beats a lease (`DAEMON_LEASE`) in the ledger on every tick; its age tells people
 whether idle pods are really being stopped (a stale heartbeat means nobody is watching).
 """
 
@@ -11,8 +11,7 @@ from decimal import Decimal
 from podwarden.domain.answers import IdleRules, Policy
 from podwarden.ports import Clock, Ledger
 from podwarden.services.budgets import BudgetService
-
-HEARTBEAT_LEASE = "daemon"
+from podwarden.services.deadman import DAEMON_LEASE
 
 
 class PolicyService:
@@ -29,7 +28,7 @@ class PolicyService:
 
     def show(self) -> Policy:
         now = self._clock.now()
-        lease = self._ledger.lease(HEARTBEAT_LEASE)
+        lease = self._ledger.lease(DAEMON_LEASE)
         beat = lease.beat_at if lease is not None else None
         age = now - beat if beat is not None else None
         # Alive: beaten within three ticks (one slow tick is not a dead daemon).

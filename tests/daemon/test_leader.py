@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from daemon import deadman
-from daemon.leader import AnotherDaemon, LeaseLeader, heartbeat_age
+from daemon.leader import LEASE, AnotherDaemon, LeaseLeader
 from podwarden import bootstrap
 from podwarden.adapters.sql.ledger import SqlLedger
 from podwarden.clock import ManualClock
@@ -59,7 +58,9 @@ def test_the_heartbeat_is_the_lease_and_a_clean_stop_releases_it(ledger: SqlLedg
     leader.start()
     clock.advance(30)
     assert leader.lead()
-    assert heartbeat_age(ledger, clock.now()) == timedelta(0)
+    beat = ledger.lease(LEASE)
+    assert beat is not None
+    assert clock.now() - beat.beat_at == timedelta(0)
     leader.stop()
     assert LeaseLeader(ledger, clock, tick=TICK, holder="h:2").beat()
 
@@ -71,17 +72,17 @@ def test_dead_mans_switch_posts_once_per_silence(tmp_path: Path) -> None:
     with bootstrap.build(config, clock=clock, notifier=notifier, sim=bootstrap.simulator(scenario=None, clock=clock)) \
             as services:
         services.clock = clock
-        assert not deadman.check(services)  # no daemon ever ran: nothing to say
+        assert not bootstrap.dead_mans_switch(services).check()  # no daemon ever ran: nothing to say
         LeaseLeader(services.ledger, clock, tick=TICK, holder="h:1").beat()
         clock.advance(timedelta(minutes=5))
-        assert not deadman.check(services)
+        assert not bootstrap.dead_mans_switch(services).check()
         clock.advance(timedelta(seconds=1))
-        assert deadman.check(services)
-        assert not deadman.check(services)
+        assert bootstrap.dead_mans_switch(services).check()
+        assert not bootstrap.dead_mans_switch(services).check()
         [note] = notifier.sent
         assert isinstance(note, DaemonSilent)
         assert (note.to, note.minutes) == ("C0NOTICE", 5)
         LeaseLeader(services.ledger, clock, tick=TICK, holder="h:1").beat()  # back, then silent again
         clock.advance(timedelta(minutes=6))
-        assert deadman.check(services)
+        assert bootstrap.dead_mans_switch(services).check()
         assert len(notifier.sent) == 2
