@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from podwarden import bootstrap
 from podwarden.services.confirmations import ConfirmationService
 from podwarden.services.lifecycle import LifecycleService, policy_from
 from podwarden.services.usage import UsageService
@@ -31,6 +32,5 @@ def build(services: Services) -> Jobs:
         policy=policy_from(settings), book=services.costs.book, global_cap_per_hr=settings.global_cap_per_hr,
         usage=usage, time_zone=settings.timezone,
     )
-    from bot.verbs import Verbs  # the bot's service graph: approvals reach the same people from either process
-
-    return Jobs(lifecycle=lifecycle, usage=usage, confirmations=Verbs(services).confirmations)
+    # Built by the composition root, as the bot's are: approvals reach the same people from either process.
+    return Jobs(lifecycle=lifecycle, usage=usage, confirmations=bootstrap.confirmations(services))

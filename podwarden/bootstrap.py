@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from podwarden.adapters.runpod import RetryPolicy
+    from podwarden.services.audit import AuditService
+    from podwarden.services.confirmations import ConfirmationService
     from podwarden.services.deadman import DeadMansSwitch
     from podwarden.services.reporting import ReportingService
 
@@ -307,6 +309,28 @@ def leader_lock(database_url: str, *, key: int) -> LeaderLock | None:
     from podwarden.adapters.sql.advisory_lock import AdvisoryLock
 
     return AdvisoryLock(database_url, key=key)
+
+
+def confirmations(services: Services, *, audit: AuditService | None = None) -> ConfirmationService:
+    """Confirm buttons and admin approvals, built the same for both faces: the bot offers and
+    decides them, the daemon expires lapsed ones every tick; either reaches the same approvers
+    (the notice channel, else every admin by DM)."""
+    from podwarden.domain.access import Role
+    from podwarden.services.audit import AuditService
+    from podwarden.services.confirmations import ConfirmationService
+
+    s = services.settings
+
+    def approvers() -> list[str]:
+        if s.notice_channel:
+            return [s.notice_channel]
+        admins = {m.user_id for m in services.ledger.members() if m.role is Role.ADMIN}
+        return sorted(admins | set(s.admins))
+
+    return ConfirmationService(
+        services.ledger, services.clock, services.notifier, audit or AuditService(services.ledger, services.clock),
+        approval_threshold=s.approval_threshold, approvers=approvers,
+    )
 
 
 def dead_mans_switch(services: Services) -> DeadMansSwitch:

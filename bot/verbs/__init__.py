@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from bot import commands as c
 from bot.dispatch import Caller, Handler
+from podwarden import bootstrap
 from podwarden.adapters.slack.reply import Reply
 from podwarden.domain.access import Actor, Role
 from podwarden.domain.answers import IdleRules
@@ -62,10 +63,7 @@ class Verbs:
                                 audit=self.audit)
         self.budgets = BudgetService(services.ledger, services.clock, people=self.people,
                                      global_cap_per_hr=s.global_cap_per_hr)
-        self.confirmations = ConfirmationService(
-            services.ledger, services.clock, services.notifier, self.audit,
-            approval_threshold=s.approval_threshold, approvers=self._approvers,
-        )
+        self.confirmations: ConfirmationService = bootstrap.confirmations(services, audit=self.audit)
         self.endpoints = EndpointsService(services.runpod, services.serverless, services.costs.book,
                                           audit=self.audit)
         self.keeps = KeepService(services.ledger, services.clock, pods=self.pods, audit=self.audit,
@@ -77,11 +75,3 @@ class Verbs:
                            idle_cpu_percent=s.idle_cpu_percent, warning_grace=s.warning_grace,
                            min_pod_age=s.min_pod_age, tick_interval=s.tick_interval),
         )
-
-    def _approvers(self) -> list[str]:
-        """Approval requests go to the notice channel, else to every admin by DM."""
-        s = self.services.settings
-        if s.notice_channel:
-            return [s.notice_channel]
-        admins = {m.user_id for m in self.services.ledger.members() if m.role is Role.ADMIN}
-        return sorted(admins | set(s.admins))
