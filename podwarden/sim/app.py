@@ -1,4 +1,4 @@
-"""`RunPodSimulator`: RunPod's GraphQL and Serverless APIs as one stateful callable.
+"""`RunPodSimulator`: RunPod's GraphQL, REST v2 and Serverless APIs as one stateful callable.
 
 ``httpx.Client(transport=httpx.MockTransport(sim))`` talks to it in-process;
 `podwarden.sim.server.serve` puts the same object behind a loopback HTTP server. Before
@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, Protocol
 import httpx
 
 from podwarden.clock import ManualClock, SystemClock
-from podwarden.sim import serverless_api
+from podwarden.sim import rest_api, serverless_api
 from podwarden.sim.errors import SOMETHING_WENT_WRONG
 from podwarden.sim.faults import Fault, FaultKind, FaultPlan
 from podwarden.sim.graphql_api import CATALOG_FIELDS, GraphQLApi
@@ -56,7 +56,7 @@ class DropConnection(Exception):
 
 @dataclass(frozen=True)
 class _Target:
-    surface: str  # graphql | serverless | admin | none
+    surface: str  # graphql | rest | serverless | admin | none
     operations: tuple[str, ...]
     route: serverless_api.Route | None = None
     body: Any = None
@@ -166,6 +166,8 @@ class RunPodSimulator:
         if not self._authorized(request, target):
             if target.surface == "graphql":
                 return _json_response(401, {"errors": [{"message": "Unauthorized"}]})
+            if target.surface == "rest":
+                return rest_api.unauthorized()
             return _json_response(401, {"error": "Unauthorized"})
         reserved = target.route is not None and target.route.reserved
         fault = None if reserved else self.faults.pick(target.routes)
@@ -200,6 +202,8 @@ class RunPodSimulator:
         route = serverless_api.route_of(path)
         if route is None:
             return _Target("none", ())
+        if route.reserved:  # one of REST v2's resource names, never an endpoint id
+            return _Target("rest", (rest_api.operation(request.method, path),))
         return _Target("serverless", (route.op,) if route.op else (), route=route)
 
     def _authorized(self, request: httpx.Request, target: _Target) -> bool:
@@ -225,6 +229,8 @@ class RunPodSimulator:
         if kind is FaultKind.RATE_LIMIT:
             seconds = fault.retry_after
             header = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+            if target.surface == "rest":
+                return rest_api.too_many_requests(header)
             body: Any = {"errors": [{"message": "Too many requests, please retry later.",
                                      "extensions": {"code": "RATE_LIMITED"}}]} \
                 if target.surface == "graphql" else {"error": "Too many requests"}
@@ -245,6 +251,8 @@ class RunPodSimulator:
 
     @staticmethod
     def _server_error(target: _Target) -> httpx.Response:
+        if target.surface == "rest":
+            return rest_api.server_error()
         if target.surface == "graphql":
             return _json_response(500, {"errors": [{"message": SOMETHING_WENT_WRONG,
                                                     "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
@@ -267,6 +275,10 @@ class RunPodSimulator:
                 status, body = self._graphql.handle(target.body)
                 self._changed.notify_all()
                 return _json_response(status, body)
+            if target.surface == "rest":
+                response = rest_api.handle(self.world, request)
+                self._changed.notify_all()
+                return response
             if target.route is None:
                 raise RuntimeError("a Serverless request without a route")
             query = dict(request.url.params.items())

@@ -1,7 +1,8 @@
 """Faults the simulator can be told to inject: the ways RunPod and the network misbehave.
 
 A `Fault` applies to a route (``"*"``, ``"graphql"``, ``"graphql:<rootField>"``,
-``"serverless"``, ``"serverless:<op>"``), fires with probability `rate` (drawn from the
+``"serverless"``, ``"serverless:<op>"``, ``"rest"``, ``"rest:<METHOD> <route>"`` as
+listed in `podwarden.sim.rest_api`, e.g. ``"rest:POST /v2/pods"``), fires with probability `rate` (drawn from the
 plan's own seeded `random.Random`, so faults never disturb the world's ids) and at most
 `count` times. The first matching fault that fires wins.
 
@@ -123,7 +124,8 @@ class FaultPlan:
 
 def _check_route(route: str) -> None:
     surface, _, detail = route.partition(":")
-    if route != "*" and surface not in ("graphql", "serverless"):
-        raise ValueError(f"unknown fault route {route!r}: use *, graphql[:<rootField>] or serverless[:<op>]")
+    if route != "*" and surface not in ("graphql", "serverless", "rest"):
+        raise ValueError(f"unknown fault route {route!r}: use *, graphql[:<rootField>], serverless[:<op>] "
+                         "or rest[:<METHOD> <route>]")
     if route.endswith(":") or (surface == "*" and detail):
         raise ValueError(f"malformed fault route {route!r}")

@@ -3,8 +3,10 @@
 Shapes follow reference §6 and §11.4. Errors are ``{"error": "<message>"}`` with the
 status RunPod documents (400 bad request, 404 unknown endpoint or job). REST v2's own
 resources share the ``/v2`` prefix (``/v2/pods``, ``/v2/serverless``, ``/v2/catalog``,
-``/v2/billing``…); those names are never taken for endpoint ids and answer 404
-"not implemented yet" in REST v2's problem+json shape until REST v2 is simulated.
+``/v2/billing``…), kept here in `REST_V2_RESOURCES`; those names are never taken for
+endpoint ids: `route_of` marks them ``reserved`` and the simulator hands them to
+`podwarden.sim.rest_api` (a path it does not simulate answers 404 "not implemented yet"
+in REST v2's problem+json shape, `not_implemented`).
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def test_clear_removes_every_fault(sim: RunPodSimulator, gql: GraphQL) -> None:
 
 def test_routes_and_rates_are_checked_when_a_fault_is_added(sim: RunPodSimulator) -> None:
     with pytest.raises(ValueError, match="unknown fault route"):
-        sim.faults.add(route="rest", kind=FaultKind.DROP)
+        sim.faults.add(route="rest-v1", kind=FaultKind.DROP)
     with pytest.raises(ValueError, match="probability"):
         sim.faults.add(kind=FaultKind.DROP, rate=1.5)
     with pytest.raises(ValueError, match="NOT_A_KIND"):

@@ -1,0 +1,355 @@
+"""REST v2 (``/v2/pods``, ``/v2/catalog``, …) over the same world GraphQL serves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from podwarden.sim import FaultKind, RunPodSimulator, Scenario
+from tests.sim.sim_helpers import API_KEY, LIST_PODS, RENT_SPOT, GraphQL
+
+NO_INSTANCES = (
+    "There are no longer any instances available with the requested specifications. "
+    "Please refresh and try again."
+)
+POD_KEYS = {
+    "id", "name", "image", "args", "disk", "ports", "env", "registry", "status", "actions", "mounts", "gpu", "cpu",
+    "cloud", "dataCenterId", "cudaVersion", "ssh", "template", "cost", "locked", "interruptible",
+    "globalNetworking", "runtime", "createdAt", "startedAt",
+}
+A4000 = "NVIDIA RTX A4000"
+
+
+def create(client: httpx.Client, **fields: Any) -> httpx.Response:
+    body = {"name": "train-1", "image": "runpod/pytorch:2.4.0", "gpu": {"id": A4000, "count": 1},
+            "ports": ["22/tcp", "8888/http"], "startSsh": True, **fields}
+    return client.post("/v2/pods", json=body)
+
+
+def created(client: httpx.Client, **fields: Any) -> dict[str, Any]:
+    response = create(client, **fields)
+    assert response.status_code == 201, response.text
+    pod: dict[str, Any] = response.json()
+    return pod
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert set(body) <= {"title", "status", "detail", "errors"}
+    return body
+
+
+# ------------------------------------------------------------------ pods
+def test_a_pod_created_over_v2_has_the_documented_shape(sim: RunPodSimulator, client: httpx.Client) -> None:
+    response = create(client, env={"PODWARDEN_CREATE": "tok-1"}, cloud="COMMUNITY",
+                      mounts={"persistent": {"size": 20, "path": "/workspace"}}, disk=30)
+
+    assert response.status_code == 201
+    assert response.headers["content-type"] == "application/json"
+    pod = response.json()
+    assert set(pod) == POD_KEYS
+    assert pod["name"] == "train-1"
+    assert pod["image"] == "runpod/pytorch:2.4.0"
+    assert pod["disk"] == 30
+    assert pod["ports"] == ["22/tcp", "8888/http"]
+    assert pod["env"] == {"PODWARDEN_CREATE": "tok-1"}
+    assert pod["gpu"] == {"id": A4000, "count": 1}
+    assert pod["cpu"] is None
+    assert pod["cloud"] == "COMMUNITY"
+    assert pod["cost"] == 0.2  # the community price of one A4000
+    assert pod["mounts"] == {"persistent": {"size": 20, "path": "/workspace"}}
+    assert pod["status"] == "PROVISIONING"
+    assert pod["actions"] == ["stop", "terminate"]
+    assert pod["runtime"] is None
+    assert pod["ssh"]["direct"] is None
+    assert pod["ssh"]["proxy"]["command"] == f"ssh {pod['ssh']['proxy']['username']}@ssh.runpod.io"
+    assert pod["ssh"]["proxy"]["username"].startswith(pod["id"] + "-")
+    assert pod["interruptible"] is False
+    assert pod["createdAt"] == pod["startedAt"] == sim.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_booted_pod_runs_with_runtime_and_direct_ssh(sim: RunPodSimulator, client: httpx.Client) -> None:
+    pod_id = created(client)["id"]
+    sim.advance(30)
+
+    pod = client.get(f"/v2/pods/{pod_id}").json()
+
+    assert pod["status"] == "RUNNING"
+    assert pod["actions"] == ["stop", "restart", "terminate"]
+    runtime = pod["runtime"]
+    assert runtime["uptime"] == 30
+    ports = {p["private"]: p for p in runtime["ports"]}
+    assert ports[8888] == {"private": 8888, "public": None, "type": "http", "ip": None}
+    direct = pod["ssh"]["direct"]
+    assert (direct["host"], direct["port"]) == (ports[22]["ip"], ports[22]["public"])
+    assert direct["command"] == f"ssh root@{direct['host']} -p {direct['port']}"
+
+
+def test_without_start_ssh_or_22_tcp_a_pod_has_no_direct_ssh(sim: RunPodSimulator, client: httpx.Client) -> None:
+    pod_id = created(client, ports=["8888/http"], startSsh=False)["id"]
+    sim.advance(30)
+
+    pod = client.get(f"/v2/pods/{pod_id}").json()
+
+    assert pod["runtime"] is not None
+    assert pod["ssh"]["direct"] is None
+    assert [p["private"] for p in pod["runtime"]["ports"]] == [8888]
+
+
+def test_a_pod_created_over_v2_is_the_pod_graphql_lists(client: httpx.Client, gql: GraphQL) -> None:
+    pod = created(client, gpu={"id": A4000, "count": 2})
+
+    [listed] = gql.data(LIST_PODS)["myself"]["pods"]
+
+    assert listed["id"] == pod["id"]
+    assert listed["costPerHr"] == pod["cost"] == 0.56
+    assert listed["gpuCount"] == 2
+
+
+def test_pods_created_over_graphql_are_listed_by_v2_spot_ones_marked_interruptible(
+    client: httpx.Client, gql: GraphQL,
+) -> None:
+    on_demand = gql.create_pod(name="od")
+    spot = gql.data(RENT_SPOT, {"input": {"name": "spot", "imageName": "img", "gpuTypeId": A4000,
+                                          "cloudType": "SECURE", "bidPerGpu": 0.2}})["podRentInterruptable"]
+
+    listed = {p["id"]: p for p in client.get("/v2/pods").json()["pods"]}
+
+    assert set(listed) == {on_demand["id"], spot["id"]}
+    assert listed[on_demand["id"]]["cost"] == on_demand["costPerHr"]
+    assert listed[on_demand["id"]]["interruptible"] is False
+    assert listed[spot["id"]]["cost"] == spot["costPerHr"] == 0.2
+    assert listed[spot["id"]]["interruptible"] is True
+
+
+def test_runtime_telemetry_is_graphqls_at_the_same_instant(sim: RunPodSimulator, client: httpx.Client,
+                                                           gql: GraphQL) -> None:
+    pod = sim.world.add_pod(name="busy", gpu_type_id=A4000, gpu_count=2, workload="mixed")
+    sim.advance(1500)
+
+    graphql = gql.pod(pod.id)["runtime"]
+    v2 = client.get(f"/v2/pods/{pod.id}").json()["runtime"]
+
+    assert v2["uptime"] == graphql["uptimeInSeconds"]
+    assert v2["gpus"] == [{"util": g["gpuUtilPercent"], "memoryUtil": g["memoryUtilPercent"]}
+                          for g in graphql["gpus"]]
+    assert v2["cpu"] == {"util": graphql["container"]["cpuPercent"]}
+    assert v2["memory"] == {"util": graphql["container"]["memoryPercent"]}
+
+
+def test_stop_start_restart_and_terminate_are_actions(sim: RunPodSimulator, client: httpx.Client,
+                                                      gql: GraphQL) -> None:
+    pod_id = created(client)["id"]
+    sim.advance(30)
+    action = f"/v2/pods/{pod_id}/action"
+
+    stopped = client.post(action, json={"action": "stop"})
+    assert stopped.status_code == 200
+    assert (stopped.json()["status"], stopped.json()["actions"]) == ("EXITED", ["start", "terminate"])
+    assert gql.pod(pod_id)["desiredStatus"] == "EXITED"
+    conflict = problem(client.post(action, json={"action": "stop"}), 409)
+    assert conflict["detail"] == "action stop is not allowed while the pod is EXITED"
+
+    started = client.post(action, json={"action": "start"}).json()
+    assert (started["status"], started["runtime"]) == ("STARTING", None)
+    sim.advance(30)
+    before = client.get(f"/v2/pods/{pod_id}").json()["ssh"]["direct"]["port"]
+    restarted = client.post(action, json={"action": "restart"}).json()
+    assert restarted["status"] == "STARTING"
+    sim.advance(30)
+    assert client.get(f"/v2/pods/{pod_id}").json()["ssh"]["direct"]["port"] != before
+
+    terminated = client.post(action, json={"action": "terminate"})
+    assert terminated.status_code == 204
+    assert terminated.content == b""
+    assert sim.world.pods == {}
+    problem(client.get(f"/v2/pods/{pod_id}"), 404)
+
+
+def test_an_unknown_action_is_a_validation_error(client: httpx.Client) -> None:
+    pod_id = created(client)["id"]
+
+    body = problem(client.post(f"/v2/pods/{pod_id}/action", json={"action": "reset"}), 422)
+
+    assert body["errors"] == ["action: must be start, stop, restart or terminate"]
+
+
+def test_unknown_fields_are_rejected_by_name(sim: RunPodSimulator, client: httpx.Client) -> None:
+    response = client.post("/v2/pods", json={"name": "x", "image": "img", "gpu": {"id": A4000, "cnt": 1},
+                                             "gpuTypeId": A4000, "interruptible": True, "disk": "50"})
+
+    body = problem(response, 422)
+
+    assert body["title"] == "Unprocessable Entity"
+    assert body["detail"] == "Request validation failed."
+    assert body["errors"] == ["gpu.cnt: unknown field", "gpuTypeId: unknown field", "interruptible: unknown field",
+                              "disk: expected int"]
+    assert sim.world.pods == {}
+
+
+@pytest.mark.parametrize(("fields", "detail"), [
+    ({"cpu": {"id": "cpu3c", "vcpuCount": 2}}, "give exactly one of gpu and cpu"),
+    ({"image": None}, "image is required unless templateId is given"),
+])
+def test_cross_field_rules_answer_400(client: httpx.Client, fields: dict[str, Any], detail: str) -> None:
+    assert problem(create(client, **fields), 400)["detail"] == detail
+
+
+def test_no_capacity_is_400_with_graphqls_text_and_no_other_gpu_is_tried(
+    sim: RunPodSimulator, client: httpx.Client,
+) -> None:
+    created(client, gpu={"id": "NVIDIA H100 PCIe", "count": 8})
+
+    body = problem(create(client, gpu={"id": "NVIDIA H100 PCIe", "count": 1}), 400)
+
+    assert body["detail"] == NO_INSTANCES
+    assert len(sim.world.pods) == 1
+
+
+def test_too_little_balance_is_402(connect: Any) -> None:
+    sim = RunPodSimulator(api_key=API_KEY, scenario=Scenario.from_dict({"balance": "0.10"}))
+    client = connect(sim).client
+
+    body = problem(create(client), 402)
+
+    assert body["detail"].startswith("Insufficient balance")
+    assert sim.world.pods == {}
+
+
+def test_a_cpu_pod_has_cpu_and_no_gpu(client: httpx.Client) -> None:
+    pod = created(client, gpu=None, cpu={"id": "cpu3c", "vcpuCount": 4})
+
+    assert (pod["gpu"], pod["cpu"]) == (None, {"id": "cpu3c", "vcpuCount": 4})
+    assert pod["cost"] == 0.12
+
+
+def test_patch_changes_name_and_env_and_keeps_the_pod(client: httpx.Client, gql: GraphQL) -> None:
+    pod_id = created(client, env={"A": "1"})["id"]
+
+    patched = client.patch(f"/v2/pods/{pod_id}", json={"name": "renamed", "env": {"B": "2"}})
+
+    assert patched.status_code == 200
+    assert (patched.json()["name"], patched.json()["env"]) == ("renamed", {"B": "2"})
+    assert gql.pod(pod_id)["name"] == "renamed"
+    problem(client.patch(f"/v2/pods/{pod_id}", json={"gpu": {"count": 2}}), 422)
+
+
+def test_delete_terminates_and_unknown_ids_are_404(sim: RunPodSimulator, client: httpx.Client) -> None:
+    pod_id = created(client)["id"]
+
+    assert client.delete(f"/v2/pods/{pod_id}").status_code == 204
+
+    assert sim.world.pods == {}
+    for response in (client.delete(f"/v2/pods/{pod_id}"), client.get("/v2/pods/nope"),
+                     client.patch("/v2/pods/nope", json={}), client.post("/v2/pods/nope/action", json={})):
+        assert problem(response, 404) == {"title": "Not Found", "status": 404, "detail": "resource not found"}
+
+
+# ------------------------------------------------------------------ transport
+@pytest.mark.parametrize("authorization", [None, "Bearer rpa_WRONG", API_KEY])
+def test_without_the_bearer_key_every_route_is_401(sim: RunPodSimulator, authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    with httpx.Client(transport=httpx.MockTransport(sim), base_url="http://runpod.sim", headers=headers) as http:
+        response = http.get("/v2/catalog/gpus")
+
+    assert problem(response, 401) == {"title": "Unauthorized", "status": 401, "detail": "missing bearer token"}
+
+
+def test_authenticated_answers_carry_the_rate_limit_headers(client: httpx.Client) -> None:
+    for response in (client.get("/v2/pods"), client.get("/v2/pods/nope")):
+        assert response.headers["ratelimit-policy"] == '"minute";q=60;w=60, "hour";q=3000;w=3600, "day";q=50000;w=86400'
+        assert response.headers["ratelimit"].startswith('"minute";r=')
+
+
+def test_a_wrong_method_is_405_with_allow(client: httpx.Client) -> None:
+    response = client.put("/v2/pods")
+
+    problem(response, 405)
+    assert response.headers["allow"] == "GET, POST"
+
+
+def test_a_rate_limit_fault_is_429_problem_json_with_retry_after(sim: RunPodSimulator, client: httpx.Client) -> None:
+    sim.faults.add(route="rest:POST /v2/pods", kind=FaultKind.RATE_LIMIT, count=1, retry_after=7)
+
+    assert client.get("/v2/pods").status_code == 200  # another route of the surface is not hit
+    limited = create(client)
+
+    assert problem(limited, 429) == {"title": "Too Many Requests", "status": 429,
+                                     "detail": "rate limit exceeded for the minute window"}
+    assert limited.headers["retry-after"] == "7"
+    assert "ratelimit" in limited.headers
+    assert sim.world.pods == {}
+    assert create(client).status_code == 201
+
+
+def test_a_server_error_fault_is_500_problem_json(sim: RunPodSimulator, client: httpx.Client) -> None:
+    sim.faults.add(route="rest", kind=FaultKind.SERVER_ERROR, count=1)
+
+    body = problem(client.get("/v2/pods"), 500)
+
+    assert body["detail"] == "Something went wrong. Please try again later or contact support."
+
+
+def test_a_create_can_succeed_and_still_answer_500(sim: RunPodSimulator, client: httpx.Client) -> None:
+    """RunPod's quirk: the pod exists; a client finds it again by the env tag it sent."""
+    sim.faults.add(route="rest:POST /v2/pods", kind=FaultKind.SERVER_ERROR_AFTER, count=1)
+
+    problem(create(client, env={"PODWARDEN_CREATE": "tok-9"}), 500)
+
+    [pod] = client.get("/v2/pods").json()["pods"]
+    assert pod["env"] == {"PODWARDEN_CREATE": "tok-9"}
+
+
+def test_action_faults_name_the_route_with_its_placeholder(sim: RunPodSimulator, client: httpx.Client) -> None:
+    pod_id = created(client)["id"]
+    sim.faults.add(route="rest:POST /v2/pods/{id}/action", kind=FaultKind.TIMEOUT, count=1, after=True)
+
+    with pytest.raises(httpx.ReadTimeout):
+        client.post(f"/v2/pods/{pod_id}/action", json={"action": "stop"})
+
+    assert sim.world.pods[pod_id].desired_status == "EXITED"
+    assert sim.requests[-1].operations == ("POST /v2/pods/{id}/action",)
+
+
+def test_unsimulated_resources_answer_not_implemented(client: httpx.Client) -> None:
+    assert problem(client.get("/v2/clusters"), 404)["detail"] == "not implemented yet"
+
+
+# ------------------------------------------------------------------ catalogue
+def test_the_gpu_catalogue_has_graphqls_prices_per_gpu(client: httpx.Client, gql: GraphQL) -> None:
+    gpus = {g["id"]: g for g in client.get("/v2/catalog/gpus").json()["gpus"]}
+    graphql = {g["id"]: g for g in gql.data("{ gpuTypes { id securePrice communityPrice } }")["gpuTypes"]}
+
+    assert set(gpus) == set(graphql)
+    rtx = gpus["NVIDIA GeForce RTX 4090"]
+    assert rtx == {"id": "NVIDIA GeForce RTX 4090", "name": "RTX 4090", "pool": "ADA_24", "manufacturer": "NVIDIA",
+                   "memory": 24, "secure": True, "community": True,
+                   "price": {"secure": 0.69, "community": 0.34, "serverless": 1.116},
+                   "maxCount": {"secure": 8, "community": 8}}
+    for gpu_id, gpu in gpus.items():
+        assert gpu["price"]["secure"] == graphql[gpu_id]["securePrice"]
+        assert gpu["price"]["community"] == graphql[gpu_id]["communityPrice"]
+    assert gpus["NVIDIA L4"]["community"] is False
+    assert gpus["NVIDIA L4"]["maxCount"]["community"] == 0
+
+
+def test_availability_needs_a_product(sim: RunPodSimulator, client: httpx.Client) -> None:
+    problem(client.get("/v2/catalog/gpus", params={"include": "AVAILABILITY"}), 400)
+    sim.world.add_pod(name="all", gpu_type_id="NVIDIA H100 PCIe", gpu_count=8)
+
+    h100 = client.get("/v2/catalog/gpus/NVIDIA H100 PCIe",
+                      params={"include": "AVAILABILITY", "product": "POD"}).json()
+
+    assert h100["availability"] == "MEDIUM"  # 8 free in Community Cloud, none in Secure Cloud
+    levels = {dc["id"]: dc["availability"] for dc in h100["dataCenters"]}
+    assert levels["US-KS-2"] == "NONE"
+    assert levels["EU-CZ-1"] == "MEDIUM"
+    cluster = client.get("/v2/catalog/gpus/NVIDIA H200", params={"include": "AVAILABILITY", "product": "CLUSTER"})
+    assert cluster.json()["availability"] == "HIGH"
+    problem(client.get("/v2/catalog/gpus/NVIDIA nope"), 404)
+    assert "availability" not in client.get("/v2/catalog/gpus/NVIDIA H200").json()
