@@ -432,11 +432,15 @@ class LifecycleService:
             try:
                 self._runpod.stop_pod(action.pod_id)
             except RunPodError as exc:
-                self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
-                                   outcome=AuditOutcome.FAILED, error=str(exc), args={"reason": action.reason.value})
-                report.errors.append(f"stop {action.pod_id}: {exc}")
-                log.warning("could not stop %s: %s (tried again next tick)", action.pod_id, exc)
-                continue
+                pod_after = self._pod_after_failed_stop(action.pod_id)
+                if pod_after != "down":
+                    self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
+                                       outcome=AuditOutcome.FAILED, error=str(exc),
+                                       args={"reason": action.reason.value, "pod_after": pod_after})
+                    report.errors.append(f"stop {action.pod_id}: {exc}")
+                    log.warning("could not stop %s: %s (tried again next tick)", action.pod_id, exc)
+                    continue
+                log.info("stopping %s: RunPod's answer was lost (%s), but the pod is stopping", action.pod_id, exc)
             self._ledger.record_auto_stop(action.pod_id, at=now, reason=action.reason.value)  # the digest's savings
             self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
                                args={"reason": action.reason.value, "saves_per_hr": action.saves_per_hr})
@@ -447,6 +451,27 @@ class LifecycleService:
                 # The pod's own warning says it was stopped; a cap notice names several pods and stays.
                 self._close_notice(action.warning_key, state="stopped", now=self._clock.now())
         self.deliver(report, stopped=stopped)
+
+    def _pod_after_failed_stop(self, pod_id: str) -> str:
+        """The pod right after RunPod failed to stop it: "down" (RunPod carried the stop out
+        and only its answer was lost, so the stop is ours), "running" (refused: if the pod is
+        later seen down, someone else stopped it) or "unknown" (it could not be read)."""
+        try:
+            pod = self._runpod.get_pod(pod_id)
+        except RunPodError as exc:
+            log.warning("could not read %s after its stop failed: %s", pod_id, exc)
+            return "unknown"
+        return "running" if pod.running else "down"
+
+    def _ours(self, notice: Notice, pod_id: str) -> bool:
+        """Was the pod stopped by the stop this held notice announces? The daemon's last stop
+        audit of it says: RunPod asked with no outcome recorded (a crash) or done, yes; never
+        asked (a crash before), or refused while the pod still ran, no: the pod went down by
+        someone else's hand (its owner, in RunPod's console), which is theirs, not a saving of ours."""
+        last = self._ledger.audit_log(since=notice.created_at, actor=ACTOR, action="stop", target=pod_id, limit=1)
+        if not last:
+            return False
+        return not (last[0].outcome is AuditOutcome.FAILED and last[0].args.get("pod_after") == "running")
 
     def _no_longer_wanted(self, action: core.StopPod) -> str | None:
         """Why the stop the core decided no longer holds, reading the ledger again (None: it holds)."""
@@ -473,6 +498,8 @@ class LifecycleService:
         decided from a read that saw the pod running, so a later record of it down means the
         process died between RunPod's answer and the outcome's record, or the stop was retried
         by another daemon). In the second case the auto-stop is recorded now, unless it was.
+        A pod seen down after RunPod refused our stop, or before we asked, was stopped by someone
+        else: the notice is withdrawn, and nothing is counted as ours (`_ours`).
         """
         pod_id = notice.pod_id
         if pod_id is None or pod_id in stopped:
@@ -481,6 +508,10 @@ class LifecycleService:
         if record is None or record.status not in _DOWN:
             return False  # the ledger last saw it running (the stop was decided from such a read)
         now = self._clock.now()
+        if not self._ours(notice, pod_id):
+            log.info("%s was stopped, but not by us: its shutdown notice is withdrawn", pod_id)
+            self._close_notice(notice.key, state="stopped", now=now)
+            return False
         recorded = self._ledger.auto_stops(start=notice.created_at, end=now + timedelta(seconds=1))
         if not any(stop.pod_id == pod_id for stop in recorded):
             reason = str(getattr(note_codec.decode(notice.payload or ""), "reason", "daemon"))

@@ -16,7 +16,7 @@ import pytest
 
 from podwarden.domain.models import Pod
 from podwarden.domain.notes import IdleWarning, PodStopped, SpotEvicted
-from podwarden.errors import ServerError
+from podwarden.errors import RunPodTimeout, ServerError
 from podwarden.services.lifecycle import LifecycleService
 from tests.fakes.notifier import Crash
 from tests.services.test_lifecycle_tick import ALICE, BOB, TEAM, World, build_world, make_daemon
@@ -34,6 +34,7 @@ class StopGateway:
         self._inner = inner
         self.refuse = 0  # how many stop calls answer 502 without stopping
         self.crash_after_stop = False
+        self.time_out_after_stop = False  # the pod stops, but the answer is lost
         self.calls: list[str] = []
 
     def stop_pod(self, pod_id: str) -> Pod:
@@ -45,6 +46,9 @@ class StopGateway:
         if self.crash_after_stop:
             self.crash_after_stop = False
             raise Crash(f"killed right after stopping {pod_id}")
+        if self.time_out_after_stop:
+            self.time_out_after_stop = False
+            raise RunPodTimeout("RunPod did not answer in time", operation="stop_pod")
         return pod
 
     def __getattr__(self, name: str) -> Any:
@@ -207,3 +211,54 @@ def test_a_deadline_extended_after_the_tick_decided_still_holds(world: World) ->
     assert gateway.calls == []
     assert world.notes(PodStopped) == []
     assert ALICE in [n.to for n in world.notifier.sent]
+
+
+def test_a_user_stopping_the_pod_after_runpod_refused_ours_is_not_claimed_as_ours(world: World) -> None:
+    gateway = StopGateway(world.services.runpod)
+    _daemon(world, gateway)
+    world.tick(45)
+    gateway.refuse = 1
+    world.tick(1)
+    bob = world.pod_id("bob-notebook")
+    world.services.runpod.stop_pod(bob)  # bob stops it himself, in RunPod's console, before the next tick
+    world.tick(3)
+    assert world.status("bob-notebook") == "EXITED"
+    assert gateway.calls == [bob]
+    assert world.notes(PodStopped) == []  # no "Podwarden stopped your pod" for bob's own stop
+    assert world.notes(PodStopped, copies=True) == []
+    assert _auto_stops(world) == []  # nor a saving in the digest
+    assert world.services.ledger.undelivered_notices() == []
+    world.tick(5)
+    assert world.notes(PodStopped) == []
+
+
+def test_a_stop_runpod_carried_out_but_did_not_confirm_is_still_ours(world: World) -> None:
+    gateway = StopGateway(world.services.runpod)
+    gateway.time_out_after_stop = True
+    _daemon(world, gateway)
+    world.tick(46)
+    bob = world.pod_id("bob-notebook")
+    assert world.status("bob-notebook") == "EXITED"
+    assert [n.pod_id for n in world.notes(PodStopped)] == [bob]
+    assert _auto_stops(world) == [(bob, "idle")]
+    world.tick(3)
+    assert gateway.calls == [bob]
+    assert len(world.notes(PodStopped)) == 1
+
+
+def test_a_user_stopping_the_pod_after_a_crash_before_runpod_was_asked_is_not_claimed(world: World) -> None:
+    gateway = StopGateway(world.services.runpod)
+    ledger = Ledger(world.services.ledger)
+    _daemon(world, gateway, ledger)
+    world.tick(45)
+    ledger.crash_after_marking = True
+    with pytest.raises(Crash):
+        world.tick(1)
+    bob = world.pod_id("bob-notebook")
+    world.services.runpod.stop_pod(bob)  # bob stops it while the daemon is down
+    world.daemon = make_daemon(world.services, gateway)
+    world.tick(3)
+    assert gateway.calls == []
+    assert world.notes(PodStopped) == []
+    assert _auto_stops(world) == []
+    assert world.services.ledger.undelivered_notices() == []
