@@ -117,7 +117,7 @@ def build(
     the system clock. The ledger is migrated to head first. Notes go to Slack when a bot
     token is set, else to `console` (stdout by default); tests pass their own `notifier`.
     """
-    from podwarden.adapters.runpod import GraphQLRunPod, ServerlessClient
+    from podwarden.adapters.runpod import GraphQLRunPod, RestRunPod, ServerlessClient
     from podwarden.adapters.sql.ledger import SqlLedger
     from podwarden.adapters.sql.migrate import ensure_migrated
     from podwarden.clock import SystemClock
@@ -166,22 +166,30 @@ def build(
         services._closers.append(scratch.cleanup)  # closers run last-in first-out: after the ledger
     services._closers.append(ledger.close)
     for client in (runpod, serverless):
-        if isinstance(client, GraphQLRunPod | ServerlessClient):
+        if isinstance(client, GraphQLRunPod | RestRunPod | ServerlessClient):
             services._closers.append(client.close)
     return services
 
 
 def runpod_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> RunPodGateway:
     """The management-API adapter ``PODWARDEN_RUNPOD_API`` asks for, from the settings' URL,
-    key, timeout and retry bounds. `close()` it when done."""
-    from podwarden.adapters.runpod import GraphQLRunPod
+    key, timeout and retry bounds. `close()` it when done.
 
+    REST v2 comes with a GraphQL adapter for what v2 lacks (the account, spot pods), which
+    it owns and closes."""
+    from podwarden.adapters.runpod import GraphQLRunPod, RestRunPod
+
+    key, timeout, retry = _runpod_api_key(settings), settings.runpod_timeout.total_seconds(), runpod_retry(settings)
+    graphql = GraphQLRunPod(url=settings.runpod_graphql_url, api_key=key, timeout=timeout, retry=retry,
+                            transport=transport)
     if settings.runpod_api is RunPodApi.REST:
-        raise ConfigError("PODWARDEN_RUNPOD_API=rest: the REST v2 adapter is not built yet; use graphql")
-    return GraphQLRunPod(
-        url=settings.runpod_graphql_url, api_key=_runpod_api_key(settings),
-        timeout=settings.runpod_timeout.total_seconds(), retry=runpod_retry(settings), transport=transport,
-    )
+        try:
+            return RestRunPod(url=settings.runpod_rest_url, api_key=key, graphql=graphql, timeout=timeout,
+                              retry=retry, transport=transport)
+        except BaseException:
+            graphql.close()
+            raise
+    return graphql
 
 
 def serverless_client(settings: Settings, *, transport: httpx.BaseTransport | None = None) -> ServerlessGateway:

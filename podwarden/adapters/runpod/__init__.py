@@ -1,6 +1,8 @@
-"""RunPod adapters: the management API (GraphQL today, REST v2 later) and the Serverless API.
+"""RunPod adapters: the management API (GraphQL or REST v2) and the Serverless API.
 
     GraphQLRunPod       RunPodGateway over https://api.runpod.io/graphql
+    RestRunPod          RunPodGateway over https://api.runpod.io/v2 (GraphQL for the account
+                        and spot pods, which v2 lacks)
     ServerlessClient    ServerlessGateway over https://api.runpod.ai/v2
     RetryPolicy         bounded backoff shared by both
 
@@ -13,13 +15,15 @@ models, and `RunPodAdapter`, the adapters' shared base), `errors` (the single ma
 statuses, GraphQL errors and transport failures to RunPodError), `retry` (backoff and the
 per-operation deadline), `models` (pydantic models of RunPod's JSON -> domain values),
 `queries` (the GraphQL documents), `inputs` (the GraphQL inputs and the request token that
-makes creates idempotent), `graphql`, `serverless`.
+makes creates idempotent), `graphql`, `serverless`; for REST v2, `rest_models`, `rest_inputs`,
+`mutations` (the write rules of `graphql`, lifted for `rest`) and `rest`.
 """
 
 from __future__ import annotations
 
 from podwarden.adapters.runpod.graphql import GraphQLRunPod
+from podwarden.adapters.runpod.rest import RestRunPod
 from podwarden.adapters.runpod.retry import RetryPolicy
 from podwarden.adapters.runpod.serverless import ServerlessClient
 
-__all__ = ["GraphQLRunPod", "RetryPolicy", "ServerlessClient"]
+__all__ = ["GraphQLRunPod", "RestRunPod", "RetryPolicy", "ServerlessClient"]

@@ -26,8 +26,10 @@
         anything else                                   -> BadRequest
 
 Every error carries RunPod's own message, the HTTP status and the operation (the port
-method, e.g. ``create_pod``). The REST v2 adapter will reuse `error_for_status` and
-`raise_for_runpod` unchanged.
+method, e.g. ``create_pod``). The REST v2 adapter reuses `error_for_status` and
+`raise_for_runpod` unchanged: its problem+json bodies give their ``detail`` (and the
+``errors`` list of a 422) as the message, and `refine_refusal` reads a 400 that says "no
+capacity" or "spend limit" (v2 has no code for them) as NoCapacity / SpendLimitReached.
 
 Three predicates drive the retry rules of the adapters:
 
@@ -75,6 +77,7 @@ __all__ = [
     "not_executed",
     "parse_retry_after",
     "raise_for_runpod",
+    "refine_refusal",
     "unanswered",
 ]
 
@@ -255,6 +258,9 @@ def _message_of(response: httpx.Response) -> str:
 
 
 def _find_message(body: object) -> str | None:
+    problem = _problem_message(body)
+    if problem is not None:
+        return problem
     if isinstance(body, Mapping):
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
@@ -274,6 +280,41 @@ def _find_message(body: object) -> str | None:
     if isinstance(body, str) and body:
         return body
     return None
+
+
+def _problem_message(body: object) -> str | None:
+    """REST v2's problem+json (``title``, ``status``, ``detail``): the detail, then the
+    validation list (``errors``) if any, so a 422 names what RunPod refused."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("detail"), str) or "title" not in body:
+        return None
+    detail = str(body["detail"]) or str(body.get("title") or "")
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        listed = "; ".join(_listed_error(item) for item in errors if item)
+        return f"{detail}: {listed}" if detail else listed
+    return detail or None
+
+
+def _listed_error(item: object) -> str:
+    if isinstance(item, Mapping):
+        text = item.get("message") or item.get("detail") or ""
+        where = item.get("field") or item.get("location") or item.get("pointer")
+        return f"{where}: {text}" if where else str(text)
+    return str(item)
+
+
+def refine_refusal(exc: RunPodError) -> RunPodError:
+    """REST v2 refuses for lack of capacity (or over the spend limit) with a plain 400, or a
+    402, and no code: a `BadRequest` (400) or `InsufficientBalance` (402) in RunPod's words
+    for that becomes `NoCapacity` (`SpendLimitReached`), judged like a GraphQL error's
+    message. Any other error is returned as it is."""
+    if (type(exc), exc.status) not in ((BadRequest, 400), (InsufficientBalance, 402)):
+        return exc
+    judged = error_for_graphql([{"message": exc.message}], operation=exc.operation or "", status=exc.status or 400)
+    if isinstance(judged, NoCapacity | SpendLimitReached):
+        judged.operation = exc.operation
+        return judged
+    return exc
 
 
 def _describe(exc: Exception) -> str:

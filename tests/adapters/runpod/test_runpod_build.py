@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from podwarden import bootstrap
 from podwarden.adapters.runpod import GraphQLRunPod, RetryPolicy, ServerlessClient
 from podwarden.errors import ConfigError
-from podwarden.settings import RunPodApi, Settings
+from podwarden.settings import Settings
 from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL, RecordingTransport
 
 
@@ -28,12 +28,6 @@ def test_bootstrap_gives_the_graphql_adapter() -> None:
     assert isinstance(runpod, GraphQLRunPod)
     assert runpod.account().id == "u1"
     runpod.close()
-
-
-def test_rest_is_not_built_yet() -> None:
-    settings = Settings(runpod_api_key=SecretStr(API_KEY), runpod_api=RunPodApi.REST)
-    with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_API=rest: the REST v2 adapter is not built yet"):
-        bootstrap.runpod_client(settings)
 
 
 @pytest.mark.parametrize("key", [None, SecretStr(""), SecretStr("   ")])

@@ -1,0 +1,350 @@
+"""`RestRunPod`: the `RunPodGateway` port over RunPod's REST v2 API (``/v2/...``).
+
+RunPod retires GraphQL in early 2027 and has already retired REST v1; v2 is the successor.
+This adapter answers with the same domain values as `GraphQLRunPod` (the contract suite,
+tests/adapters/runpod/test_runpod_contract.py, holds both to it), so switching is the
+setting ``PODWARDEN_RUNPOD_API=rest``.
+
+====================  =========================================  ===============================
+port method           REST v2                                    retried as over GraphQL
+====================  =========================================  ===============================
+list_pods, get_pod    GET /pods, GET /pods/{id}                  reads
+create_pod            POST /pods (tagged ``PODWARDEN_REQUEST``)  never sent twice (`_create`)
+stop_pod              POST /pods/{id}/action ``stop``            reconciled by reading the pod
+resume_pod            POST /pods/{id}/action ``start``           reconciled by reading the pod
+terminate_pod         DELETE /pods/{id}                          404 after a maybe-done try: ok
+gpu_types             GET /catalog/gpus?include=AVAILABILITY     reads
+                      &product=POD
+network_volumes       GET /network-volumes                       reads
+save_template         POST /templates (found again by name)      never sent twice
+list_endpoints        GET /serverless                            reads
+save_endpoint         POST /serverless (tagged), PATCH           create never sent twice;
+                      /serverless/{id} (every managed setting)   update idempotent
+====================  =========================================  ===============================
+
+**What stays on GraphQL.** RunPod's own migration guide lists what v2 has no equivalent for:
+the account (``myself { clientBalance currentSpendPerHr spendLimit }``) and spot
+(interruptible) pods (``podRentInterruptable``, ``podBidResume``). So `RestRunPod` is given
+a `GraphQLRunPod` and hands it exactly these: `account`, `create_pod` of a spot spec,
+`resume_pod` of a spot pod or with a bid, and the spot prices of `gpu_types` (if GraphQL
+fails there, the catalog is returned without spot offers, logged). It owns that adapter:
+`close()` closes both.
+
+**Limits of v2.** ``start`` resumes a pod with the GPU count it had: `resume_pod` asked for
+another count raises `BadRequest` saying so (before anything is sent) rather than resume
+with a count the caller did not ask for. A spec for `Cloud.ALL` is created in SECURE (v2
+has no "any cloud"). v2 reports no GPU display name or machine id on a pod.
+
+**Errors.** v2 answers ``application/problem+json`` (``title``, ``status``, ``detail``,
+optional ``errors``); statuses map as everywhere (`errors.error_for_status`): 401/403
+Unauthorized, 402 InsufficientBalance, 404 NotFound, 409 (an action the pod's status does
+not allow) and 422 BadRequest with RunPod's detail, 429 RateLimited with Retry-After, 5xx
+ServerError (retried). A 400 is RunPod's refusal for lack of capacity as well as a bad
+request, with no code to tell them apart, and a 402 may be the spend limit as well as the
+balance: the text decides (`errors.refine_refusal`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from typing import TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, SecretStr
+
+from podwarden.adapters.runpod.errors import ambiguous, refine_refusal
+from podwarden.adapters.runpod.graphql import GraphQLRunPod
+from podwarden.adapters.runpod.inputs import REQUEST_ENV, new_request_token, request_token
+from podwarden.adapters.runpod.mutations import MutatingAdapter, Step
+from podwarden.adapters.runpod.rest_inputs import endpoint_body, pod_body, template_body
+from podwarden.adapters.runpod.rest_models import (
+    RestEndpointListModel,
+    RestEndpointModel,
+    RestGpuListModel,
+    RestNetworkVolumeListModel,
+    RestPodListModel,
+    RestPodModel,
+    RestTemplateListModel,
+    RestTemplateModel,
+)
+from podwarden.adapters.runpod.retry import Deadline, RetryPolicy
+from podwarden.domain.models import (
+    Account,
+    Endpoint,
+    EndpointSpec,
+    GpuType,
+    NetworkVolume,
+    Pod,
+    PodSpec,
+    PodStatus,
+    Template,
+    TemplateSpec,
+)
+from podwarden.errors import BadRequest, InsufficientBalance, NotFound, RunPodError
+
+__all__ = ["RestRunPod"]
+
+log = logging.getLogger("podwarden.runpod")
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class RestRunPod(MutatingAdapter):
+    """RunPod's management API over REST v2, with `graphql` for what v2 lacks (see the module
+    docstring). One connection pool per API; close it."""
+
+    URL_SETTING = "PODWARDEN_RUNPOD_REST_URL"
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        api_key: SecretStr | str,
+        graphql: GraphQLRunPod,
+        timeout: float = 30,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(url=url, api_key=api_key, timeout=timeout, retry=retry, transport=transport)
+        self._graphql = graphql
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._graphql.close()
+
+    # --- pods --------------------------------------------------------------------------
+
+    def list_pods(self) -> list[Pod]:
+        return self._run("list_pods", lambda d: self._list_pods_once("list_pods", d))
+
+    def get_pod(self, pod_id: str) -> Pod:
+        return self._run("get_pod", lambda d: self._get_pod_once(pod_id, "get_pod", d))
+
+    def create_pod(self, spec: PodSpec) -> Pod:
+        """Create a pod; whatever the network does, one call makes at most one pod.
+
+        The idempotency contract is `GraphQLRunPod.create_pod`'s: the pod's env carries
+        ``PODWARDEN_REQUEST=<token>`` (the caller's, if `spec.env` has one, looked for before
+        anything is sent). A spot spec is created over GraphQL: v2 has no interruptible pods.
+        """
+        if spec.spot:
+            return self._graphql.create_pod(spec)
+        operation = "create_pod"
+        token, supplied = request_token(spec.env)
+        body = pod_body(spec, request=token)
+
+        def send(d: Deadline) -> Pod:
+            return self._call("POST", "pods", RestPodModel, operation=operation, deadline=d,
+                              json_body=body).to_domain()
+
+        def find(d: Deadline) -> Pod | None:
+            found = [pod for pod in self._list_pods_once(operation, d) if dict(pod.env).get(REQUEST_ENV) == token]
+            if len(found) > 1:
+                log.warning("create_pod: %d pods carry request %s; returning the first", len(found), token)
+            return found[0] if found else None
+
+        return self._create(operation, send, find, what="pod", request=token, look_first=supplied,
+                            deadline=self._retry.deadline())
+
+    def stop_pod(self, pod_id: str) -> Pod:
+        operation = "stop_pod"
+        return self._idempotent(operation, lambda d: self._action(pod_id, "stop", operation, d),
+                                reconcile=lambda d: self._pod_if(pod_id, PodStatus.EXITED, operation, d))
+
+    def resume_pod(self, pod_id: str, *, gpu_count: int, bid_per_gpu: Decimal | None = None) -> Pod:
+        """Resume a stopped pod with the GPU count it had (v2's ``start`` cannot change it).
+
+        With a bid, or for a spot pod, this is GraphQL's ``podBidResume``/``podResume``.
+        """
+        operation = "resume_pod"
+        if bid_per_gpu is not None:
+            return self._graphql.resume_pod(pod_id, gpu_count=gpu_count, bid_per_gpu=bid_per_gpu)
+        current = self._run(operation, lambda d: self._get_pod_once(pod_id, operation, d))
+        if current.spot:
+            return self._graphql.resume_pod(pod_id, gpu_count=gpu_count)
+        if current.gpu_count and gpu_count != current.gpu_count:
+            raise BadRequest(
+                f"RunPod's REST v2 API cannot change a pod's GPU count on resume: pod {pod_id} has "
+                f"{current.gpu_count} GPU(s) and {gpu_count} were asked for; resume it with "
+                f"{current.gpu_count}, or create a new pod", operation=operation)
+        return self._idempotent(operation, lambda d: self._action(pod_id, "start", operation, d),
+                                reconcile=lambda d: self._pod_if(pod_id, PodStatus.RUNNING, operation, d))
+
+    def terminate_pod(self, pod_id: str) -> None:
+        """Terminate a pod. NotFound on a retry after an attempt that may have gone through is
+        success: that attempt terminated it."""
+        operation = "terminate_pod"
+        maybe_done = False
+
+        def attempt(d: Deadline) -> None:
+            nonlocal maybe_done
+            try:
+                self._send("DELETE", f"pods/{_segment(pod_id)}", operation=operation, deadline=d)
+            except NotFound as exc:
+                if not maybe_done:
+                    raise NotFound(f"pod {pod_id} not found to terminate", status=exc.status,
+                                   operation=operation) from None
+                log.info("%s: pod %s is gone; an earlier attempt terminated it", operation, pod_id)
+            except RunPodError as exc:
+                maybe_done = maybe_done or ambiguous(exc)
+                raise
+
+        self._run(operation, attempt)
+
+    # --- catalog, account --------------------------------------------------------------
+
+    def gpu_types(self, *, gpu_count: int = 1) -> list[GpuType]:
+        """The v2 catalog (on-demand prices and stock per GPU), with GraphQL's spot prices."""
+        params = {"include": "AVAILABILITY", "product": "POD"}
+
+        def once(d: Deadline) -> list[GpuType]:
+            response = self._send("GET", "catalog/gpus", operation="gpu_types", deadline=d, params=params)
+            body = self._http.decode(response, operation="gpu_types")
+            listed = {"gpus": body} if isinstance(body, list) else body
+            data = self._http.parse(RestGpuListModel, listed, operation="gpu_types", response=response)
+            return [gpu.to_domain(gpu_count=gpu_count) for gpu in data.gpus]
+
+        return _with_spot_prices(self._run("gpu_types", once), self._spot_prices(gpu_count))
+
+    def account(self) -> Account:
+        """Over GraphQL: v2 has no account balance, spend rate or spend limit."""
+        return self._graphql.account()
+
+    def network_volumes(self) -> list[NetworkVolume]:
+        def once(d: Deadline) -> list[NetworkVolume]:
+            data = self._call("GET", "network-volumes", RestNetworkVolumeListModel, operation="network_volumes",
+                              deadline=d)
+            return [volume.to_domain() for volume in data.network_volumes]
+
+        return self._run("network_volumes", once)
+
+    # --- templates, endpoints ----------------------------------------------------------
+
+    def save_template(self, spec: TemplateSpec) -> Template:
+        """Create a template; names are unique per account, so the name finds it again."""
+        operation = "save_template"
+        body = template_body(spec)
+
+        def send(d: Deadline) -> Template:
+            return self._call("POST", "templates", RestTemplateModel, operation=operation, deadline=d,
+                              json_body=body).to_domain()
+
+        def find(d: Deadline) -> Template | None:
+            data = self._call("GET", "templates", RestTemplateListModel, operation=operation, deadline=d)
+            found = [t for t in data.templates if t.name == spec.name]
+            return found[0].to_domain() if found else None
+
+        return self._create(operation, send, find, what="template", request=None,
+                            deadline=self._retry.deadline())
+
+    def list_endpoints(self) -> list[Endpoint]:
+        return self._run("list_endpoints", lambda d: [
+            endpoint.to_domain() for endpoint in self._list_endpoints_once("list_endpoints", d)])
+
+    def save_endpoint(self, spec: EndpointSpec) -> Endpoint:
+        """Create (no `spec.id`, tagged like a pod and never duplicated) or update an endpoint
+        (a PATCH of every setting Podwarden manages)."""
+        operation = "save_endpoint"
+
+        def send_body(method: str, path: str, body: Mapping[str, object]) -> Step[Endpoint]:
+            def send(d: Deadline) -> Endpoint:
+                return self._call(method, path, RestEndpointModel, operation=operation, deadline=d,
+                                  json_body=dict(body)).to_domain()
+            return send
+
+        if spec.id is not None:
+            return self._idempotent(operation, send_body("PATCH", f"serverless/{_segment(spec.id)}",
+                                                         endpoint_body(spec)))
+        token = new_request_token()
+
+        def find(d: Deadline) -> Endpoint | None:
+            found = [ep for ep in self._list_endpoints_once(operation, d) if ep.env_value(REQUEST_ENV) == token]
+            return found[0].to_domain() if found else None
+
+        return self._create(operation, send_body("POST", "serverless", endpoint_body(spec, request=token)), find,
+                            what="endpoint", request=token, deadline=self._retry.deadline())
+
+    # --- single attempts ---------------------------------------------------------------
+
+    def _send(
+        self, method: str, path: str, *, operation: str, deadline: Deadline, json_body: object = None,
+        params: Mapping[str, str | int] | None = None,
+    ) -> httpx.Response:
+        """One request; a 400 or 402 that is RunPod's capacity or spend-limit refusal raised as that."""
+        try:
+            return self._http.send(method, path, operation=operation, deadline=deadline, json_body=json_body,
+                                   params=params)
+        except (BadRequest, InsufficientBalance) as exc:
+            raise refine_refusal(exc) from None
+
+    def _call(
+        self, method: str, path: str, model: type[M], *, operation: str, deadline: Deadline,
+        json_body: object = None,
+    ) -> M:
+        """One request; its JSON as `model`."""
+        response = self._send(method, path, operation=operation, deadline=deadline, json_body=json_body)
+        body = self._http.decode(response, operation=operation)
+        return self._http.parse(model, body, operation=operation, response=response)
+
+    def _list_pods_once(self, operation: str, deadline: Deadline) -> list[Pod]:
+        """The account's pods, terminated ones left out."""
+        data = self._call("GET", "pods", RestPodListModel, operation=operation, deadline=deadline)
+        return [pod.to_domain() for pod in data.pods if pod.pod_status is not PodStatus.TERMINATED]
+
+    def _get_pod_once(self, pod_id: str, operation: str, deadline: Deadline) -> Pod:
+        try:
+            pod = self._call("GET", f"pods/{_segment(pod_id)}", RestPodModel, operation=operation,
+                             deadline=deadline)
+        except NotFound as exc:  # RunPod's "resource not found" does not say which
+            raise NotFound(f"pod {pod_id} not found", status=exc.status, operation=operation) from None
+        if pod.pod_status is PodStatus.TERMINATED:
+            raise NotFound(f"pod {pod_id} not found", operation=operation)
+        return pod.to_domain()
+
+    def _pod_if(self, pod_id: str, status: PodStatus, operation: str, deadline: Deadline) -> Pod | None:
+        pod = self._get_pod_once(pod_id, operation, deadline)
+        return pod if pod.status is status else None
+
+    def _action(self, pod_id: str, action: str, operation: str, deadline: Deadline) -> Pod:
+        try:
+            pod = self._call("POST", f"pods/{_segment(pod_id)}/action", RestPodModel, operation=operation,
+                             deadline=deadline, json_body={"action": action})
+        except NotFound as exc:
+            raise NotFound(f"pod {pod_id} not found", status=exc.status, operation=operation) from None
+        return pod.to_domain()
+
+    def _list_endpoints_once(self, operation: str, deadline: Deadline) -> list[RestEndpointModel]:
+        """The account's endpoints as models: the domain `Endpoint` does not carry the env."""
+        return self._call("GET", "serverless", RestEndpointListModel, operation=operation,
+                          deadline=deadline).endpoints
+
+    def _spot_prices(self, gpu_count: int) -> dict[str, GpuType]:
+        """GraphQL's catalog, for its spot prices; empty (logged) if GraphQL cannot answer."""
+        try:
+            return {gpu.id: gpu for gpu in self._graphql.gpu_types(gpu_count=gpu_count)}
+        except RunPodError as exc:
+            log.warning("gpu_types: no spot prices (GraphQL, which alone has them, failed: %s)", exc)
+            return {}
+
+
+def _with_spot_prices(gpus: list[GpuType], spot: Mapping[str, GpuType]) -> list[GpuType]:
+    """`gpus` with the spot prices GraphQL quotes for the same types (none for the others)."""
+    out = []
+    for gpu in gpus:
+        known = spot.get(gpu.id)
+        if known is not None:
+            gpu = replace(gpu, secure_spot_price=known.secure_spot_price,
+                          community_spot_price=known.community_spot_price)
+        out.append(gpu)
+    return out
+
+
+def _segment(value: str) -> str:
+    """An id as one path segment: a ``/`` or ``?`` in it cannot reach another route."""
+    return quote(value, safe="")

@@ -1,0 +1,503 @@
+"""RunPod's REST v2 JSON as pydantic models, converted into the same domain values as GraphQL's.
+
+The GraphQL models (`models.py`) and these end in the same frozen dataclasses of
+`podwarden.domain.models`, so services cannot tell which API answered. Where v2 names or
+nests a fact differently, it is translated here and nowhere else:
+
+==============================  ===============================================================
+domain                          REST v2
+==============================  ===============================================================
+Pod.status                      ``status``: PROVISIONING and STARTING are RUNNING (what RunPod
+                                is bringing the pod to: GraphQL's ``desiredStatus``; no runtime
+                                yet), ERROR is DEAD, anything unknown CREATED (logged once)
+Pod.gpu_type_id, gpu_count      ``gpu.id``, ``gpu.count`` (a CPU pod has no ``gpu``: 0)
+Pod.cost_per_hr                 ``cost``, the pod's compute $/h for all its GPUs
+Pod.spot                        ``interruptible`` (v2 has no spot pods; Podwarden's simulator
+                                marks them, and a spot pod is only ever made over GraphQL)
+Pod.volume_*, network_volume_id ``mounts.persistent {size, path}`` / ``mounts.network[0]``
+Pod.ports, env                  ``ports`` list joined with commas; ``env`` object as pairs
+Pod.pod_host_id                 ``ssh.proxy.username`` (``<podId>-<hex>``, the proxy's user)
+PodRuntime                      ``runtime {uptime, gpus[].util|memoryUtil, cpu.util,
+                                memory.util, ports[]}``; a port is public when it is TCP with a
+                                public port on an address outside RunPod's proxy and private
+                                ranges, and ``ssh.direct`` supplies port 22 if ``ports`` lacks it
+GpuType prices, stock           ``price.secure|community`` per GPU; ``availability`` (HIGH…)
+                                for each cloud the type is offered in, none beyond
+                                ``maxCount`` of that cloud; no spot prices (v2 has none)
+Endpoint                        ``gpu.pools``, ``workers {min, max, idleTimeout}``, ``scaling
+                                {type, queueDelay|requestCount}``, ``flashboot``, ``timeout``,
+                                ``networkVolumes[0]``, ``dataCenterIds`` joined with commas
+Template                        ``type`` SERVERLESS|POD, ``disk``, ``mounts.persistent.size``
+NetworkVolume                   ``dataCenter`` (``dataCenterId`` accepted too)
+==============================  ===============================================================
+
+What v2 does not carry (a GPU's display name and a machine id on a pod, a GPU's id in its
+telemetry) stays None, or is the same ``gpu<n>`` the GraphQL models use for a GPU RunPod did
+not name. Money arrives as JSON numbers and becomes `Decimal` through `str()`.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic.alias_generators import to_camel
+
+from podwarden.adapters.runpod.models import money
+from podwarden.domain.models import (
+    Cloud,
+    Endpoint,
+    GpuTelemetry,
+    GpuType,
+    NetworkVolume,
+    Pod,
+    PodRuntime,
+    PodStatus,
+    PortMapping,
+    ScalerType,
+    Stock,
+    Template,
+)
+
+log = logging.getLogger("podwarden.runpod")
+
+# v2 `status` -> the domain's status (GraphQL's desiredStatus vocabulary)
+STATUSES = {
+    "PROVISIONING": PodStatus.RUNNING,
+    "STARTING": PodStatus.RUNNING,
+    "RUNNING": PodStatus.RUNNING,
+    "EXITED": PodStatus.EXITED,
+    "ERROR": PodStatus.DEAD,
+    "TERMINATED": PodStatus.TERMINATED,
+}
+
+_STOCK = {"HIGH": Stock.HIGH, "MEDIUM": Stock.MEDIUM, "LOW": Stock.LOW, "NONE": Stock.NONE}
+
+# Addresses a port can have without being reachable from outside: RunPod's proxy (100.64/10)
+# and the private ranges.
+_INTERNAL = tuple(ipaddress.ip_network(net) for net in ("100.64.0.0/10", "10.0.0.0/8", "172.16.0.0/12",
+                                                         "192.168.0.0/16", "127.0.0.0/8"))
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _status(value: str) -> PodStatus:
+    known = STATUSES.get(value.upper())
+    if known is None:
+        _warn_unknown_status(value)
+        return PodStatus.CREATED
+    return known
+
+
+@functools.cache
+def _warn_unknown_status(value: str) -> None:
+    log.warning("RunPod's REST v2 reported a pod status Podwarden does not know, %r; "
+                "such pods are treated as CREATED (not running)", value)
+
+
+def _reachable(ip: str | None) -> bool:
+    if not ip:
+        return False
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return True  # a host name: reachable as far as we can tell
+    return not any(address in net for net in _INTERNAL)
+
+
+def _env_pairs(env: dict[str, str | None] | list[Any] | None) -> tuple[tuple[str, str], ...]:
+    """v2 env is an object; a list of ``{key, value}`` or ``"K=V"`` is read too."""
+    if env is None:
+        return ()
+    if isinstance(env, dict):
+        return tuple((key, value or "") for key, value in env.items())
+    pairs: list[tuple[str, str]] = []
+    for item in env:
+        if isinstance(item, str):
+            key, _, value = item.partition("=")
+            pairs.append((key, value))
+        elif isinstance(item, dict) and "key" in item:
+            pairs.append((str(item["key"]), str(item.get("value") or "")))
+    return tuple(pairs)
+
+
+def _ref_id(value: str | dict[str, Any] | None) -> str | None:
+    """An id given as a string or as an object with an ``id``."""
+    if isinstance(value, dict):
+        found = value.get("id")
+        return str(found) if found else None
+    return value or None
+
+
+class RestModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+# --- pods ----------------------------------------------------------------------------------
+
+
+class RestPortModel(RestModel):
+    private: int | None = None
+    public: int | None = None
+    type: str | None = None
+    ip: str | None = None
+
+
+class RestGpuUseModel(RestModel):
+    id: str | None = None
+    util: float | None = None
+    memory_util: float | None = None
+
+
+class RestUtilModel(RestModel):
+    util: float | None = None
+
+
+class RestRuntimeModel(RestModel):
+    uptime: int | None = None
+    gpus: list[RestGpuUseModel | None] | None = None
+    cpu: RestUtilModel | None = None
+    memory: RestUtilModel | None = None
+    ports: list[RestPortModel | None] | None = None
+
+    def to_domain(self, direct: RestSshModel | None) -> PodRuntime:
+        ports = [
+            PortMapping(
+                private_port=port.private,
+                public_port=port.public,
+                ip=port.ip,
+                is_public=(port.type or "").lower() == "tcp" and port.public is not None and _reachable(port.ip),
+                type=port.type or "",
+            )
+            for port in self.ports or ()
+            if port is not None and port.private is not None
+        ]
+        if direct is not None and direct.host and direct.port and not any(
+                p.private_port == 22 and p.is_public for p in ports):
+            ports = [p for p in ports if p.private_port != 22]
+            ports.append(PortMapping(private_port=22, public_port=direct.port, ip=direct.host, is_public=True,
+                                     type="tcp"))
+        # A null GPU entry is a GPU with no readings (see the GraphQL models: never dropped).
+        gpus = tuple(
+            GpuTelemetry(
+                id=(gpu.id if gpu is not None else None) or f"gpu{index}",
+                util_percent=_whole(gpu.util) if gpu is not None else None,
+                memory_util_percent=_whole(gpu.memory_util) if gpu is not None else None,
+            )
+            for index, gpu in enumerate(self.gpus or ())
+        )
+        return PodRuntime(
+            uptime_seconds=self.uptime,
+            ports=tuple(ports),
+            gpus=gpus,
+            cpu_percent=_whole(self.cpu.util) if self.cpu else None,
+            memory_percent=_whole(self.memory.util) if self.memory else None,
+        )
+
+
+class RestSshModel(RestModel):
+    host: str | None = None
+    port: int | None = None
+    username: str | None = None
+
+
+class RestSshAccessModel(RestModel):
+    proxy: RestSshModel | None = None
+    direct: RestSshModel | None = None
+
+
+class RestPodGpuModel(RestModel):
+    id: str | None = None
+    count: int | None = None
+    display_name: str | None = None
+
+
+class RestPodCpuModel(RestModel):
+    id: str | None = None
+    vcpu_count: float | None = None
+    memory: float | None = None
+
+
+class RestPersistentMountModel(RestModel):
+    size: int | None = None
+    path: str | None = None
+
+
+class RestNetworkMountModel(RestModel):
+    volume_id: str | None = None
+    path: str | None = None
+
+
+class RestMountsModel(RestModel):
+    persistent: RestPersistentMountModel | None = None
+    network: list[RestNetworkMountModel | None] | None = None
+
+
+class RestPodModel(RestModel):
+    id: str
+    name: str | None = None
+    status: str
+    image: str | None = None
+    disk: float | None = None
+    ports: list[str | None] | None = None
+    env: dict[str, str | None] | list[Any] | None = None
+    mounts: RestMountsModel | None = None
+    gpu: RestPodGpuModel | None = None
+    cpu: RestPodCpuModel | None = None
+    cloud: str | None = None
+    ssh: RestSshAccessModel | None = None
+    template: str | dict[str, Any] | None = None
+    template_id: str | None = None
+    cost: float | None = None
+    interruptible: bool | None = None
+    machine_id: str | None = None
+    vcpu_count: float | None = None
+    memory_in_gb: float | None = None
+    runtime: RestRuntimeModel | None = None
+
+    @property
+    def pod_status(self) -> PodStatus:
+        return _status(self.status)
+
+    def to_domain(self) -> Pod:
+        mounts = self.mounts or RestMountsModel()
+        persistent = mounts.persistent
+        network = next((m for m in mounts.network or () if m is not None), None)
+        ssh = self.ssh or RestSshAccessModel()
+        gpu = self.gpu or RestPodGpuModel()
+        cpu = self.cpu or RestPodCpuModel()
+        cloud = None
+        if self.cloud and self.cloud.upper() in (Cloud.SECURE, Cloud.COMMUNITY):
+            cloud = Cloud(self.cloud.upper())
+        vcpus = self.vcpu_count if self.vcpu_count is not None else cpu.vcpu_count
+        memory = self.memory_in_gb if self.memory_in_gb is not None else cpu.memory
+        ports = ",".join(port for port in self.ports or () if port)
+        return Pod(
+            id=self.id,
+            name=self.name or "",
+            status=self.pod_status,
+            gpu_type_id=gpu.id or None,
+            gpu_count=gpu.count or 0,
+            cost_per_hr=money(self.cost) or Decimal(0),
+            image=self.image or None,
+            cloud=cloud,
+            spot=bool(self.interruptible),
+            container_disk_gb=_whole(self.disk) or 0,
+            volume_gb=(persistent.size or 0) if persistent else 0,
+            volume_mount_path=(network.path if network else persistent.path if persistent else None) or None,
+            network_volume_id=(network.volume_id if network else None) or None,
+            template_id=self.template_id or _ref_id(self.template),
+            ports=ports or None,
+            env=_env_pairs(self.env),
+            gpu_display_name=gpu.display_name or None,
+            pod_host_id=(ssh.proxy.username if ssh.proxy else None) or None,
+            machine_id=self.machine_id or None,
+            uptime_seconds=self.runtime.uptime if self.runtime is not None else None,
+            runtime=self.runtime.to_domain(ssh.direct) if self.runtime is not None else None,
+            vcpu_count=_whole(vcpus),
+            memory_gb=_whole(memory),
+        )
+
+
+class RestPodListModel(RestModel):
+    pods: list[RestPodModel]
+
+
+# --- GPU catalog ---------------------------------------------------------------------------
+
+
+class RestGpuPriceModel(RestModel):
+    secure: float | None = None
+    community: float | None = None
+
+
+class RestGpuCountModel(RestModel):
+    secure: int | None = None
+    community: int | None = None
+
+
+class RestGpuTypeModel(RestModel):
+    id: str
+    name: str | None = None
+    display_name: str | None = None
+    manufacturer: str | None = None
+    memory: float | None = None
+    secure: bool | None = None
+    community: bool | None = None
+    price: RestGpuPriceModel | None = None
+    max_count: RestGpuCountModel | None = None
+    availability: str | None = None
+
+    def to_domain(self, *, gpu_count: int = 1) -> GpuType:
+        price = self.price or RestGpuPriceModel()
+        most = self.max_count or RestGpuCountModel()
+        secure = self.secure is not False
+        community = self.community is not False
+        stock = _STOCK.get((self.availability or "").upper(), Stock.NONE)
+        secure_max = most.secure if secure and most.secure is not None else 0
+        community_max = most.community if community and most.community is not None else 0
+        return GpuType(
+            id=self.id,
+            display_name=self.display_name or self.name or self.id,
+            memory_gb=_whole(self.memory) or 0,
+            secure_price=_offered(price.secure, secure),
+            community_price=_offered(price.community, community),
+            max_gpu_count=max(secure_max, community_max),
+            secure_stock=stock if secure and gpu_count <= secure_max else Stock.NONE,
+            community_stock=stock if community and gpu_count <= community_max else Stock.NONE,
+            manufacturer=self.manufacturer or "Nvidia",
+        )
+
+
+def _offered(price: float | None, cloud_offered: bool) -> Decimal | None:
+    """A price of 0 (or null) is one RunPod does not offer, as over GraphQL."""
+    if not cloud_offered or price is None or price <= 0:
+        return None
+    return money(price)
+
+
+class RestGpuListModel(RestModel):
+    gpus: list[RestGpuTypeModel]
+
+
+# --- network volumes -----------------------------------------------------------------------
+
+
+class RestNetworkVolumeModel(RestModel):
+    id: str
+    name: str | None = None
+    size: int | None = None
+    data_center: str | None = None
+    data_center_id: str | None = None
+
+    def to_domain(self) -> NetworkVolume:
+        return NetworkVolume(
+            id=self.id,
+            name=self.name or "",
+            size_gb=self.size or 0,
+            data_center_id=self.data_center or self.data_center_id or None,
+        )
+
+
+class RestNetworkVolumeListModel(RestModel):
+    network_volumes: list[RestNetworkVolumeModel]
+
+
+# --- templates -----------------------------------------------------------------------------
+
+
+class RestTemplateModel(RestModel):
+    id: str
+    name: str | None = None
+    image: str | None = None
+    type: str | None = None
+    is_serverless: bool | None = None
+    disk: float | None = None
+    mounts: RestMountsModel | None = None
+    volume_in_gb: float | None = None
+    env: dict[str, str | None] | list[Any] | None = None
+
+    def to_domain(self) -> Template:
+        persistent = self.mounts.persistent if self.mounts is not None else None
+        volume = persistent.size if persistent is not None else _whole(self.volume_in_gb)
+        return Template(
+            id=self.id,
+            name=self.name or "",
+            image=self.image or "",
+            is_serverless=(self.type or "").upper() == "SERVERLESS" or bool(self.is_serverless),
+            container_disk_gb=_whole(self.disk) or 0,
+            volume_gb=volume or 0,
+            env=_env_pairs(self.env),
+        )
+
+
+class RestTemplateListModel(RestModel):
+    templates: list[RestTemplateModel]
+
+
+# --- endpoints -----------------------------------------------------------------------------
+
+
+class RestEndpointGpuModel(RestModel):
+    pools: list[str | None] | None = None
+    count: int | None = None
+
+
+class RestWorkersModel(RestModel):
+    min: int | None = None
+    max: int | None = None
+    idle_timeout: int | None = None
+    standby: int | None = None
+
+
+class RestScalingModel(RestModel):
+    type: str | None = None
+    queue_delay: float | None = None
+    request_count: float | None = None
+
+
+class RestEndpointModel(RestModel):
+    id: str
+    name: str | None = None
+    template_id: str | None = None
+    template: str | dict[str, Any] | None = None
+    gpu: RestEndpointGpuModel | None = None
+    workers: RestWorkersModel | None = None
+    scaling: RestScalingModel | None = None
+    flashboot: str | bool | None = None
+    timeout: int | None = None
+    network_volumes: list[str | None] | None = None
+    network_volume_id: str | None = None
+    data_center_ids: list[str | None] | None = None
+    env: dict[str, str | None] | list[Any] | None = None
+
+    @field_validator("network_volumes", mode="before")
+    @classmethod
+    def _volume_ids(cls, value: object) -> object:
+        """Volumes listed as ids or as ``{id}`` objects."""
+        if isinstance(value, list):
+            return [item.get("id") if isinstance(item, dict) else item for item in value]
+        return value
+
+    def env_value(self, key: str) -> str | None:
+        """The value of environment variable `key` (the domain `Endpoint` has no env)."""
+        return dict(_env_pairs(self.env)).get(key)
+
+    def to_domain(self) -> Endpoint:
+        gpu = self.gpu or RestEndpointGpuModel()
+        workers = self.workers or RestWorkersModel()
+        scaling = self.scaling or RestScalingModel()
+        scaler = ScalerType.__members__.get((scaling.type or "").upper(), ScalerType.QUEUE_DELAY)
+        value = scaling.request_count if scaler is ScalerType.REQUEST_COUNT else scaling.queue_delay
+        flashboot = self.flashboot
+        if isinstance(flashboot, str):
+            flashboot = flashboot.upper() not in ("OFF", "")
+        volume = next((v for v in self.network_volumes or () if v), None) or self.network_volume_id
+        locations = ",".join(dc for dc in self.data_center_ids or () if dc)
+        return Endpoint(
+            id=self.id,
+            name=self.name or "",
+            template_id=self.template_id or _ref_id(self.template),
+            gpu_ids=tuple(pool for pool in gpu.pools or () if pool),
+            workers_min=workers.min or 0,
+            workers_max=workers.max or 0,
+            idle_timeout_s=workers.idle_timeout if workers.idle_timeout is not None else 5,
+            scaler_type=scaler,
+            scaler_value=round(value) if value is not None else 4,
+            gpu_count=gpu.count or 1,
+            flashboot=bool(flashboot),
+            execution_timeout_ms=self.timeout,
+            network_volume_id=volume or None,
+            locations=locations or None,
+            workers_standby=workers.standby,
+        )
+
+
+class RestEndpointListModel(RestModel):
+    endpoints: list[RestEndpointModel]
