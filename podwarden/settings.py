@@ -129,7 +129,8 @@ class Settings(BaseSettings):
     # RunPod
     runpod_api_key: SecretStr | None = Field(None, description="RunPod API key (rpa_…); sent as a Bearer header")
     runpod_api: RunPodApi = Field(
-        RunPodApi.GRAPHQL, description="`graphql` (default); `rest` (REST v2) is not built yet"
+        RunPodApi.GRAPHQL,
+        description="`graphql` (default) or `rest` (REST v2; the account and spot pods still go over GraphQL)",
     )
     runpod_graphql_url: str = Field("https://api.runpod.io/graphql", description="RunPod GraphQL endpoint")
     runpod_rest_url: str = Field("https://api.runpod.io/v2", description="RunPod REST v2 base")
