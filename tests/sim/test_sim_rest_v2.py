@@ -353,3 +353,167 @@ def test_availability_needs_a_product(sim: RunPodSimulator, client: httpx.Client
     assert cluster.json()["availability"] == "HIGH"
     problem(client.get("/v2/catalog/gpus/NVIDIA nope"), 404)
     assert "availability" not in client.get("/v2/catalog/gpus/NVIDIA H200").json()
+
+
+# ------------------------------------------------------------------ templates
+def test_templates_are_created_read_patched_and_deleted(client: httpx.Client) -> None:
+    response = client.post("/v2/templates", json={
+        "name": "notebook", "image": "runpod/pytorch:2.4.0", "disk": 30, "ports": ["8888/http"],
+        "env": {"JUPYTER_PASSWORD": "x"}, "mounts": {"persistent": {"size": 20, "path": "/workspace"}}})
+    assert response.status_code == 201, response.text
+    template = response.json()
+    assert template == {"id": template["id"], "name": "notebook", "type": "POD", "image": "runpod/pytorch:2.4.0",
+                        "args": "", "disk": 30, "ports": ["8888/http"], "env": {"JUPYTER_PASSWORD": "x"},
+                        "mounts": {"persistent": {"size": 20, "path": "/workspace"}}, "startSsh": True,
+                        "public": False, "readme": "", "registry": None}
+    path = f"/v2/templates/{template['id']}"
+
+    patched = client.patch(path, json={"image": "runpod/pytorch:2.5.0"}).json()
+    assert (patched["image"], patched["disk"]) == ("runpod/pytorch:2.5.0", 30)
+    assert patched["env"] == {"JUPYTER_PASSWORD": "x"}
+    assert client.get("/v2/templates").json() == {"templates": [patched]}
+    assert client.get(path).json() == patched
+    pod = created(client, image=None, templateId=template["id"])
+    assert (pod["image"], pod["disk"], pod["template"]) == ("runpod/pytorch:2.5.0", 30, template["id"])
+    problem(client.post("/v2/templates", json={"name": "notebook", "image": "x"}), 400)  # names are unique
+    problem(client.post("/v2/templates", json={"name": "t", "imageName": "x"}), 422)
+
+    assert client.delete(path).status_code == 204
+    problem(client.get(path), 404)
+
+
+def test_a_template_in_use_by_an_endpoint_cannot_be_deleted(client: httpx.Client) -> None:
+    template = client.post("/v2/templates", json={"name": "w", "image": "org/w:1", "type": "SERVERLESS"}).json()
+    client.post("/v2/serverless", json={"name": "e", "type": "QUEUE", "templateId": template["id"]})
+
+    assert "in use" in problem(client.delete(f"/v2/templates/{template['id']}"), 400)["detail"]
+
+
+# ------------------------------------------------------------------ Serverless endpoints
+ENDPOINT = {"name": "infer", "type": "QUEUE", "image": "org/worker:1", "gpu": {"pools": ["ADA_24"]}}
+
+
+def test_an_endpoint_created_over_v2_has_v2_defaults_and_serves_jobs(
+    sim: RunPodSimulator, client: httpx.Client, gql: GraphQL,
+) -> None:
+    response = client.post("/v2/serverless", json=ENDPOINT)
+    assert response.status_code == 201, response.text
+    endpoint = response.json()
+    endpoint_id = endpoint["id"]
+
+    assert endpoint["type"] == "QUEUE"
+    assert endpoint["image"] == "org/worker:1"
+    assert endpoint["gpu"]["pools"] == ["ADA_24"]
+    assert endpoint["workers"] == {"min": 0, "max": 3, "idleTimeout": 10}
+    assert endpoint["scaling"] == {"type": "QUEUE_DELAY", "queueDelay": 4}
+    assert (endpoint["timeout"], endpoint["flashboot"]) == (300_000, "OFF")
+    assert endpoint["requestUrls"]["status"] == f"https://api.runpod.ai/v2/{endpoint_id}/status/{{job_id}}"
+    assert client.get("/v2/serverless").json() == {"endpoints": [endpoint]}
+    graphql = gql.data("{ myself { endpoints { id gpuIds idleTimeout executionTimeoutMs } } }")["myself"]["endpoints"]
+    assert graphql == [{"id": endpoint_id, "gpuIds": "ADA_24", "idleTimeout": 10, "executionTimeoutMs": 300000}]
+    job = client.post(f"/v2/{endpoint_id}/run", json={"input": {"n": 1}}).json()
+    sim.advance(60)
+    assert client.get(f"/v2/{endpoint_id}/status/{job['id']}").json()["status"] == "COMPLETED"
+
+
+def test_patching_an_endpoint_changes_only_what_it_names(sim: RunPodSimulator, client: httpx.Client) -> None:
+    endpoint_id = client.post("/v2/serverless", json={**ENDPOINT, "timeout": 120_000}).json()["id"]
+
+    response = client.patch(f"/v2/serverless/{endpoint_id}", json={
+        "workers": {"min": 1, "max": 10, "idleTimeout": 10}, "scaling": {"type": "QUEUE_DELAY", "queueDelay": 8}})
+
+    assert response.status_code == 200
+    patched = response.json()
+    assert patched["workers"] == {"min": 1, "max": 10, "idleTimeout": 10}
+    assert patched["scaling"] == {"type": "QUEUE_DELAY", "queueDelay": 8}
+    assert (patched["timeout"], patched["image"], patched["version"]) == (120_000, "org/worker:1", 1)
+    sim.advance(20)
+    workers = client.get(f"/v2/serverless/{endpoint_id}/workers").json()
+    assert workers["endpointVersion"] == 1
+    assert workers["summary"] == {"running": 0, "idle": 1, "initializing": 0, "throttled": 0, "unhealthy": 0,
+                                  "total": 1}
+    [worker] = workers["workers"]
+    assert (worker["status"], worker["image"], worker["gpuCount"]) == ("IDLE", "org/worker:1", 1)
+    image = client.patch(f"/v2/serverless/{endpoint_id}", json={"image": "org/worker:2"}).json()
+    assert (image["image"], image["version"], image["workers"]["min"]) == ("org/worker:2", 2, 1)
+
+
+def test_endpoint_create_needs_a_type_and_refuses_unknown_fields(client: httpx.Client) -> None:
+    untyped = {k: v for k, v in ENDPOINT.items() if k != "type"}
+    assert problem(client.post("/v2/serverless", json=untyped), 422)["errors"] == ["type: required"]
+    legacy = client.post("/v2/serverless", json={**ENDPOINT, "gpuIds": "ADA_24", "workersMax": 3})
+    assert problem(legacy, 422)["errors"] == ["gpuIds: unknown field", "workersMax: unknown field"]
+    problem(client.post("/v2/serverless", json={**ENDPOINT, "gpu": {"pools": ["NO_SUCH_POOL"]}}), 400)
+
+
+def test_deleting_an_endpoint_takes_its_template_and_needs_no_scale_down(
+    sim: RunPodSimulator, client: httpx.Client,
+) -> None:
+    endpoint_id = client.post("/v2/serverless", json={**ENDPOINT, "workers": {"min": 1, "max": 2}}).json()["id"]
+
+    assert client.delete(f"/v2/serverless/{endpoint_id}").status_code == 204
+
+    assert sim.world.endpoints == {}
+    assert sim.world.templates == {}
+    problem(client.get(f"/v2/serverless/{endpoint_id}"), 404)
+    problem(client.get(f"/v2/serverless/{endpoint_id}/workers"), 404)
+
+
+# ------------------------------------------------------------------ network volumes
+def test_network_volumes_are_created_grown_attached_and_deleted(client: httpx.Client, gql: GraphQL) -> None:
+    response = client.post("/v2/network-volumes", json={"name": "data", "dataCenter": "EU-RO-1", "size": 50})
+    assert response.status_code == 201
+    volume = response.json()
+    assert volume == {"id": volume["id"], "name": "data", "size": 50, "dataCenter": "EU-RO-1", "type": "STANDARD"}
+    path = f"/v2/network-volumes/{volume['id']}"
+
+    assert client.patch(path, json={"size": 100}).json()["size"] == 100
+    assert client.get("/v2/network-volumes").json() == {"networkVolumes": [{**volume, "size": 100}]}
+    assert gql.data("{ myself { networkVolumes { id size } } }")["myself"]["networkVolumes"] == [
+        {"id": volume["id"], "size": 100}]
+    pod = created(client, mounts={"network": [{"volumeId": volume["id"], "path": "/data"}]})
+    assert (pod["mounts"], pod["dataCenterId"]) == ({"network": [{"volumeId": volume["id"], "path": "/data"}]},
+                                                    "EU-RO-1")
+    problem(client.delete(path), 400)  # attached to the pod
+    client.delete(f"/v2/pods/{pod['id']}")
+    assert client.delete(path).status_code == 204
+    problem(client.get(path), 404)
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({"name": "d", "dataCenter": "EU-RO-1", "size": 5}, 422),
+    ({"name": "d", "dataCenter": "EU-RO-1", "size": 50, "type": "HIGH_PERFORMANCE"}, 400),
+    ({"name": "d", "dataCenter": "EU-CZ-1", "size": 50}, 400),
+    ({"name": "d", "dataCenterId": "EU-RO-1", "size": 50}, 422),
+])
+def test_network_volume_creates_are_checked(client: httpx.Client, body: dict[str, Any], status: int) -> None:
+    problem(client.post("/v2/network-volumes", json=body), status)
+
+
+# ------------------------------------------------------------------ billing
+def test_pod_billing_buckets_the_worlds_charges(sim: RunPodSimulator, client: httpx.Client) -> None:
+    first = created(client, disk=72, ports=["22/tcp"])["id"]  # $0.28/h compute, $0.01/h disk
+    sim.advance(3 * 3600)  # 09:00 -> 12:00
+    created(client)
+    sim.advance(3600)
+
+    hourly = client.get("/v2/billing/pods", params={"bucketSize": "hour", "podId": first,
+                                                   "startTime": "2026-11-23T10:00:00Z",
+                                                   "endTime": "2026-11-23T12:00:00Z"}).json()
+
+    assert [(r["startTime"], r["endTime"]) for r in hourly["records"]] == [
+        ("2026-11-23T10:00:00Z", "2026-11-23T11:00:00Z"), ("2026-11-23T11:00:00Z", "2026-11-23T12:00:00Z")]
+    assert hourly["records"][0] == {"startTime": "2026-11-23T10:00:00Z", "endTime": "2026-11-23T11:00:00Z",
+                                    "podId": first, "totalAmount": 0.29, "gpuAmount": 0.28, "cpuAmount": 0.0,
+                                    "diskAmount": 0.01}
+    assert hourly["metadata"] == {
+        "query": {"startTime": "2026-11-23T10:00:00Z", "endTime": "2026-11-23T12:00:00Z", "bucketSize": "hour",
+                  "podId": first},
+        "recordCount": 2, "totals": {"totalAmount": 0.58, "gpuAmount": 0.56, "cpuAmount": 0.0, "diskAmount": 0.02},
+        "uniquePodCount": 1}
+    daily = client.get("/v2/billing/pods").json()
+    assert daily["metadata"]["uniquePodCount"] == 2
+    assert {r["startTime"] for r in daily["records"]} == {"2026-11-23T00:00:00Z"}
+    assert sum(r["totalAmount"] for r in daily["records"]) == pytest.approx(float(sim.world.billing.total()))
+    problem(client.get("/v2/billing/pods", params={"bucketSize": "minute"}), 400)
+    problem(client.get("/v2/billing/pods", params={"startTime": "yesterday"}), 400)
