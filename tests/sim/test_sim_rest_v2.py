@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from podwarden.sim import FaultKind, RunPodSimulator, Scenario
+from podwarden.sim.server import serve
 from tests.sim.sim_helpers import API_KEY, LIST_PODS, RENT_SPOT, GraphQL
 
 NO_INSTANCES = (
@@ -314,6 +315,18 @@ def test_action_faults_name_the_route_with_its_placeholder(sim: RunPodSimulator,
 
     assert sim.world.pods[pod_id].desired_status == "EXITED"
     assert sim.requests[-1].operations == ("POST /v2/pods/{id}/action",)
+
+
+def test_rest_v2_works_over_the_loopback_server(sim: RunPodSimulator) -> None:
+    with serve(sim) as server, httpx.Client(base_url=server.url, timeout=5,
+                                            headers={"Authorization": f"Bearer {API_KEY}"}) as http:
+        pod = created(http)
+        gpu = http.get("/v2/catalog/gpus/NVIDIA RTX A4000")  # a space in the id, percent-encoded on the wire
+        deleted = http.delete(f"/v2/pods/{pod['id']}")
+
+    assert gpu.json()["id"] == A4000
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert sim.world.pods == {}
 
 
 def test_unsimulated_resources_answer_not_implemented(client: httpx.Client) -> None:
