@@ -93,21 +93,21 @@ def create_pod(call: Call) -> Answer:
         **_mount_fields(body),
     }
     try:
-        if cpu_spec is not None:
-            pod = _create_cpu_pod(call, cpu_spec, graphql_input)
-        elif gpu is not None:
-            require(gpu, "id")
-            count = gpu.get("count") or 1
-            if count < 1:
-                raise Problem(422, VALIDATION_FAILED, problems=["gpu.count: must be at least 1"])
-            graphql_input |= {"gpuTypeId": gpu["id"], "gpuCount": count}
-            request = DeployRequest.from_input(graphql_input, call.world)
-            pod = pod_ops.deploy(call.world, request)
-        else:
-            raise AssertionError("checked above: exactly one of gpu and cpu")
+        pod = _create_cpu_pod(call, cpu_spec, graphql_input) if cpu_spec is not None \
+            else _create_gpu_pod(call, gpu or {}, graphql_input)
     except errors.SimError as exc:
         raise refused(exc) from None
     return Answer(201, pod_view(call.world, pod))
+
+
+def _create_gpu_pod(call: Call, spec: dict[str, Any], graphql_input: dict[str, Any]) -> SimPod:
+    """One GPU type, the one asked for: a V2 create never falls back to another."""
+    require(spec, "id")
+    count = spec.get("count") or 1
+    if count < 1:
+        raise Problem(422, VALIDATION_FAILED, problems=["gpu.count: must be at least 1"])
+    request = DeployRequest.from_input(graphql_input | {"gpuTypeId": spec["id"], "gpuCount": count}, call.world)
+    return pod_ops.deploy(call.world, request)
 
 
 def _create_cpu_pod(call: Call, spec: dict[str, Any], graphql_input: dict[str, Any]) -> SimPod:

@@ -222,6 +222,28 @@ def test_too_little_balance_is_402(connect: Any) -> None:
     assert sim.world.pods == {}
 
 
+def test_the_spend_limit_is_402_too_in_graphqls_words(connect: Any) -> None:
+    sim = RunPodSimulator(api_key=API_KEY, scenario=Scenario.from_dict({"spend_limit": 1}))
+    client = connect(sim).client
+
+    body = problem(create(client, gpu={"id": A4000, "count": 4}), 402)
+
+    assert body["detail"].startswith("Spend limit exceeded")
+
+
+def test_cluster_pods_are_listed_on_request_and_changed_only_through_their_cluster(
+    client: httpx.Client, gql: GraphQL,
+) -> None:
+    cluster = gql.data("""mutation { createCluster(input: {clusterName: "c", gpuTypeId: "NVIDIA H100 80GB HBM3",
+        podCount: 2, gpuCountPerPod: 8, type: TRAINING, imageName: "img"}) { pods { id } } }""")["createCluster"]
+    pod_id = cluster["pods"][0]["id"]
+
+    assert client.get("/v2/pods").json() == {"pods": []}
+    assert len(client.get("/v2/pods", params={"includeClusterPods": "true"}).json()["pods"]) == 2
+    assert "cluster" in problem(client.patch(f"/v2/pods/{pod_id}", json={"name": "x"}), 409)["detail"]
+    problem(client.delete(f"/v2/pods/{pod_id}"), 409)
+
+
 def test_a_cpu_pod_has_cpu_and_no_gpu(client: httpx.Client) -> None:
     pod = created(client, gpu=None, cpu={"id": "cpu3c", "vcpuCount": 4})
 
