@@ -326,23 +326,24 @@ def deadline_key(pod_id: str, deadline_at: datetime) -> str:
 # -- the team's copy in the notice channel -----------------------------------------------------------
 
 CHANNEL_COPY = ":channel"  # the suffix of a copy's key and kind
-_COPIED = frozenset({IDLE_WARNING, POD_STOPPED})
+# What is about to stop, what stopped and why, and whose spending is capped: the team sees it all.
+_COPIED = frozenset({IDLE_WARNING, DEADLINE_WARNING, POD_STOPPED, CAP})
 
 
-def channel_copy(kind: str, to: str, policy: Policy, *, reason: str | None = None) -> str | None:
+def channel_copy(kind: str, to: str, policy: Policy) -> str | None:
     """Where the team's copy of a notice sent to `to` goes (None: no copy).
 
-    An idle pod's owner is warned in a DM, and the notice channel sees the same warning (and
-    the shutdown notice of an idle stop) so that the team knows what is about to stop and what
-    stopping saved. The copy is a notice of its own (`copy_key`, `copy_kind`): it is posted
-    once, updated in place with the owner's copy, and never decides anything. A pod is stopped
-    on the owner's copy alone (see `_idle_actions`): a channel that refuses posts neither
-    blocks nor delays a stop. A notice already addressed to the channel has no copy.
+    An owner is warned in a DM (an idle pod, a `--max-hours` deadline, a spending cap of
+    theirs), and the notice channel sees the same warning and the shutdown notice of every stop
+    (idle, deadline or cap) so that the team knows what is about to stop and what stopping
+    saved. The copy is a notice of its own (`copy_key`, `copy_kind`): it is posted once,
+    updated in place with the owner's copy, and never decides anything. A pod is stopped on
+    the owner's copy alone (see `_idle_actions`, `_deadline_actions`, `_cap_actions`): a channel
+    that refuses posts neither blocks nor delays a stop. A notice already addressed to the
+    channel (a team's or the fleet's cap, an unowned pod's warning) has no copy.
     """
     channel = policy.notice_channel
     if channel is None or to == channel or kind not in _COPIED:
-        return None
-    if kind == POD_STOPPED and reason != StopReason.IDLE.value:
         return None
     return channel
 

@@ -420,7 +420,7 @@ class LifecycleService:
                               action.saves_per_hr, action.storage_per_hr)
             self._ledger.record_notice(action.key, kind=core.POD_STOPPED, now=now, pod_id=action.pod_id,
                                        recipient=action.to, payload=note_codec.encode(note))
-            channel = core.channel_copy(core.POD_STOPPED, action.to, self.policy, reason=action.reason.value)
+            channel = core.channel_copy(core.POD_STOPPED, action.to, self.policy)
             if channel is not None:  # held with it: posted once the owner's copy is
                 key = core.copy_key(action.key)
                 self._ledger.record_notice(key, kind=core.copy_kind(core.POD_STOPPED), now=now,

@@ -1,4 +1,5 @@
-"""The notice channel's copy of an owner's idle warning and of its shutdown notice.
+"""The notice channel's copy of an owner's idle warning, deadline warning, cap notice and of
+every shutdown notice.
 
 With a notice channel, the owner is warned in a DM and the channel sees the same warning,
 with the same buttons (pressing them there still needs the owner or an admin): a notice
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -20,8 +23,8 @@ from bot.handlers import build_dispatcher
 from podwarden.adapters.slack import render_lifecycle as ids
 from podwarden.adapters.slack.render_notes import render
 from podwarden.domain.access import Role
-from podwarden.domain.ledger_values import NoticeState
-from podwarden.domain.notes import IdleWarning, PodStopped
+from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope, NoticeState
+from podwarden.domain.notes import CapReached, DeadlineWarning, IdleWarning, PodStopped
 from podwarden.services.lifecycle import LifecycleService
 from tests.fakes.notifier import Crash
 from tests.services.test_lifecycle_tick import ALICE, BOB, COPY, TEAM, World, build_world
@@ -204,3 +207,48 @@ def test_without_a_notice_channel_only_the_owner_is_told(world: World) -> None:
     assert world.updated() == [(BOB, "stopped")]
     assert world.services.ledger.notice(warning.key + COPY) is None
     assert world.services.ledger.notice(stopped.key + COPY) is None
+
+
+def test_a_deadline_warning_and_the_stop_at_the_deadline_reach_the_channel_too(world: World) -> None:
+    alice = world.pod_id("alice-train")
+    now = world.services.clock.now()
+    world.services.ledger.set_pod_deadline(alice, now + timedelta(minutes=40), now=now)
+    world.tick(25)
+    [warning], [copy] = world.notes(DeadlineWarning), world.notes(DeadlineWarning, copies=True)
+    assert (warning.to, copy.to, copy.key) == (ALICE, CHANNEL, warning.key + COPY)
+    assert replace(copy, key=warning.key, to=ALICE) == warning
+    assert render(copy).buttons == render(warning).buttons
+    world.tick(15)
+    assert world.status("alice-train") == "EXITED"
+    [stopped] = [n for n in world.notes(PodStopped) if n.pod_id == alice]
+    [stopped_copy] = [n for n in world.notes(PodStopped, copies=True) if n.pod_id == alice]
+    assert (stopped_copy.to, stopped_copy.key, stopped_copy.reason) == (CHANNEL, stopped.key + COPY, "deadline")
+    world.tick(1)
+    said = [(ref.channel, note.state) for ref, note in world.notifier.updates if isinstance(note, DeadlineWarning)]
+    assert said == [(ALICE, "stopped"), (CHANNEL, "stopped")]
+    assert [key for to, key in _posts(world) if to == CHANNEL and alice in key] == [copy.key, stopped_copy.key]
+
+
+def test_a_members_cap_notice_and_the_stop_it_makes_reach_the_channel_too(world: World) -> None:
+    alice = world.pod_id("alice-train")
+    world.services.ledger.set_budget(BudgetScope.USER, ALICE, amount=Decimal("1.00"), period=BudgetPeriod.HOUR,
+                                     hard=True, now=world.services.clock.now(), action="stop")
+    world.tick(1)
+    [cap], [copy] = world.notes(CapReached), world.notes(CapReached, copies=True)
+    assert (cap.to, copy.to, copy.key, copy.stopping) == (ALICE, CHANNEL, cap.key + COPY, (alice,))
+    world.tick(1)
+    assert world.status("alice-train") == "EXITED"
+    [stopped] = world.notes(PodStopped)
+    [stopped_copy] = world.notes(PodStopped, copies=True)
+    assert (stopped.to, stopped_copy.to, stopped_copy.reason) == (ALICE, CHANNEL, "cap")
+    world.tick(3)
+    assert _posts(world) == [(ALICE, cap.key), (CHANNEL, copy.key), (ALICE, stopped.key), (CHANNEL, stopped_copy.key)]
+
+
+def test_a_cap_notice_already_addressed_to_the_channel_is_posted_there_once(world: World) -> None:
+    world.services.ledger.set_budget(BudgetScope.GLOBAL, None, amount=Decimal("1.00"), period=BudgetPeriod.HOUR,
+                                     now=world.services.clock.now())
+    world.tick(3)
+    [cap] = world.notes(CapReached)
+    assert _posts(world) == [(CHANNEL, cap.key)]
+    assert world.notes(CapReached, copies=True) == []

@@ -163,6 +163,7 @@ def test_keep_is_respected_until_it_expires(world: World) -> None:
     world.tick(1)
     assert world.updated() == [(BOB, "kept")]
     [kept] = [note for _, note in world.notifier.updates if not note.key.endswith(COPY)]
+    assert isinstance(kept, IdleWarning)
     assert kept.kept_until == now + timedelta(hours=1)  # the message says until when
     world.tick(59 + 30)  # the keep, then a fresh idle window
     assert world.status("bob-notebook") == "RUNNING"

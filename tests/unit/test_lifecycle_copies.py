@@ -15,14 +15,13 @@ def test_an_owners_idle_warning_is_copied_to_the_notice_channel() -> None:
     assert core.channel_copy(core.IDLE_WARNING, "U0BOB", WITH_CHANNEL) == "C0NOTICE"
 
 
-def test_the_shutdown_notice_of_an_idle_stop_is_copied_and_other_stops_are_not() -> None:
-    assert core.channel_copy(core.POD_STOPPED, "U0BOB", WITH_CHANNEL, reason="idle") == "C0NOTICE"
-    assert core.channel_copy(core.POD_STOPPED, "U0BOB", WITH_CHANNEL, reason="deadline") is None
-    assert core.channel_copy(core.POD_STOPPED, "U0BOB", WITH_CHANNEL, reason="cap") is None
+@pytest.mark.parametrize("kind", [core.DEADLINE_WARNING, core.POD_STOPPED, core.CAP])
+def test_deadline_warnings_shutdown_notices_and_cap_notices_are_copied_alike(kind: str) -> None:
+    assert core.channel_copy(kind, "U0BOB", WITH_CHANNEL) == "C0NOTICE"
 
 
-@pytest.mark.parametrize("kind", [core.DEADLINE_WARNING, core.SSH_READY, core.SSH_CHANGED, core.EVICTION, core.CAP,
-                                  core.STOPPED_STORAGE, core.IDLE_WORKERS])
+@pytest.mark.parametrize("kind", [core.SSH_READY, core.SSH_CHANGED, core.EVICTION, core.STOPPED_STORAGE,
+                                  core.IDLE_WORKERS])
 def test_other_notices_are_not_copied(kind: str) -> None:
     assert core.channel_copy(kind, "U0BOB", WITH_CHANNEL) is None
 
