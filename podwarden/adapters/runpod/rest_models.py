@@ -351,8 +351,15 @@ class RestGpuTypeModel(RestModel):
             max_gpu_count=max(secure_max, community_max),
             secure_stock=stock if secure and gpu_count <= secure_max else Stock.NONE,
             community_stock=stock if community and gpu_count <= community_max else Stock.NONE,
-            manufacturer=self.manufacturer or "Nvidia",
+            manufacturer=_manufacturer(self.manufacturer),
         )
+
+
+def _manufacturer(value: str | None) -> str:
+    """v2 writes ``NVIDIA``; GraphQL (and the domain's default) ``Nvidia``."""
+    if not value or value.upper() == "NVIDIA":
+        return "Nvidia"
+    return value
 
 
 def _offered(price: float | None, cloud_offered: bool) -> Decimal | None:

@@ -47,7 +47,7 @@ from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL, FakeTime,
 REST_URL = "https://api.runpod.io/v2"
 RTX4090 = "NVIDIA GeForce RTX 4090"
 
-Answer = httpx.Response | Callable[[httpx.Request], httpx.Response] | type[Exception]
+Answer = httpx.Response | Callable[[httpx.Request], httpx.Response] | type[httpx.TransportError]
 
 
 def pod_json(**overrides: Any) -> dict[str, Any]:
@@ -138,7 +138,7 @@ class CannedRunPod:
             return problem(404, "not canned: " + request.url.path)
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
         if isinstance(answer, type):
-            raise answer("canned transport failure", request=request)  # type: ignore[call-arg]
+            raise answer("canned transport failure", request=request)
         if isinstance(answer, httpx.Response):
             return answer
         return answer(request)
@@ -245,7 +245,7 @@ def test_the_catalog_with_graphqls_spot_prices(rest: RestRunPod, canned: CannedR
          "communityCloud": True}]})
     gpus = {gpu.id: gpu for gpu in rest.gpu_types(gpu_count=4)}
     rtx, a40 = gpus[RTX4090], gpus["NVIDIA A40"]
-    assert (rtx.display_name, rtx.memory_gb, rtx.manufacturer, rtx.max_gpu_count) == ("RTX 4090", 24, "NVIDIA", 8)
+    assert (rtx.display_name, rtx.memory_gb, rtx.manufacturer, rtx.max_gpu_count) == ("RTX 4090", 24, "Nvidia", 8)
     assert (rtx.secure_price, rtx.community_price) == (Decimal("0.44"), Decimal("0.31"))
     assert (rtx.secure_spot_price, rtx.community_spot_price) == (Decimal("0.29"), Decimal("0.2"))
     assert (rtx.secure_stock, rtx.community_stock) == (Stock.HIGH, Stock.HIGH)
@@ -414,10 +414,12 @@ def test_an_action_the_status_does_not_allow_is_a_bad_request(rest: RestRunPod, 
 def test_unknown_pods_are_not_found_naming_the_pod(rest: RestRunPod, canned: CannedRunPod, call: str) -> None:
     for route in ("GET /v2/pods/nosuch", "POST /v2/pods/nosuch/action", "DELETE /v2/pods/nosuch"):
         canned.on(route, problem(404, "resource not found"))
+    calls: dict[str, Callable[[], object]] = {
+        "get": lambda: rest.get_pod("nosuch"), "stop": lambda: rest.stop_pod("nosuch"),
+        "resume": lambda: rest.resume_pod("nosuch", gpu_count=1), "terminate": lambda: rest.terminate_pod("nosuch"),
+    }
     with pytest.raises(NotFound, match="pod nosuch not found"):
-        {"get": lambda: rest.get_pod("nosuch"), "stop": lambda: rest.stop_pod("nosuch"),
-         "resume": lambda: rest.resume_pod("nosuch", gpu_count=1),
-         "terminate": lambda: rest.terminate_pod("nosuch")}[call]()
+        calls[call]()
 
 
 def test_429_waits_as_long_as_retry_after_says(rest: RestRunPod, canned: CannedRunPod, fake_time: FakeTime) -> None:

@@ -1,0 +1,505 @@
+"""The RunPodGateway contract: GraphQLRunPod and RestRunPod give the same domain answers.
+
+Every test runs once per adapter (``graphql``, ``rest``) against the same in-process
+simulator, whose GraphQL and REST v2 surfaces serve one world, and checks the answer
+against that world. Passing both is what makes ``PODWARDEN_RUNPOD_API`` a setting and not
+a rewrite. Sleeps are recorded by fake time, which moves the simulator's clock too.
+
+What the two APIs cannot agree on is left out of the comparison, by name (`pod_facts`,
+`runtime_facts`, `catalog_facts`): v2 reports no GPU display name, machine id, vCPU or
+memory size on a GPU pod, no GPU id in telemetry, no address for a port behind RunPod's
+proxy, and no mount path for a pod without a volume; GraphQL's stock is per cloud and per GPU
+count where v2 gives one availability level per type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from podwarden.adapters.runpod import GraphQLRunPod, RestRunPod, RetryPolicy
+from podwarden.domain.models import (
+    Cloud,
+    EndpointSpec,
+    GpuType,
+    Pod,
+    PodSpec,
+    PodStatus,
+    ScalerType,
+    Stock,
+    TemplateSpec,
+)
+from podwarden.errors import (
+    InsufficientBalance,
+    MalformedResponse,
+    NoCapacity,
+    NotFound,
+    OutcomeUnknown,
+    RateLimited,
+    SpendLimitReached,
+    Unauthorized,
+)
+from podwarden.ports import RunPodGateway
+from podwarden.sim import FaultKind, RunPodSimulator
+from podwarden.sim.pods import SimPod
+from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL, FakeTime, RecordingTransport
+
+REST_URL = "https://api.runpod.io/v2"
+A100 = "NVIDIA A100 80GB PCIe"
+H100 = "NVIDIA H100 80GB HBM3"
+A4000 = "NVIDIA RTX A4000"
+RTX4090 = "NVIDIA GeForce RTX 4090"
+
+# The simulator's names for the same call on each surface: fault routes and served operations.
+ROUTES = {
+    "graphql": {"list": "graphql:myself", "create": "graphql:podFindAndDeployOnDemand", "get": "graphql:pod",
+                "stop": "graphql:podStop", "catalog": "graphql:gpuTypes"},
+    "rest": {"list": "rest:GET /v2/pods", "create": "rest:POST /v2/pods", "get": "rest:GET /v2/pods/{id}",
+             "stop": "rest:POST /v2/pods/{id}/action", "catalog": "rest:GET /v2/catalog/gpus"},
+}
+
+
+@pytest.fixture(params=["graphql", "rest"])
+def api(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def build(
+    api: str, transport: httpx.BaseTransport, policy: RetryPolicy, *, key: str = API_KEY,
+) -> GraphQLRunPod | RestRunPod:
+    graphql = GraphQLRunPod(url=GRAPHQL_URL, api_key=key, retry=policy, transport=transport)
+    if api == "graphql":
+        return graphql
+    return RestRunPod(url=REST_URL, api_key=key, graphql=graphql, retry=policy, transport=transport)
+
+
+@pytest.fixture
+def gateway(
+    api: str, sim: RunPodSimulator, recorder: RecordingTransport, fake_time: FakeTime, policy: RetryPolicy,
+) -> Iterator[RunPodGateway]:
+    """The adapter under test on the simulator (every request checked by `recorder`: Bearer only)."""
+    fake_time.on_sleep = sim.advance
+    with build(api, recorder, policy) as client:
+        yield client
+
+
+def calls(sim: RunPodSimulator, api: str, call: str) -> int:
+    """How many requests for `call` the simulator served (faulted ones included)."""
+    operation = ROUTES[api][call].partition(":")[2]
+    return sum(operation in served.operations for served in sim.requests)
+
+
+def surfaces(sim: RunPodSimulator) -> set[str]:
+    return {"graphql" if served.path == "/graphql" else "rest" for served in sim.requests}
+
+
+# --- what is compared ------------------------------------------------------------------------
+
+
+def pod_facts(pod: Pod) -> dict[str, Any]:
+    """What both APIs report about a pod."""
+    has_volume = pod.volume_gb > 0 or pod.network_volume_id is not None
+    return {
+        "id": pod.id, "name": pod.name, "status": pod.status, "gpu_type_id": pod.gpu_type_id,
+        "gpu_count": pod.gpu_count, "cost_per_hr": pod.cost_per_hr, "image": pod.image, "cloud": pod.cloud,
+        "spot": pod.spot, "container_disk_gb": pod.container_disk_gb, "volume_gb": pod.volume_gb,
+        "volume_mount_path": pod.volume_mount_path if has_volume else None,
+        "network_volume_id": pod.network_volume_id, "template_id": pod.template_id, "ports": pod.ports,
+        "env": pod.env, "pod_host_id": pod.pod_host_id,
+    }
+
+
+def world_facts(sim_pod: SimPod) -> dict[str, Any]:
+    """The same facts, from the simulated world."""
+    has_volume = sim_pod.volume_gb > 0 or sim_pod.network_volume_id is not None
+    return {
+        "id": sim_pod.id, "name": sim_pod.name, "status": PodStatus(sim_pod.desired_status),
+        "gpu_type_id": sim_pod.gpu_type_id, "gpu_count": sim_pod.gpu_count, "cost_per_hr": sim_pod.cost_per_hr,
+        "image": sim_pod.image_name, "cloud": Cloud(sim_pod.cloud), "spot": sim_pod.spot,
+        "container_disk_gb": sim_pod.container_disk_gb, "volume_gb": sim_pod.volume_gb,
+        "volume_mount_path": sim_pod.volume_mount_path if has_volume else None,
+        "network_volume_id": sim_pod.network_volume_id, "template_id": sim_pod.template_id,
+        "ports": sim_pod.ports or None, "env": tuple(tuple(item.split("=", 1)) for item in sim_pod.env),
+        "pod_host_id": sim_pod.pod_host_id,
+    }
+
+
+def runtime_facts(pod: Pod) -> dict[str, Any] | None:
+    runtime = pod.runtime
+    if runtime is None:
+        return None
+    ssh = runtime.ssh()
+    return {
+        "uptime": runtime.uptime_seconds,
+        "gpus": [(gpu.util_percent, gpu.memory_util_percent) for gpu in runtime.gpus],
+        "cpu": runtime.cpu_percent, "memory": runtime.memory_percent,
+        "ssh": (ssh.ip, ssh.public_port) if ssh else None,
+        "ports": sorted((p.private_port, p.type, p.is_public) for p in runtime.ports),
+    }
+
+
+def catalog_facts(gpu: GpuType) -> dict[str, Any]:
+    return {
+        "id": gpu.id, "display_name": gpu.display_name, "memory_gb": gpu.memory_gb,
+        "manufacturer": gpu.manufacturer, "max_gpu_count": gpu.max_gpu_count,
+        "secure_price": gpu.secure_price, "community_price": gpu.community_price,
+        "secure_spot_price": gpu.secure_spot_price, "community_spot_price": gpu.community_spot_price,
+    }
+
+
+# --- pods -------------------------------------------------------------------------------------
+
+
+def test_list_pods_reports_the_fleet_with_telemetry(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    busy = sim.world.add_pod(name="train-1", gpu_type_id=A100, gpu_count=2, workload="busy",
+                             started_seconds_ago=3600)
+    idle = sim.world.add_pod(name="notebook", gpu_type_id=RTX4090, cloud="COMMUNITY", workload="idle")
+    spot = sim.world.add_pod(name="cheap", gpu_type_id=A4000, spot=True)
+    stopped = sim.world.add_pod(name="parked", gpu_type_id=A4000, status="EXITED")
+    booting = sim.world.add_pod(name="fresh", gpu_type_id=A4000, booted=False)
+    sim.advance(60)
+
+    pods = {pod.id: pod for pod in gateway.list_pods()}
+
+    assert set(pods) == set(sim.world.pods)
+    for sim_pod in (busy, idle, spot, stopped, booting):
+        assert pod_facts(pods[sim_pod.id]) == world_facts(sim_pod)
+    assert pods[stopped.id].runtime is None
+    assert pods[booting.id].status is PodStatus.RUNNING  # on its way up: running, no telemetry yet
+    busy_runtime = runtime_facts(pods[busy.id])
+    assert busy_runtime is not None
+    assert busy_runtime["uptime"] == 3660
+    assert len(busy_runtime["gpus"]) == 2
+    assert all(util >= 80 for util, _ in busy_runtime["gpus"])
+    assert busy_runtime["cpu"] >= 50
+    assert busy_runtime["ssh"] == (busy.public_ip, busy.port_map[22])
+    assert (8888, "http", False) in busy_runtime["ports"]
+    idle_runtime = runtime_facts(pods[idle.id])
+    assert idle_runtime is not None
+    assert all(util <= 5 for util, _ in idle_runtime["gpus"])
+
+
+def test_both_apis_read_the_same_fleet_alike(sim: RunPodSimulator, policy: RetryPolicy) -> None:
+    """Side by side on one world at one instant: the same facts, runtime included."""
+    sim.world.add_pod(name="train-1", gpu_type_id=A100, gpu_count=2, workload="busy")
+    sim.world.add_pod(name="notebook", gpu_type_id=RTX4090, cloud="COMMUNITY", workload="idle")
+    sim.world.add_pod(name="parked", gpu_type_id=A4000, status="EXITED")
+    sim.advance(90)
+    transport = httpx.MockTransport(sim)
+    with build("graphql", transport, policy) as graphql, build("rest", transport, policy) as rest:
+        seen = [{pod.id: (pod_facts(pod), runtime_facts(pod)) for pod in client.list_pods()}
+                for client in (graphql, rest)]
+    assert seen[0] == seen[1]
+    assert len(seen[0]) == 3
+
+
+def test_get_pod_and_not_found(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    one = sim.world.add_pod(name="one", gpu_type_id=RTX4090)
+    sim.world.add_pod(name="other", gpu_type_id=RTX4090)
+    sim.advance(60)
+    pod = gateway.get_pod(one.id)
+    assert pod_facts(pod) == world_facts(one)
+    assert pod.runtime is not None
+    with pytest.raises(NotFound, match="doesnotexist00") as raised:
+        gateway.get_pod("doesnotexist00")
+    assert raised.value.operation == "get_pod"
+    gateway.terminate_pod(one.id)
+    with pytest.raises(NotFound):
+        gateway.get_pod(one.id)
+
+
+def test_create_an_on_demand_pod_tagged_with_its_request(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    volume = sim.world.create_network_volume(name="models", size=100, data_center_id="EU-RO-1")
+    spec = PodSpec(name="train-7f3a", gpu_type_id=A100, gpu_count=2, image="runpod/pytorch:2.4",
+                   container_disk_gb=40, volume_mount_path="/data", network_volume_id=volume.id,
+                   env=(("HF_TOKEN", "x=y"), ("MODE", "train")))
+    pod = gateway.create_pod(spec)
+
+    [sim_pod] = sim.world.pods.values()
+    assert pod_facts(pod) == world_facts(sim_pod)
+    price = sim.world.gpu_types[A100].secure_price
+    assert price is not None
+    assert (pod.cost_per_hr, pod.cloud, pod.network_volume_id, pod.volume_mount_path) == (
+        price * 2, Cloud.SECURE, volume.id, "/data")
+    assert pod.env[:2] == (("HF_TOKEN", "x=y"), ("MODE", "train"))
+    [(key, token)] = pod.env[2:]
+    assert (key, len(token)) == ("PODWARDEN_REQUEST", 32)
+    assert pod.runtime is None  # still booting
+    sim.advance(120)
+    runtime = gateway.get_pod(pod.id).runtime
+    assert runtime is not None
+    assert runtime.ssh() is not None
+
+
+def test_create_with_a_volume_disk_and_from_a_template(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    template = gateway.save_template(TemplateSpec(name="jupyter", image="runpod/jupyter:1", is_serverless=False))
+    pod = gateway.create_pod(PodSpec(name="nb-1", gpu_type_id=A4000, template_id=template.id, volume_gb=30,
+                                     cloud=Cloud.COMMUNITY))
+    assert pod_facts(pod) == world_facts(sim.world.pods[pod.id])
+    assert (pod.template_id, pod.image, pod.volume_gb, pod.cloud) == (
+        template.id, "runpod/jupyter:1", 30, Cloud.COMMUNITY)
+
+
+def test_stop_resume_terminate(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    sim_pod = sim.world.add_pod(name="p", gpu_type_id=A4000, gpu_count=2, workload="busy")
+    keep = sim.world.add_pod(name="keep", gpu_type_id=A4000)
+
+    stopped = gateway.stop_pod(sim_pod.id)
+    assert stopped.status is PodStatus.EXITED
+    assert pod_facts(stopped) == world_facts(sim_pod)
+    assert sim_pod.desired_status == "EXITED"
+
+    resumed = gateway.resume_pod(sim_pod.id, gpu_count=2)
+    assert resumed.status is PodStatus.RUNNING
+    assert pod_facts(resumed) == world_facts(sim_pod)
+    sim.advance(60)
+    runtime = gateway.get_pod(sim_pod.id).runtime
+    assert runtime is not None
+    ssh = runtime.ssh()
+    assert ssh is not None
+    assert ssh.public_port == sim_pod.port_map[22]
+
+    assert gateway.terminate_pod(sim_pod.id) is None  # type: ignore[func-returns-value]
+    assert set(sim.world.pods) == {keep.id}
+    assert [pod.id for pod in gateway.list_pods()] == [keep.id]
+    with pytest.raises(NotFound, match=sim_pod.id):
+        gateway.terminate_pod(sim_pod.id)
+
+
+def test_spot_pods_rent_and_resume_with_a_bid(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    pod = gateway.create_pod(PodSpec(name="spot-1", gpu_type_id=RTX4090, image="img", spot=True,
+                                     cloud=Cloud.COMMUNITY))
+    minimum = sim.world.gpu_types[RTX4090].community_spot_price
+    assert (pod.spot, pod.cost_per_hr, sim.world.pods[pod.id].bid_per_gpu) == (True, minimum, minimum)
+    assert [p.spot for p in gateway.list_pods()] == [True]
+    gateway.stop_pod(pod.id)
+    resumed = gateway.resume_pod(pod.id, gpu_count=1, bid_per_gpu=Decimal("0.4"))
+    assert (resumed.status, resumed.spot, resumed.cost_per_hr) == (PodStatus.RUNNING, True, Decimal("0.4"))
+    assert sim.world.pods[pod.id].bid_per_gpu == Decimal("0.4")
+
+
+# --- catalog, account, volumes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gpu_count", [1, 2, 8])
+def test_the_gpu_catalog_and_its_prices(
+    gateway: RunPodGateway, sim: RunPodSimulator, gpu_count: int,
+) -> None:
+    catalog = gateway.gpu_types(gpu_count=gpu_count)
+    assert {gpu.id for gpu in catalog} == set(sim.world.gpu_types)
+    for gpu in catalog:
+        sim_gpu = sim.world.gpu_types[gpu.id]
+        secure, community = sim_gpu.offered("SECURE"), sim_gpu.offered("COMMUNITY")
+        assert catalog_facts(gpu) == {
+            "id": sim_gpu.id, "display_name": sim_gpu.display_name, "memory_gb": sim_gpu.memory_gb,
+            "manufacturer": sim_gpu.manufacturer, "max_gpu_count": sim_gpu.max_gpu_count,
+            "secure_price": sim_gpu.secure_price, "community_price": sim_gpu.community_price,
+            "secure_spot_price": sim_gpu.secure_spot_price if secure else None,
+            "community_spot_price": sim_gpu.community_spot_price if community else None,
+        }, gpu.id
+        if not secure:
+            assert gpu.secure_stock is Stock.NONE
+        if not community:
+            assert gpu.community_stock is Stock.NONE
+
+
+def test_stock_runs_out_as_gpus_are_rented(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    for cloud in ("SECURE", "COMMUNITY"):
+        sim.world.gpu_types[H100].free[cloud] = 0
+    sim.world.gpu_types[A100].free.update({"SECURE": 40, "COMMUNITY": 0})
+    gpus = {gpu.id: gpu for gpu in gateway.gpu_types()}
+    assert (gpus[H100].secure_stock, gpus[H100].community_stock) == (Stock.NONE, Stock.NONE)
+    assert gpus[A100].secure_stock is Stock.HIGH
+
+
+def test_account(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    sim.world.add_pod(name="p", gpu_type_id=A100)
+    sim.world.pub_key = "ssh-ed25519 AAAA me"
+    account = gateway.account()
+    assert (account.id, account.email, account.pub_key, account.balance) == (
+        sim.world.user_id, sim.world.email, "ssh-ed25519 AAAA me", sim.world.balance)
+    assert account.spend_limit_per_hr == Decimal(sim.world.spend_limit)
+    assert account.spend_per_hr == pytest.approx(sim.world.current_spend_per_hour(), abs=Decimal("1e-9"))
+
+
+def test_network_volumes(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    assert gateway.network_volumes() == []
+    made = sim.world.create_network_volume(name="datasets", size=250, data_center_id="US-KS-2")
+    [volume] = gateway.network_volumes()
+    assert (volume.id, volume.name, volume.size_gb, volume.data_center_id) == (made.id, "datasets", 250, "US-KS-2")
+
+
+# --- templates, endpoints ----------------------------------------------------------------------
+
+
+def test_save_template(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    spec = TemplateSpec(name="worker-v3", image="org/worker:3", container_disk_gb=15, volume_gb=12,
+                        volume_mount_path="/models", ports="8000/http", env=(("MODEL", "llama"),))
+    template = gateway.save_template(spec)
+    sim_template = sim.world.templates[template.id]
+    assert (template.name, template.image, template.is_serverless) == ("worker-v3", "org/worker:3", True)
+    assert (template.container_disk_gb, template.volume_gb, template.env) == (15, 12, (("MODEL", "llama"),))
+    assert (sim_template.name, sim_template.image_name, sim_template.volume_mount_path, sim_template.ports) == (
+        "worker-v3", "org/worker:3", "/models", "8000/http")
+    assert list(sim_template.env) == [("MODEL", "llama")]
+
+
+def test_create_list_and_fully_replace_endpoints(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    assert gateway.list_endpoints() == []
+    template = gateway.save_template(TemplateSpec(name="w", image="org/w:1"))
+    created = gateway.save_endpoint(EndpointSpec(
+        name="infer", template_id=template.id, gpu_ids=("AMPERE_80", "ADA_80_PRO"), workers_max=5,
+        idle_timeout_s=30, scaler_type=ScalerType.REQUEST_COUNT, scaler_value=2, execution_timeout_ms=120_000,
+        flashboot=True, locations="US-KS-2",
+    ))
+    other = gateway.save_endpoint(EndpointSpec(name="b", template_id=template.id, gpu_ids=("ADA_24",),
+                                               workers_min=1, workers_max=2, flashboot=False))
+    assert (created.name, created.template_id, created.gpu_ids) == ("infer", template.id, ("AMPERE_80", "ADA_80_PRO"))
+    assert (created.workers_max, created.idle_timeout_s, created.scaler_type, created.scaler_value) == (
+        5, 30, ScalerType.REQUEST_COUNT, 2)
+    assert (created.flashboot, created.execution_timeout_ms, created.locations) == (True, 120_000, "US-KS-2")
+    assert not other.flashboot
+    sim_ep = sim.world.endpoints[created.id]
+    assert (sim_ep.flash_boot_type, sim_ep.workers_max, sim_ep.execution_timeout_ms) == ("FLASHBOOT", 5, 120_000)
+    assert {ep.id: ep for ep in gateway.list_endpoints()} == {created.id: created, other.id: other}
+
+    updated = gateway.save_endpoint(EndpointSpec(
+        id=created.id, name="infer", template_id=template.id, gpu_ids=("AMPERE_80", "ADA_80_PRO"), workers_max=10,
+        idle_timeout_s=30, scaler_type=ScalerType.REQUEST_COUNT, scaler_value=2, execution_timeout_ms=120_000,
+        flashboot=True, locations="US-KS-2",
+    ))
+    assert updated.id == created.id
+    assert len(sim.world.endpoints) == 2
+    assert (sim_ep.workers_max, sim_ep.idle_timeout, sim_ep.scaler_type, sim_ep.scaler_value) == (
+        10, 30, "REQUEST_COUNT", 2)
+    assert (sim_ep.execution_timeout_ms, sim_ep.flash_boot_type) == (120_000, "FLASHBOOT")
+
+
+# --- faults ------------------------------------------------------------------------------------
+
+
+def test_a_wrong_key_is_unauthorized(api: str, sim: RunPodSimulator, fake_time: FakeTime) -> None:
+    policy = RetryPolicy(sleep=fake_time.sleep, clock=fake_time.clock)
+    with build(api, httpx.MockTransport(sim), policy, key="rpa_WRONGKEY0000000000000000") as runpod, \
+            pytest.raises(Unauthorized) as raised:
+        runpod.list_pods()
+    assert raised.value.status == 401
+    assert "WRONGKEY" not in str(raised.value)
+    assert fake_time.sleeps == []
+
+
+def test_refusals_of_a_create(gateway: RunPodGateway, sim: RunPodSimulator, fake_time: FakeTime) -> None:
+    sim.world.gpu_types[H100].free.update({"SECURE": 0, "COMMUNITY": 0})
+    with pytest.raises(NoCapacity, match="no longer any instances"):
+        gateway.create_pod(PodSpec(name="big", gpu_type_id=H100, image="img"))
+    sim.world.spend_limit = 1
+    with pytest.raises(SpendLimitReached, match=r"(?i)spend limit"):
+        gateway.create_pod(PodSpec(name="dear", gpu_type_id=A100, gpu_count=4, image="img"))
+    sim.world.spend_limit = 1000
+    sim.world.balance = Decimal("0.50")
+    with pytest.raises(InsufficientBalance, match="balance"):
+        gateway.create_pod(PodSpec(name="poor", gpu_type_id=A100, image="img"))
+    assert sim.world.pods == {}
+    assert fake_time.sleeps == []
+
+
+def test_a_rate_limit_is_waited_out_as_retry_after_says(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator, fake_time: FakeTime,
+) -> None:
+    sim.faults.add(route=ROUTES[api]["list"], kind=FaultKind.RATE_LIMIT, count=2, retry_after=3)
+    assert gateway.list_pods() == []
+    assert fake_time.sleeps == [3.0, 3.0]
+    assert calls(sim, api, "list") == 3
+
+
+def test_a_rate_limit_longer_than_the_budget_is_raised(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator, fake_time: FakeTime,
+) -> None:
+    sim.faults.add(route=ROUTES[api]["list"], kind=FaultKind.RATE_LIMIT, count=1, retry_after=600)
+    with pytest.raises(RateLimited) as raised:
+        gateway.list_pods()
+    assert raised.value.retry_after == 600.0
+    assert fake_time.sleeps == []
+
+
+@pytest.mark.parametrize("kind", [FaultKind.SERVER_ERROR, FaultKind.MALFORMED, FaultKind.TIMEOUT, FaultKind.DROP])
+def test_reads_are_retried_through_failures(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator, fake_time: FakeTime, kind: FaultKind,
+) -> None:
+    pod = sim.world.add_pod(name="p", gpu_type_id=A4000)
+    sim.faults.add(route=ROUTES[api]["get"], kind=kind, count=2)
+    assert gateway.get_pod(pod.id).id == pod.id
+    assert len(fake_time.sleeps) == 2
+    assert calls(sim, api, "get") == 3
+
+
+def test_junk_that_never_stops_is_malformed(api: str, gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    sim.faults.add(route=ROUTES[api]["catalog"], kind=FaultKind.MALFORMED)
+    with pytest.raises(MalformedResponse):
+        gateway.gpu_types()
+
+
+@pytest.mark.parametrize(("kind", "acted"), [
+    pytest.param(FaultKind.SERVER_ERROR_AFTER, True, id="500-after-creating"),
+    pytest.param(FaultKind.SERVER_ERROR, False, id="500-before-creating"),
+    pytest.param(FaultKind.MALFORMED, False, id="junk-answer"),
+])
+def test_after_an_answered_failure_the_listing_decides_whether_to_create_again(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator, kind: FaultKind, acted: bool,
+) -> None:
+    sim.world.add_pod(name="someone-elses", gpu_type_id=A4000)
+    sim.faults.add(route=ROUTES[api]["create"], kind=kind, count=1)
+    pod = gateway.create_pod(PodSpec(name="train-req42", gpu_type_id=A100, image="img"))
+    assert [p.id for p in sim.world.pods.values() if p.name == "train-req42"] == [pod.id]
+    assert calls(sim, api, "create") == (1 if acted else 2)
+    assert calls(sim, api, "list") == 1
+
+
+def test_a_create_that_times_out_after_creating_is_found_by_its_tag_and_never_resent(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    sim.faults.add(route=ROUTES[api]["create"], kind=FaultKind.TIMEOUT, after=True, count=None)
+    pod = gateway.create_pod(PodSpec(name="slow-1", gpu_type_id=A100, image="img"))
+    assert list(sim.world.pods) == [pod.id]
+    assert dict(pod.env)["PODWARDEN_REQUEST"] == dict(
+        item.split("=", 1) for item in sim.world.pods[pod.id].env)["PODWARDEN_REQUEST"]
+    assert calls(sim, api, "create") == 1
+
+
+def test_a_create_that_never_happened_is_outcome_unknown_not_a_second_try(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    sim.faults.add(route=ROUTES[api]["create"], kind=FaultKind.DROP, count=None)
+    with pytest.raises(OutcomeUnknown) as raised:
+        gateway.create_pod(PodSpec(name="lost-1", gpu_type_id=A100, image="img"))
+    assert raised.value.request is not None
+    assert sim.world.pods == {}
+    assert calls(sim, api, "create") == 1
+    assert calls(sim, api, "list") >= 2
+
+
+def test_a_stop_whose_answer_was_lost_is_reconciled_not_failed(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    pod = sim.world.add_pod(name="p", gpu_type_id=A4000)
+    sim.faults.add(route=ROUTES[api]["stop"], kind=FaultKind.TIMEOUT, after=True, count=1)
+    assert gateway.stop_pod(pod.id).status is PodStatus.EXITED
+    assert calls(sim, api, "stop") == 1
+
+
+def test_rest_sends_to_graphql_only_what_v2_lacks(sim: RunPodSimulator, policy: RetryPolicy) -> None:
+    """The REST adapter's pod calls never touch GraphQL; the account does."""
+    sim.world.add_pod(name="p", gpu_type_id=A4000)
+    with build("rest", httpx.MockTransport(sim), policy) as rest:
+        [pod] = rest.list_pods()
+        rest.stop_pod(pod.id)
+        rest.resume_pod(pod.id, gpu_count=1)
+        rest.network_volumes()
+        rest.list_endpoints()
+        assert surfaces(sim) == {"rest"}
+        rest.account()
+    assert surfaces(sim) == {"rest", "graphql"}
