@@ -7,8 +7,10 @@ adapter talks to. The resource names (``pods``, ``serverless``, ``catalog``…) 
 in one place, `serverless_api.REST_V2_RESOURCES`; they are never taken for Serverless
 endpoint ids.
 
-Routes (handlers in `rest_pods` and `rest_resources`, JSON in `rest_views`)::
+Routes (handlers in `rest_pods`, `rest_resources` and `rest_billing`, JSON in `rest_views`)::
 
+    GET    /v2/account/ssh-keys                    200 {"keys": ["ssh-ed25519 AAAA… me"]} (GraphQL's pubKey, by line)
+    PUT    /v2/account/ssh-keys  {"keys": [...]}   200 {"keys": [...]} (full replace; 422 naming a bad key)
     GET    /v2/pods[?includeClusterPods=true]      200 {"pods": [Pod]}
     POST   /v2/pods                                201 Pod
     GET    /v2/pods/{id}                           200 Pod
@@ -25,6 +27,9 @@ Routes (handlers in `rest_pods` and `rest_resources`, JSON in `rest_views`)::
     GET    /v2/network-volumes ; POST …            200 {"networkVolumes": [NetworkVolume]} ; 201 NetworkVolume
     GET|PATCH|DELETE /v2/network-volumes/{id}      200 / 200 / 204
     GET    /v2/billing/pods?startTime&endTime&bucketSize&podId   200 {"records", "metadata"}
+    GET    /v2/billing/serverless?…&serverlessId   200 {"records", "metadata"}
+    GET    /v2/billing/network-volumes?…&networkVolumeId        200 {"records", "metadata"}
+    GET    /v2/billing?startTime&endTime&bucketSize             200 {"records", "metadata"} (the account)
 
 Any other path under a V2 resource answers 404 ``"not implemented yet"``; a known path
 with another method 405 with ``Allow``.
@@ -79,10 +84,10 @@ Choices where the spec is silent (all UNVERIFIED against the live API):
   whole seconds (rounded up). DELETE scales the endpoint to zero, deletes it and the
   template its create made (its jobs go with it).
 * NetworkVolume: ``type`` is always STANDARD (HIGH_PERFORMANCE is refused, 400).
-* Billing: records per bucket and pod; ``gpuAmount`` is a GPU pod's compute, ``cpuAmount``
-  a CPU pod's, ``diskAmount`` container and volume disk. Without ``startTime``/``endTime``
-  every record so far is included. Amounts are JSON numbers (the world's exact Decimals,
-  rounded to 1e-6).
+* Billing: records per bucket and resource (the account's: per bucket); which amount a
+  charge lands in is in `rest_billing`'s docstring. Without ``startTime``/``endTime`` every
+  record so far is included. Amounts are JSON numbers (the world's exact Decimals, rounded
+  to 1e-6). Network volumes' metadata counts ``uniqueNetworkVolumeCount``.
 """
 
 from __future__ import annotations
@@ -94,7 +99,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from podwarden.sim import errors, rest_pods, rest_resources
+from podwarden.sim import errors, rest_billing, rest_pods, rest_resources
 from podwarden.sim.rest_calls import Answer, Call, Problem
 
 if TYPE_CHECKING:
@@ -103,7 +108,7 @@ if TYPE_CHECKING:
 __all__ = ["RATE_LIMIT_HEADERS", "handle", "operation", "server_error", "too_many_requests", "unauthorized"]
 
 Handler = Callable[[Call], Answer]
-ROUTES: dict[tuple[str, str], Handler] = {**rest_pods.HANDLERS, **rest_resources.HANDLERS}
+ROUTES: dict[tuple[str, str], Handler] = {**rest_pods.HANDLERS, **rest_resources.HANDLERS, **rest_billing.HANDLERS}
 _TEMPLATES = sorted({template for _, template in ROUTES})
 
 RATE_LIMIT_HEADERS = {

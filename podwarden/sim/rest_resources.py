@@ -1,4 +1,4 @@
-"""REST v2 templates, Serverless endpoints and network volumes.
+"""REST v2 templates, Serverless endpoints, network volumes and the account's SSH keys.
 
 Each call is translated into the GraphQL mutation's input and goes through the same
 `resources` functions (``saveTemplate``, ``saveEndpoint``, ``createNetworkVolume``…), so
@@ -16,7 +16,6 @@ from typing import Any
 from podwarden.sim import errors
 from podwarden.sim import resources as res
 from podwarden.sim.locations import data_centre
-from podwarden.sim.rest_billing import pod_billing
 from podwarden.sim.rest_calls import VALIDATION_FAILED, Answer, Call, Problem, Spec, refused, require
 from podwarden.sim.rest_views import endpoint_view, template_view, volume_view, workers_view
 from podwarden.sim.serverless import SimEndpoint
@@ -320,7 +319,32 @@ def delete_volume(call: Call) -> Answer:
     return Answer(204)
 
 
+# ------------------------------------------------------------------ account SSH keys
+_KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+              "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com")
+
+
+def get_ssh_keys(call: Call) -> Answer:
+    """The account's keys: GraphQL's ``myself.pubKey``, one key a line, as a list."""
+    return Answer(200, {"keys": [k.strip() for k in call.world.pub_key.splitlines() if k.strip()]})
+
+
+def put_ssh_keys(call: Call) -> Answer:
+    """Full replace (``[]`` clears); a line that is no OpenSSH public key is a 422 naming it."""
+    body = call.body({"keys": "strlist"})
+    require(body, "keys")
+    keys = [k.strip() for k in body["keys"]]
+    bad = [f"keys[{i}]: not an SSH public key" for i, key in enumerate(keys)
+           if len(parts := key.split()) < 2 or parts[0] not in _KEY_TYPES]
+    if bad:
+        raise _invalid(*bad)
+    call.world.pub_key = "\n".join(keys)
+    return Answer(200, {"keys": keys})
+
+
 HANDLERS: dict[tuple[str, str], Callable[[Call], Answer]] = {
+    ("GET", "/v2/account/ssh-keys"): get_ssh_keys,
+    ("PUT", "/v2/account/ssh-keys"): put_ssh_keys,
     ("GET", "/v2/templates"): list_templates,
     ("POST", "/v2/templates"): create_template,
     ("GET", "/v2/templates/{id}"): get_template,
@@ -337,5 +361,4 @@ HANDLERS: dict[tuple[str, str], Callable[[Call], Answer]] = {
     ("GET", "/v2/network-volumes/{id}"): get_volume,
     ("PATCH", "/v2/network-volumes/{id}"): update_volume,
     ("DELETE", "/v2/network-volumes/{id}"): delete_volume,
-    ("GET", "/v2/billing/pods"): pod_billing,
 }

@@ -552,3 +552,43 @@ def test_pod_billing_buckets_the_worlds_charges(sim: RunPodSimulator, client: ht
     assert sum(r["totalAmount"] for r in daily["records"]) == pytest.approx(float(sim.world.billing.total()))
     problem(client.get("/v2/billing/pods", params={"bucketSize": "minute"}), 400)
     problem(client.get("/v2/billing/pods", params={"startTime": "yesterday"}), 400)
+
+
+def test_serverless_volume_and_account_billing(sim: RunPodSimulator, client: httpx.Client) -> None:
+    volume_id = client.post("/v2/network-volumes", json={"name": "d", "dataCenter": "EU-RO-1", "size": 720}).json()[
+        "id"]  # $0.07/h
+    endpoint_id = client.post("/v2/serverless", json={**ENDPOINT, "workers": {"min": 1, "max": 1}}).json()["id"]
+    pod_id = created(client, disk=72)["id"]
+    sim.advance(3600)
+
+    serverless = client.get("/v2/billing/serverless", params={"serverlessId": endpoint_id}).json()
+    volumes = client.get("/v2/billing/network-volumes").json()
+    account = client.get("/v2/billing", params={"bucketSize": "month"}).json()
+
+    [record] = serverless["records"]
+    assert record["serverlessId"] == endpoint_id
+    assert record["totalAmount"] == record["gpuAmount"] > 0
+    assert (record["cpuAmount"], record["diskAmount"], record["feeAmount"]) == (0, 0, 0)
+    assert serverless["metadata"]["uniqueServerlessCount"] == 1
+    assert [(r["networkVolumeId"], r["standardAmount"]) for r in volumes["records"]] == [(volume_id, 0.07)]
+    [month] = account["records"]
+    assert (month["startTime"], month["endTime"]) == ("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z")
+    assert month["podGpuAmount"] == 0.28
+    assert month["podDiskAmount"] == 0.01
+    assert month["serverlessGpuAmount"] == record["gpuAmount"]
+    assert month["storageStandardAmount"] == 0.07
+    assert month["totalAmount"] == pytest.approx(float(sim.world.billing.total()))
+    assert pod_id in {r["podId"] for r in client.get("/v2/billing/pods").json()["records"]}
+
+
+def test_ssh_keys_are_graphqls_pub_key_by_line(client: httpx.Client, gql: GraphQL) -> None:
+    keys = ["ssh-ed25519 AAAAC3Nza bot", "ssh-rsa BBBB me@example.com"]
+
+    assert client.put("/v2/account/ssh-keys", json={"keys": keys}).json() == {"keys": keys}
+
+    assert gql.data("{ myself { pubKey } }")["myself"]["pubKey"] == "\n".join(keys)
+    assert client.get("/v2/account/ssh-keys").json() == {"keys": keys}
+    bad = problem(client.put("/v2/account/ssh-keys", json={"keys": [keys[0], "not-a-key"]}), 422)
+    assert bad["errors"] == ["keys[1]: not an SSH public key"]
+    assert client.put("/v2/account/ssh-keys", json={"keys": []}).json() == {"keys": []}
+    assert gql.data("{ myself { pubKey } }")["myself"]["pubKey"] == ""

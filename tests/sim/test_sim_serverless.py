@@ -330,7 +330,7 @@ def test_runpodctl_can_map_gpu_types_to_pools(gql: GraphQL) -> None:
     assert len(pools) == 9
 
 
-@pytest.mark.parametrize("path", ["/v2/clusters", "/v2/registries", "/v2/account/ssh-keys", "/v2/billing",
+@pytest.mark.parametrize("path", ["/v2/clusters", "/v2/registries", "/v2/account", "/v2/billing/clusters",
                                   "/v2/catalog/cpus", "/v2/openapi.json"])
 def test_rest_v2_resource_names_are_never_endpoint_ids(client: httpx.Client, path: str) -> None:
     response = client.get(path)
