@@ -1,4 +1,4 @@
-"""A RunPod simulator that speaks RunPod's real APIs: GraphQL and the Serverless runtime.
+"""A RunPod simulator that speaks RunPod's real APIs: GraphQL, REST v2 and the Serverless runtime.
 
     sim = RunPodSimulator(clock=ManualClock(), api_key="rpa_test", seed=1)
     client = httpx.Client(transport=httpx.MockTransport(sim), base_url="http://runpod.sim")
@@ -12,7 +12,8 @@ gpuhunt, runpodctl, SkyPilot). Modules: `world` (state and time), `pods`, `serve
 `resources` (templates, endpoints, volumes), `billing`, `catalog`, `locations` (data
 centres, cluster node groups), `cpu` (CPU flavours and pods), `clusters`, `registry`, `hub`
 (the RunPod Hub's listings), `model_repo` (the model repository), `workload`, `faults`,
-`graphql_api` + `schema.graphql`, `serverless_api`, `admin`, `app` (the callable),
+`graphql_api` + `schema.graphql`, `rest_api` (REST v2: `rest_calls`, `rest_pods`,
+`rest_resources`, `rest_billing`, `rest_views`), `serverless_api`, `admin`, `app` (the callable),
 `scenario`, `server`.
 """
 
