@@ -265,6 +265,12 @@ class RestPodModel(RestModel):
     def pod_status(self) -> PodStatus:
         return _status(self.status)
 
+    def _uptime(self) -> int | None:
+        """``runtime.uptime``; 0 for a stopped pod (as GraphQL's ``uptimeSeconds``), unknown while booting."""
+        if self.runtime is not None:
+            return self.runtime.uptime
+        return 0 if self.pod_status in (PodStatus.EXITED, PodStatus.DEAD) else None
+
     def to_domain(self) -> Pod:
         mounts = self.mounts or RestMountsModel()
         persistent = mounts.persistent
@@ -298,7 +304,7 @@ class RestPodModel(RestModel):
             gpu_display_name=gpu.display_name or None,
             pod_host_id=(ssh.proxy.username if ssh.proxy else None) or None,
             machine_id=self.machine_id or None,
-            uptime_seconds=self.runtime.uptime if self.runtime is not None else None,
+            uptime_seconds=self._uptime(),
             runtime=self.runtime.to_domain(ssh.direct) if self.runtime is not None else None,
             vcpu_count=_whole(vcpus),
             memory_gb=_whole(memory),

@@ -168,7 +168,7 @@ def test_list_pods_reports_the_fleet_with_telemetry(gateway: RunPodGateway, sim:
     assert set(pods) == set(sim.world.pods)
     for sim_pod in (busy, idle, spot, stopped, booting):
         assert pod_facts(pods[sim_pod.id]) == world_facts(sim_pod)
-    assert pods[stopped.id].runtime is None
+    assert (pods[stopped.id].runtime, pods[stopped.id].uptime_seconds) == (None, 0)
     assert pods[booting.id].status is PodStatus.RUNNING  # on its way up: running, no telemetry yet
     busy_runtime = runtime_facts(pods[busy.id])
     assert busy_runtime is not None

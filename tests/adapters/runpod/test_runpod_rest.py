@@ -215,6 +215,7 @@ def test_v2_statuses_read_as_graphql_desired_statuses(
     pod = rest.get_pod("p1")
     assert pod.status is domain
     assert pod.runtime is None
+    assert pod.uptime_seconds == (0 if domain in (PodStatus.EXITED, PodStatus.DEAD) else None)
 
 
 def test_terminated_pods_are_left_out_and_not_found(rest: RestRunPod, canned: CannedRunPod) -> None:
