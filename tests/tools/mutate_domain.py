@@ -1,97 +1,249 @@
-"""A hand-run mutation pass over podwarden/domain: which flipped comparison, off-by-one
-constant or swapped operator do the unit tests not notice?
+"""A hand-run mutation pass over podwarden/domain: which flipped comparison, swapped
+operator, dropped `not`, `and`/`or` swap or off-by-one constant do the tests not notice?
 
-    python tests/tools/mutate_domain.py [--budget S] [--lines N,M] [--skip N] [module ...]   # default: all
+    python tests/tools/mutate_domain.py [--jobs N] [--budget S] [--lines N,M] [--skip N] [module ...]
 
-It copies the repository to a temporary directory (the working tree is never touched), then
-for each mutant rewrites one node of one module there and runs, against the copy, the
-tests that cover that module: `tests/unit`, plus `tests/services` for the digest modules
-(the digest is tested through the reporting service). The test files that name the module
-run first, so a killed mutant costs one small file, not the whole suite. `--budget` stops a
-module after that many seconds and says how many of its mutants were tried. A surviving
-mutant is printed with its line: either a test is missing, or
-the mutant is equivalent (same behaviour), which the report has to say. Slow by design (one
-pytest run per mutant); not part of `make test`.
+It exports the last commit (`git archive HEAD`: never the working tree, whose half-made
+changes would fail every run) to a temporary directory per job, checks that both stages
+pass there before any mutant, then for each mutant rewrites one node of one module there and runs the tests in
+two stages:
+
+1. the unit stage: the files of `tests/unit` that name the module first (so a killed
+   mutant costs one small file), then the rest of `tests/unit`;
+2. only for a mutant the unit stage missed, the wider stage: every test file elsewhere in
+   `tests/` that imports the module, a domain module built on it, or a module of the
+   product that imports one of those (the services, bot and daemon tests that reach it
+   through real wiring); not the tests that start a child process, whose child would
+   import the installed tree rather than the mutated copy.
+
+A mutant both stages miss is printed as SURVIVED with its line: either a test is missing,
+or the mutant is equivalent (same behaviour), which the report has to say. One killed only
+by the wider stage is printed as WIDE: the behaviour is pinned, but not by a unit test.
+`--budget` stops a module after that many seconds and says how many of its mutants were
+tried; `--skip` goes on from where a cut-short run stopped. Slow by design (one pytest run
+per mutant); not part of `make test`.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import shutil
+import queue
+import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 SWAPS: dict[type[Any], type[Any]] = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In,
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
+    ast.And: ast.Or, ast.Or: ast.And,
 }
+WIDE_SKIP = ("tests/unit", "tests/tools", "tests/conformance", "tests/sdk", "tests/sim")
+
+
+def _targets(tree: ast.AST) -> Iterator[tuple[ast.AST, int | None]]:
+    """Every node a mutant rewrites, with the index of the operator for a comparison; not the
+    flags of a decorator (`@dataclass(frozen=True)`: how a value is stored, not a rule)."""
+    decorators = {id(n) for d in ast.walk(tree) if isinstance(d, (ast.FunctionDef, ast.ClassDef))
+                  for deco in d.decorator_list for n in ast.walk(deco)}
+    for node in ast.walk(tree):
+        if id(node) in decorators:
+            continue
+        if isinstance(node, ast.Compare):
+            yield from ((node, i) for i, op in enumerate(node.ops) if type(op) in SWAPS)
+        elif _mutable(node):
+            yield node, None
+
+
+def _mutable(node: ast.AST) -> bool:
+    if isinstance(node, (ast.BinOp, ast.BoolOp)):
+        return type(node.op) in SWAPS
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    if isinstance(node, ast.Constant):
+        return type(node.value) is bool or (type(node.value) is int and node.value in range(0, 10_000))
+    return False
+
+
+def _mutate(node: ast.AST, index: int | None) -> tuple[str, ast.AST]:
+    """Rewrite `node` in place (or return its replacement); say what changed."""
+    if isinstance(node, ast.Compare) and index is not None:
+        old = node.ops[index]
+        node.ops[index] = SWAPS[type(old)]()
+        return f"{type(old).__name__} -> {type(node.ops[index]).__name__}", node
+    if isinstance(node, (ast.BinOp, ast.BoolOp)):
+        old_op = node.op
+        node.op = SWAPS[type(old_op)]()
+        return f"{type(old_op).__name__} -> {type(node.op).__name__}", node
+    if isinstance(node, ast.UnaryOp):
+        return "not x -> x", node.operand
+    assert isinstance(node, ast.Constant)
+    if type(node.value) is bool:
+        node.value = not node.value
+        return f"{not node.value} -> {node.value}", node
+    node.value += 1
+    return f"{node.value - 1} -> {node.value}", node
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, old: ast.AST, new: ast.AST) -> None:
+        self.old, self.new = old, new
+
+    def visit(self, node: ast.AST) -> Any:
+        return self.new if node is self.old else self.generic_visit(node)
 
 
 def mutants(source: str) -> Iterator[tuple[int, str, str]]:
-    """(line, what, mutated source) for every comparison, arithmetic operator and int constant."""
-    tree = ast.parse(source)
-    targets: list[tuple[ast.expr, int | None]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Compare):
-            targets.extend((node, i) for i, op in enumerate(node.ops) if type(op) in SWAPS)
-        elif (isinstance(node, ast.BinOp) and type(node.op) in SWAPS) or (
-            isinstance(node, ast.Constant) and type(node.value) is int and node.value in range(0, 10_000)
-        ):
-            targets.append((node, None))
-    for node, index in targets:
+    """(line, what, mutated source) for every node `_targets` names, in a stable order."""
+    for position, (node, index) in enumerate(list(_targets(ast.parse(source)))):
         mutated = ast.parse(source)
-        for candidate in ast.walk(mutated):
-            if (type(candidate) is type(node) and getattr(candidate, "lineno", None) == node.lineno
-                    and getattr(candidate, "col_offset", None) == node.col_offset):
-                break
-        else:
-            continue
-        if isinstance(candidate, ast.Compare) and index is not None:
-            old = candidate.ops[index]
-            candidate.ops[index] = SWAPS[type(old)]()
-            what = f"{type(old).__name__} -> {type(candidate.ops[index]).__name__}"
-        elif isinstance(candidate, ast.BinOp):
-            old_op = candidate.op
-            candidate.op = SWAPS[type(old_op)]()
-            what = f"{type(old_op).__name__} -> {type(candidate.op).__name__}"
-        elif isinstance(candidate, ast.Constant) and isinstance(candidate.value, int):
-            what = f"{candidate.value} -> {candidate.value + 1}"
-            candidate.value = candidate.value + 1
-        else:
-            continue
-        yield node.lineno, what, ast.unparse(mutated)
+        candidate, _ = list(_targets(mutated))[position]
+        what, replacement = _mutate(candidate, index)
+        if replacement is not candidate:
+            mutated = _Replace(candidate, replacement).visit(mutated)
+        yield getattr(node, "lineno", 0), what, ast.unparse(mutated)
 
 
 INDIRECT = {"advice": ("test_quotes",)}  # advice is tested through the quotes that use it
 
 
-def suites(name: str) -> list[str]:
-    """The test directories that cover domain module `name`."""
-    return ["tests/unit", "tests/services"] if name.startswith("digest") else ["tests/unit"]
+def _imports(text: str, dotted: str) -> bool:
+    """Does a file's text import module `dotted` (e.g. podwarden.domain.idle)?"""
+    package, _, leaf = dotted.rpartition(".")
+    return bool(re.search(rf"\b{re.escape(dotted)}\b|from {re.escape(package)} import [^\n]*\b{leaf}\b", text))
+
+
+def _sources(root: Path) -> dict[str, str]:
+    """Dotted name -> text of every module of the product."""
+    found = {}
+    for top in ("podwarden", "bot", "daemon"):
+        for path in (root / top).rglob("*.py"):
+            dotted = ".".join(path.relative_to(root).with_suffix("").parts)
+            found[dotted.removesuffix(".__init__")] = path.read_text(encoding="utf-8")
+    return found
+
+
+def dependents(name: str, root: Path = ROOT) -> set[str]:
+    """Domain module `name`, every domain module built on it (directly or not), and every
+    module outside the domain that imports one of those directly."""
+    sources = _sources(root)
+    domain = {m for m in sources if m.startswith("podwarden.domain.")}
+    found, todo = {f"podwarden.domain.{name}"}, [f"podwarden.domain.{name}"]
+    while todo:
+        current = todo.pop()
+        for module in domain - found:
+            if _imports(sources[module], current):
+                found.add(module)
+                todo.append(module)
+    return found | {m for m, text in sources.items() if m not in domain and any(_imports(text, d) for d in found)}
 
 
 def covering_tests(name: str, root: Path = ROOT) -> list[str]:
-    """`name`'s own test files first (they import it or are named for it), then its suites;
-    pytest runs a file named twice only once."""
+    """The unit stage: `name`'s own unit test files first, then `tests/unit`
+    (pytest runs a file named twice only once)."""
     first = []
-    for suite in suites(name):
-        for path in sorted((root / suite).glob("test_*.py")):
-            text = path.read_text(encoding="utf-8")
-            named = f"domain.{name} " in text or f"domain.{name}\n" in text
-            if named or path.stem in {f"test_{name}", *INDIRECT.get(name, ())}:
-                first.append(str(path.relative_to(root)))
-    return [*first, *suites(name)]
+    for path in sorted((root / "tests" / "unit").glob("test_*.py")):
+        named = _imports(path.read_text(encoding="utf-8"), f"podwarden.domain.{name}")
+        if named or path.stem in {f"test_{name}", *INDIRECT.get(name, ())}:
+            first.append(str(path.relative_to(root)))
+    return [*first, "tests/unit"]
+
+
+def wider_tests(name: str, root: Path = ROOT) -> list[str]:
+    """The wider stage: test files outside the unit suite that import `name` or a module
+    built on it."""
+    modules = dependents(name, root)
+    found = []
+    for path in sorted((root / "tests").rglob("test_*.py")):
+        relative = str(path.relative_to(root))
+        text = path.read_text(encoding="utf-8")
+        spawns = "subprocess" in text  # a child process imports the installed tree, not this copy
+        if not relative.startswith(WIDE_SKIP) and not spawns and any(_imports(text, module) for module in modules):
+            found.append(relative)
+    return found
+
+
+@dataclass(frozen=True)
+class Mutant:
+    module: str
+    number: int
+    line: int
+    what: str
+    source: str
+
+
+def _export(copy: Path) -> Path:
+    """The last commit, unpacked at `copy`."""
+    copy.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(copy)], input=archive.stdout, check=True)
+    return copy
+
+
+def _passes(copy: Path, tests: list[str]) -> bool:
+    if not tests:
+        return True
+    run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                         cwd=copy, capture_output=True, text=True, check=False)
+    return run.returncode == 0
+
+
+def _verdict(copy: Path, mutant: Mutant) -> str:
+    target = copy / "podwarden" / "domain" / f"{mutant.module}.py"
+    original = target.read_text(encoding="utf-8")
+    target.write_text(mutant.source, encoding="utf-8")
+    try:
+        if not _passes(copy, covering_tests(mutant.module, copy)):
+            return "killed"
+        return "WIDE" if not _passes(copy, wider_tests(mutant.module, copy)) else "SURVIVED"
+    finally:
+        target.write_text(original, encoding="utf-8")
+
+
+def _run_module(name: str, copies: list[Path], every: list[Mutant], budget: float | None) -> dict[str, int]:
+    """Run `every` mutant of module `name`, one copy of the repository per thread; print
+    each mutant the unit stage missed as it is found."""
+    source = (copies[0] / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
+    counts = {"killed": 0, "WIDE": 0, "SURVIVED": 0}
+    todo: queue.Queue[Mutant] = queue.Queue()
+    for mutant in every:
+        todo.put(mutant)
+    started = time.monotonic()
+    lock = threading.Lock()
+
+    def work(copy: Path) -> None:
+        while budget is None or time.monotonic() - started <= budget:
+            try:
+                mutant = todo.get_nowait()
+            except queue.Empty:
+                return
+            verdict = _verdict(copy, mutant)
+            with lock:
+                counts[verdict] += 1
+                if verdict != "killed":
+                    text = source.splitlines()[mutant.line - 1].strip()
+                    print(f"{verdict} {name}.py:{mutant.line} #{mutant.number} {mutant.what}   | {text}", flush=True)
+
+    threads = [threading.Thread(target=work, args=(copy,)) for copy in copies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return counts
 
 
 def main(argv: list[str]) -> int:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy")
     options.add_argument("--budget", type=float, default=None, help="seconds per module before it is cut short")
     options.add_argument("--lines", type=lambda text: {int(n) for n in text.split(",")}, default=None,
                          help="only the mutants on these lines, e.g. 179,183 (to check a new test kills them)")
@@ -99,39 +251,30 @@ def main(argv: list[str]) -> int:
                          help="start after this many mutants of each module (to go on from a time-boxed run)")
     options.add_argument("modules", nargs="*")
     args = options.parse_args(argv)
-    domain = ROOT / "podwarden" / "domain"
-    names = args.modules or sorted(p.stem for p in domain.glob("*.py") if p.stem != "__init__")
-    survivors = 0
+    names = args.modules or sorted(p.stem for p in (ROOT / "podwarden" / "domain").glob("*.py")
+                                   if p.stem != "__init__")
+    missed = 0
     with tempfile.TemporaryDirectory(prefix="podwarden-mutants-") as tmp:
-        copy = Path(tmp) / "repo"
-        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.db"))
+        copies = [_export(Path(tmp) / f"repo{job}") for job in range(max(1, args.jobs))]
         for name in names:
-            target = copy / "podwarden" / "domain" / f"{name}.py"
-            original = target.read_text(encoding="utf-8")
-            tests = covering_tests(name, copy)
-            every = [m for m in mutants(original) if args.lines is None or m[0] in args.lines][args.skip:]
-            killed = tried = 0
+            broken = [stage for stage in (covering_tests(name, copies[0]), wider_tests(name, copies[0]))
+                      if not _passes(copies[0], stage)]
+            if broken:
+                print(f"{name}: the tests fail with no mutant ({' '.join(broken[0])}): not run", flush=True)
+                return 2
+            source = (copies[0] / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
+            every = [Mutant(name, n, line, what, text) for n, (line, what, text) in enumerate(mutants(source))
+                     if args.lines is None or line in args.lines][args.skip:]
             started = time.monotonic()
-            for line, what, source in every:
-                if args.budget is not None and time.monotonic() - started > args.budget:
-                    break
-                tried += 1
-                target.write_text(source, encoding="utf-8")
-                run = subprocess.run(
-                    [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                    cwd=copy, capture_output=True, text=True, check=False,
-                )
-                if run.returncode == 0:
-                    survivors += 1
-                    print(f"SURVIVED {name}.py:{line} {what}", flush=True)
-                else:
-                    killed += 1
-            target.write_text(original, encoding="utf-8")
+            counts = _run_module(name, copies, every, args.budget)
+            tried = sum(counts.values())
+            missed += counts["SURVIVED"]
             cut = f" (time-boxed: {tried} of {len(every)} tried)" if tried < len(every) else ""
             cut += f" after skipping {args.skip}" if args.skip else ""
-            print(f"{name}: {killed}/{tried} killed{cut} in {time.monotonic() - started:.0f} s "
-                  f"[{' '.join(tests)}]", flush=True)
-    return 1 if survivors else 0
+            print(f"{name}: {counts['killed']} killed by unit tests, {counts['WIDE']} only by wider tests, "
+                  f"{counts['SURVIVED']} survived, of {tried}{cut} in {time.monotonic() - started:.0f} s",
+                  flush=True)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
