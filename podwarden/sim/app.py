@@ -169,8 +169,7 @@ class RunPodSimulator:
             if target.surface == "rest":
                 return rest_api.unauthorized()
             return _json_response(401, {"error": "Unauthorized"})
-        reserved = target.route is not None and target.route.reserved
-        fault = None if reserved else self.faults.pick(target.routes)
+        fault = self.faults.pick(target.routes)
         if fault is not None:
             early = self._fault_before(fault, request, target, in_process=in_process)
             if early is not None:

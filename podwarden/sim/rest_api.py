@@ -72,6 +72,9 @@ Choices where the spec is silent (all UNVERIFIED against the live API):
 * ``startSsh`` defaults to false as V2 documents (GraphQL's default is true): without it
   and without ``22/tcp`` in ``ports`` a pod has no SSH port. ``dataCenterIds``: the first
   listed in the asked cloud is used; none in that cloud is "no capacity" (400).
+* Accepted and ignored on create: ``startJupyter``, ``globalNetworking``,
+  ``gpu.allowedCudaVersions``/``minCudaVersion`` (every simulated host qualifies).
+  ``registry`` is taken as ``{"id": <registry auth id>}``. ``cloud`` defaults to SECURE.
 * Start (``action: start``) resumes with the pod's GPU count; ``restart`` re-maps the public
   ports like a GraphQL edit does.
 * GpuType ``price.serverless`` = the pool's flex $/s × 3600 per GPU (4090: 1.116);
@@ -81,8 +84,10 @@ Choices where the spec is silent (all UNVERIFIED against the live API):
   startSsh, public, readme, registry}``; POST takes the same names (``id`` excepted).
 * Endpoint: V2's shape plus ``template`` (its template id) and ``version``; ``type`` is
   always QUEUE (LOAD_BALANCER is refused, 400: not simulated). A queue delay is kept in
-  whole seconds (rounded up). DELETE scales the endpoint to zero, deletes it and the
-  template its create made (its jobs go with it).
+  whole seconds (rounded up). DELETE needs no scale-down: it deletes the endpoint (its jobs
+  go with it) and its template, unless another endpoint uses that template too.
+  ``requestUrls`` name RunPod's runtime host (``https://api.runpod.ai/v2/{id}/…``); against
+  the simulator, send those calls to its own base, which serves them at the same paths.
 * NetworkVolume: ``type`` is always STANDARD (HIGH_PERFORMANCE is refused, 400).
 * Billing: records per bucket and resource (the account's: per bucket); which amount a
   charge lands in is in `rest_billing`'s docstring. Without ``startTime``/``endTime`` every
