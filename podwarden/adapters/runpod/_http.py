@@ -1,4 +1,4 @@
-"""The HTTP plumbing every RunPod adapter shares (GraphQL, Serverless, later REST v2).
+"""The HTTP plumbing every RunPod adapter shares (GraphQL, REST v2, Serverless).
 
 One `httpx.Client` per adapter, so connections are reused; the API key travels only in
 the ``Authorization: Bearer`` header (never in a URL) and is scrubbed from any error

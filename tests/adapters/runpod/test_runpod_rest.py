@@ -404,6 +404,15 @@ def test_each_refusal_is_raised_at_once_with_runpods_detail(
     assert len(canned.sent("POST /v2/pods")) == 1
 
 
+def test_a_validation_list_of_objects_names_each_field(rest: RestRunPod, canned: CannedRunPod) -> None:
+    canned.on("POST /v2/pods", ok({"title": "Unprocessable Entity", "status": 422, "detail": "Request validation "
+                                   "failed.", "errors": [{"field": "gpu.count", "message": "expected int"},
+                                                         {"message": "name: required"}]}, 422))
+    with pytest.raises(BadRequest) as raised:
+        rest.create_pod(PodSpec(name="x", gpu_type_id=RTX4090, image="i"))
+    assert raised.value.message == "Request validation failed.: gpu.count: expected int; name: required"
+
+
 def test_an_action_the_status_does_not_allow_is_a_bad_request(rest: RestRunPod, canned: CannedRunPod) -> None:
     canned.on("POST /v2/pods/p1/action", problem(409, "action stop is not allowed while the pod is EXITED"))
     with pytest.raises(BadRequest, match="not allowed while the pod is EXITED") as raised:
