@@ -8,7 +8,8 @@ setting ``PODWARDEN_RUNPOD_API=rest``.
 ====================  =========================================  ===============================
 port method           REST v2                                    retried as over GraphQL
 ====================  =========================================  ===============================
-list_pods, get_pod    GET /pods, GET /pods/{id}                  reads
+list_pods, get_pod    GET /pods?includeClusterPods=true,         reads
+                      GET /pods/{id}
 create_pod            POST /pods (tagged ``PODWARDEN_REQUEST``)  never sent twice (`_create`)
 stop_pod              POST /pods/{id}/action ``stop``            reconciled by reading the pod
 resume_pod            POST /pods/{id}/action ``start``           reconciled by reading the pod
@@ -285,16 +286,19 @@ class RestRunPod(MutatingAdapter):
 
     def _call(
         self, method: str, path: str, model: type[M], *, operation: str, deadline: Deadline,
-        json_body: object = None,
+        json_body: object = None, params: Mapping[str, str | int] | None = None,
     ) -> M:
         """One request; its JSON as `model`."""
-        response = self._send(method, path, operation=operation, deadline=deadline, json_body=json_body)
+        response = self._send(method, path, operation=operation, deadline=deadline, json_body=json_body,
+                              params=params)
         body = self._http.decode(response, operation=operation)
         return self._http.parse(model, body, operation=operation, response=response)
 
     def _list_pods_once(self, operation: str, deadline: Deadline) -> list[Pod]:
-        """The account's pods, terminated ones left out."""
-        data = self._call("GET", "pods", RestPodListModel, operation=operation, deadline=deadline)
+        """The account's pods, terminated ones left out. Instant Clusters' pods are included, as
+        GraphQL's ``myself.pods`` includes them: they are billed like any other."""
+        data = self._call("GET", "pods", RestPodListModel, operation=operation, deadline=deadline,
+                          params={"includeClusterPods": "true"})
         return [pod.to_domain() for pod in data.pods if pod.pod_status is not PodStatus.TERMINATED]
 
     def _get_pod_once(self, pod_id: str, operation: str, deadline: Deadline) -> Pod:

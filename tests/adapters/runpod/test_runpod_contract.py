@@ -45,6 +45,7 @@ from podwarden.errors import (
 )
 from podwarden.ports import RunPodGateway
 from podwarden.sim import FaultKind, RunPodSimulator
+from podwarden.sim.clusters import create_cluster
 from podwarden.sim.pods import SimPod
 from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL, FakeTime, RecordingTransport
 
@@ -195,6 +196,17 @@ def test_both_apis_read_the_same_fleet_alike(sim: RunPodSimulator, policy: Retry
                 for client in (graphql, rest)]
     assert seen[0] == seen[1]
     assert len(seen[0]) == 3
+
+
+def test_instant_cluster_pods_are_listed_too(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    cluster = create_cluster(sim.world, {"gpuTypeId": H100, "podCount": 2, "gpuCountPerPod": 8,
+                                         "clusterName": "big-run", "type": "TRAINING", "imageName": "img"})
+    sim.world.add_pod(name="alone", gpu_type_id=A4000)
+    pods = {pod.id: pod for pod in gateway.list_pods()}
+    assert set(pods) == set(sim.world.pods)
+    assert set(cluster.pod_ids) < set(pods)
+    for pod_id in cluster.pod_ids:
+        assert pod_facts(pods[pod_id]) == world_facts(sim.world.pods[pod_id])
 
 
 def test_get_pod_and_not_found(gateway: RunPodGateway, sim: RunPodSimulator) -> None:

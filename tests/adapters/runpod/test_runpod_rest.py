@@ -191,7 +191,7 @@ def test_a_v2_pod_becomes_the_domain_pod(rest: RestRunPod, canned: CannedRunPod)
     assert (ssh.ip, ssh.public_port) == ("195.26.233.3", 34446)
     http = next(p for p in runtime.ports if p.private_port == 8888)
     assert (http.type, http.is_public) == ("http", False)
-    assert [r.url.params for r in canned.sent("GET /v2/pods")] == [httpx.QueryParams()]
+    assert [r.url.params for r in canned.sent("GET /v2/pods")] == [httpx.QueryParams(includeClusterPods="true")]
 
 
 def test_ssh_direct_supplies_port_22_when_runtime_ports_lack_it(rest: RestRunPod, canned: CannedRunPod) -> None:
