@@ -57,7 +57,7 @@ the minute window"}`` with ``Retry-After``; a 500 ``{"title":"Internal Server Er
 
 Choices where the spec is silent (all UNVERIFIED against the live API):
 
-* ``Pod.interruptible`` (bool): V2 has no spot pods, but a spot pod rented over GraphQL
+* ``Pod.interruptible`` (bool, UNVERIFIED: not in V2's Pod): V2 has no spot pods, but a spot pod rented over GraphQL
   is still listed here; this field says which pods are spot. ``Pod.cpu``
   (``{id, vcpuCount}`` for a CPU pod, else null; ``gpu`` is then null).
 * Status: a RUNNING pod still booting is ``PROVISIONING`` after its create and
