@@ -15,7 +15,7 @@ stop_pod              POST /pods/{id}/action ``stop``            reconciled by r
 resume_pod            POST /pods/{id}/action ``start``           reconciled by reading the pod
 terminate_pod         DELETE /pods/{id}                          404 after a maybe-done try: ok
 gpu_types             GET /catalog/gpus?include=AVAILABILITY     reads
-                      &product=POD
+                      &product=POD (+ GraphQL, see below)
 network_volumes       GET /network-volumes                       reads
 save_template         POST /templates (found again by name)      never sent twice
 list_endpoints        GET /serverless                            reads
@@ -27,14 +27,17 @@ save_endpoint         POST /serverless (tagged), PATCH           create never se
 the account (``myself { clientBalance currentSpendPerHr spendLimit }``) and spot
 (interruptible) pods (``podRentInterruptable``, ``podBidResume``). So `RestRunPod` is given
 a `GraphQLRunPod` and hands it exactly these: `account`, `create_pod` of a spot spec,
-`resume_pod` of a spot pod or with a bid, and the spot prices of `gpu_types` (if GraphQL
-fails there, the catalog is returned without spot offers, logged). It owns that adapter:
-`close()` closes both.
+`resume_pod` of a spot pod or with a bid, and in `gpu_types` the spot prices and the GPU
+counts one pod can have (``availableGpuCounts``; if GraphQL fails there, the catalog is
+returned without spot offers and with every count up to ``maxCount``, logged). It owns that
+adapter: `close()` closes both.
 
 **Limits of v2.** ``start`` resumes a pod with the GPU count it had: `resume_pod` asked for
 another count raises `BadRequest` saying so (before anything is sent) rather than resume
 with a count the caller did not ask for. A spec for `Cloud.ALL` is created in SECURE (v2
-has no "any cloud"). v2 reports no GPU display name or machine id on a pod.
+has no "any cloud"). v2 reports no GPU display name on a pod: it is taken from the catalog
+(read once, and again with every `gpu_types`; a pod read does not fail for want of it). Nor
+does v2 report a machine id, or a booting pod's uptime.
 
 **Errors.** v2 answers ``application/problem+json`` (``title``, ``status``, ``detail``,
 optional ``errors``); statuses map as everywhere (`errors.error_for_status`): 401/403
@@ -112,6 +115,8 @@ class RestRunPod(MutatingAdapter):
     ) -> None:
         super().__init__(url=url, api_key=api_key, timeout=timeout, retry=retry, transport=transport)
         self._graphql = graphql
+        self._gpu_names: dict[str, str] = {}  # GPU type id -> display name, from the catalog
+        self._names_read = False
 
     def close(self) -> None:
         try:
@@ -141,8 +146,8 @@ class RestRunPod(MutatingAdapter):
         body = pod_body(spec, request=token)
 
         def send(d: Deadline) -> Pod:
-            return self._call("POST", "pods", RestPodModel, operation=operation, deadline=d,
-                              json_body=body).to_domain()
+            return self._pod(self._call("POST", "pods", RestPodModel, operation=operation, deadline=d,
+                                        json_body=body), d)
 
         def find(d: Deadline) -> Pod | None:
             found = [pod for pod in self._list_pods_once(operation, d) if dict(pod.env).get(REQUEST_ENV) == token]
@@ -211,7 +216,9 @@ class RestRunPod(MutatingAdapter):
             data = self._http.parse(RestGpuListModel, listed, operation="gpu_types", response=response)
             return [gpu.to_domain(gpu_count=gpu_count) for gpu in data.gpus]
 
-        return _with_spot_prices(self._run("gpu_types", once), self._spot_prices(gpu_count))
+        gpus = self._run("gpu_types", once)
+        self._gpu_names.update((gpu.id, gpu.display_name) for gpu in gpus)
+        return _with_graphql_facts(gpus, self._graphql_catalog(gpu_count))
 
     def account(self) -> Account:
         """Over GraphQL: v2 has no account balance, spend rate or spend limit."""
@@ -299,7 +306,7 @@ class RestRunPod(MutatingAdapter):
         GraphQL's ``myself.pods`` includes them: they are billed like any other."""
         data = self._call("GET", "pods", RestPodListModel, operation=operation, deadline=deadline,
                           params={"includeClusterPods": "true"})
-        return [pod.to_domain() for pod in data.pods if pod.pod_status is not PodStatus.TERMINATED]
+        return [self._pod(pod, deadline) for pod in data.pods if pod.pod_status is not PodStatus.TERMINATED]
 
     def _get_pod_once(self, pod_id: str, operation: str, deadline: Deadline) -> Pod:
         try:
@@ -309,7 +316,7 @@ class RestRunPod(MutatingAdapter):
             raise NotFound(f"pod {pod_id} not found", status=exc.status, operation=operation) from None
         if pod.pod_status is PodStatus.TERMINATED:
             raise NotFound(f"pod {pod_id} not found", operation=operation)
-        return pod.to_domain()
+        return self._pod(pod, deadline)
 
     def _pod_if(self, pod_id: str, status: PodStatus, operation: str, deadline: Deadline) -> Pod | None:
         pod = self._get_pod_once(pod_id, operation, deadline)
@@ -321,30 +328,51 @@ class RestRunPod(MutatingAdapter):
                              deadline=deadline, json_body={"action": action})
         except NotFound as exc:
             raise NotFound(f"pod {pod_id} not found", status=exc.status, operation=operation) from None
-        return pod.to_domain()
+        return self._pod(pod, deadline)
+
+    def _pod(self, pod: RestPodModel, deadline: Deadline) -> Pod:
+        """The domain pod, its GPU named as the catalog names it (v2 pods do not say)."""
+        if pod.gpu is not None and pod.gpu.id and pod.gpu.id not in self._gpu_names and not self._names_read:
+            self._read_gpu_names(deadline)
+        return pod.to_domain(gpu_names=self._gpu_names)
+
+    def _read_gpu_names(self, deadline: Deadline) -> None:
+        """The catalog's display names, once; a failure leaves pods unnamed (logged), never fails a read."""
+        self._names_read = True
+        try:
+            response = self._send("GET", "catalog/gpus", operation="gpu_types", deadline=deadline)
+            body = self._http.decode(response, operation="gpu_types")
+            listed = {"gpus": body} if isinstance(body, list) else body
+            data = self._http.parse(RestGpuListModel, listed, operation="gpu_types", response=response)
+        except RunPodError as exc:
+            log.warning("pods: GPU display names unknown (the catalog could not be read: %s)", exc)
+            return
+        self._gpu_names.update((gpu.id, gpu.to_domain().display_name) for gpu in data.gpus)
 
     def _list_endpoints_once(self, operation: str, deadline: Deadline) -> list[RestEndpointModel]:
         """The account's endpoints as models: the domain `Endpoint` does not carry the env."""
         return self._call("GET", "serverless", RestEndpointListModel, operation=operation,
                           deadline=deadline).endpoints
 
-    def _spot_prices(self, gpu_count: int) -> dict[str, GpuType]:
-        """GraphQL's catalog, for its spot prices; empty (logged) if GraphQL cannot answer."""
+    def _graphql_catalog(self, gpu_count: int) -> dict[str, GpuType]:
+        """GraphQL's catalog, for what v2's lacks; empty (logged) if GraphQL cannot answer."""
         try:
             return {gpu.id: gpu for gpu in self._graphql.gpu_types(gpu_count=gpu_count)}
         except RunPodError as exc:
-            log.warning("gpu_types: no spot prices (GraphQL, which alone has them, failed: %s)", exc)
+            log.warning("gpu_types: no spot prices nor offered GPU counts (GraphQL, which alone has them, "
+                        "failed: %s)", exc)
             return {}
 
 
-def _with_spot_prices(gpus: list[GpuType], spot: Mapping[str, GpuType]) -> list[GpuType]:
-    """`gpus` with the spot prices GraphQL quotes for the same types (none for the others)."""
+def _with_graphql_facts(gpus: list[GpuType], graphql: Mapping[str, GpuType]) -> list[GpuType]:
+    """`gpus` with the spot prices and the GPU counts per pod GraphQL gives for the same types."""
     out = []
     for gpu in gpus:
-        known = spot.get(gpu.id)
+        known = graphql.get(gpu.id)
         if known is not None:
             gpu = replace(gpu, secure_spot_price=known.secure_spot_price,
-                          community_spot_price=known.community_spot_price)
+                          community_spot_price=known.community_spot_price,
+                          available_counts=known.available_counts)
         out.append(gpu)
     return out
 

@@ -31,9 +31,10 @@ Template                        ``type`` SERVERLESS|POD, ``disk``, ``mounts.pers
 NetworkVolume                   ``dataCenter`` (``dataCenterId`` accepted too)
 ==============================  ===============================================================
 
-What v2 does not carry (a GPU's display name and a machine id on a pod, a GPU's id in its
-telemetry) stays None, or is the same ``gpu<n>`` the GraphQL models use for a GPU RunPod did
-not name. Money arrives as JSON numbers and becomes `Decimal` through `str()`.
+What v2 does not carry stays None (a machine id on a pod, a booting pod's uptime), is the
+same ``gpu<n>`` the GraphQL models use for a GPU RunPod did not name (telemetry), or is given
+by the adapter (a pod's GPU display name, from the catalog). Money arrives as JSON numbers
+and becomes `Decimal` through `str()`.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -271,7 +273,8 @@ class RestPodModel(RestModel):
             return self.runtime.uptime
         return 0 if self.pod_status in (PodStatus.EXITED, PodStatus.DEAD) else None
 
-    def to_domain(self) -> Pod:
+    def to_domain(self, *, gpu_names: Mapping[str, str] | None = None) -> Pod:
+        """The domain pod; `gpu_names` (the catalog's) name its GPU, which a v2 pod does not."""
         mounts = self.mounts or RestMountsModel()
         persistent = mounts.persistent
         network = next((m for m in mounts.network or () if m is not None), None)
@@ -301,7 +304,7 @@ class RestPodModel(RestModel):
             template_id=self.template_id or _ref_id(self.template),
             ports=ports or None,
             env=_env_pairs(self.env),
-            gpu_display_name=gpu.display_name or None,
+            gpu_display_name=gpu.display_name or (gpu_names or {}).get(gpu.id or "") or None,
             pod_host_id=(ssh.proxy.username if ssh.proxy else None) or None,
             machine_id=self.machine_id or None,
             uptime_seconds=self._uptime(),

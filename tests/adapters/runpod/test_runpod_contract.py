@@ -6,10 +6,10 @@ against that world. Passing both is what makes ``PODWARDEN_RUNPOD_API`` a settin
 a rewrite. Sleeps are recorded by fake time, which moves the simulator's clock too.
 
 What the two APIs cannot agree on is left out of the comparison, by name (`pod_facts`,
-`runtime_facts`, `catalog_facts`): v2 reports no GPU display name, machine id, vCPU or
-memory size on a GPU pod, no GPU id in telemetry, no address for a port behind RunPod's
-proxy, and no mount path for a pod without a volume; GraphQL's stock is per cloud and per GPU
-count where v2 gives one availability level per type.
+`runtime_facts`, `catalog_facts`): v2 reports no machine id, vCPU or memory size on a GPU
+pod, no uptime for a booting pod, no GPU id in telemetry, no address for a port behind
+RunPod's proxy, and no mount path for a pod without a volume; GraphQL's stock is per cloud
+and per GPU count where v2 gives one availability level per type.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from podwarden.ports import RunPodGateway
 from podwarden.sim import FaultKind, RunPodSimulator
 from podwarden.sim.clusters import create_cluster
 from podwarden.sim.pods import SimPod
+from podwarden.sim.world import World
 from tests.adapters.runpod.runpod_helpers import API_KEY, GRAPHQL_URL, FakeTime, RecordingTransport
 
 REST_URL = "https://api.runpod.io/v2"
@@ -110,11 +111,11 @@ def pod_facts(pod: Pod) -> dict[str, Any]:
         "spot": pod.spot, "container_disk_gb": pod.container_disk_gb, "volume_gb": pod.volume_gb,
         "volume_mount_path": pod.volume_mount_path if has_volume else None,
         "network_volume_id": pod.network_volume_id, "template_id": pod.template_id, "ports": pod.ports,
-        "env": pod.env, "pod_host_id": pod.pod_host_id,
+        "env": pod.env, "pod_host_id": pod.pod_host_id, "gpu_display_name": pod.gpu_display_name,
     }
 
 
-def world_facts(sim_pod: SimPod) -> dict[str, Any]:
+def world_facts(sim_pod: SimPod, world: World) -> dict[str, Any]:
     """The same facts, from the simulated world."""
     has_volume = sim_pod.volume_gb > 0 or sim_pod.network_volume_id is not None
     return {
@@ -125,7 +126,7 @@ def world_facts(sim_pod: SimPod) -> dict[str, Any]:
         "volume_mount_path": sim_pod.volume_mount_path if has_volume else None,
         "network_volume_id": sim_pod.network_volume_id, "template_id": sim_pod.template_id,
         "ports": sim_pod.ports or None, "env": tuple(tuple(item.split("=", 1)) for item in sim_pod.env),
-        "pod_host_id": sim_pod.pod_host_id,
+        "pod_host_id": sim_pod.pod_host_id, "gpu_display_name": world.gpu_types[sim_pod.gpu_type_id].display_name,
     }
 
 
@@ -149,6 +150,7 @@ def catalog_facts(gpu: GpuType) -> dict[str, Any]:
         "manufacturer": gpu.manufacturer, "max_gpu_count": gpu.max_gpu_count,
         "secure_price": gpu.secure_price, "community_price": gpu.community_price,
         "secure_spot_price": gpu.secure_spot_price, "community_spot_price": gpu.community_spot_price,
+        "counts": gpu.counts(),
     }
 
 
@@ -168,7 +170,7 @@ def test_list_pods_reports_the_fleet_with_telemetry(gateway: RunPodGateway, sim:
 
     assert set(pods) == set(sim.world.pods)
     for sim_pod in (busy, idle, spot, stopped, booting):
-        assert pod_facts(pods[sim_pod.id]) == world_facts(sim_pod)
+        assert pod_facts(pods[sim_pod.id]) == world_facts(sim_pod, sim.world)
     assert (pods[stopped.id].runtime, pods[stopped.id].uptime_seconds) == (None, 0)
     assert pods[booting.id].status is PodStatus.RUNNING  # on its way up: running, no telemetry yet
     busy_runtime = runtime_facts(pods[busy.id])
@@ -206,7 +208,7 @@ def test_instant_cluster_pods_are_listed_too(gateway: RunPodGateway, sim: RunPod
     assert set(pods) == set(sim.world.pods)
     assert set(cluster.pod_ids) < set(pods)
     for pod_id in cluster.pod_ids:
-        assert pod_facts(pods[pod_id]) == world_facts(sim.world.pods[pod_id])
+        assert pod_facts(pods[pod_id]) == world_facts(sim.world.pods[pod_id], sim.world)
 
 
 def test_get_pod_and_not_found(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
@@ -214,7 +216,7 @@ def test_get_pod_and_not_found(gateway: RunPodGateway, sim: RunPodSimulator) -> 
     sim.world.add_pod(name="other", gpu_type_id=RTX4090)
     sim.advance(60)
     pod = gateway.get_pod(one.id)
-    assert pod_facts(pod) == world_facts(one)
+    assert pod_facts(pod) == world_facts(one, sim.world)
     assert pod.runtime is not None
     with pytest.raises(NotFound, match="doesnotexist00") as raised:
         gateway.get_pod("doesnotexist00")
@@ -232,7 +234,7 @@ def test_create_an_on_demand_pod_tagged_with_its_request(gateway: RunPodGateway,
     pod = gateway.create_pod(spec)
 
     [sim_pod] = sim.world.pods.values()
-    assert pod_facts(pod) == world_facts(sim_pod)
+    assert pod_facts(pod) == world_facts(sim_pod, sim.world)
     price = sim.world.gpu_types[A100].secure_price
     assert price is not None
     assert (pod.cost_per_hr, pod.cloud, pod.network_volume_id, pod.volume_mount_path) == (
@@ -251,7 +253,7 @@ def test_create_with_a_volume_disk_and_from_a_template(gateway: RunPodGateway, s
     template = gateway.save_template(TemplateSpec(name="jupyter", image="runpod/jupyter:1", is_serverless=False))
     pod = gateway.create_pod(PodSpec(name="nb-1", gpu_type_id=A4000, template_id=template.id, volume_gb=30,
                                      cloud=Cloud.COMMUNITY))
-    assert pod_facts(pod) == world_facts(sim.world.pods[pod.id])
+    assert pod_facts(pod) == world_facts(sim.world.pods[pod.id], sim.world)
     assert (pod.template_id, pod.image, pod.volume_gb, pod.cloud) == (
         template.id, "runpod/jupyter:1", 30, Cloud.COMMUNITY)
 
@@ -262,12 +264,12 @@ def test_stop_resume_terminate(gateway: RunPodGateway, sim: RunPodSimulator) -> 
 
     stopped = gateway.stop_pod(sim_pod.id)
     assert stopped.status is PodStatus.EXITED
-    assert pod_facts(stopped) == world_facts(sim_pod)
+    assert pod_facts(stopped) == world_facts(sim_pod, sim.world)
     assert sim_pod.desired_status == "EXITED"
 
     resumed = gateway.resume_pod(sim_pod.id, gpu_count=2)
     assert resumed.status is PodStatus.RUNNING
-    assert pod_facts(resumed) == world_facts(sim_pod)
+    assert pod_facts(resumed) == world_facts(sim_pod, sim.world)
     sim.advance(60)
     runtime = gateway.get_pod(sim_pod.id).runtime
     assert runtime is not None
@@ -306,12 +308,15 @@ def test_the_gpu_catalog_and_its_prices(
     for gpu in catalog:
         sim_gpu = sim.world.gpu_types[gpu.id]
         secure, community = sim_gpu.offered("SECURE"), sim_gpu.offered("COMMUNITY")
+        offered = {n for cloud in ("SECURE", "COMMUNITY") if sim_gpu.offered(cloud) for n in (1, 2, 4, 8)
+                   if n <= min(sim_gpu.free.get(cloud, 0), sim_gpu.max_gpu_count)}  # availableGpuCounts
         assert catalog_facts(gpu) == {
             "id": sim_gpu.id, "display_name": sim_gpu.display_name, "memory_gb": sim_gpu.memory_gb,
             "manufacturer": sim_gpu.manufacturer, "max_gpu_count": sim_gpu.max_gpu_count,
             "secure_price": sim_gpu.secure_price, "community_price": sim_gpu.community_price,
             "secure_spot_price": sim_gpu.secure_spot_price if secure else None,
             "community_spot_price": sim_gpu.community_spot_price if community else None,
+            "counts": tuple(sorted(offered)) or tuple(range(1, sim_gpu.max_gpu_count + 1)),
         }, gpu.id
         if not secure:
             assert gpu.secure_stock is Stock.NONE

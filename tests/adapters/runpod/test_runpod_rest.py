@@ -194,6 +194,27 @@ def test_a_v2_pod_becomes_the_domain_pod(rest: RestRunPod, canned: CannedRunPod)
     assert [r.url.params for r in canned.sent("GET /v2/pods")] == [httpx.QueryParams(includeClusterPods="true")]
 
 
+def test_a_pods_gpu_is_named_from_the_catalog_read_once(rest: RestRunPod, canned: CannedRunPod) -> None:
+    canned.on("GET /v2/pods", ok({"pods": [pod_json()]}))
+    canned.on("GET /v2/catalog/gpus", ok({"gpus": [gpu_json()]}))
+    assert [p.gpu_display_name for p in rest.list_pods()] == ["RTX 4090"]
+    assert [p.gpu_display_name for p in rest.list_pods()] == ["RTX 4090"]
+    [catalog] = canned.sent("GET /v2/catalog/gpus")
+    assert catalog.url.params == httpx.QueryParams()
+
+
+def test_a_catalog_that_cannot_be_read_leaves_pods_unnamed_not_unread(
+    rest: RestRunPod, canned: CannedRunPod, caplog: pytest.LogCaptureFixture,
+) -> None:
+    canned.on("GET /v2/pods", ok({"pods": [pod_json()]}))
+    canned.on("GET /v2/catalog/gpus", problem(403, "access denied"))
+    [pod] = rest.list_pods()
+    assert (pod.id, pod.gpu_display_name) == ("7h9k2m4n6p", None)
+    assert "GPU display names unknown" in caplog.text
+    rest.list_pods()
+    assert len(canned.sent("GET /v2/catalog/gpus")) == 1  # not asked again on every read
+
+
 def test_ssh_direct_supplies_port_22_when_runtime_ports_lack_it(rest: RestRunPod, canned: CannedRunPod) -> None:
     canned.on("GET /v2/pods/p1", ok(pod_json(id="p1", runtime={"uptime": 5, "ports": [
         {"private": 22, "public": 40000, "type": "tcp", "ip": "100.65.0.7"}]})))
@@ -243,13 +264,15 @@ def test_the_catalog_with_graphqls_spot_prices(rest: RestRunPod, canned: CannedR
                              maxCount={"secure": 2, "community": 0}, availability="LOW")]}))
     canned.graphql = graphql_answer({"gpuTypes": [
         {"id": RTX4090, "secureSpotPrice": 0.29, "communitySpotPrice": 0.2, "secureCloud": True,
-         "communityCloud": True}]})
+         "communityCloud": True, "secureLowest": {"availableGpuCounts": [1, 2, 4]},
+         "communityLowest": {"availableGpuCounts": [1]}}]})
     gpus = {gpu.id: gpu for gpu in rest.gpu_types(gpu_count=4)}
     rtx, a40 = gpus[RTX4090], gpus["NVIDIA A40"]
     assert (rtx.display_name, rtx.memory_gb, rtx.manufacturer, rtx.max_gpu_count) == ("RTX 4090", 24, "Nvidia", 8)
     assert (rtx.secure_price, rtx.community_price) == (Decimal("0.44"), Decimal("0.31"))
     assert (rtx.secure_spot_price, rtx.community_spot_price) == (Decimal("0.29"), Decimal("0.2"))
     assert (rtx.secure_stock, rtx.community_stock) == (Stock.HIGH, Stock.HIGH)
+    assert (rtx.counts(), a40.counts()) == ((1, 2, 4), (1, 2))  # GraphQL's availableGpuCounts, else maxCount
     assert (a40.community_price, a40.secure_spot_price, a40.max_gpu_count) == (None, None, 2)
     assert (a40.secure_stock, a40.community_stock) == (Stock.NONE, Stock.NONE)  # 4 GPUs > 2 in one pod
     [request] = canned.sent("GET /v2/catalog/gpus")
