@@ -8,12 +8,17 @@ the notices' discipline, so that restarts and replicas never post twice:
 1. claim the week for the channel in the ledger (`sending`); a claim already there is left
    alone while fresh (another process is posting it), or taken over when stale (its
    process died), in which case the channel's history is searched for the message first;
-2. post it, carrying the week's key as message metadata;
-3. mark it `sent`.
+2. post it, carrying the week's key (and which files it needs) as message metadata;
+3. upload its files (the week's CSV, and the chart on a workspace without the newer blocks)
+   in its thread;
+4. mark it `sent`.
 
-A process that dies between 2 and 3 leaves `sending`: the next run, once the claim is
-stale, finds the message by its key and only marks it sent. A week whose moment passed
-while nothing ran is posted once, late, and says so. Only the latest due week is posted.
+A process that dies between 2 and 4, or whose upload failed, leaves `sending`: the next run
+once the claim is stale finds the message by its key, uploads its files, and marks it sent
+(the files alone may go up twice, if the process died right after uploading them: never the
+digest). The scheduler runs the job every `STALE_AFTER` too, so that this happens without a
+restart. A week whose moment passed while nothing ran is posted once, late, and says so.
+Only the latest due week is posted.
 """
 
 from __future__ import annotations
@@ -80,6 +85,14 @@ def run(services: Services) -> Outcome:
     return post_week(services, week, channel=channel, now=now, moment=moment)
 
 
+def retry(services: Services) -> Outcome | None:
+    """`run` again, quietly when no digest channel is set: a post or an upload cut short (a crash,
+    a failed upload) is finished once its claim is stale; a week already sent costs one read."""
+    if not services.settings.digest_channel:
+        return None
+    return run(services)
+
+
 def post_week(
     services: Services, week: date, *, channel: str, now: datetime, moment: datetime | None = None,
 ) -> Outcome:
@@ -94,6 +107,7 @@ def post_week(
     if claim is DigestClaim.BUSY:
         log.info("digest: the week of %s is being posted by another process", week)
         return Outcome.BUSY
+    found = None
     if claim is DigestClaim.RECONCILE:
         try:
             found = publisher.find(channel, key, oldest=(moment or now) - timedelta(days=1))
@@ -101,19 +115,26 @@ def post_week(
             log.warning("digest: could not look for the week of %s in %s (%s); retried after %s",
                         week, channel, exc, STALE_AFTER)
             return Outcome.FAILED
-        if found is not None:
-            services.ledger.finish_digest(week, channel, ts=found.ts, now=now)
-            log.info("digest: the week of %s was already posted (%s); marked sent", week, found.ts)
-            return Outcome.RECONCILED
     digest = reporting(services).digest(week)
     if moment is not None and now - moment > LATE_AFTER:
         digest = dataclasses.replace(digest, late_by=now - moment)
+    ref = found
+    if ref is None:
+        try:
+            ref = publisher.publish(digest, channel=channel, key=key)
+        except NotifyError as exc:
+            log.warning("digest: the week of %s was not posted (%s); retried after %s", week, exc, STALE_AFTER)
+            return Outcome.FAILED
     try:
-        ref = publisher.publish(digest, channel=channel, key=key)
-    except NotifyError as exc:
-        log.warning("digest: the week of %s was not posted (%s); retried after %s", week, exc, STALE_AFTER)
-        return Outcome.FAILED
+        publisher.attach(digest, ref)
+    except NotifyError as exc:  # left `sending`: the run after STALE_AFTER finds the post and uploads them
+        log.warning("digest: the week of %s is in %s, but its files are not (%s); uploaded after %s",
+                    week, channel, exc, STALE_AFTER)
+        return Outcome.POSTED if found is None else Outcome.FAILED
     services.ledger.finish_digest(week, channel, ts=ref.ts, now=now)
+    if found is not None:
+        log.info("digest: the week of %s was already posted (%s); its files uploaded, marked sent", week, ref.ts)
+        return Outcome.RECONCILED
     log.info("digest: the week of %s posted to %s", week, channel)
     return Outcome.POSTED
 

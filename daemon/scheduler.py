@@ -2,9 +2,10 @@
 
 Jobs: `tick` (the lifecycle tick, every `tick_interval`; it also rolls up usage and retries
 notices whose post failed), `approvals` (lapsed confirmations and approval requests expire
-and their requesters are told), `heartbeat` (lease "daemon") and `digest` (the weekly digest,
+and their requesters are told), `heartbeat` (lease "daemon"), `digest` (the weekly digest,
 on the team's day and time in its time zone, and once at start for a week missed while no
-daemon ran). Notices are delivered by the tick alone, so two
+daemon ran) and `digest retry` (every `digest_job.STALE_AFTER`: a digest whose post or
+files were cut short by a crash or a failed upload is finished). Notices are delivered by the tick alone, so two
 jobs never race to post the same one. Every job has an explicit id,
 `max_instances=1` (a slow tick is never run twice at once), `coalesce` (missed runs
 collapse into one) and a misfire grace. A job that raises is logged and counted, and the
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("daemon.scheduler")
 
 TICK, HEARTBEAT, DIGEST, APPROVALS = "tick", "heartbeat", "digest", "approvals"
+DIGEST_RETRY = "digest retry"
 
 
 class JobRunner:
@@ -93,6 +95,10 @@ def add_jobs(scheduler: BaseScheduler, services: Services, jobs: Jobs, runner: J
         # and says so (the job posts each week at most once, so this never repeats a digest).
         next_run_time=services.clock.now(),
     )
+    retry = int(digest_job.STALE_AFTER.total_seconds())
+    scheduler.add_job(runner.wrap(DIGEST_RETRY, lambda: digest_job.retry(services)),
+                      IntervalTrigger(seconds=retry, timezone="UTC"), id=DIGEST_RETRY, name="finish a cut-short digest",
+                      **{**common, "misfire_grace_time": retry})
 
 
 def build_scheduler(services: Services, jobs: Jobs, runner: JobRunner, *, background: bool = False) -> BaseScheduler:

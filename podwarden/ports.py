@@ -410,11 +410,17 @@ class DigestPublisher(Protocol):
     """
 
     def publish(self, digest: Digest, *, channel: str, key: str) -> MessageRef:
-        """Post `digest` to `channel`, carrying `key` as metadata so that `find` can find it."""
+        """Post `digest` to `channel`, carrying `key` as metadata so that `find` can find it.
+        Its files (the week's CSV, the chart when needed) go up with `attach`."""
         ...
 
     def find(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
         """The digest carrying `key` posted to `channel` since `oldest`, if any (crash recovery)."""
+        ...
+
+    def attach(self, digest: Digest, ref: MessageRef) -> None:
+        """Upload the files of the digest posted at `ref` (by `publish` or found by `find`) with it;
+        `NotifyError` when they could not be, so that the job tries again."""
         ...
 
 

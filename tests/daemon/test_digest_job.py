@@ -68,7 +68,8 @@ def test_fired_twice_the_week_is_posted_once_with_its_csv_in_the_thread(
     assert digest_job.run(services) is Outcome.ALREADY_SENT
 
     [post] = slack.posts("C0DIGEST")
-    assert post["metadata"] == {"event_type": METADATA_EVENT, "event_payload": {"key": "digest:2026-11-16:C0DIGEST"}}
+    assert post["metadata"] == {"event_type": METADATA_EVENT,
+                                "event_payload": {"key": "digest:2026-11-16:C0DIGEST", "files": "csv"}}
     assert post["text"].startswith("GPU spend, week of Mon 16 Nov 2026: $173.32")
     assert {b["type"] for b in post["blocks"]} >= {"table", "data_visualization"}
     [csv] = slack.uploads.values()
@@ -116,6 +117,67 @@ def test_a_process_killed_between_posting_and_recording_does_not_post_again(
     assert digest_job.run(services) is Outcome.RECONCILED  # found in the history by its key
     assert digest_job.run(services) is Outcome.ALREADY_SENT
     assert len(slack.posts("C0DIGEST")) == 1
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_a_process_killed_between_the_post_and_the_upload_uploads_the_files_later(
+    services: Services, slack: DigestSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, native: bool,
+) -> None:
+    slack.native_blocks = native
+    publisher = services.digest_publisher
+    assert publisher is not None
+
+    def die(*args: object, **kwargs: object) -> None:
+        raise Crash
+
+    with monkeypatch.context() as patch:
+        patch.setattr(publisher, "attach", die)
+        with pytest.raises(Crash):
+            digest_job.run(services)
+    assert (len(slack.posts("C0DIGEST")), slack.uploads) == (1, {})
+
+    restarted = SlackDigestPublisher(slack.client())  # a new process: nothing remembered but the ledger and Slack
+    monkeypatch.setattr(services, "digest_publisher", restarted)
+    clock.advance(digest_job.STALE_AFTER)
+    assert digest_job.retry(services) is Outcome.RECONCILED  # the scheduler's retry, no restart needed
+    assert digest_job.retry(services) is Outcome.ALREADY_SENT
+    [post] = slack.posts("C0DIGEST")
+    names = sorted(u.filename for u in slack.uploads.values())
+    expected = ["podwarden-spend-2026-11-16.csv"] + ([] if native else ["podwarden-spend-2026-11-16.png"])
+    assert names == expected
+    assert {(u.channel, u.thread_ts) for u in slack.uploads.values()} == {("C0DIGEST", post["ts"])}
+    assert next(u for u in slack.uploads.values() if u.filename.endswith(".csv")).data.startswith(b"kind,id,")
+
+
+def test_an_upload_slack_refused_is_made_by_a_later_run_and_only_then_is_the_week_sent(
+    services: Services, slack: DigestSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answer = slack.answer
+
+    def no_uploads(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        if method == "files.getUploadURLExternal":
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return answer(method, params)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(slack, "answer", no_uploads)
+        assert digest_job.run(services) is Outcome.POSTED  # the digest itself is in the channel
+        clock.advance(digest_job.STALE_AFTER)
+        assert digest_job.retry(services) is Outcome.FAILED  # still refused: tried again later
+    assert slack.uploads == {}
+    clock.advance(digest_job.STALE_AFTER)
+    assert digest_job.retry(services) is Outcome.RECONCILED
+    assert [u.filename for u in slack.uploads.values()] == ["podwarden-spend-2026-11-16.csv"]
+    assert len(slack.posts("C0DIGEST")) == 1
+    assert digest_job.retry(services) is Outcome.ALREADY_SENT
+
+
+def test_the_retry_is_quiet_without_a_digest_channel(
+    podwarden_env: Path, tmp_path: Path, slack: DigestSlack, clock: ManualClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with build(tmp_path, slack, clock, digest_channel="") as built, caplog.at_level(logging.INFO):
+        assert digest_job.retry(built) is None
+    assert [r for r in caplog.records if r.name == "daemon.digest_job"] == []
 
 
 def test_a_post_that_failed_is_retried_once_its_claim_is_stale(

@@ -14,10 +14,20 @@ import pytest
 from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from daemon import digest_job
 from daemon import jobs as daemon_jobs
 from daemon.leader import LeaseLeader
 from daemon.main import run_once
-from daemon.scheduler import APPROVALS, DIGEST, HEARTBEAT, TICK, JobRunner, build_scheduler, stop_on_sigterm
+from daemon.scheduler import (
+    APPROVALS,
+    DIGEST,
+    DIGEST_RETRY,
+    HEARTBEAT,
+    TICK,
+    JobRunner,
+    build_scheduler,
+    stop_on_sigterm,
+)
 from podwarden import bootstrap
 from podwarden.bootstrap import Services
 from podwarden.clock import ManualClock
@@ -40,7 +50,7 @@ def test_jobs_have_ids_single_instances_coalescing_and_grace(services: Services)
     leader = LeaseLeader(services.ledger, services.clock, tick=timedelta(minutes=1), holder="me:1")
     scheduler = build_scheduler(services, daemon_jobs.build(services), JobRunner(leader), background=True)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {TICK, HEARTBEAT, DIGEST, APPROVALS}
+    assert set(jobs) == {TICK, HEARTBEAT, DIGEST, APPROVALS, DIGEST_RETRY}
     for job in jobs.values():
         assert (job.max_instances, job.coalesce) == (1, True)
         assert job.misfire_grace_time is not None
@@ -53,6 +63,7 @@ def test_jobs_have_ids_single_instances_coalescing_and_grace(services: Services)
     assert "minute='0'" in digest
     assert str(jobs[DIGEST].trigger.timezone) == "Europe/Berlin"
     assert jobs[DIGEST].next_run_time == services.clock.now()  # once at start too: a missed week goes out late
+    assert jobs[DIGEST_RETRY].trigger.interval == digest_job.STALE_AFTER  # a cut-short digest is finished
 
 
 def test_a_failing_job_is_logged_and_counted_and_the_next_run_goes_ahead(

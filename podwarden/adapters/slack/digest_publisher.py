@@ -1,12 +1,13 @@
 """Digest publishers: the `DigestPublisher` port over Slack's Web API, and over the console.
 
 Slack: one `chat.postMessage` with the native blocks (tables, the chart), the summary as
-its text and message metadata (`event_type` "podwarden_digest") carrying the week's key,
-so that after a crash between the post and the ledger's `sent` the job finds the message
-in the channel's history instead of posting it twice. A workspace that does not know the
-newer blocks answers `invalid_blocks`: the digest is posted again with text tables, and
-the chart goes up as a PNG. The CSV of the week's rows is uploaded in the digest's thread
-(`files_upload_v2`). A failed upload is logged, not raised: the digest itself is posted.
+its text and message metadata (`event_type` "podwarden_digest") carrying the week's key
+and the files its thread needs, so that after a crash between the post and the ledger's
+`sent` the job finds the message in the channel's history instead of posting it twice, and
+still uploads its files. A workspace that does not know the newer blocks answers
+`invalid_blocks`: the digest is posted again with text tables, and the chart goes up as a
+PNG. `attach` uploads the files in the digest's thread (`files_upload_v2`): the CSV of the
+week's rows, and that PNG; a failed upload raises, so the job tries again later.
 
 Console: the digest as text; the PNG chart and the CSV saved to files, their paths shown.
 The directory is given (the composition root passes the per-user data directory's
@@ -24,12 +25,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from podwarden.adapters.slack import render_digest as render
-from podwarden.adapters.slack.notifier import find_keyed
+from podwarden.adapters.slack.notifier import keyed_message
 from podwarden.domain.digest import Digest
 from podwarden.domain.notes import MessageRef
 from podwarden.errors import NotifyError
 
 METADATA_EVENT = "podwarden_digest"
+CSV, PNG = "csv", "png"  # the files of a digest's thread, named in its metadata ("csv" or "png,csv")
 log = logging.getLogger(__name__)
 
 
@@ -40,26 +42,26 @@ def file_stem(digest: Digest) -> str:
 class SlackDigestPublisher:
     def __init__(self, client: Any) -> None:  # a slack_sdk.WebClient
         self._client = client
+        self._files: dict[MessageRef, tuple[str, ...]] = {}  # what each digest posted or found needs attached
+        self._lock = threading.Lock()
 
     def publish(self, digest: Digest, *, channel: str, key: str) -> MessageRef:
+        """Post the digest's message; its files go up with `attach`."""
         from slack_sdk.errors import SlackApiError
 
-        metadata = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
         summary = render.slack_summary(digest)
-        native = True
+        files: tuple[str, ...] = (CSV,)
         try:
             answer = self._call("chat_postMessage", channel=channel, text=summary, blocks=render.blocks(digest),
-                                metadata=metadata)
+                                metadata=_metadata(key, files))
         except SlackApiError as exc:
             if _error(exc) != "invalid_blocks":
                 raise NotifyError(f"Slack refused chat.postMessage: {_error(exc)}") from None
             log.info("digest: this workspace refused the native table/chart blocks; posting text tables and a PNG")
-            native = False
+            files = (PNG, CSV)
             answer = self._post_or_raise(channel=channel, text=summary, blocks=render.blocks(digest, native=False),
-                                         metadata=metadata)
-        ref = MessageRef(channel=str(answer["channel"]), ts=str(answer["ts"]))
-        self._attach(digest, ref, chart=not native)
-        return ref
+                                         metadata=_metadata(key, files))
+        return self._remember(MessageRef(channel=str(answer["channel"]), ts=str(answer["ts"])), files)
 
     def find(self, channel: str, key: str, *, oldest: datetime) -> MessageRef | None:
         from slack_sdk.errors import SlackApiError
@@ -71,22 +73,38 @@ class SlackDigestPublisher:
             except SlackApiError as exc:
                 raise NotifyError(f"Slack refused conversations.history: {_error(exc)}") from None
 
-        return find_keyed(history, channel, event_type=METADATA_EVENT, key=key)
+        message = keyed_message(history, event_type=METADATA_EVENT, key=key)
+        if message is None:
+            return None
+        named = str(((message.get("metadata") or {}).get("event_payload") or {}).get("files") or CSV)
+        files = tuple(f for f in (PNG, CSV) if f in named.split(","))
+        return self._remember(MessageRef(channel=channel, ts=str(message["ts"])), files)
 
-    def _attach(self, digest: Digest, ref: MessageRef, *, chart: bool) -> None:
+    def attach(self, digest: Digest, ref: MessageRef) -> None:
+        """Upload the files of the digest posted at `ref` (by `publish`, or found by `find`) in its thread."""
         from slack_sdk.errors import SlackApiError
 
+        with self._lock:
+            files = self._files.get(ref, (CSV,))
         stem = file_stem(digest)
-        uploads: list[dict[str, Any]] = [
-            {"content": render.csv_text(digest), "filename": f"{stem}.csv", "title": "The week's rows (CSV)"},
-        ]
-        if chart:
-            uploads.insert(0, {"content": render.chart_png(digest), "filename": f"{stem}.png",
-                               "title": "Daily spend, top 5 + others"})
+        uploads: list[dict[str, Any]] = []
+        if PNG in files:
+            uploads.append({"content": render.chart_png(digest), "filename": f"{stem}.png",
+                            "title": "Daily spend, top 5 + others"})
+        if CSV in files:
+            uploads.append({"content": render.csv_text(digest), "filename": f"{stem}.csv",
+                            "title": "The week's rows (CSV)"})
+        if not uploads:
+            return
         try:
             self._call("files_upload_v2", channel=ref.channel, thread_ts=ref.ts, file_uploads=uploads)
-        except (SlackApiError, OSError) as exc:
-            log.warning("digest: posted, but its attachments were not uploaded (%s)", type(exc).__name__)
+        except SlackApiError as exc:
+            raise NotifyError(f"Slack refused the digest's files: {_error(exc)}") from None
+
+    def _remember(self, ref: MessageRef, files: tuple[str, ...]) -> MessageRef:
+        with self._lock:
+            self._files[ref] = files
+        return ref
 
     def _post_or_raise(self, **params: Any) -> Any:
         from slack_sdk.errors import SlackApiError
@@ -126,6 +144,9 @@ class ConsoleDigestPublisher:
         with self._lock:
             return self._sent.get((channel, key))
 
+    def attach(self, digest: Digest, ref: MessageRef) -> None:
+        """Nothing to upload: `publish` saved the chart and the rows with the text."""
+
     def save(self, digest: Digest) -> tuple[Path, Path]:
         return save_files(digest, self.directory, at=self._now())
 
@@ -142,6 +163,10 @@ def save_files(digest: Digest, directory: Path, *, at: datetime) -> tuple[Path, 
     png.write_bytes(render.chart_png(digest))
     csv.write_text(render.csv_text(digest), encoding="utf-8")
     return png, csv
+
+
+def _metadata(key: str, files: tuple[str, ...]) -> dict[str, Any]:
+    return {"event_type": METADATA_EVENT, "event_payload": {"key": key, "files": ",".join(files)}}
 
 
 def _utc_now() -> datetime:

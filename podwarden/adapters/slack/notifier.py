@@ -28,13 +28,20 @@ def find_keyed(
     """The message of `channel` whose metadata carries `key` under `event_type`, paging through
     `history(cursor)` (a conversations.history call): how a post that happened before a crash
     is found again instead of being made twice."""
+    found = keyed_message(history, event_type=event_type, key=key)
+    return MessageRef(channel=channel, ts=str(found["ts"])) if found is not None else None
+
+
+def keyed_message(history: Callable[[str | None], Any], *, event_type: str, key: str) -> dict[str, Any] | None:
+    """The history's message whose metadata carries `key` under `event_type`, as Slack gave it
+    (its metadata payload says what else the post needed, e.g. the digest's files)."""
     cursor: str | None = None
     while True:
         answer = history(cursor)
         for message in answer.get("messages", []):
             metadata = message.get("metadata") or {}
             if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get("key") == key:
-                return MessageRef(channel=channel, ts=str(message["ts"]))
+                return dict(message)
         cursor = (answer.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor:
             return None
