@@ -13,7 +13,7 @@ list_pods, get_pod    GET /pods?includeClusterPods=true,         reads
 create_pod            POST /pods (tagged ``PODWARDEN_REQUEST``)  never sent twice (`_create`)
 stop_pod              POST /pods/{id}/action ``stop``            reconciled by reading the pod
 resume_pod            POST /pods/{id}/action ``start``           reconciled by reading the pod
-terminate_pod         DELETE /pods/{id}                          404 after a maybe-done try: ok
+terminate_pod         POST /pods/{id}/action ``terminate``       404 after a maybe-done try: ok
 gpu_types             GET /catalog/gpus?include=AVAILABILITY     reads
                       &product=POD (+ GraphQL, see below)
 network_volumes       GET /network-volumes                       reads
@@ -184,14 +184,18 @@ class RestRunPod(MutatingAdapter):
 
     def terminate_pod(self, pod_id: str) -> None:
         """Terminate a pod. NotFound on a retry after an attempt that may have gone through is
-        success: that attempt terminated it."""
+        success: that attempt terminated it.
+
+        The ``terminate`` action, not ``DELETE /pods/{id}``: DELETE refuses an Instant Cluster's
+        pod (409), which GraphQL's ``podTerminate`` and the action terminate like any other."""
         operation = "terminate_pod"
         maybe_done = False
 
         def attempt(d: Deadline) -> None:
             nonlocal maybe_done
             try:
-                self._send("DELETE", f"pods/{_segment(pod_id)}", operation=operation, deadline=d)
+                self._send("POST", f"pods/{_segment(pod_id)}/action", operation=operation, deadline=d,
+                           json_body={"action": "terminate"})
             except NotFound as exc:
                 if not maybe_done:
                     raise NotFound(f"pod {pod_id} not found to terminate", status=exc.status,

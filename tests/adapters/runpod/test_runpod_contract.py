@@ -200,7 +200,7 @@ def test_both_apis_read_the_same_fleet_alike(sim: RunPodSimulator, policy: Retry
     assert len(seen[0]) == 3
 
 
-def test_instant_cluster_pods_are_listed_too(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+def test_instant_cluster_pods_are_listed_and_handled_too(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
     cluster = create_cluster(sim.world, {"gpuTypeId": H100, "podCount": 2, "gpuCountPerPod": 8,
                                          "clusterName": "big-run", "type": "TRAINING", "imageName": "img"})
     sim.world.add_pod(name="alone", gpu_type_id=A4000)
@@ -209,6 +209,10 @@ def test_instant_cluster_pods_are_listed_too(gateway: RunPodGateway, sim: RunPod
     assert set(cluster.pod_ids) < set(pods)
     for pod_id in cluster.pod_ids:
         assert pod_facts(pods[pod_id]) == world_facts(sim.world.pods[pod_id], sim.world)
+    first, second = cluster.pod_ids
+    assert gateway.stop_pod(first).status is PodStatus.EXITED  # and stopped or terminated like any other
+    gateway.terminate_pod(second)
+    assert second not in sim.world.pods
 
 
 def test_get_pod_and_not_found(gateway: RunPodGateway, sim: RunPodSimulator) -> None:

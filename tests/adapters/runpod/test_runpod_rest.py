@@ -350,18 +350,21 @@ def test_an_update_patches_every_managed_setting_and_a_create_is_a_tagged_queue(
     assert set(created["env"]) == {"PODWARDEN_REQUEST"}
 
 
-def test_stop_resume_terminate_are_actions_and_a_delete(rest: RestRunPod, canned: CannedRunPod) -> None:
-    canned.on("POST /v2/pods/p1/action", lambda request: ok(pod_json(
-        id="p1", status={"stop": "EXITED", "start": "STARTING"}[json.loads(request.content)["action"]],
-        runtime=None)))
+def test_stop_resume_terminate_are_actions(rest: RestRunPod, canned: CannedRunPod) -> None:
+    def act(request: httpx.Request) -> httpx.Response:
+        action = json.loads(request.content)["action"]
+        if action == "terminate":
+            return httpx.Response(204)
+        return ok(pod_json(id="p1", status={"stop": "EXITED", "start": "STARTING"}[action], runtime=None))
+
+    canned.on("POST /v2/pods/p1/action", act)
     canned.on("GET /v2/pods/p1", ok(pod_json(id="p1", status="EXITED", runtime=None)))
-    canned.on("DELETE /v2/pods/p1", httpx.Response(204))
     assert rest.stop_pod("p1").status is PodStatus.EXITED
     assert rest.resume_pod("p1", gpu_count=2).status is PodStatus.RUNNING
     rest.terminate_pod("p1")
     assert [json.loads(r.content) for r in canned.sent("POST /v2/pods/p1/action")] == [
-        {"action": "stop"}, {"action": "start"}]
-    assert len(canned.sent("DELETE /v2/pods/p1")) == 1
+        {"action": "stop"}, {"action": "start"}, {"action": "terminate"}]
+    assert [r.method for r in canned.requests if r.url.path == "/v2/pods/p1"] == ["GET"]
 
 
 def test_resume_cannot_change_the_gpu_count_over_v2(rest: RestRunPod, canned: CannedRunPod) -> None:
@@ -445,7 +448,7 @@ def test_an_action_the_status_does_not_allow_is_a_bad_request(rest: RestRunPod, 
 
 @pytest.mark.parametrize("call", ["get", "stop", "resume", "terminate"])
 def test_unknown_pods_are_not_found_naming_the_pod(rest: RestRunPod, canned: CannedRunPod, call: str) -> None:
-    for route in ("GET /v2/pods/nosuch", "POST /v2/pods/nosuch/action", "DELETE /v2/pods/nosuch"):
+    for route in ("GET /v2/pods/nosuch", "POST /v2/pods/nosuch/action"):
         canned.on(route, problem(404, "resource not found"))
     calls: dict[str, Callable[[], object]] = {
         "get": lambda: rest.get_pod("nosuch"), "stop": lambda: rest.stop_pod("nosuch"),
@@ -508,9 +511,9 @@ def test_a_server_error_on_stop_is_reconciled_by_reading_the_pod(
 
 
 def test_terminate_that_timed_out_then_404s_is_done(rest: RestRunPod, canned: CannedRunPod) -> None:
-    canned.on("DELETE /v2/pods/p1", httpx.ReadTimeout, problem(404, "resource not found"))
+    canned.on("POST /v2/pods/p1/action", httpx.ReadTimeout, problem(404, "resource not found"))
     rest.terminate_pod("p1")
-    assert len(canned.sent("DELETE /v2/pods/p1")) == 2
+    assert len(canned.sent("POST /v2/pods/p1/action")) == 2
 
 
 # --- creates are never sent twice -------------------------------------------------------------------
