@@ -68,7 +68,7 @@ from podwarden.domain.notes import (
     UnownedPod,
 )
 from podwarden.domain.pricing import PriceBook
-from podwarden.errors import LedgerError, NotifyError, RunPodError
+from podwarden.errors import LedgerError, NotFound, NotifyError, RunPodError
 from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway
 from podwarden.services.usage import UsageService
 
@@ -455,9 +455,12 @@ class LifecycleService:
     def _pod_after_failed_stop(self, pod_id: str) -> str:
         """The pod right after RunPod failed to stop it: "down" (RunPod carried the stop out
         and only its answer was lost, so the stop is ours), "running" (refused: if the pod is
-        later seen down, someone else stopped it) or "unknown" (it could not be read)."""
+        later seen down, someone else stopped it), "gone" (terminated by someone else) or
+        "unknown" (it could not be read)."""
         try:
             pod = self._runpod.get_pod(pod_id)
+        except NotFound:
+            return "gone"
         except RunPodError as exc:
             log.warning("could not read %s after its stop failed: %s", pod_id, exc)
             return "unknown"
@@ -471,7 +474,7 @@ class LifecycleService:
         last = self._ledger.audit_log(since=notice.created_at, actor=ACTOR, action="stop", target=pod_id, limit=1)
         if not last:
             return False
-        return not (last[0].outcome is AuditOutcome.FAILED and last[0].args.get("pod_after") == "running")
+        return not (last[0].outcome is AuditOutcome.FAILED and last[0].args.get("pod_after") in {"running", "gone"})
 
     def _no_longer_wanted(self, action: core.StopPod) -> str | None:
         """Why the stop the core decided no longer holds, reading the ledger again (None: it holds)."""

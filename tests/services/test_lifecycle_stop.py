@@ -262,3 +262,18 @@ def test_a_user_stopping_the_pod_after_a_crash_before_runpod_was_asked_is_not_cl
     assert world.notes(PodStopped) == []
     assert _auto_stops(world) == []
     assert world.services.ledger.undelivered_notices() == []
+
+
+def test_a_pod_terminated_while_the_tick_decided_to_stop_it_is_not_claimed(world: World) -> None:
+    gateway = StopGateway(world.services.runpod)
+    ledger = Ledger(world.services.ledger)
+    _daemon(world, gateway, ledger)
+    world.tick(45)
+    bob = world.pod_id("bob-notebook")
+    ledger.after_decision.append(lambda: world.services.runpod.terminate_pod(bob))  # bob terminates it mid-tick
+    [report] = world.tick(1)
+    assert (gateway.calls, report.stopped) == ([bob], [])
+    world.tick(3)
+    assert world.notes(PodStopped) == []
+    assert _auto_stops(world) == []
+    assert world.services.ledger.undelivered_notices() == []
