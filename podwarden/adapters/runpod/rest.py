@@ -34,15 +34,16 @@ adapter: `close()` closes both.
 
 **Limits of v2.** ``start`` resumes a pod with the GPU count it had: `resume_pod` asked for
 another count raises `BadRequest` saying so (before anything is sent) rather than resume
-with a count the caller did not ask for. A spec for `Cloud.ALL` is created in SECURE (v2
-has no "any cloud"). v2 reports no GPU display name on a pod: it is taken from the catalog
-(read once, and again with every `gpu_types`; a pod read does not fail for want of it). Nor
-does v2 report a machine id, or a booting pod's uptime.
+with a count the caller did not ask for. v2 has no "any cloud": a spec for `Cloud.ALL` tries
+the clouds cheapest first (see `create_pod`). v2 reports no GPU display name on a pod: it is
+taken from the catalog (read once, and again with every `gpu_types`; a pod read does not
+fail for want of it). Nor does v2 report a machine id, or a booting pod's uptime.
 
 **Errors.** v2 answers ``application/problem+json`` (``title``, ``status``, ``detail``,
 optional ``errors``); statuses map as everywhere (`errors.error_for_status`): 401/403
 Unauthorized, 402 InsufficientBalance, 404 NotFound, 409 (an action the pod's status does
-not allow) and 422 BadRequest with RunPod's detail, 429 RateLimited with Retry-After, 5xx
+not allow; but stopping a stopped pod, or starting a running one, answers the pod, as GraphQL
+does) and 422 BadRequest with RunPod's detail, 429 RateLimited with Retry-After, 5xx
 ServerError (retried). A 400 is RunPod's refusal for lack of capacity as well as a bad
 request, with no code to tell them apart, and a 402 may be the spend limit as well as the
 balance: the text decides (`errors.refine_refusal`).
@@ -78,6 +79,7 @@ from podwarden.adapters.runpod.rest_models import (
 from podwarden.adapters.runpod.retry import Deadline, RetryPolicy
 from podwarden.domain.models import (
     Account,
+    Cloud,
     Endpoint,
     EndpointSpec,
     GpuType,
@@ -88,7 +90,7 @@ from podwarden.domain.models import (
     Template,
     TemplateSpec,
 )
-from podwarden.errors import BadRequest, InsufficientBalance, NotFound, RunPodError
+from podwarden.errors import BadRequest, InsufficientBalance, NoCapacity, NotFound, RunPodError
 
 __all__ = ["RestRunPod"]
 
@@ -138,11 +140,31 @@ class RestRunPod(MutatingAdapter):
         The idempotency contract is `GraphQLRunPod.create_pod`'s: the pod's env carries
         ``PODWARDEN_REQUEST=<token>`` (the caller's, if `spec.env` has one, looked for before
         anything is sent). A spot spec is created over GraphQL: v2 has no interruptible pods.
+
+        v2 has no "any cloud": for `Cloud.ALL` the clouds that offer the GPU are tried cheapest
+        first (Secure Cloud alone with a network volume, which lives there), the next only after
+        RunPod answered "no capacity" (a refusal: nothing was made), so the pod costs what a quote
+        for any cloud said, as when GraphQL lets RunPod choose.
         """
         if spec.spot:
             return self._graphql.create_pod(spec)
-        operation = "create_pod"
         token, supplied = request_token(spec.env)
+        if spec.cloud is not Cloud.ALL:
+            return self._create_pod_in(spec, token, look_first=supplied)
+        clouds = self._clouds_for(spec)
+        for index, cloud in enumerate(clouds):
+            try:
+                return self._create_pod_in(replace(spec, cloud=cloud), token, look_first=supplied and index == 0)
+            except NoCapacity:
+                if index == len(clouds) - 1:
+                    raise
+                log.info("create_pod: no %s in %s cloud; trying %s", spec.gpu_type_id, cloud.value.lower(),
+                         clouds[index + 1].value.lower())
+        raise AssertionError("unreachable: the last cloud's refusal is raised")
+
+    def _create_pod_in(self, spec: PodSpec, token: str, *, look_first: bool) -> Pod:
+        """`create_pod` in `spec.cloud` (SECURE or COMMUNITY), never made twice."""
+        operation = "create_pod"
         body = pod_body(spec, request=token)
 
         def send(d: Deadline) -> Pod:
@@ -155,12 +177,27 @@ class RestRunPod(MutatingAdapter):
                 log.warning("create_pod: %d pods carry request %s; returning the first", len(found), token)
             return found[0] if found else None
 
-        return self._create(operation, send, find, what="pod", request=token, look_first=supplied,
+        return self._create(operation, send, find, what="pod", request=token, look_first=look_first,
                             deadline=self._retry.deadline())
+
+    def _clouds_for(self, spec: PodSpec) -> list[Cloud]:
+        """The clouds offering `spec`'s GPU on demand, cheapest first (v2's catalog)."""
+        clouds = (Cloud.SECURE,) if spec.network_volume_id else (Cloud.SECURE, Cloud.COMMUNITY)
+
+        def once(d: Deadline) -> list[Cloud]:
+            gpus = [gpu for gpu in self._catalog(d, "create_pod", gpu_count=spec.gpu_count)
+                    if gpu.id == spec.gpu_type_id]
+            if not gpus:
+                return [Cloud.SECURE]  # RunPod says what is wrong with the GPU type
+            priced = [(price, rank, cloud) for rank, cloud in enumerate(clouds)
+                      if (price := gpus[0].price(cloud)) is not None]
+            return [cloud for _, _, cloud in sorted(priced)] or [Cloud.SECURE]
+
+        return self._run("create_pod", once)
 
     def stop_pod(self, pod_id: str) -> Pod:
         operation = "stop_pod"
-        return self._idempotent(operation, lambda d: self._action(pod_id, "stop", operation, d),
+        return self._idempotent(operation, lambda d: self._action(pod_id, "stop", PodStatus.EXITED, operation, d),
                                 reconcile=lambda d: self._pod_if(pod_id, PodStatus.EXITED, operation, d))
 
     def resume_pod(self, pod_id: str, *, gpu_count: int, bid_per_gpu: Decimal | None = None) -> Pod:
@@ -179,7 +216,7 @@ class RestRunPod(MutatingAdapter):
                 f"RunPod's REST v2 API cannot change a pod's GPU count on resume: pod {pod_id} has "
                 f"{current.gpu_count} GPU(s) and {gpu_count} were asked for; resume it with "
                 f"{current.gpu_count}, or create a new pod", operation=operation)
-        return self._idempotent(operation, lambda d: self._action(pod_id, "start", operation, d),
+        return self._idempotent(operation, lambda d: self._action(pod_id, "start", PodStatus.RUNNING, operation, d),
                                 reconcile=lambda d: self._pod_if(pod_id, PodStatus.RUNNING, operation, d))
 
     def terminate_pod(self, pod_id: str) -> None:
@@ -211,16 +248,8 @@ class RestRunPod(MutatingAdapter):
 
     def gpu_types(self, *, gpu_count: int = 1) -> list[GpuType]:
         """The v2 catalog (on-demand prices and stock per GPU), with GraphQL's spot prices."""
-        params = {"include": "AVAILABILITY", "product": "POD"}
 
-        def once(d: Deadline) -> list[GpuType]:
-            response = self._send("GET", "catalog/gpus", operation="gpu_types", deadline=d, params=params)
-            body = self._http.decode(response, operation="gpu_types")
-            listed = {"gpus": body} if isinstance(body, list) else body
-            data = self._http.parse(RestGpuListModel, listed, operation="gpu_types", response=response)
-            return [gpu.to_domain(gpu_count=gpu_count) for gpu in data.gpus]
-
-        gpus = self._run("gpu_types", once)
+        gpus = self._run("gpu_types", lambda d: self._catalog(d, "gpu_types", gpu_count=gpu_count))
         self._gpu_names.update((gpu.id, gpu.display_name) for gpu in gpus)
         return _with_graphql_facts(gpus, self._graphql_catalog(gpu_count))
 
@@ -271,8 +300,15 @@ class RestRunPod(MutatingAdapter):
             return send
 
         if spec.id is not None:
-            return self._idempotent(operation, send_body("PATCH", f"serverless/{_segment(spec.id)}",
-                                                         endpoint_body(spec)))
+            update = send_body("PATCH", f"serverless/{_segment(spec.id)}", endpoint_body(spec))
+
+            def send_update(d: Deadline) -> Endpoint:
+                try:
+                    return update(d)
+                except NotFound as exc:  # "resource not found" does not say which
+                    raise NotFound(f"endpoint {spec.id} not found", status=exc.status, operation=operation) from None
+
+            return self._idempotent(operation, send_update)
         token = new_request_token()
 
         def find(d: Deadline) -> Endpoint | None:
@@ -326,13 +362,31 @@ class RestRunPod(MutatingAdapter):
         pod = self._get_pod_once(pod_id, operation, deadline)
         return pod if pod.status is status else None
 
-    def _action(self, pod_id: str, action: str, operation: str, deadline: Deadline) -> Pod:
+    def _action(self, pod_id: str, action: str, leads_to: PodStatus, operation: str, deadline: Deadline) -> Pod:
+        """`action` on the pod. Refused (409) because the pod already is where it leads (stopping
+        a stopped pod), the pod is the answer, as GraphQL's ``podStop``/``podResume`` give it."""
         try:
             pod = self._call("POST", f"pods/{_segment(pod_id)}/action", RestPodModel, operation=operation,
                              deadline=deadline, json_body={"action": action})
         except NotFound as exc:
             raise NotFound(f"pod {pod_id} not found", status=exc.status, operation=operation) from None
+        except BadRequest as exc:
+            if exc.status != 409:
+                raise
+            current = self._get_pod_once(pod_id, operation, deadline)
+            if current.status is not leads_to:
+                raise
+            return current
         return self._pod(pod, deadline)
+
+    def _catalog(self, deadline: Deadline, operation: str, *, gpu_count: int) -> list[GpuType]:
+        """v2's GPU catalog with the pods' availability, alone (no GraphQL)."""
+        response = self._send("GET", "catalog/gpus", operation=operation, deadline=deadline,
+                              params={"include": "AVAILABILITY", "product": "POD"})
+        body = self._http.decode(response, operation=operation)
+        listed = {"gpus": body} if isinstance(body, list) else body
+        data = self._http.parse(RestGpuListModel, listed, operation=operation, response=response)
+        return [gpu.to_domain(gpu_count=gpu_count) for gpu in data.gpus]
 
     def _pod(self, pod: RestPodModel, deadline: Deadline) -> Pod:
         """The domain pod, its GPU named as the catalog names it (v2 pods do not say)."""

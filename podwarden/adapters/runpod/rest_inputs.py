@@ -31,8 +31,8 @@ def _env(env: Iterable[tuple[str, str]], request: str | None) -> dict[str, str]:
 
 
 def pod_body(spec: PodSpec, *, request: str) -> dict[str, object]:
-    """`CreatePodRequest` for an on-demand pod. `Cloud.ALL` sends no ``cloud``: v2 has no
-    "any cloud" and then uses its default, SECURE."""
+    """`CreatePodRequest` for an on-demand pod. `Cloud.ALL` sends no ``cloud`` (v2 then uses
+    SECURE); `RestRunPod.create_pod` picks a cloud for it first."""
     body: dict[str, object] = {
         "name": spec.name,
         "gpu": {"id": spec.gpu_type_id, "count": spec.gpu_count},

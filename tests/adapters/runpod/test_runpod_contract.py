@@ -288,6 +288,29 @@ def test_stop_resume_terminate(gateway: RunPodGateway, sim: RunPodSimulator) -> 
         gateway.terminate_pod(sim_pod.id)
 
 
+def test_stopping_a_stopped_pod_and_resuming_a_running_one_answer_the_pod(
+    gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    stopped = sim.world.add_pod(name="parked", gpu_type_id=A4000, status="EXITED")
+    running = sim.world.add_pod(name="busy", gpu_type_id=A4000)
+    assert gateway.stop_pod(stopped.id).status is PodStatus.EXITED
+    assert gateway.resume_pod(running.id, gpu_count=1).status is PodStatus.RUNNING
+    assert (stopped.desired_status, running.desired_status) == ("EXITED", "RUNNING")
+
+
+def test_any_cloud_is_the_cheapest_with_gpus_free(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    gpu = sim.world.gpu_types[A4000]
+    assert gpu.community_price is not None
+    assert gpu.secure_price is not None
+    assert gpu.community_price < gpu.secure_price
+    first = gateway.create_pod(PodSpec(name="any-1", gpu_type_id=A4000, image="img", cloud=Cloud.ALL))
+    assert (first.cloud, first.cost_per_hr) == (Cloud.COMMUNITY, gpu.community_price)
+    gpu.free["COMMUNITY"] = 0
+    second = gateway.create_pod(PodSpec(name="any-2", gpu_type_id=A4000, image="img", cloud=Cloud.ALL))
+    assert (second.cloud, second.cost_per_hr) == (Cloud.SECURE, gpu.secure_price)
+    assert len(sim.world.pods) == 2
+
+
 def test_spot_pods_rent_and_resume_with_a_bid(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
     pod = gateway.create_pod(PodSpec(name="spot-1", gpu_type_id=RTX4090, image="img", spot=True,
                                      cloud=Cloud.COMMUNITY))

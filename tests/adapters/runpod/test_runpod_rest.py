@@ -332,6 +332,51 @@ def test_a_create_sends_v2_fields_only_and_is_tagged(rest: RestRunPod, canned: C
     assert dict(pod.env)["PODWARDEN_REQUEST"] == token
 
 
+def test_any_cloud_is_the_cheapest_first_then_the_other_after_no_capacity(
+    rest: RestRunPod, canned: CannedRunPod,
+) -> None:
+    no_capacity = problem(400, "There are no longer any instances available with the requested specifications.")
+    canned.on("GET /v2/catalog/gpus", ok({"gpus": [gpu_json()]}))  # community $0.31 < secure $0.44
+    canned.on("POST /v2/pods", no_capacity, lambda request: ok(pod_json(cloud=json.loads(request.content)["cloud"],
+                                                                        env=json.loads(request.content)["env"]), 201))
+    pod = rest.create_pod(PodSpec(name="any", gpu_type_id=RTX4090, image="i", cloud=Cloud.ALL))
+    assert pod.cloud is Cloud.SECURE
+    sent = [json.loads(r.content) for r in canned.sent("POST /v2/pods")]
+    assert [body["cloud"] for body in sent] == ["COMMUNITY", "SECURE"]
+    assert sent[0]["env"] == sent[1]["env"]  # one request, one token
+    assert dict(canned.sent("GET /v2/catalog/gpus")[0].url.params) == {"include": "AVAILABILITY", "product": "POD"}
+
+
+def test_any_cloud_with_a_network_volume_is_secure_and_no_capacity_there_is_raised(
+    rest: RestRunPod, canned: CannedRunPod,
+) -> None:
+    canned.on("GET /v2/catalog/gpus", ok({"gpus": [gpu_json()]}))
+    canned.on("POST /v2/pods", problem(400, "There are no longer any instances available."))
+    with pytest.raises(NoCapacity):
+        rest.create_pod(PodSpec(name="any", gpu_type_id=RTX4090, image="i", cloud=Cloud.ALL,
+                                network_volume_id="vol1"))
+    assert [json.loads(r.content)["cloud"] for r in canned.sent("POST /v2/pods")] == ["SECURE"]
+
+
+def test_stopping_a_stopped_pod_answers_the_pod_other_conflicts_are_raised(
+    rest: RestRunPod, canned: CannedRunPod,
+) -> None:
+    canned.on("POST /v2/pods/p1/action", problem(409, "action stop is not allowed while the pod is EXITED"))
+    canned.on("GET /v2/pods/p1", ok(pod_json(id="p1", status="EXITED", runtime=None)))
+    assert rest.stop_pod("p1").status is PodStatus.EXITED
+    canned.on("POST /v2/pods/p2/action", problem(409, "action stop is not allowed while the pod is TERMINATED"))
+    canned.on("GET /v2/pods/p2", ok(pod_json(id="p2", status="ERROR", runtime=None)))
+    with pytest.raises(BadRequest, match="not allowed") as raised:
+        rest.stop_pod("p2")
+    assert raised.value.status == 409
+
+
+def test_updating_an_unknown_endpoint_names_it(rest: RestRunPod, canned: CannedRunPod) -> None:
+    canned.on("PATCH /v2/serverless/nosuch", problem(404, "resource not found"))
+    with pytest.raises(NotFound, match="endpoint nosuch not found"):
+        rest.save_endpoint(EndpointSpec(id="nosuch", name="e", template_id="t", gpu_ids=("ADA_24",)))
+
+
 def test_an_update_patches_every_managed_setting_and_a_create_is_a_tagged_queue(
     rest: RestRunPod, canned: CannedRunPod,
 ) -> None:
@@ -440,9 +485,10 @@ def test_a_validation_list_of_objects_names_each_field(rest: RestRunPod, canned:
 
 
 def test_an_action_the_status_does_not_allow_is_a_bad_request(rest: RestRunPod, canned: CannedRunPod) -> None:
-    canned.on("POST /v2/pods/p1/action", problem(409, "action stop is not allowed while the pod is EXITED"))
-    with pytest.raises(BadRequest, match="not allowed while the pod is EXITED") as raised:
-        rest.stop_pod("p1")
+    canned.on("POST /v2/pods/p1/action", problem(409, "action start is not allowed while the pod is STARTING"))
+    canned.on("GET /v2/pods/p1", ok(pod_json(id="p1", status="EXITED", runtime=None)))
+    with pytest.raises(BadRequest, match="not allowed while the pod is STARTING") as raised:
+        rest.resume_pod("p1", gpu_count=2)
     assert raised.value.status == 409
 
 
