@@ -59,9 +59,11 @@ RTX4090 = "NVIDIA GeForce RTX 4090"
 # The simulator's names for the same call on each surface: fault routes and served operations.
 ROUTES = {
     "graphql": {"list": "graphql:myself", "create": "graphql:podFindAndDeployOnDemand", "get": "graphql:pod",
-                "stop": "graphql:podStop", "catalog": "graphql:gpuTypes"},
+                "stop": "graphql:podStop", "catalog": "graphql:gpuTypes", "save_endpoint": "graphql:saveEndpoint",
+                "save_template": "graphql:saveTemplate"},
     "rest": {"list": "rest:GET /v2/pods", "create": "rest:POST /v2/pods", "get": "rest:GET /v2/pods/{id}",
-             "stop": "rest:POST /v2/pods/{id}/action", "catalog": "rest:GET /v2/catalog/gpus"},
+             "stop": "rest:POST /v2/pods/{id}/action", "catalog": "rest:GET /v2/catalog/gpus",
+             "save_endpoint": "rest:POST /v2/serverless", "save_template": "rest:POST /v2/templates"},
 }
 
 
@@ -524,6 +526,18 @@ def test_a_create_that_never_happened_is_outcome_unknown_not_a_second_try(
     assert sim.world.pods == {}
     assert calls(sim, api, "create") == 1
     assert calls(sim, api, "list") >= 2
+
+
+def test_endpoint_and_template_creates_that_time_out_are_found_not_resent(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    sim.faults.add(route=ROUTES[api]["save_template"], kind=FaultKind.TIMEOUT, after=True, count=1)
+    sim.faults.add(route=ROUTES[api]["save_endpoint"], kind=FaultKind.TIMEOUT, after=True, count=1)
+    template = gateway.save_template(TemplateSpec(name="w-slow", image="org/w:1"))
+    endpoint = gateway.save_endpoint(EndpointSpec(name="e-slow", template_id=template.id, gpu_ids=("ADA_24",)))
+    assert [t.id for t in sim.world.templates.values() if t.name == "w-slow"] == [template.id]
+    assert list(sim.world.endpoints) == [endpoint.id]
+    assert (calls(sim, api, "save_template"), calls(sim, api, "save_endpoint")) == (1, 1)
 
 
 def test_a_stop_whose_answer_was_lost_is_reconciled_not_failed(
