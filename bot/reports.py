@@ -8,7 +8,7 @@ the last full week for the caller (or this week so far when the last one has no 
 all, saying so): Block Kit with the native table and chart blocks only (an ephemeral message
 cannot carry a file); at the console the chart and the CSV are saved to files in the
 per-user data directory. `digest now` (admins) posts the last full week to the digest
-channel, once, through the weekly job's own path.
+channel, once, through the weekly job's own path (`services.digest_delivery`).
 
 Money shown is to the cent, and the parts of a total are rounded to add up to it; `--json`
 keys follow docs/json.md (decimal strings, every amount naming its period).
@@ -104,23 +104,23 @@ def report_handlers(services: Services) -> dict[type[c.Command], Handler]:
 
 
 def _post_now(services: Services) -> Reply:
-    from daemon import digest_job
-    from podwarden.bootstrap import reporting
+    from podwarden.bootstrap import digest_delivery, reporting
+    from podwarden.services.digest_delivery import Outcome
 
     channel = services.settings.digest_channel
     if not channel:
         raise InputError("no digest channel is set: set PODWARDEN_DIGEST_CHANNEL to post the digest")
     week = reporting(services).last_week()
-    outcome = digest_job.post_week(services, week, channel=channel, now=services.clock.now())
+    outcome = digest_delivery(services).post_week(week, channel=channel, now=services.clock.now())
     said = {
-        digest_job.Outcome.POSTED: f"Posted the digest of the week of {week} to <#{channel}>.",
-        digest_job.Outcome.RECONCILED: f"The digest of the week of {week} was already in <#{channel}>.",
-        digest_job.Outcome.ALREADY_SENT: f"The digest of the week of {week} was already posted to <#{channel}>.",
-        digest_job.Outcome.BUSY: f"The digest of the week of {week} is being posted right now.",
-        digest_job.Outcome.FAILED: f"The digest of the week of {week} could not be posted; see the logs.",
+        Outcome.POSTED: f"Posted the digest of the week of {week} to <#{channel}>.",
+        Outcome.RECONCILED: f"The digest of the week of {week} was already in <#{channel}>.",
+        Outcome.ALREADY_SENT: f"The digest of the week of {week} was already posted to <#{channel}>.",
+        Outcome.BUSY: f"The digest of the week of {week} is being posted right now.",
+        Outcome.FAILED: f"The digest of the week of {week} could not be posted; see the logs.",
     }[outcome]
     return Reply(title=said, data={"week_start": week, "channel": channel, "outcome": outcome.value},
-                 ok=outcome is not digest_job.Outcome.FAILED)
+                 ok=outcome is not Outcome.FAILED)
 
 
 def _subject(services: Services, who: str | None, caller: Caller) -> tuple[str | None, str | None]:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from podwarden.services.audit import AuditService
     from podwarden.services.confirmations import ConfirmationService
     from podwarden.services.deadman import DeadMansSwitch
+    from podwarden.services.digest_delivery import DigestDelivery
     from podwarden.services.reporting import ReportingService
 
 SIM_API_KEY = "sim-local-key"
@@ -301,6 +302,19 @@ def reporting(services: Services) -> ReportingService:
         ledger=services.ledger, runpod=services.runpod, clock=services.clock, zone=services.settings.timezone,
         catalog=services.runpod, book=services.costs.book, billing=billing,
     )
+
+
+def digest_delivery(services: Services) -> DigestDelivery:
+    """Posting a week's digest once, built the same for both faces: the daemon's weekly job and
+    the bot's `digest now` claim the week in the same ledger, so neither posts it twice."""
+    from podwarden.services.digest_delivery import DigestDelivery
+
+    publisher = services.digest_publisher
+    if publisher is None:  # `Services` not made by `build`: the console, as `build` would without Slack
+        from podwarden.adapters.slack.digest_publisher import ConsoleDigestPublisher
+
+        publisher = ConsoleDigestPublisher(sys.stdout, digest_directory(), now=services.clock.now)
+    return DigestDelivery(ledger=services.ledger, publisher=publisher, reporting=reporting(services))
 
 
 def _secret(value: str) -> Any:

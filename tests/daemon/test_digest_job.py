@@ -177,7 +177,21 @@ def test_the_retry_is_quiet_without_a_digest_channel(
 ) -> None:
     with build(tmp_path, slack, clock, digest_channel="") as built, caplog.at_level(logging.INFO):
         assert digest_job.retry(built) is None
-    assert [r for r in caplog.records if r.name == "daemon.digest_job"] == []
+    assert [r for r in caplog.records if r.name in {"daemon.digest_job", "podwarden.services.digest_delivery"}] == []
+
+
+def test_the_bots_digest_now_and_the_weekly_job_post_the_week_once_between_them(
+    services: Services, slack: DigestSlack,
+) -> None:
+    from bot.dispatch import Caller
+    from bot.handlers import build_dispatcher
+    from podwarden.domain.access import Role
+
+    posted = build_dispatcher(services).handle("digest now", Caller("U0ADMIN", Role.ADMIN, "C0TEAM"))
+
+    assert posted.data["outcome"] == Outcome.POSTED.value
+    assert digest_job.run(services) is Outcome.ALREADY_SENT  # the same week, claimed in the same ledger
+    assert len(slack.posts("C0DIGEST")) == 1
 
 
 def test_a_post_that_failed_is_retried_once_its_claim_is_stale(
