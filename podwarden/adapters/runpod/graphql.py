@@ -18,7 +18,7 @@ stop_pod, resume_pod            the same; after an ambiguous failure the pod is 
 terminate_pod                   the same; NotFound after an attempt that may have gone through
                                 means that attempt terminated the pod: success
 save_endpoint with an id        the same (a full replace: sending it twice changes nothing)
-create_pod, save_endpoint       see `_create`: each create is tagged with a request token
+create_pod, save_endpoint       `MutatingAdapter._create`: each create is tagged with a request token
 without an id, save_template    (templates: their name, unique per account). After a 5xx or a
                                 junk answer the listing is searched for it and the create sent
                                 again only if it is absent. After no answer at all (timeout,
@@ -32,18 +32,15 @@ NotFound) are raised at once.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TypeVar
 
 from pydantic import BaseModel
 
 from podwarden.adapters.runpod import queries
-from podwarden.adapters.runpod._http import RunPodAdapter
-from podwarden.adapters.runpod.errors import ShapeMismatch, ambiguous, error_for_graphql, excerpt, unanswered
+from podwarden.adapters.runpod.errors import ShapeMismatch, error_for_graphql, excerpt
 from podwarden.adapters.runpod.inputs import (
-    REQUEST_ENV,
     endpoint_input,
     new_request_token,
     pod_input,
@@ -72,6 +69,7 @@ from podwarden.adapters.runpod.models import (
     TerminatePodData,
     money,
 )
+from podwarden.adapters.runpod.mutations import MutatingAdapter, Step
 from podwarden.adapters.runpod.retry import Deadline
 from podwarden.domain.models import (
     Account,
@@ -91,22 +89,14 @@ from podwarden.errors import (
     MalformedResponse,
     NoCapacity,
     NotFound,
-    OutcomeUnknown,
-    RunPodError,
     Unauthorized,
 )
 
 __all__ = ["GraphQLRunPod"]
 
-log = logging.getLogger("podwarden.runpod")
-
 M = TypeVar("M", bound=BaseModel)
-T = TypeVar("T")
 
-Step = Callable[[Deadline], T]
-
-
-class GraphQLRunPod(RunPodAdapter):
+class GraphQLRunPod(MutatingAdapter):
     """RunPod's management API over GraphQL. One connection pool per instance; close it."""
 
     URL_SETTING = "PODWARDEN_RUNPOD_GRAPHQL_URL"
@@ -146,14 +136,8 @@ class GraphQLRunPod(RunPodAdapter):
             created = self._execute(operation, queries.CREATE_POD, CreatePodData, variables, deadline=d)
             return _created(created.pod_find_and_deploy_on_demand, operation)
 
-        def find(d: Deadline) -> Pod | None:
-            found = [pod for pod in self._list_pods_once(operation, d) if dict(pod.env).get(REQUEST_ENV) == token]
-            if len(found) > 1:
-                log.warning("create_pod: %d pods carry request %s; returning the first", len(found), token)
-            return found[0] if found else None
-
-        return self._create(operation, send, find, what="pod", request=token, look_first=supplied,
-                            deadline=deadline)
+        return self._create(operation, send, lambda d: self._pod_of_request(token, operation, d), what="pod",
+                            request=token, look_first=supplied, deadline=deadline)
 
     def stop_pod(self, pod_id: str) -> Pod:
         operation = "stop_pod"
@@ -187,23 +171,8 @@ class GraphQLRunPod(RunPodAdapter):
         """Terminate a pod. NotFound on a retry after an attempt that may have gone through is success:
         that attempt terminated it (or the pod was never there, which leaves the same state)."""
         operation = "terminate_pod"
-        maybe_done = False
-
-        def attempt(d: Deadline) -> None:
-            nonlocal maybe_done
-            try:
-                self._execute(operation, queries.TERMINATE_POD, TerminatePodData, {"input": {"podId": pod_id}},
-                              deadline=d)
-            except NotFound as exc:
-                if not maybe_done:  # RunPod's text ("pod not found to terminate") does not name the pod
-                    raise NotFound(f"pod {pod_id} not found to terminate", status=exc.status,
-                                   operation=operation) from None
-                log.info("%s: pod %s is gone; an earlier attempt terminated it", operation, pod_id)
-            except RunPodError as exc:
-                maybe_done = maybe_done or ambiguous(exc)
-                raise
-
-        self._run(operation, attempt)
+        self._terminate(operation, pod_id, lambda d: self._execute(
+            operation, queries.TERMINATE_POD, TerminatePodData, {"input": {"podId": pod_id}}, deadline=d))
 
     # --- catalog, account --------------------------------------------------------------
 
@@ -289,12 +258,8 @@ class GraphQLRunPod(RunPodAdapter):
             return self._idempotent(operation, send_input({"input": endpoint_input(spec)}))
 
         token = new_request_token()
-
-        def find(d: Deadline) -> Endpoint | None:
-            found = [ep for ep in self._list_endpoints_once(operation, d) if ep.env_value(REQUEST_ENV) == token]
-            return found[0].to_domain() if found else None
-
-        return self._create(operation, send_input({"input": endpoint_input(spec, request=token)}), find,
+        return self._create(operation, send_input({"input": endpoint_input(spec, request=token)}),
+                            lambda d: self._endpoint_of_request(token, operation, d),
                             what="endpoint", request=token, deadline=self._retry.deadline())
 
     # --- single attempts ---------------------------------------------------------------
@@ -333,10 +298,6 @@ class GraphQLRunPod(RunPodAdapter):
             raise NotFound(f"pod {pod_id} not found", operation=operation)
         return data.pod.to_domain()
 
-    def _pod_if(self, pod_id: str, status: PodStatus, operation: str, deadline: Deadline) -> Pod | None:
-        pod = self._get_pod_once(pod_id, operation, deadline)
-        return pod if pod.status is status else None
-
     def _list_endpoints_once(self, operation: str, deadline: Deadline) -> list[EndpointModel]:
         """The account's endpoints as models: the domain `Endpoint` does not carry the env."""
         data = self._execute(operation, queries.LIST_ENDPOINTS, ListEndpointsData, deadline=deadline)
@@ -371,82 +332,6 @@ class GraphQLRunPod(RunPodAdapter):
             return money(min(offers)) or Decimal(0)
 
         return self._run("create_pod", once, deadline=deadline)
-
-    # --- how mutations are retried -----------------------------------------------------
-
-    def _idempotent(self, operation: str, send: Step[T], *, reconcile: Step[T | None] | None = None) -> T:
-        """An idempotent mutation, retried; after an ambiguous failure `reconcile` (if given)
-        first looks whether the earlier attempt already took effect, and returns that."""
-        suspect = False
-
-        def attempt(d: Deadline) -> T:
-            nonlocal suspect
-            if suspect and reconcile is not None:
-                done = reconcile(d)
-                if done is not None:
-                    log.info("%s: the earlier attempt took effect; not sending it again", operation)
-                    return done
-            try:
-                return send(d)
-            except RunPodError as exc:
-                suspect = suspect or ambiguous(exc)
-                raise
-
-        return self._run(operation, attempt)
-
-    def _create(
-        self, operation: str, send: Step[T], find: Step[T | None], *,
-        what: str, request: str | None, deadline: Deadline, look_first: bool = False,
-    ) -> T:
-        """A create that never makes two of `what`. `find` looks for this create's result.
-
-        - 429, no connection: RunPod did not act; sent again.
-        - 5xx, a body that is not JSON: RunPod has finished with the request, so the listing
-          is final: `find` before the next attempt; sent again only if nothing is found.
-        - no answer (read timeout, dropped connection): RunPod may still be working, so it is
-          not sent again in this call; `find` is polled for up to one request timeout (within
-          the budget) and `OutcomeUnknown` raised if nothing shows up.
-        - `look_first`: `find` before the first attempt too (the caller's idempotency key).
-        """
-        look = look_first
-        label = f"request {request}" if request is not None else f"this {what}"
-
-        def attempt(d: Deadline) -> T:
-            nonlocal look
-            if look:
-                found = find(d)
-                if found is not None:
-                    log.info("%s: found the %s of %s; not sending the create again", operation, what, label)
-                    return found
-                look = False
-            try:
-                return send(d)
-            except RunPodError as exc:
-                if unanswered(exc):
-                    return self._await_outcome(operation, find, d, what=what, request=request, cause=exc)
-                look = ambiguous(exc)
-                raise
-
-        return self._run(operation, attempt, deadline=deadline)
-
-    def _await_outcome(
-        self, operation: str, find: Step[T | None], deadline: Deadline, *,
-        what: str, request: str | None, cause: RunPodError,
-    ) -> T:
-        """After a create that got no answer: poll `find`, or raise `OutcomeUnknown`."""
-        label = f"request {request}" if request is not None else f"{what} of this name"
-        until = min(deadline.clock() + self._http.timeout, deadline.at)
-        log.warning("%s: no answer from RunPod (%s); not sending it again, looking for the %s of %s",
-                    operation, cause, what, label)
-        found = self._retry.poll(operation, lambda: find(deadline), until=until)
-        if found is not None:
-            log.info("%s: the %s of %s showed up", operation, what, label)
-            return found
-        raise OutcomeUnknown(
-            f"RunPod did not answer the create in time; no second {what} was requested — "
-            f"check `{what}s` in a minute ({label})",
-            operation=operation, request=request,
-        ) from cause
 
 
 def _created(pod: PodModel | None, operation: str) -> Pod:

@@ -61,9 +61,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from podwarden.adapters.runpod.errors import ambiguous, refine_refusal
+from podwarden.adapters.runpod.errors import refine_refusal
 from podwarden.adapters.runpod.graphql import GraphQLRunPod
-from podwarden.adapters.runpod.inputs import REQUEST_ENV, new_request_token, request_token
+from podwarden.adapters.runpod.inputs import new_request_token, request_token
 from podwarden.adapters.runpod.mutations import MutatingAdapter, Step
 from podwarden.adapters.runpod.rest_inputs import endpoint_body, pod_body, template_body
 from podwarden.adapters.runpod.rest_models import (
@@ -171,14 +171,8 @@ class RestRunPod(MutatingAdapter):
             return self._pod(self._call("POST", "pods", RestPodModel, operation=operation, deadline=d,
                                         json_body=body), d)
 
-        def find(d: Deadline) -> Pod | None:
-            found = [pod for pod in self._list_pods_once(operation, d) if dict(pod.env).get(REQUEST_ENV) == token]
-            if len(found) > 1:
-                log.warning("create_pod: %d pods carry request %s; returning the first", len(found), token)
-            return found[0] if found else None
-
-        return self._create(operation, send, find, what="pod", request=token, look_first=look_first,
-                            deadline=self._retry.deadline())
+        return self._create(operation, send, lambda d: self._pod_of_request(token, operation, d), what="pod",
+                            request=token, look_first=look_first, deadline=self._retry.deadline())
 
     def _clouds_for(self, spec: PodSpec) -> list[Cloud]:
         """The clouds offering `spec`'s GPU on demand, cheapest first (v2's catalog)."""
@@ -226,23 +220,9 @@ class RestRunPod(MutatingAdapter):
         The ``terminate`` action, not ``DELETE /pods/{id}``: DELETE refuses an Instant Cluster's
         pod (409), which GraphQL's ``podTerminate`` and the action terminate like any other."""
         operation = "terminate_pod"
-        maybe_done = False
-
-        def attempt(d: Deadline) -> None:
-            nonlocal maybe_done
-            try:
-                self._send("POST", f"pods/{_segment(pod_id)}/action", operation=operation, deadline=d,
-                           json_body={"action": "terminate"})
-            except NotFound as exc:
-                if not maybe_done:
-                    raise NotFound(f"pod {pod_id} not found to terminate", status=exc.status,
-                                   operation=operation) from None
-                log.info("%s: pod %s is gone; an earlier attempt terminated it", operation, pod_id)
-            except RunPodError as exc:
-                maybe_done = maybe_done or ambiguous(exc)
-                raise
-
-        self._run(operation, attempt)
+        self._terminate(operation, pod_id, lambda d: self._send(
+            "POST", f"pods/{_segment(pod_id)}/action", operation=operation, deadline=d,
+            json_body={"action": "terminate"}))
 
     # --- catalog, account --------------------------------------------------------------
 
@@ -310,12 +290,8 @@ class RestRunPod(MutatingAdapter):
 
             return self._idempotent(operation, send_update)
         token = new_request_token()
-
-        def find(d: Deadline) -> Endpoint | None:
-            found = [ep for ep in self._list_endpoints_once(operation, d) if ep.env_value(REQUEST_ENV) == token]
-            return found[0].to_domain() if found else None
-
-        return self._create(operation, send_body("POST", "serverless", endpoint_body(spec, request=token)), find,
+        return self._create(operation, send_body("POST", "serverless", endpoint_body(spec, request=token)),
+                            lambda d: self._endpoint_of_request(token, operation, d),
                             what="endpoint", request=token, deadline=self._retry.deadline())
 
     # --- single attempts ---------------------------------------------------------------
@@ -357,10 +333,6 @@ class RestRunPod(MutatingAdapter):
         if pod.pod_status is PodStatus.TERMINATED:
             raise NotFound(f"pod {pod_id} not found", operation=operation)
         return self._pod(pod, deadline)
-
-    def _pod_if(self, pod_id: str, status: PodStatus, operation: str, deadline: Deadline) -> Pod | None:
-        pod = self._get_pod_once(pod_id, operation, deadline)
-        return pod if pod.status is status else None
 
     def _action(self, pod_id: str, action: str, leads_to: PodStatus, operation: str, deadline: Deadline) -> Pod:
         """`action` on the pod. Refused (409) because the pod already is where it leads (stopping

@@ -60,10 +60,11 @@ RTX4090 = "NVIDIA GeForce RTX 4090"
 ROUTES = {
     "graphql": {"list": "graphql:myself", "create": "graphql:podFindAndDeployOnDemand", "get": "graphql:pod",
                 "stop": "graphql:podStop", "catalog": "graphql:gpuTypes", "save_endpoint": "graphql:saveEndpoint",
-                "save_template": "graphql:saveTemplate"},
+                "save_template": "graphql:saveTemplate", "terminate": "graphql:podTerminate"},
     "rest": {"list": "rest:GET /v2/pods", "create": "rest:POST /v2/pods", "get": "rest:GET /v2/pods/{id}",
              "stop": "rest:POST /v2/pods/{id}/action", "catalog": "rest:GET /v2/catalog/gpus",
-             "save_endpoint": "rest:POST /v2/serverless", "save_template": "rest:POST /v2/templates"},
+             "save_endpoint": "rest:POST /v2/serverless", "save_template": "rest:POST /v2/templates",
+             "terminate": "rest:POST /v2/pods/{id}/action"},
 }
 
 
@@ -547,6 +548,17 @@ def test_a_stop_whose_answer_was_lost_is_reconciled_not_failed(
     sim.faults.add(route=ROUTES[api]["stop"], kind=FaultKind.TIMEOUT, after=True, count=1)
     assert gateway.stop_pod(pod.id).status is PodStatus.EXITED
     assert calls(sim, api, "stop") == 1
+
+
+def test_a_terminate_whose_answer_was_lost_is_done_not_not_found(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    """The retry finds the pod gone: the lost attempt terminated it, which is success."""
+    pod = sim.world.add_pod(name="p", gpu_type_id=A4000)
+    sim.faults.add(route=ROUTES[api]["terminate"], kind=FaultKind.TIMEOUT, after=True, count=1)
+    gateway.terminate_pod(pod.id)
+    assert sim.world.pods == {}
+    assert calls(sim, api, "terminate") == 2
 
 
 def test_rest_sends_to_graphql_only_what_v2_lacks(sim: RunPodSimulator, policy: RetryPolicy) -> None:
