@@ -70,6 +70,7 @@ from podwarden.adapters.runpod.rest_models import (
     RestEndpointListModel,
     RestEndpointModel,
     RestGpuListModel,
+    RestGpuTypeModel,
     RestNetworkVolumeListModel,
     RestPodListModel,
     RestPodModel,
@@ -353,12 +354,17 @@ class RestRunPod(MutatingAdapter):
 
     def _catalog(self, deadline: Deadline, operation: str, *, gpu_count: int) -> list[GpuType]:
         """v2's GPU catalog with the pods' availability, alone (no GraphQL)."""
-        response = self._send("GET", "catalog/gpus", operation=operation, deadline=deadline,
-                              params={"include": "AVAILABILITY", "product": "POD"})
+        gpus = self._catalog_models(deadline, operation, params={"include": "AVAILABILITY", "product": "POD"})
+        return [gpu.to_domain(gpu_count=gpu_count) for gpu in gpus]
+
+    def _catalog_models(
+        self, deadline: Deadline, operation: str, *, params: Mapping[str, str | int] | None = None,
+    ) -> list[RestGpuTypeModel]:
+        """One read of ``/catalog/gpus`` (a bare list or ``{gpus: [...]}``)."""
+        response = self._send("GET", "catalog/gpus", operation=operation, deadline=deadline, params=params)
         body = self._http.decode(response, operation=operation)
         listed = {"gpus": body} if isinstance(body, list) else body
-        data = self._http.parse(RestGpuListModel, listed, operation=operation, response=response)
-        return [gpu.to_domain(gpu_count=gpu_count) for gpu in data.gpus]
+        return self._http.parse(RestGpuListModel, listed, operation=operation, response=response).gpus
 
     def _pod(self, pod: RestPodModel, deadline: Deadline) -> Pod:
         """The domain pod, its GPU named as the catalog names it (v2 pods do not say)."""
@@ -370,14 +376,11 @@ class RestRunPod(MutatingAdapter):
         """The catalog's display names, once; a failure leaves pods unnamed (logged), never fails a read."""
         self._names_read = True
         try:
-            response = self._send("GET", "catalog/gpus", operation="gpu_types", deadline=deadline)
-            body = self._http.decode(response, operation="gpu_types")
-            listed = {"gpus": body} if isinstance(body, list) else body
-            data = self._http.parse(RestGpuListModel, listed, operation="gpu_types", response=response)
+            gpus = self._catalog_models(deadline, "gpu_types")
         except RunPodError as exc:
             log.warning("pods: GPU display names unknown (the catalog could not be read: %s)", exc)
             return
-        self._gpu_names.update((gpu.id, gpu.to_domain().display_name) for gpu in data.gpus)
+        self._gpu_names.update((gpu.id, gpu.to_domain().display_name) for gpu in gpus)
 
     def _list_endpoints_once(self, operation: str, deadline: Deadline) -> list[RestEndpointModel]:
         """The account's endpoints as models: the domain `Endpoint` does not carry the env."""
