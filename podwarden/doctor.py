@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 from podwarden import bootstrap
 from podwarden.domain.money import format_usd
 from podwarden.errors import ConfigError, PodwardenError
+from podwarden.ports import RunPodGateway
 from podwarden.services.deadman import DAEMON_LEASE
-from podwarden.settings import Settings
+from podwarden.settings import RunPodApi, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,9 @@ def main(*, sim: bool = False, out: TextIO | None = None) -> int:
     settings = _load_settings(out)
     if settings is None:
         return 1
-    checks: list[Callable[[Settings, bool], Check]] = [_settings, _ledger, _runpod, _slack, _notices, _digest]
-    return _report([check(settings, sim) for check in checks], out)
+    results = [_settings(settings, sim), _ledger(settings, sim), *_runpod(settings, sim)]
+    checks: list[Callable[[Settings, bool], Check]] = [_slack, _notices, _digest]
+    return _report(results + [check(settings, sim) for check in checks], out)
 
 
 def _settings(settings: Settings, sim: bool) -> Check:
@@ -128,21 +131,50 @@ def _ledger(settings: Settings, sim: bool) -> Check:
     return Check("ledger", "ok", f"{shown} at head revision {head}")
 
 
-def _runpod(settings: Settings, sim: bool) -> Check:
+def _runpod(settings: Settings, sim: bool) -> list[Check]:
+    """The account (over GraphQL, whichever API is chosen) and, with ``PODWARDEN_RUNPOD_API=rest``,
+    one read of REST v2's pods: the account alone would never try the REST base URL."""
     if not sim and settings.runpod_api_key is None:
-        return Check("runpod", "FAIL", "PODWARDEN_RUNPOD_API_KEY is not set: create a key in RunPod's console "
-                                       "(Settings → API Keys), or try `podwarden demo` without one")
+        return [Check("runpod", "FAIL", "PODWARDEN_RUNPOD_API_KEY is not set: create a key in RunPod's console "
+                                        "(Settings → API Keys), or try `podwarden demo` without one")]
     # One try, no retries: a person waiting on doctor wants "connection refused" now, once.
     once = settings.model_copy(update={"runpod_max_retries": 0})
     try:
-        with bootstrap.build(once, sim=sim, console=io.StringIO()) as services:
-            account = services.runpod.account()
-    except PodwardenError as exc:  # RunPod's refusal, a bad setting, or a ledger build could not open
+        services = bootstrap.build(once, sim=sim, console=io.StringIO())
+    except PodwardenError as exc:  # a bad setting, or a ledger build could not open
+        return [Check("runpod", "FAIL", str(exc))]
+    with services:
+        checks = [_account(services.runpod, "simulator" if sim else _shown(settings.runpod_graphql_url))]
+        if settings.runpod_api is RunPodApi.REST:
+            checks.append(_rest(services.runpod, "simulator" if sim else _shown(settings.runpod_rest_url)))
+    return checks
+
+
+def _account(runpod: RunPodGateway, where: str) -> Check:
+    try:
+        account = runpod.account()
+    except PodwardenError as exc:  # RunPod's refusal, or no answer
         return Check("runpod", "FAIL", str(exc))
-    where = "simulator" if sim else settings.runpod_graphql_url
     limit = f", limit {format_usd(account.spend_limit_per_hr)}/h" if account.spend_limit_per_hr is not None else ""
     return Check("runpod", "ok", f"{where}: balance {format_usd(account.balance)}, "
                                  f"spending {format_usd(account.spend_per_hr)}/h{limit}")
+
+
+def _rest(runpod: RunPodGateway, where: str) -> Check:
+    """One REST v2 read (the pods), failing under the setting that names its URL."""
+    try:
+        pods = runpod.list_pods()
+    except PodwardenError as exc:
+        return Check("runpod rest", "FAIL", f"PODWARDEN_RUNPOD_REST_URL={where}: {exc}")
+    return Check("runpod rest", "ok", f"{where}: REST v2 lists {len(pods)} pod(s)")
+
+
+def _shown(url: str) -> str:
+    """`url` without any user name or password in it."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="…@" + parts.netloc.rpartition("@")[2]))
 
 
 def _channel_problem(channel: str, variable: str) -> str | None:

@@ -1,0 +1,119 @@
+"""`podwarden doctor` with ``PODWARDEN_RUNPOD_API=rest``: the REST v2 base URL is tried too.
+
+The account goes over GraphQL whichever API is chosen, so without a REST read a wrong
+``PODWARDEN_RUNPOD_REST_URL`` would pass doctor and fail the first ``pods``. These run the
+simulator in process (``--sim``) and on a loopback port, with a dead port for REST.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from podwarden.cli import main
+from podwarden.clock import ManualClock
+from podwarden.sim import RunPodSimulator, Scenario
+from podwarden.sim.server import SimServer, serve
+
+KEY = "rpa_doctor_k3y_never_printed"
+
+pytestmark = pytest.mark.usefixtures("podwarden_env")
+
+
+@pytest.fixture
+def server() -> Iterator[SimServer]:
+    sim = RunPodSimulator(clock=ManualClock(), api_key=KEY, scenario=Scenario.load("demo"))
+    with serve(sim) as running:
+        yield running
+
+
+@pytest.fixture
+def rest_env(monkeypatch: pytest.MonkeyPatch, server: SimServer) -> SimServer:
+    """REST chosen, every RunPod URL on the loopback simulator, the ledger migrated."""
+    monkeypatch.setenv("PODWARDEN_RUNPOD_API", "rest")
+    monkeypatch.setenv("PODWARDEN_RUNPOD_API_KEY", KEY)
+    monkeypatch.setenv("PODWARDEN_RUNPOD_GRAPHQL_URL", f"{server.url}/graphql")
+    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", f"{server.url}/v2")
+    assert main(["migrate"]) == 0
+    return server
+
+
+def _lines(out: str, start: str) -> list[str]:
+    return [line for line in out.splitlines() if line.startswith(start)]
+
+
+def _dead_port() -> int:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        return int(free.getsockname()[1])
+
+
+def test_sim_doctor_reads_rest_only_when_rest_is_chosen(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    main(["migrate"])
+    capsys.readouterr()
+    assert main(["doctor", "--sim"]) == 0
+    assert _lines(capsys.readouterr().out, "ok   runpod rest:") == []
+
+    monkeypatch.setenv("PODWARDEN_RUNPOD_API", "rest")
+    assert main(["doctor", "--sim"]) == 0
+    out = capsys.readouterr().out
+    assert _lines(out, "ok   runpod: simulator: balance $")
+    assert _lines(out, "ok   runpod rest: simulator: REST v2 lists ")
+
+
+def test_doctor_reads_the_rest_url_it_is_given(rest_env: SimServer, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    pods = len(rest_env.sim.world.pods)
+    assert _lines(out, f"ok   runpod rest: {rest_env.url}/v2: REST v2 lists {pods} pod(s)")
+    assert any(served.path.startswith("/v2/pods") for served in rest_env.sim.requests)
+
+
+def test_a_dead_rest_url_is_one_line_naming_the_setting_and_fast(
+    rest_env: SimServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    dead = f"http://127.0.0.1:{_dead_port()}/v2"
+    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", dead)
+    capsys.readouterr()
+    started = datetime.now(UTC)
+    assert main(["doctor"]) == 1
+    assert datetime.now(UTC) - started < timedelta(seconds=5)
+    captured = capsys.readouterr()
+    [failed] = _lines(captured.out, "FAIL runpod rest:")
+    assert failed.startswith(f"FAIL runpod rest: PODWARDEN_RUNPOD_REST_URL={dead}: RunPod: connection failed")
+    assert _lines(captured.out, f"ok   runpod: {rest_env.url}/graphql: balance $")  # GraphQL is fine
+    assert _lines(captured.out, "FAIL ") == [failed]
+    assert KEY not in captured.out + captured.err
+    assert captured.err.count("\n") <= 1
+
+
+def test_a_rest_url_that_is_not_v2_fails_under_its_setting(
+    rest_env: SimServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A base that answers, but not as REST v2 (here the v1 path): RunPod's 404, under the setting."""
+    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", f"{rest_env.url}/v1")
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    [failed] = _lines(out, "FAIL runpod rest:")
+    assert failed.startswith(f"FAIL runpod rest: PODWARDEN_RUNPOD_REST_URL={rest_env.url}/v1: RunPod: ")
+    assert KEY not in out
+
+
+def test_a_url_with_credentials_is_shown_without_them(
+    rest_env: SimServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    dead = f"http://user:hunter2@127.0.0.1:{_dead_port()}/v2"
+    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", dead)
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    [failed] = _lines(out, "FAIL runpod rest:")
+    assert "PODWARDEN_RUNPOD_REST_URL=http://…@127.0.0.1:" in failed
+    assert "hunter2" not in out
