@@ -1,0 +1,71 @@
+"""The daemon's decisions at their edges: each test here was written for a mutant of
+`podwarden/domain/lifecycle.py` the rule-by-rule tests let through (docs/mutation-report.md)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
+from podwarden.domain.lifecycle import (
+    CapState,
+    CapWarning,
+    NotifySshReady,
+    PodState,
+    Policy,
+    ReportStoppedStorage,
+    Snapshot,
+    StopPod,
+    TrackPod,
+    WarnIdle,
+    WarnRunway,
+    decide,
+)
+from podwarden.domain.models import Account, PodStatus
+from tests.unit.test_lifecycle import NOW, POLICY, notice, only, pod, state
+
+
+def test_a_pod_seen_for_the_first_time_is_not_one_podwarden_started() -> None:
+    # A pod the ledger has no memory of (created in RunPod's console) with SSH up: no "SSH ready" note.
+    first_seen = PodState(pod=pod(ssh=("203.0.113.7", 40022)), owner_id="U0ALICE")
+    assert only(decide(Snapshot(pods=(first_seen,)), POLICY, NOW), NotifySshReady) == []
+
+
+def test_a_hard_cap_without_the_stop_policy_warns_and_stops_nothing() -> None:
+    # The fleet-wide hourly ceiling is a hard cap that refuses starts; it never stops running pods.
+    cap = CapState(BudgetScope.GLOBAL, "*", BudgetPeriod.HOUR, Decimal("1.00"), "2026-11-23T12", hard=True)
+    pods = (state(pod("pod1", gpu=90)),)
+    key = "cap:global:*:hour:2026-11-23T12"
+    told = {key: notice(key, kind="cap", pod_id="", sent=NOW - timedelta(hours=1))}
+    actions = decide(Snapshot(pods=pods, caps=(cap,), notices=told), POLICY, NOW)
+    assert only(actions, StopPod) == []
+    assert only(decide(Snapshot(pods=pods, caps=(cap,)), POLICY, NOW), CapWarning)[0].stopping == ()
+
+
+def test_a_pod_whose_age_nobody_knows_is_not_idle() -> None:
+    # No uptime from RunPod and no running status in the ledger before: its age is unknown, so it
+    # is treated as too young to be idle however long ago the ledger first saw it.
+    quiet = pod(gpu=0, cpu=0, uptime=None)
+    unknown_age = state(quiet, previous_status=None, status_since=NOW - timedelta(hours=3),
+                        idle_since=NOW - timedelta(hours=1))
+    actions = decide(Snapshot(pods=(unknown_age,)), POLICY, NOW)
+    assert only(actions, WarnIdle) == []
+    assert only(actions, TrackPod)[0].idle_since is None
+    # Seen running by the ledger for three hours: that is its age, and an idle hour is warned.
+    known = replace(unknown_age, previous_status=PodStatus.RUNNING)
+    assert len(only(decide(Snapshot(pods=(known,)), POLICY, NOW), WarnIdle)) == 1
+
+
+def test_a_pod_that_just_stopped_does_not_report_its_storage_yet() -> None:
+    # Stopped this tick after running for a week: its storage clock starts now, not a week ago.
+    just_stopped = state(pod(status=PodStatus.EXITED), previous_status=PodStatus.RUNNING,
+                         status_since=NOW - timedelta(days=8), storage_per_hr=Decimal("0.0139"))
+    assert only(decide(Snapshot(pods=(just_stopped,)), POLICY, NOW), ReportStoppedStorage) == []
+
+
+def test_no_notice_channel_means_no_runway_warning() -> None:
+    low = Account("acct", balance=Decimal("90"), spend_per_hr=Decimal("2"), spend_limit_per_hr=None)
+    assert only(decide(Snapshot(pods=None, account=low), Policy(), NOW), WarnRunway) == []
+    nothing_running = replace(low, spend_per_hr=Decimal(0))
+    assert decide(Snapshot(pods=None, account=nothing_running), POLICY, NOW) == []
