@@ -389,6 +389,20 @@ def test_a_pod_busy_again_after_an_outage_is_not_stopped(world: World) -> None:
     assert world.updated() == [(BOB, "busy again")]
 
 
+def test_a_reading_after_an_outage_stands_for_three_ticks_not_the_whole_gap(world: World) -> None:
+    # The usage ledger counts what was observed: one reading after ten minutes without any
+    # stands for at most three tick intervals, so an outage never books ten idle minutes.
+    outage = _outage(world)
+    start = world.services.clock.now()
+    world.tick(5)
+    outage.failing = 10
+    world.tick(11)
+    bob = world.pod_id("bob-notebook")
+    hours = world.services.ledger.utilisation(bob, start=start - timedelta(hours=1), end=start + timedelta(hours=1))
+    assert sum(h.idle_seconds for h in hours) == 5 * 60 + 3 * 60
+    assert sum(h.samples for h in hours) == 6
+
+
 def test_flaky_runpod_for_a_day_no_crash_no_false_stop_idle_still_stopped(tmp_path: Path) -> None:
     scenario = {**TEAM, "faults": [
         {"route": "*", "kind": "RATE_LIMIT", "rate": 0.07},
