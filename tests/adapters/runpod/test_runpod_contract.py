@@ -189,6 +189,21 @@ def test_list_pods_reports_the_fleet_with_telemetry(gateway: RunPodGateway, sim:
     assert all(util <= 5 for util, _ in idle_runtime["gpus"])
 
 
+def test_a_booting_pod_is_running_without_a_runtime_until_it_is_up(
+    gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    """What both APIs agree a booting pod is, so a view can say "booting" alike over either;
+    the uptime they give for it differs (GraphQL counts from the start, v2 gives none)."""
+    sim_pod = sim.world.add_pod(name="fresh", gpu_type_id=A4000, booted=False)
+    sim.advance(5)
+    pod = gateway.get_pod(sim_pod.id)
+    assert (pod.status, pod.runtime) == (PodStatus.RUNNING, None)
+    sim.advance(sim.world.config.boot_seconds)
+    up = gateway.get_pod(sim_pod.id).runtime
+    assert up is not None
+    assert up.uptime_seconds == sim.world.config.boot_seconds + 5
+
+
 def test_both_apis_read_the_same_fleet_alike(sim: RunPodSimulator, policy: RetryPolicy) -> None:
     """Side by side on one world at one instant: the same facts, runtime included."""
     sim.world.add_pod(name="train-1", gpu_type_id=A100, gpu_count=2, workload="busy")
