@@ -45,6 +45,19 @@ def _lines(out: str, start: str) -> list[str]:
     return [line for line in out.splitlines() if line.startswith(start)]
 
 
+def _doctor_with_rest_url(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> tuple[str, str, str]:
+    """doctor with `url` as the REST base: it fails, with exactly one `runpod rest` line
+    (returned, with all it printed to stdout and to stderr)."""
+    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", url)
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    captured = capsys.readouterr()
+    [failed] = _lines(captured.out, "FAIL runpod rest:")
+    return failed, captured.out, captured.err
+
+
 def _dead_port() -> int:
     with socket.socket() as free:
         free.bind(("127.0.0.1", 0))
@@ -79,29 +92,21 @@ def test_a_dead_rest_url_is_one_line_naming_the_setting_and_fast(
     rest_env: SimServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     dead = f"http://127.0.0.1:{_dead_port()}/v2"
-    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", dead)
-    capsys.readouterr()
     started = datetime.now(UTC)
-    assert main(["doctor"]) == 1
+    failed, out, err = _doctor_with_rest_url(dead, monkeypatch, capsys)
     assert datetime.now(UTC) - started < timedelta(seconds=5)
-    captured = capsys.readouterr()
-    [failed] = _lines(captured.out, "FAIL runpod rest:")
     assert failed.startswith(f"FAIL runpod rest: PODWARDEN_RUNPOD_REST_URL={dead}: RunPod: connection failed")
-    assert _lines(captured.out, f"ok   runpod: {rest_env.url}/graphql: balance $")  # GraphQL is fine
-    assert _lines(captured.out, "FAIL ") == [failed]
-    assert KEY not in captured.out + captured.err
-    assert captured.err.count("\n") <= 1
+    assert _lines(out, f"ok   runpod: {rest_env.url}/graphql: balance $")  # GraphQL is fine
+    assert _lines(out, "FAIL ") == [failed]
+    assert KEY not in out + err
+    assert err.count("\n") <= 1
 
 
 def test_a_rest_url_that_is_not_v2_fails_under_its_setting(
     rest_env: SimServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A base that answers, but not as REST v2 (here the v1 path): RunPod's 404, under the setting."""
-    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", f"{rest_env.url}/v1")
-    capsys.readouterr()
-    assert main(["doctor"]) == 1
-    out = capsys.readouterr().out
-    [failed] = _lines(out, "FAIL runpod rest:")
+    failed, out, _ = _doctor_with_rest_url(f"{rest_env.url}/v1", monkeypatch, capsys)
     assert failed.startswith(f"FAIL runpod rest: PODWARDEN_RUNPOD_REST_URL={rest_env.url}/v1: RunPod: ")
     assert KEY not in out
 
@@ -109,11 +114,7 @@ def test_a_rest_url_that_is_not_v2_fails_under_its_setting(
 def test_a_url_with_credentials_is_shown_without_them(
     rest_env: SimServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    dead = f"http://user:hunter2@127.0.0.1:{_dead_port()}/v2"
-    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", dead)
-    capsys.readouterr()
-    assert main(["doctor"]) == 1
-    out = capsys.readouterr().out
-    [failed] = _lines(out, "FAIL runpod rest:")
+    failed, out, err = _doctor_with_rest_url(f"http://user:hunter2@127.0.0.1:{_dead_port()}/v2", monkeypatch,
+                                             capsys)
     assert "PODWARDEN_RUNPOD_REST_URL=http://…@127.0.0.1:" in failed
-    assert "hunter2" not in out
+    assert "hunter2" not in out + err
