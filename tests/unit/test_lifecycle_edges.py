@@ -17,13 +17,14 @@ from podwarden.domain.lifecycle import (
     ReportStoppedStorage,
     Snapshot,
     StopPod,
+    StopReason,
     TrackPod,
     WarnIdle,
     WarnRunway,
     decide,
 )
 from podwarden.domain.models import Account, PodStatus
-from tests.unit.test_lifecycle import NOW, POLICY, notice, only, pod, state
+from tests.unit.test_lifecycle import MIN, NOW, POLICY, notice, only, pod, state
 
 
 def test_a_pod_seen_for_the_first_time_is_not_one_podwarden_started() -> None:
@@ -69,3 +70,23 @@ def test_no_notice_channel_means_no_runway_warning() -> None:
     assert only(decide(Snapshot(pods=None, account=low), Policy(), NOW), WarnRunway) == []
     nothing_running = replace(low, spend_per_hr=Decimal(0))
     assert decide(Snapshot(pods=None, account=nothing_running), POLICY, NOW) == []
+
+
+def test_a_pod_is_never_stopped_before_the_time_its_warning_announced() -> None:
+    # The warning said "stops at 12:14" (a 30-minute grace then); the grace is 15 minutes now.
+    since = NOW - timedelta(hours=1)
+    key = "idle:pod1:20261123T110000Z"
+    promised = notice(key, sent=NOW - timedelta(minutes=16), due=NOW + timedelta(minutes=14))
+    snap = Snapshot(pods=(state(idle_since=since),), notices={key: promised})
+    assert only(decide(snap, POLICY, NOW), StopPod) == []
+    assert len(only(decide(snap, POLICY, NOW + timedelta(minutes=14)), StopPod)) == 1
+
+
+def test_a_keep_ends_at_its_time_and_the_deadline_stop_goes_ahead() -> None:
+    key = "deadline:pod1:20261123T110000Z"
+    sent = {key: notice(key, kind="deadline_warning", sent=NOW - timedelta(hours=2))}
+    kept = state(pod(gpu=90), deadline_at=NOW - timedelta(hours=1), snoozed_until=NOW + MIN)
+    assert only(decide(Snapshot(pods=(kept,), notices=sent), POLICY, NOW), StopPod) == []
+    ended = replace(kept, snoozed_until=NOW)
+    assert [a.reason for a in only(decide(Snapshot(pods=(ended,), notices=sent), POLICY, NOW), StopPod)] == [
+        StopReason.DEADLINE]
