@@ -1,4 +1,5 @@
-"""`podwarden daemon [--once]` and `podwarden run`: the daemon's process, start to stop.
+"""`podwarden daemon [--once]`: the daemon's process, start to stop; and the daemon in the
+background of another face's process (`podwarden run`, composed by the command line).
 
 Start-up: settings, the composition root, leadership (a second live daemon on a SQLite
 ledger refuses here; a PostgreSQL follower waits its turn), then the scheduler until
@@ -8,8 +9,9 @@ SIGTERM or Ctrl-C, then leadership released so a successor need not wait.
 from __future__ import annotations
 
 import logging
-import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
 from daemon import jobs as daemon_jobs
@@ -74,29 +76,23 @@ def run(*, once: bool, out: TextIO, sim: bool = False, settings: Settings | None
         return run_once(services, out) if once else run_forever(services)
 
 
-def run_with_bot(*, http: bool, port: int | None, host: str) -> int:
-    """`podwarden run`: the daemon's scheduler in the background, the bot in the foreground.
+@contextmanager
+def in_background(services: Services) -> Iterator[None]:
+    """The daemon's scheduler in a background thread while the block runs: `podwarden run`
+    runs the bot in the foreground of the same process. Leadership is taken first (as
+    `podwarden daemon` does), and released after the scheduler has stopped.
 
-    The daemon has its own `Services` (its own ledger connections and clients); the bot's
-    process runs the dead man's switch, in case the daemon's jobs stop while the bot runs.
-    Without a Slack bot token there is no bot to run: the daemon runs alone and says so.
+    `services` are the daemon's own (its own ledger connections and clients; the bot builds
+    its own), and the bot runs the dead man's switch, in case the daemon's jobs stop.
     """
-    from bot.app import run as run_bot
-    from podwarden import bootstrap
-
-    settings = bootstrap.settings()
-    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
-        log.warning("no PODWARDEN_SLACK_BOT_TOKEN: running the daemon alone, its notices printed here")
-        return run(once=False, out=sys.stdout, settings=settings)
-    with bootstrap.build(settings) as services:
-        leader = make_leader(services)
-        leader.start(wait=time.sleep)
-        jobs = daemon_jobs.build(services)
-        runner = JobRunner(leader)
-        scheduler = build_scheduler(services, jobs, runner, background=True)
-        scheduler.start()
-        try:
-            return run_bot(http=http, port=port, host=host, settings=settings)
-        finally:
-            scheduler.shutdown(wait=True)
-            leader.stop()
+    leader = make_leader(services)
+    leader.start(wait=time.sleep)
+    jobs = daemon_jobs.build(services)
+    runner = JobRunner(leader)
+    scheduler = build_scheduler(services, jobs, runner, background=True)
+    scheduler.start()
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=True)
+        leader.stop()

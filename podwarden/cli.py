@@ -1,4 +1,6 @@
-"""`podwarden ...`: the command line, and the only module of podwarden/ that imports bot/ or daemon/.
+"""`podwarden ...`: the command line, the layer above both faces: with `cli_*.py` beside it (a
+verb too big to sit here, `cli_demo`), the only modules of podwarden/ that import bot/ or
+daemon/, and the only place that runs both in one process (`run`, `demo`).
 
 Each verb builds `Settings` once (a bad value stops here with one line), then hands over to
 the composition root. Verbs that are not built yet say so and exit non-zero, never with a
@@ -178,9 +180,20 @@ def _daemon(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from daemon.main import run_with_bot
+    """`podwarden run`: the daemon's scheduler in the background, the bot in the foreground, one
+    process. Without a Slack bot token there is no bot to run: the daemon runs alone and says so."""
+    from bot.app import run as run_bot
+    from daemon.main import in_background
+    from daemon.main import run as run_daemon
+    from podwarden import bootstrap
 
-    return run_with_bot(http=args.http, port=args.port, host=args.host)
+    settings = bootstrap.settings()
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        logging.getLogger("podwarden").warning(
+            "no PODWARDEN_SLACK_BOT_TOKEN: running the daemon alone, its notices printed here")
+        return run_daemon(once=False, out=sys.stdout, settings=settings)
+    with bootstrap.build(settings) as services, in_background(services):
+        return run_bot(http=args.http, port=args.port, host=args.host, settings=settings)
 
 
 def _console(args: argparse.Namespace) -> int:
@@ -190,7 +203,7 @@ def _console(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from daemon import demo
+    from podwarden import cli_demo as demo
 
     terminal = sys.stdin.isatty()
     # `printf 'quote a100\n' | make demo`: the piped lines are typed into the console after the tour.

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 
-from daemon import demo
+from podwarden import cli_demo as demo
 
 
 def test_the_piped_demo_warns_then_stops_the_forgotten_pod_and_resumes_it() -> None:

@@ -1,5 +1,9 @@
 """`podwarden demo`: the lifecycle daemon on a small simulated team, in about a minute.
 
+Part of the command line, as `cli.py` is: the demo composes both faces in one process (the
+bot's console in the foreground, the daemon's jobs ticking on a simulated clock), which
+neither face may do itself.
+
 No RunPod or Slack account: the RunPod simulator holds the team's pods (the `team`
 scenario), a throwaway SQLite file is the ledger, and the terminal stands in for Slack. The
 daemon ticks on an accelerated clock (a simulated minute per real second), and its notices
