@@ -57,9 +57,9 @@ the minute window"}`` with ``Retry-After``; a 500 ``{"title":"Internal Server Er
 
 Choices where the spec is silent (all UNVERIFIED against the live API):
 
-* ``Pod.interruptible`` (bool, UNVERIFIED: not in V2's Pod): V2 has no spot pods, but a spot pod rented over GraphQL
-  is still listed here; this field says which pods are spot. ``Pod.cpu``
-  (``{id, vcpuCount}`` for a CPU pod, else null; ``gpu`` is then null).
+* Spot pods (V2 has none; they are rented over GraphQL) are listed here like any other
+  pod (UNVERIFIED), with nothing that marks them: a client learns spot-ness from GraphQL's
+  ``podType``, as against RunPod.
 * Status: a RUNNING pod still booting is ``PROVISIONING`` after its create and
   ``STARTING`` after a start or restart; a stopped, evicted or out-of-money pod is
   ``EXITED``; ``ERROR`` and ``TERMINATED`` never show (a terminated pod is gone: 404).
@@ -67,14 +67,18 @@ Choices where the spec is silent (all UNVERIFIED against the live API):
   an HTTP port (behind RunPod's proxy) has both null. ``ssh.direct`` comes from the 22/tcp
   entry, so it is null until the pod has booted; ``ssh.proxy`` is always given.
   ``runtime.cpu.util``/``memory.util`` are GraphQL's ``container.cpuPercent``/``memoryPercent``.
-* ``mounts``: ``{}`` for a pod without volume disk or network volume. ``registry``:
-  ``{"id": <registry auth id>}`` or null. ``cudaVersion`` ``"12.8"`` for NVIDIA GPUs.
+* ``mounts``: ``{}`` for a pod without volume disk or network volume. ``registry``: the
+  registry auth id (a string, as V2 documents) or null. ``cudaVersion`` ``"12.8"`` for
+  NVIDIA GPUs. ``gpu`` for a GPU pod, ``cpu`` (``{id, vcpuCount}``) for a CPU pod; the
+  other is left out. ``cost`` is 0.0 unless the pod is RUNNING (V2: a stopped pod's compute
+  costs nothing; its storage is billed, see ``/v2/billing``).
 * ``startSsh`` defaults to false as V2 documents (GraphQL's default is true): without it
   and without ``22/tcp`` in ``ports`` a pod has no SSH port. ``dataCenterIds``: the first
   listed in the asked cloud is used; none in that cloud is "no capacity" (400).
 * Accepted and ignored on create: ``startJupyter``, ``globalNetworking``,
   ``gpu.allowedCudaVersions``/``minCudaVersion`` (every simulated host qualifies).
-  ``registry`` is taken as ``{"id": <registry auth id>}``. ``cloud`` defaults to SECURE.
+  ``registry`` is the registry auth id (a string); ``globalNetworking`` a boolean (V2's
+  ``CreatePodRequest``). ``cloud`` defaults to SECURE.
 * Start (``action: start``) resumes with the pod's GPU count; ``restart`` re-maps the public
   ports like a GraphQL edit does.
 * GpuType ``price.serverless`` = the pool's flex $/s × 3600 per GPU (4090: 1.116);

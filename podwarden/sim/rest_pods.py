@@ -21,13 +21,13 @@ _PERSISTENT: Spec = {"size": "int", "path": "str"}
 _MOUNTS: Spec = {"persistent": _PERSISTENT, "network": [{"volumeId": "str", "path": "str"}]}
 CREATE_POD: Spec = {
     "name": "str", "image": "str", "templateId": "str", "args": "str", "disk": "int", "ports": "strlist",
-    "env": "strmap", "registry": {"id": "str"}, "mounts": _MOUNTS, "startSsh": "bool", "startJupyter": "bool",
-    "globalNetworking": {"enabled": "bool"}, "cloud": "str", "dataCenterIds": "strlist",
+    "env": "strmap", "registry": "str", "mounts": _MOUNTS, "startSsh": "bool", "startJupyter": "bool",
+    "globalNetworking": "bool", "cloud": "str", "dataCenterIds": "strlist",
     "gpu": {"id": "str", "count": "int", "allowedCudaVersions": "strlist", "minCudaVersion": "str"},
     "cpu": {"id": "str", "vcpuCount": "int"},
 }
 UPDATE_POD: Spec = {"name": "str", "image": "str", "args": "str", "disk": "int", "ports": "strlist",
-                    "env": "strmap", "registry": {"id": "str"}, "mounts": {"persistent": _PERSISTENT}}
+                    "env": "strmap", "registry": "str", "mounts": {"persistent": _PERSISTENT}}
 _ACTION: Spec = {"action": "str"}
 
 
@@ -89,7 +89,7 @@ def create_pod(call: Call) -> Answer:
         "ports": ",".join(body["ports"]) if body.get("ports") is not None else None,
         "env": _env_items(body["env"]) if body.get("env") is not None else None,
         "startSsh": bool(body.get("startSsh", False)),  # V2's default is false (GraphQL's is true)
-        "containerRegistryAuthId": (body.get("registry") or {}).get("id"),
+        "containerRegistryAuthId": body.get("registry"),
         **_mount_fields(body),
     }
     try:
@@ -157,7 +157,7 @@ def update_pod(call: Call) -> Answer:
     persistent = (body.get("mounts") or {}).get("persistent") or {}
     edit |= {"volumeInGb": persistent.get("size"), "volumeMountPath": persistent.get("path")}
     if "registry" in body:
-        edit["containerRegistryAuthId"] = (body["registry"] or {}).get("id")
+        edit["containerRegistryAuthId"] = body["registry"]
     if body.get("name"):
         pod.name = body["name"]
     if any(v is not None for k, v in edit.items() if k != "podId") or "containerRegistryAuthId" in edit:

@@ -104,10 +104,12 @@ def _mounts(pod: SimPod) -> dict[str, Any]:
 
 
 def pod_view(world: World, pod: SimPod) -> dict[str, Any]:
+    """V2's Pod. ``cost`` is 0 unless the pod is running (V2: a stopped pod costs 0.0 an hour
+    in compute); of ``gpu`` and ``cpu`` only the one the pod has is given (V2 omits the other)."""
     status = pod_status(world, pod)
     runtime = _pod_runtime(world, pod)
     gpu = world.gpu_types.get(pod.gpu_type_id)
-    return {
+    view: dict[str, Any] = {
         "id": pod.id,
         "name": pod.name,
         "image": pod.image_name,
@@ -115,25 +117,27 @@ def pod_view(world: World, pod: SimPod) -> dict[str, Any]:
         "disk": pod.container_disk_gb,
         "ports": _ports(pod.ports),
         "env": _env(pod.env),
-        "registry": {"id": pod.container_registry_auth_id} if pod.container_registry_auth_id else None,
+        "registry": pod.container_registry_auth_id or None,
         "status": status,
         "actions": list(ACTIONS[status]),
         "mounts": _mounts(pod),
-        "gpu": {"id": pod.gpu_type_id, "count": pod.gpu_count} if pod.cpu_flavor is None else None,
-        "cpu": {"id": pod.cpu_flavor, "vcpuCount": pod.vcpu_count} if pod.cpu_flavor is not None else None,
         "cloud": pod.cloud,
         "dataCenterId": pod.data_center_id,
         "cudaVersion": "12.8" if gpu is not None and gpu.manufacturer != "AMD" else None,
         "ssh": _ssh(pod, runtime),
         "template": pod.template_id,
-        "cost": money(pod.cost_per_hr),
+        "cost": money(pod.cost_per_hr) if pod.desired_status == "RUNNING" else 0.0,
         "locked": False,
-        "interruptible": pod.spot,
         "globalNetworking": {"enabled": False},
         "runtime": runtime,
         "createdAt": stamp(pod.created_at),
         "startedAt": stamp(pod.last_started_at),
     }
+    if pod.cpu_flavor is None:
+        view["gpu"] = {"id": pod.gpu_type_id, "count": pod.gpu_count}
+    else:
+        view["cpu"] = {"id": pod.cpu_flavor, "vcpuCount": pod.vcpu_count}
+    return view
 
 
 def _level(free_units: int) -> str:

@@ -15,9 +15,10 @@ NO_INSTANCES = (
     "There are no longer any instances available with the requested specifications. "
     "Please refresh and try again."
 )
+# The keys of V2's ``getPod`` example (reference §5), and nothing the simulator invented.
 POD_KEYS = {
-    "id", "name", "image", "args", "disk", "ports", "env", "registry", "status", "actions", "mounts", "gpu", "cpu",
-    "cloud", "dataCenterId", "cudaVersion", "ssh", "template", "cost", "locked", "interruptible",
+    "id", "name", "image", "args", "disk", "ports", "env", "registry", "status", "actions", "mounts", "gpu",
+    "cloud", "dataCenterId", "cudaVersion", "ssh", "template", "cost", "locked",
     "globalNetworking", "runtime", "createdAt", "startedAt",
 }
 A4000 = "NVIDIA RTX A4000"
@@ -60,7 +61,7 @@ def test_a_pod_created_over_v2_has_the_documented_shape(sim: RunPodSimulator, cl
     assert pod["ports"] == ["22/tcp", "8888/http"]
     assert pod["env"] == {"PODWARDEN_CREATE": "tok-1"}
     assert pod["gpu"] == {"id": A4000, "count": 1}
-    assert pod["cpu"] is None
+    assert "cpu" not in pod  # V2 omits it for a GPU pod
     assert pod["cloud"] == "COMMUNITY"
     assert pod["cost"] == 0.2  # the community price of one A4000
     assert pod["mounts"] == {"persistent": {"size": 20, "path": "/workspace"}}
@@ -70,7 +71,6 @@ def test_a_pod_created_over_v2_has_the_documented_shape(sim: RunPodSimulator, cl
     assert pod["ssh"]["direct"] is None
     assert pod["ssh"]["proxy"]["command"] == f"ssh {pod['ssh']['proxy']['username']}@ssh.runpod.io"
     assert pod["ssh"]["proxy"]["username"].startswith(pod["id"] + "-")
-    assert pod["interruptible"] is False
     assert pod["createdAt"] == pod["startedAt"] == sim.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -112,9 +112,11 @@ def test_a_pod_created_over_v2_is_the_pod_graphql_lists(client: httpx.Client, gq
     assert listed["gpuCount"] == 2
 
 
-def test_pods_created_over_graphql_are_listed_by_v2_spot_ones_marked_interruptible(
+def test_pods_created_over_graphql_are_listed_by_v2_spot_ones_unmarked(
     client: httpx.Client, gql: GraphQL,
 ) -> None:
+    """V2 has no spot pods and no field for them: a spot pod looks like any other (a client
+    asks GraphQL's podType)."""
     on_demand = gql.create_pod(name="od")
     spot = gql.data(RENT_SPOT, {"input": {"name": "spot", "imageName": "img", "gpuTypeId": A4000,
                                           "cloudType": "SECURE", "bidPerGpu": 0.2}})["podRentInterruptable"]
@@ -123,9 +125,8 @@ def test_pods_created_over_graphql_are_listed_by_v2_spot_ones_marked_interruptib
 
     assert set(listed) == {on_demand["id"], spot["id"]}
     assert listed[on_demand["id"]]["cost"] == on_demand["costPerHr"]
-    assert listed[on_demand["id"]]["interruptible"] is False
     assert listed[spot["id"]]["cost"] == spot["costPerHr"] == 0.2
-    assert listed[spot["id"]]["interruptible"] is True
+    assert set(listed[spot["id"]]) == set(listed[on_demand["id"]]) == POD_KEYS
 
 
 def test_runtime_telemetry_is_graphqls_at_the_same_instant(sim: RunPodSimulator, client: httpx.Client,
@@ -170,6 +171,28 @@ def test_stop_start_restart_and_terminate_are_actions(sim: RunPodSimulator, clie
     assert terminated.content == b""
     assert sim.world.pods == {}
     problem(client.get(f"/v2/pods/{pod_id}"), 404)
+
+
+def test_a_stopped_pod_costs_nothing_an_hour_as_v2_says(sim: RunPodSimulator, client: httpx.Client) -> None:
+    pod_id = created(client)["id"]
+    sim.advance(30)
+    assert client.get(f"/v2/pods/{pod_id}").json()["cost"] == 0.28  # the secure price of one A4000
+
+    stopped = client.post(f"/v2/pods/{pod_id}/action", json={"action": "stop"}).json()
+
+    assert stopped["cost"] == client.get(f"/v2/pods/{pod_id}").json()["cost"] == 0.0
+
+
+def test_registry_is_an_id_and_global_networking_a_flag_as_v2_documents(
+    sim: RunPodSimulator, client: httpx.Client,
+) -> None:
+    pod = created(client, registry="reg0000001", globalNetworking=True)
+    assert pod["registry"] == "reg0000001"
+    assert sim.world.pods[pod["id"]].container_registry_auth_id == "reg0000001"
+
+    body = problem(create(client, registry={"id": "reg0000001"}, globalNetworking={"enabled": True}), 422)
+
+    assert body["errors"] == ["registry: expected str", "globalNetworking: expected bool"]
 
 
 def test_an_unknown_action_is_a_validation_error(client: httpx.Client) -> None:
@@ -247,7 +270,7 @@ def test_cluster_pods_are_listed_on_request_and_changed_only_through_their_clust
 def test_a_cpu_pod_has_cpu_and_no_gpu(client: httpx.Client) -> None:
     pod = created(client, gpu=None, cpu={"id": "cpu3c", "vcpuCount": 4})
 
-    assert (pod["gpu"], pod["cpu"]) == (None, {"id": "cpu3c", "vcpuCount": 4})
+    assert ("gpu" in pod, pod["cpu"]) == (False, {"id": "cpu3c", "vcpuCount": 4})
     assert pod["cost"] == 0.12
 
 

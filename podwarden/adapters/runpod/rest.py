@@ -27,7 +27,10 @@ save_endpoint         POST /serverless (tagged), PATCH           create never se
 the account (``myself { clientBalance currentSpendPerHr spendLimit }``) and spot
 (interruptible) pods (``podRentInterruptable``, ``podBidResume``). So `RestRunPod` is given
 a `GraphQLRunPod` and hands it exactly these: `account`, `create_pod` of a spot spec,
-`resume_pod` of a spot pod or with a bid, and in `gpu_types` the spot prices and the GPU
+`resume_pod` of a spot pod or with a bid, whether a pod is spot at all (v2's Pod does not
+say: `list_pods`, `get_pod` and `stop_pod` take ``podType`` from GraphQL; if GraphQL fails
+there the pods are still returned, logged, reading as on-demand, and `resume_pod` refuses
+rather than guess), and in `gpu_types` the spot prices and the GPU
 counts one pod can have (``availableGpuCounts``; if GraphQL fails there, the catalog is
 returned without spot offers and with every count up to ``maxCount``, logged). It owns that
 adapter: `close()` closes both.
@@ -51,8 +54,9 @@ balance: the text decides (`errors.refine_refusal`).
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from typing import TypeVar
@@ -130,10 +134,48 @@ class RestRunPod(MutatingAdapter):
     # --- pods --------------------------------------------------------------------------
 
     def list_pods(self) -> list[Pod]:
-        return self._run("list_pods", lambda d: self._list_pods_once("list_pods", d))
+        """v2's pods, each marked spot or not as GraphQL says (see `_with_spot`)."""
+        pods = self._run("list_pods", lambda d: self._list_pods_once("list_pods", d))
+        return self._with_spot(pods, "list_pods", self._graphql.list_pods)
 
     def get_pod(self, pod_id: str) -> Pod:
-        return self._run("get_pod", lambda d: self._get_pod_once(pod_id, "get_pod", d))
+        """v2's pod, marked spot or not as GraphQL says (see `_with_spot`)."""
+        pod = self._run("get_pod", lambda d: self._get_pod_once(pod_id, "get_pod", d))
+        [marked] = self._with_spot([pod], "get_pod", lambda: [self._graphql.get_pod(pod_id)])
+        return marked
+
+    def _with_spot(self, pods: list[Pod], operation: str, read: Callable[[], list[Pod]]) -> list[Pod]:
+        """`pods` with `Pod.spot` from GraphQL's ``podType`` (`read`): v2 has no spot pods and
+        its Pod says nothing of it, though RunPod still rents them over GraphQL.
+
+        If GraphQL cannot answer, the pods are returned as v2 gave them and it is logged:
+        a fleet read does not fail for it. Their ``spot`` is then unknown, which the domain
+        `Pod` can only write as False; `resume_pod` therefore asks GraphQL itself and refuses
+        without an answer."""
+        if not pods:
+            return pods
+        try:
+            spot = {pod.id: pod.spot for pod in read()}
+        except RunPodError as exc:
+            log.warning("%s: whether the pods are spot pods is unknown (GraphQL, which alone says, failed: "
+                        "%s); they read as on-demand", operation, exc)
+            return pods
+        missing = [pod.id for pod in pods if pod.id not in spot]
+        if missing:
+            log.warning("%s: GraphQL does not list pod(s) %s; they read as on-demand", operation,
+                        ", ".join(missing))
+        return [replace(pod, spot=spot.get(pod.id, False)) for pod in pods]
+
+    def _spot_known(self, pod_id: str, operation: str) -> bool:
+        """Whether the pod is a spot pod, from GraphQL; its error (reworded) if it cannot say."""
+        try:
+            return self._graphql.get_pod(pod_id).spot
+        except RunPodError as exc:
+            refused = copy.copy(exc)
+            refused.message = (f"cannot tell whether pod {pod_id} is a spot pod, so it is not resumed "
+                               f"(RunPod's GraphQL, which alone says, answered: {exc.message})")
+            refused.operation = operation
+            raise refused from exc
 
     def create_pod(self, spec: PodSpec) -> Pod:
         """Create a pod; whatever the network does, one call makes at most one pod.
@@ -192,19 +234,23 @@ class RestRunPod(MutatingAdapter):
 
     def stop_pod(self, pod_id: str) -> Pod:
         operation = "stop_pod"
-        return self._idempotent(operation, lambda d: self._action(pod_id, "stop", PodStatus.EXITED, operation, d),
-                                reconcile=lambda d: self._pod_if(pod_id, PodStatus.EXITED, operation, d))
+        pod = self._idempotent(operation, lambda d: self._action(pod_id, "stop", PodStatus.EXITED, operation, d),
+                               reconcile=lambda d: self._pod_if(pod_id, PodStatus.EXITED, operation, d))
+        [marked] = self._with_spot([pod], operation, lambda: [self._graphql.get_pod(pod_id)])
+        return marked
 
     def resume_pod(self, pod_id: str, *, gpu_count: int, bid_per_gpu: Decimal | None = None) -> Pod:
         """Resume a stopped pod with the GPU count it had (v2's ``start`` cannot change it).
 
-        With a bid, or for a spot pod, this is GraphQL's ``podBidResume``/``podResume``.
+        With a bid, or for a spot pod, this is GraphQL's ``podBidResume``/``podResume``. Only
+        GraphQL says whether a pod is spot: if it cannot answer, nothing is resumed (its error
+        is raised, reworded): a spot pod resumed with v2's ``start`` would not be one.
         """
         operation = "resume_pod"
         if bid_per_gpu is not None:
             return self._graphql.resume_pod(pod_id, gpu_count=gpu_count, bid_per_gpu=bid_per_gpu)
         current = self._run(operation, lambda d: self._get_pod_once(pod_id, operation, d))
-        if current.spot:
+        if self._spot_known(pod_id, operation):
             return self._graphql.resume_pod(pod_id, gpu_count=gpu_count)
         if current.gpu_count and gpu_count != current.gpu_count:
             raise BadRequest(

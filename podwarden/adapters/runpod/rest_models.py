@@ -12,8 +12,8 @@ Pod.status                      ``status``: PROVISIONING and STARTING are RUNNIN
                                 yet), ERROR is DEAD, anything unknown CREATED (logged once)
 Pod.gpu_type_id, gpu_count      ``gpu.id``, ``gpu.count`` (a CPU pod has no ``gpu``: 0)
 Pod.cost_per_hr                 ``cost``, the pod's compute $/h for all its GPUs
-Pod.spot                        ``interruptible`` (v2 has no spot pods; Podwarden's simulator
-                                marks them, and a spot pod is only ever made over GraphQL)
+Pod.spot                        not in v2 (it has no spot pods): given by the adapter from
+                                GraphQL's ``podType``; False when not given
 Pod.volume_*, network_volume_id ``mounts.persistent {size, path}`` / ``mounts.network[0]``
 Pod.ports, env                  ``ports`` list joined with commas; ``env`` object as pairs
 Pod.pod_host_id                 ``ssh.proxy.username`` (``<podId>-<hex>``, the proxy's user)
@@ -257,7 +257,6 @@ class RestPodModel(RestModel):
     template: str | dict[str, Any] | None = None
     template_id: str | None = None
     cost: float | None = None
-    interruptible: bool | None = None
     machine_id: str | None = None
     vcpu_count: float | None = None
     memory_in_gb: float | None = None
@@ -274,7 +273,8 @@ class RestPodModel(RestModel):
         return 0 if self.pod_status in (PodStatus.EXITED, PodStatus.DEAD) else None
 
     def to_domain(self, *, gpu_names: Mapping[str, str] | None = None) -> Pod:
-        """The domain pod; `gpu_names` (the catalog's) name its GPU, which a v2 pod does not."""
+        """The domain pod; `gpu_names` (the catalog's) name its GPU, which a v2 pod does not.
+        Not a spot pod as far as v2 says (it says nothing): the adapter asks GraphQL."""
         mounts = self.mounts or RestMountsModel()
         persistent = mounts.persistent
         network = next((m for m in mounts.network or () if m is not None), None)
@@ -296,7 +296,7 @@ class RestPodModel(RestModel):
             cost_per_hr=money(self.cost) or Decimal(0),
             image=self.image or None,
             cloud=cloud,
-            spot=bool(self.interruptible),
+            spot=False,  # v2 does not say; `RestRunPod._with_spot` asks GraphQL
             container_disk_gb=_whole(self.disk) or 0,
             volume_gb=(persistent.size or 0) if persistent else 0,
             volume_mount_path=(network.path if network else persistent.path if persistent else None) or None,

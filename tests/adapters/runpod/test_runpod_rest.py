@@ -164,6 +164,24 @@ def graphql_answer(data: dict[str, Any]) -> Callable[[httpx.Request], httpx.Resp
     return lambda request: ok({"data": data})
 
 
+def graphql_pods(**pod_types: str) -> Callable[[httpx.Request], httpx.Response]:
+    """GraphQL that knows the pods `pod_types` names (id -> podType), for ``pod`` and ``myself.pods``."""
+    def pod(pod_id: str, pod_type: str) -> dict[str, Any]:
+        return {"id": pod_id, "desiredStatus": "RUNNING", "podType": pod_type}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if "GetPod" in body["query"]:
+            pod_id = body["variables"]["input"]["podId"]
+            known = pod_types.get(pod_id)
+            return ok({"data": {"pod": pod(pod_id, known) if known else None}})
+        if "ListPods" in body["query"]:
+            return ok({"data": {"myself": {"pods": [pod(i, t) for i, t in pod_types.items()]}}})
+        return ok({"errors": [{"message": "unexpected"}]})
+
+    return answer
+
+
 # --- shapes ----------------------------------------------------------------------------------
 
 
@@ -247,15 +265,62 @@ def test_terminated_pods_are_left_out_and_not_found(rest: RestRunPod, canned: Ca
         rest.get_pod("gone")
 
 
-def test_an_interruptible_cpu_less_network_volume_pod(rest: RestRunPod, canned: CannedRunPod) -> None:
-    canned.on("GET /v2/pods/p1", ok(pod_json(
-        id="p1", interruptible=True, cloud="COMMUNITY", gpu=None, cpu={"id": "cpu3c", "vcpuCount": 4},
-        mounts={"network": [{"volumeId": "vol1", "path": "/data"}]}, ssh={"proxy": None, "direct": None})))
+def test_a_cpu_pod_on_a_network_volume(rest: RestRunPod, canned: CannedRunPod) -> None:
+    body = pod_json(id="p1", cloud="COMMUNITY", cpu={"id": "cpu3c", "vcpuCount": 4},
+                    mounts={"network": [{"volumeId": "vol1", "path": "/data"}]}, ssh={"proxy": None, "direct": None})
+    del body["gpu"]  # V2 omits the one of gpu/cpu a pod does not have
+    canned.on("GET /v2/pods/p1", ok(body))
     pod = rest.get_pod("p1")
     assert (pod.spot, pod.cloud, pod.gpu_type_id, pod.gpu_count, pod.vcpu_count) == (
-        True, Cloud.COMMUNITY, None, 0, 4)
+        False, Cloud.COMMUNITY, None, 0, 4)
     assert (pod.network_volume_id, pod.volume_mount_path, pod.volume_gb) == ("vol1", "/data", 0)
     assert pod.pod_host_id is None
+
+
+# --- spot pods: v2 does not say; GraphQL does ----------------------------------------------------
+
+
+def test_a_pods_spot_ness_comes_from_graphql_not_from_v2(rest: RestRunPod, canned: CannedRunPod) -> None:
+    """A v2 Pod has no field for it (the example of reference §5 has none)."""
+    canned.on("GET /v2/pods", ok({"pods": [pod_json(id="s1"), pod_json(id="o1")]}))
+    canned.on("GET /v2/pods/s1", ok(pod_json(id="s1")))
+    canned.graphql = graphql_pods(s1="INTERRUPTABLE", o1="RESERVED")
+    assert {pod.id: pod.spot for pod in rest.list_pods()} == {"s1": True, "o1": False}
+    assert rest.get_pod("s1").spot
+
+
+def test_a_fleet_read_survives_graphql_failing_and_says_so(
+    rest: RestRunPod, canned: CannedRunPod, caplog: pytest.LogCaptureFixture,
+) -> None:
+    canned.on("GET /v2/pods", ok({"pods": [pod_json(id="s1")]}))
+    canned.graphql = lambda request: problem(503, "busy")
+    assert [pod.id for pod in rest.list_pods()] == ["s1"]
+    assert "whether the pods are spot pods is unknown" in caplog.text
+
+
+def test_resume_refuses_when_graphql_cannot_say_whether_the_pod_is_spot(
+    rest: RestRunPod, canned: CannedRunPod,
+) -> None:
+    canned.on("GET /v2/pods/s1", ok(pod_json(id="s1", status="EXITED", runtime=None)))
+    canned.graphql = lambda request: problem(503, "busy")
+    with pytest.raises(RunPodError, match="cannot tell whether pod s1 is a spot pod") as raised:
+        rest.resume_pod("s1", gpu_count=2)
+    assert raised.value.operation == "resume_pod"
+    assert canned.sent("POST /v2/pods/s1/action") == []  # never v2's start, which would make it on-demand
+
+
+def test_a_spot_pod_read_as_on_demand_is_still_resumed_over_graphql(rest: RestRunPod, canned: CannedRunPod) -> None:
+    canned.on("GET /v2/pods/s1", ok(pod_json(id="s1", status="EXITED", runtime=None)))
+    resumed = {"id": "s1", "desiredStatus": "RUNNING", "podType": "INTERRUPTABLE", "gpuCount": 2}
+
+    def graphql(request: httpx.Request) -> httpx.Response:
+        if "podResume" in json.loads(request.content)["query"]:
+            return ok({"data": {"podResume": resumed}})
+        return graphql_pods(s1="INTERRUPTABLE")(request)
+
+    canned.graphql = graphql
+    assert rest.resume_pod("s1", gpu_count=2).spot
+    assert canned.sent("POST /v2/pods/s1/action") == []
 
 
 def test_the_catalog_with_graphqls_spot_prices(rest: RestRunPod, canned: CannedRunPod) -> None:
@@ -404,6 +469,7 @@ def test_stop_resume_terminate_are_actions(rest: RestRunPod, canned: CannedRunPo
 
     canned.on("POST /v2/pods/p1/action", act)
     canned.on("GET /v2/pods/p1", ok(pod_json(id="p1", status="EXITED", runtime=None)))
+    canned.graphql = graphql_pods(p1="RESERVED")
     assert rest.stop_pod("p1").status is PodStatus.EXITED
     assert rest.resume_pod("p1", gpu_count=2).status is PodStatus.RUNNING
     rest.terminate_pod("p1")
@@ -414,6 +480,7 @@ def test_stop_resume_terminate_are_actions(rest: RestRunPod, canned: CannedRunPo
 
 def test_resume_cannot_change_the_gpu_count_over_v2(rest: RestRunPod, canned: CannedRunPod) -> None:
     canned.on("GET /v2/pods/p1", ok(pod_json(id="p1", status="EXITED", runtime=None)))
+    canned.graphql = graphql_pods(p1="RESERVED")
     with pytest.raises(BadRequest, match="cannot change a pod's GPU count on resume: pod p1 has 2 GPU"):
         rest.resume_pod("p1", gpu_count=4)
     assert canned.sent("POST /v2/pods/p1/action") == []
@@ -487,6 +554,7 @@ def test_a_validation_list_of_objects_names_each_field(rest: RestRunPod, canned:
 def test_an_action_the_status_does_not_allow_is_a_bad_request(rest: RestRunPod, canned: CannedRunPod) -> None:
     canned.on("POST /v2/pods/p1/action", problem(409, "action start is not allowed while the pod is STARTING"))
     canned.on("GET /v2/pods/p1", ok(pod_json(id="p1", status="EXITED", runtime=None)))
+    canned.graphql = graphql_pods(p1="RESERVED")
     with pytest.raises(BadRequest, match="not allowed while the pod is STARTING") as raised:
         rest.resume_pod("p1", gpu_count=2)
     assert raised.value.status == 409
