@@ -84,8 +84,9 @@ Choices where the spec is silent (all UNVERIFIED against the live API):
 * GpuType ``price.serverless`` = the pool's flex $/s × 3600 per GPU (4090: 1.116);
   availability for SERVERLESS is HIGH for any type in a pool, for CLUSTER HIGH where
   the type has cluster node groups, for POD the free stock's level.
-* Template: ``{id, name, type: POD|SERVERLESS, image, args, disk, ports, env, mounts,
-  startSsh, public, readme, registry}``; POST takes the same names (``id`` excepted).
+* Template: ``{id, name, serverless (bool, V2's CreateTemplateRequest), image, args, disk,
+  ports, env, mounts, startSsh, public, readme, registry (an id)}``; POST takes the same
+  names (``id`` excepted); a ``type`` is an unknown field (422), as V2 rejects it.
 * Endpoint: V2's shape plus ``template`` (its template id) and ``version``; ``type`` is
   always QUEUE (LOAD_BALANCER is refused, 400: not simulated). A queue delay is kept in
   whole seconds (rounded up). DELETE needs no scale-down: it deletes the endpoint (its jobs

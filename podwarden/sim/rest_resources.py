@@ -24,9 +24,9 @@ from podwarden.sim.world import SimNetworkVolume, SimTemplate
 __all__ = ["HANDLERS"]
 
 TEMPLATE: Spec = {
-    "name": "str", "type": "str", "image": "str", "args": "str", "disk": "int", "ports": "strlist", "env": "strmap",
-    "mounts": {"persistent": {"size": "int", "path": "str"}}, "startSsh": "bool", "public": "bool",
-    "readme": "str", "registry": {"id": "str"},
+    "name": "str", "serverless": "bool", "image": "str", "args": "str", "disk": "int", "ports": "strlist",
+    "env": "strmap", "mounts": {"persistent": {"size": "int", "path": "str"}}, "startSsh": "bool", "public": "bool",
+    "readme": "str", "registry": "str",
 }
 ENDPOINT: Spec = {
     "name": "str", "type": "str", "templateId": "str", "image": "str", "args": "str", "disk": "int",
@@ -66,9 +66,7 @@ def _template(call: Call) -> SimTemplate:
 
 def _template_input(template: SimTemplate | None, body: dict[str, Any]) -> dict[str, Any]:
     """``saveTemplate``'s input: the template's current values (if any) with `body` laid over them."""
-    kind = body.get("type")
-    if kind is not None and kind not in ("POD", "SERVERLESS"):
-        raise _invalid("type: must be POD or SERVERLESS")
+    serverless = body.get("serverless")
     persistent = (body.get("mounts") or {}).get("persistent") or {}
     current: dict[str, Any] = {} if template is None else {
         "id": template.id, "name": template.name, "imageName": template.image_name,
@@ -84,9 +82,9 @@ def _template_input(template: SimTemplate | None, body: dict[str, Any]) -> dict[
         "volumeMountPath": persistent.get("path"),
         "ports": ",".join(body["ports"]) if body.get("ports") is not None else None,
         "env": _env_items(body["env"]) if body.get("env") is not None else None,
-        "isServerless": None if kind is None else kind == "SERVERLESS", "isPublic": body.get("public"),
+        "isServerless": serverless, "isPublic": body.get("public"),
         "readme": body.get("readme"), "startSsh": body.get("startSsh"),
-        "containerRegistryAuthId": (body.get("registry") or {}).get("id"),
+        "containerRegistryAuthId": body.get("registry"),
     }
     return current | {k: v for k, v in given.items() if v is not None}
 

@@ -190,7 +190,7 @@ def template_view(template: SimTemplate) -> dict[str, Any]:
     return {
         "id": template.id,
         "name": template.name,
-        "type": "SERVERLESS" if template.is_serverless else "POD",
+        "serverless": template.is_serverless,
         "image": template.image_name,
         "args": template.docker_args,
         "disk": template.container_disk_gb,
@@ -201,7 +201,7 @@ def template_view(template: SimTemplate) -> dict[str, Any]:
         "startSsh": template.start_ssh,
         "public": template.is_public,
         "readme": template.readme,
-        "registry": {"id": template.container_registry_auth_id} if template.container_registry_auth_id else None,
+        "registry": template.container_registry_auth_id or None,
     }
 
 

@@ -420,7 +420,8 @@ def test_templates_are_created_read_patched_and_deleted(client: httpx.Client) ->
         "env": {"JUPYTER_PASSWORD": "x"}, "mounts": {"persistent": {"size": 20, "path": "/workspace"}}})
     assert response.status_code == 201, response.text
     template = response.json()
-    assert template == {"id": template["id"], "name": "notebook", "type": "POD", "image": "runpod/pytorch:2.4.0",
+    assert template == {"id": template["id"], "name": "notebook", "serverless": False,
+                        "image": "runpod/pytorch:2.4.0",
                         "args": "", "disk": 30, "ports": ["8888/http"], "env": {"JUPYTER_PASSWORD": "x"},
                         "mounts": {"persistent": {"size": 20, "path": "/workspace"}}, "startSsh": True,
                         "public": False, "readme": "", "registry": None}
@@ -435,13 +436,17 @@ def test_templates_are_created_read_patched_and_deleted(client: httpx.Client) ->
     assert (pod["image"], pod["disk"], pod["template"]) == ("runpod/pytorch:2.5.0", 30, template["id"])
     problem(client.post("/v2/templates", json={"name": "notebook", "image": "x"}), 400)  # names are unique
     problem(client.post("/v2/templates", json={"name": "t", "imageName": "x"}), 422)
+    typed = problem(client.post("/v2/templates", json={"name": "t", "image": "x", "type": "SERVERLESS"}), 422)
+    assert typed["errors"] == ["type: unknown field"]  # V2's template is `serverless: bool`
+    worker = client.post("/v2/templates", json={"name": "w", "image": "x", "serverless": True})
+    assert worker.json()["serverless"] is True
 
     assert client.delete(path).status_code == 204
     problem(client.get(path), 404)
 
 
 def test_a_template_in_use_by_an_endpoint_cannot_be_deleted(client: httpx.Client) -> None:
-    template = client.post("/v2/templates", json={"name": "w", "image": "org/w:1", "type": "SERVERLESS"}).json()
+    template = client.post("/v2/templates", json={"name": "w", "image": "org/w:1", "serverless": True}).json()
     client.post("/v2/serverless", json={"name": "e", "type": "QUEUE", "templateId": template["id"]})
 
     assert "in use" in problem(client.delete(f"/v2/templates/{template['id']}"), 400)["detail"]

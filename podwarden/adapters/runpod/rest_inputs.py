@@ -59,7 +59,7 @@ def template_body(spec: TemplateSpec) -> dict[str, object]:
     body: dict[str, object] = {
         "name": spec.name,
         "image": spec.image,
-        "type": "SERVERLESS" if spec.is_serverless else "POD",
+        "serverless": spec.is_serverless,
         "disk": spec.container_disk_gb,
         "ports": port_list(spec.ports),
         "env": _env(spec.env, None),

@@ -27,7 +27,7 @@ GpuType prices, stock           ``price.secure|community`` per GPU; ``availabili
 Endpoint                        ``gpu.pools``, ``workers {min, max, idleTimeout}``, ``scaling
                                 {type, queueDelay|requestCount}``, ``flashboot``, ``timeout``,
                                 ``networkVolumes[0]``, ``dataCenterIds`` joined with commas
-Template                        ``type`` SERVERLESS|POD, ``disk``, ``mounts.persistent.size``
+Template                        ``serverless`` (bool), ``disk``, ``mounts.persistent.size``
 NetworkVolume                   ``dataCenter`` (``dataCenterId`` accepted too)
 ==============================  ===============================================================
 
@@ -412,21 +412,19 @@ class RestTemplateModel(RestModel):
     id: str
     name: str | None = None
     image: str | None = None
-    type: str | None = None
-    is_serverless: bool | None = None
+    serverless: bool | None = None
     disk: float | None = None
     mounts: RestMountsModel | None = None
-    volume_in_gb: float | None = None
     env: dict[str, str | None] | list[Any] | None = None
 
     def to_domain(self) -> Template:
         persistent = self.mounts.persistent if self.mounts is not None else None
-        volume = persistent.size if persistent is not None else _whole(self.volume_in_gb)
+        volume = persistent.size if persistent is not None else None
         return Template(
             id=self.id,
             name=self.name or "",
             image=self.image or "",
-            is_serverless=(self.type or "").upper() == "SERVERLESS" or bool(self.is_serverless),
+            is_serverless=self.serverless is True,
             container_disk_gb=_whole(self.disk) or 0,
             volume_gb=volume or 0,
             env=_env_pairs(self.env),

@@ -99,10 +99,6 @@ def calls(sim: RunPodSimulator, api: str, call: str) -> int:
     return sum(operation in served.operations for served in sim.requests)
 
 
-def surfaces(sim: RunPodSimulator) -> set[str]:
-    return {"graphql" if served.path == "/graphql" else "rest" for served in sim.requests}
-
-
 # --- what is compared ------------------------------------------------------------------------
 
 
@@ -411,6 +407,9 @@ def test_save_template(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
     assert (sim_template.name, sim_template.image_name, sim_template.volume_mount_path, sim_template.ports) == (
         "worker-v3", "org/worker:3", "/models", "8000/http")
     assert list(sim_template.env) == [("MODEL", "llama")]
+    assert sim_template.is_serverless  # what was sent, as RunPod keeps it
+    pod_template = gateway.save_template(TemplateSpec(name="notebook", image="org/nb:1", is_serverless=False))
+    assert (pod_template.is_serverless, sim.world.templates[pod_template.id].is_serverless) == (False, False)
 
 
 def test_create_list_and_fully_replace_endpoints(gateway: RunPodGateway, sim: RunPodSimulator) -> None:

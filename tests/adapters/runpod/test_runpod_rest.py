@@ -360,7 +360,7 @@ def test_endpoints_volumes_and_templates(rest: RestRunPod, canned: CannedRunPod)
     canned.on("GET /v2/serverless", ok({"endpoints": [endpoint_json()]}))
     canned.on("GET /v2/network-volumes", ok({"networkVolumes": [
         {"id": "2q9m7x4c", "name": "data", "size": 50, "dataCenter": "US-KS-2", "type": "STANDARD"}]}))
-    canned.on("POST /v2/templates", ok({"id": "t1", "name": "worker", "type": "SERVERLESS", "image": "img:1",
+    canned.on("POST /v2/templates", ok({"id": "t1", "name": "worker", "serverless": True, "image": "img:1",
                                         "disk": 15, "env": {"A": "1"}, "mounts": {}}, 201))
     [endpoint] = rest.list_endpoints()
     assert (endpoint.id, endpoint.name, endpoint.template_id, endpoint.gpu_ids) == (
@@ -376,7 +376,7 @@ def test_endpoints_volumes_and_templates(rest: RestRunPod, canned: CannedRunPod)
     assert (template.id, template.is_serverless, template.container_disk_gb, template.env) == (
         "t1", True, 15, (("A", "1"),))
     [sent] = canned.sent("POST /v2/templates")
-    assert json.loads(sent.content) == {"name": "worker", "image": "img:1", "type": "SERVERLESS", "disk": 15,
+    assert json.loads(sent.content) == {"name": "worker", "image": "img:1", "serverless": True, "disk": 15,
                                         "ports": [], "env": {"A": "1"}, "args": ""}
 
 
