@@ -24,7 +24,7 @@ from podwarden.domain.access import Role
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services
 
-TOUR = (  # the demo's scripted commands (daemon/demo.py)
+TOUR = (  # the demo's scripted commands (podwarden/cli_demo.py)
     "help",
     "gpus --min-vram 48",
     "quote a100 --hours 24/day",
