@@ -90,3 +90,37 @@ def test_a_keep_ends_at_its_time_and_the_deadline_stop_goes_ahead() -> None:
     ended = replace(kept, snoozed_until=NOW)
     assert [a.reason for a in only(decide(Snapshot(pods=(ended,), notices=sent), POLICY, NOW), StopPod)] == [
         StopReason.DEADLINE]
+
+
+def test_a_deadline_warning_delivered_late_still_gives_five_minutes() -> None:
+    # The deadline passed an hour ago while Slack was down; the warning got through two minutes ago.
+    key = "deadline:pod1:20261123T110000Z"
+    late = state(pod(gpu=90), deadline_at=NOW - timedelta(hours=1))
+    sent = {key: notice(key, kind="deadline_warning", sent=NOW - timedelta(minutes=2))}
+    assert only(decide(Snapshot(pods=(late,), notices=sent), POLICY, NOW), StopPod) == []
+    later = NOW + timedelta(minutes=3)
+    assert len(only(decide(Snapshot(pods=(late,), notices=sent), POLICY, later), StopPod)) == 1
+
+
+def test_the_ssh_command_is_sent_once_and_not_for_a_pod_whose_ssh_was_already_known() -> None:
+    ready = state(pod(gpu=90, ssh=("1.2.3.4", 30022)), created_by_podwarden=True)
+    told = {"ssh-ready:pod1": notice("ssh-ready:pod1", kind="ssh_ready")}
+    assert only(decide(Snapshot(pods=(ready,), notices=told), POLICY, NOW), NotifySshReady) == []
+    known = replace(ready, previous_ssh=("1.2.3.4", 30022))
+    assert only(decide(Snapshot(pods=(known,)), POLICY, NOW), NotifySshReady) == []
+
+
+def test_a_long_stopped_pod_that_costs_nothing_stopped_is_not_reported() -> None:
+    free = state(pod(status=PodStatus.EXITED), previous_status=PodStatus.EXITED,
+                 status_since=NOW - timedelta(days=30), storage_per_hr=Decimal(0))
+    assert only(decide(Snapshot(pods=(free,)), POLICY, NOW), ReportStoppedStorage) == []
+
+
+def test_a_cap_under_its_amount_says_nothing_and_an_hourly_cap_with_nothing_running_neither() -> None:
+    busy = state(pod(gpu=90, cost="2.00"))
+    under = CapState(BudgetScope.USER, "U0ALICE", BudgetPeriod.DAY, Decimal("40"), "2026-11-23",
+                     spent=Decimal("39.99"), hard=True, stop=True)
+    assert decide(Snapshot(pods=(busy,), caps=(under,)), POLICY, NOW) == decide(Snapshot(pods=(busy,)), POLICY, NOW)
+    stopped = state(pod(status=PodStatus.EXITED), previous_status=PodStatus.EXITED)
+    zero = CapState(BudgetScope.GLOBAL, "*", BudgetPeriod.HOUR, Decimal(0), "2026-11-23T12", hard=True)
+    assert only(decide(Snapshot(pods=(stopped,), caps=(zero,)), POLICY, NOW), CapWarning) == []
