@@ -75,10 +75,10 @@ class EndpointsService:
 
     def scale(self, actor: Actor, payload: Mapping[str, Any]) -> Endpoint:
         e = self.find(str(payload["endpoint"]))
-        if e.template_id is None:
-            raise InputError(f"{e.name} has no template; scale it in RunPod's console")
+        # No template id is "" (REST v2 reports none, and its update does not need one; the
+        # GraphQL adapter, whose full replace does, refuses the update itself).
         spec = EndpointSpec(
-            id=e.id, name=e.name, template_id=e.template_id, gpu_ids=e.gpu_ids, workers_min=int(payload["min"]),
+            id=e.id, name=e.name, template_id=e.template_id or "", gpu_ids=e.gpu_ids, workers_min=int(payload["min"]),
             workers_max=int(payload["max"]), idle_timeout_s=int(payload["idle_timeout"]),
             scaler_type=e.scaler_type, scaler_value=e.scaler_value, gpu_count=e.gpu_count, flashboot=e.flashboot,
             execution_timeout_ms=e.execution_timeout_ms or 600_000, network_volume_id=e.network_volume_id,

@@ -87,8 +87,11 @@ Choices where the spec is silent (all UNVERIFIED against the live API):
 * Template: ``{id, name, serverless (bool, V2's CreateTemplateRequest), image, args, disk,
   ports, env, mounts, startSsh, public, readme, registry (an id)}``; POST takes the same
   names (``id`` excepted); a ``type`` is an unknown field (422), as V2 rejects it.
-* Endpoint: V2's shape plus ``template`` (its template id) and ``version``; ``type`` is
-  always QUEUE (LOAD_BALANCER is refused, 400: not simulated). A queue delay is kept in
+* Endpoint: V2's shape, nothing added: no template id (V2's Endpoint has none; the release
+  number is ``endpointVersion`` of ``/workers``); ``type`` is
+  always QUEUE (LOAD_BALANCER is refused, 400: not simulated). ``workers.idleTimeout`` with
+  REQUEST_COUNT scaling (given, or the endpoint's) is a cross-field 400 (UNVERIFIED: V2
+  refuses it; the status is the one V2 gives cross-field rules). A queue delay is kept in
   whole seconds (rounded up). DELETE needs no scale-down: it deletes the endpoint (its jobs
   go with it) and its template, unless another endpoint uses that template too.
   ``requestUrls`` name RunPod's runtime host (``https://api.runpod.ai/v2/{id}/…``); against

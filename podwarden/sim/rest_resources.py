@@ -188,6 +188,13 @@ def _image_fields(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+def _idle_timeout_fits(body: dict[str, Any], current_scaling: str | None) -> None:
+    """No ``workers.idleTimeout`` under REQUEST_COUNT scaling (the body's, else the endpoint's)."""
+    kind = (body.get("scaling") or {}).get("type") or current_scaling
+    if kind == "REQUEST_COUNT" and (body.get("workers") or {}).get("idleTimeout") is not None:
+        raise Problem(400, "workers.idleTimeout cannot be set with REQUEST_COUNT scaling")
+
+
 def _kind(body: dict[str, Any]) -> None:
     kind = body.get("type")
     if kind == "LOAD_BALANCER":
@@ -204,6 +211,7 @@ def create_endpoint(call: Call) -> Answer:
     body = call.body(ENDPOINT)
     require(body, "name", "type")
     _kind(body)
+    _idle_timeout_fits(body, None)
     image = _image_fields(body)
     if not body.get("templateId") and "imageName" not in image:
         raise Problem(400, "image is required unless templateId is given")
@@ -225,6 +233,7 @@ def update_endpoint(call: Call) -> Answer:
     endpoint = _endpoint(call)
     body = call.body(ENDPOINT)
     _kind(body)
+    _idle_timeout_fits(body, endpoint.scaler_type)
     world = call.world
     image = _image_fields(body)
     template = world.templates.get(endpoint.template_id) if endpoint.template_id else None

@@ -229,7 +229,6 @@ def endpoint_view(world: World, endpoint: SimEndpoint) -> dict[str, Any]:
             "stream": f"{base}/stream/{{job_id}}", "cancel": f"{base}/cancel/{{job_id}}",
             "retry": f"{base}/retry/{{job_id}}", "purgeQueue": f"{base}/purge-queue", "health": f"{base}/health",
         },
-        "template": endpoint.template_id,
         "image": template.image_name if template else None,
         "args": template.docker_args if template else "",
         "disk": template.container_disk_gb if template else 0,
@@ -249,7 +248,6 @@ def endpoint_view(world: World, endpoint: SimEndpoint) -> dict[str, Any]:
         "networkVolumes": [endpoint.network_volume_id] if endpoint.network_volume_id else [],
         "timeout": endpoint.execution_timeout_ms,
         "flashboot": endpoint.flash_boot_type,
-        "version": endpoint.version,
         "createdAt": stamp(endpoint.created_at),
     }
 

@@ -35,15 +35,20 @@ def test_scale_prices_active_workers_for_a_30_day_month(tmp_path: Path) -> None:
             w.verbs.endpoints.plan_scale("nope", workers_min=0, workers_max=None, idle_timeout_s=None)
 
 
-def test_deploy_and_scale_change_runpod_and_are_audited(tmp_path: Path) -> None:
-    with world(tmp_path) as w:
+@pytest.mark.parametrize("api", ["graphql", "rest"])
+def test_deploy_and_scale_change_runpod_and_are_audited(tmp_path: Path, api: str) -> None:
+    """Over both APIs; over REST v2 an endpoint reports no template id, and scaling needs none."""
+    with world(tmp_path, runpod_api=api) as w:
         alice = actor(ALICE, Role.MEMBER, "C0GPU")
         made = w.verbs.endpoints.deploy(alice, {"name": "sd", "image": "me/sd:1", "pool": "ADA_24", "min": 0,
                                                 "max": 2, "idle_timeout": 5, "timeout": 300, "flashboot": True,
                                                 "env": [["MODEL", "sdxl"]]})
         assert (made.workers_min, made.workers_max, made.gpu_ids) == (0, 2, ("ADA_24",))
+        assert (made.template_id is None) is (api == "rest")
+        template_id = w.sim.world.endpoints[made.id].template_id
         scaled = w.verbs.endpoints.scale(alice, {"endpoint": made.id, "min": 1, "max": 2, "idle_timeout": 30})
         assert (scaled.workers_min, scaled.idle_timeout_s) == (1, 30)
+        assert w.sim.world.endpoints[made.id].template_id == template_id
         entries = [(e.action, e.outcome, e.channel, e.target) for e in reversed(w.services.ledger.audit_log())]
         assert entries == [("deploy", AuditOutcome.OK, "C0GPU", made.id), ("scale", AuditOutcome.OK, "C0GPU", made.id)]
         assert "env" not in w.services.ledger.audit_log(action="deploy")[0].args  # values of env stay out of the log

@@ -489,7 +489,8 @@ def test_patching_an_endpoint_changes_only_what_it_names(sim: RunPodSimulator, c
     patched = response.json()
     assert patched["workers"] == {"min": 1, "max": 10, "idleTimeout": 10}
     assert patched["scaling"] == {"type": "QUEUE_DELAY", "queueDelay": 8}
-    assert (patched["timeout"], patched["image"], patched["version"]) == (120_000, "org/worker:1", 1)
+    assert (patched["timeout"], patched["image"]) == (120_000, "org/worker:1")
+    assert not {"template", "templateId", "version"} & set(patched)  # not in V2's Endpoint
     sim.advance(20)
     workers = client.get(f"/v2/serverless/{endpoint_id}/workers").json()
     assert workers["endpointVersion"] == 1
@@ -498,7 +499,19 @@ def test_patching_an_endpoint_changes_only_what_it_names(sim: RunPodSimulator, c
     [worker] = workers["workers"]
     assert (worker["status"], worker["image"], worker["gpuCount"]) == ("IDLE", "org/worker:1", 1)
     image = client.patch(f"/v2/serverless/{endpoint_id}", json={"image": "org/worker:2"}).json()
-    assert (image["image"], image["version"], image["workers"]["min"]) == ("org/worker:2", 2, 1)
+    assert (image["image"], image["workers"]["min"]) == ("org/worker:2", 1)
+    assert client.get(f"/v2/serverless/{endpoint_id}/workers").json()["endpointVersion"] == 2
+
+
+def test_an_idle_timeout_with_request_count_scaling_is_refused(client: httpx.Client) -> None:
+    by_count = {"type": "REQUEST_COUNT", "requestCount": 2}
+    refused = client.post("/v2/serverless", json={**ENDPOINT, "scaling": by_count,
+                                                  "workers": {"min": 0, "max": 2, "idleTimeout": 10}})
+    assert "idleTimeout" in problem(refused, 400)["detail"]
+    endpoint_id = client.post("/v2/serverless", json={**ENDPOINT, "scaling": by_count}).json()["id"]
+    path = f"/v2/serverless/{endpoint_id}"
+    problem(client.patch(path, json={"workers": {"min": 1, "max": 2, "idleTimeout": 10}}), 400)
+    assert client.patch(path, json={"workers": {"min": 1, "max": 2}}).json()["workers"]["min"] == 1
 
 
 def test_endpoint_create_needs_a_type_and_refuses_unknown_fields(client: httpx.Client) -> None:

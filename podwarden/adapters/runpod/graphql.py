@@ -239,7 +239,8 @@ class GraphQLRunPod(MutatingAdapter):
             endpoint.to_domain() for endpoint in self._list_endpoints_once("list_endpoints", d)])
 
     def save_endpoint(self, spec: EndpointSpec) -> Endpoint:
-        """Create (no `spec.id`) or update an endpoint. An update replaces every field.
+        """Create (no `spec.id`) or update an endpoint. An update replaces every field, the
+        template id included: without one (`spec.template_id` empty) it is refused, unsent.
 
         A create is tagged like a pod (``PODWARDEN_REQUEST`` in the endpoint's env, which
         RunPod lists back) and never duplicated; see `create_pod`.
@@ -255,6 +256,9 @@ class GraphQLRunPod(MutatingAdapter):
             return send
 
         if spec.id is not None:
+            if not spec.template_id:
+                raise BadRequest(f"endpoint {spec.name} has no template id, which GraphQL's saveEndpoint (a full "
+                                 "replace) needs; change it in RunPod's console", operation=operation)
             return self._idempotent(operation, send_input({"input": endpoint_input(spec)}))
 
         token = new_request_token()

@@ -20,7 +20,7 @@ network_volumes       GET /network-volumes                       reads
 save_template         POST /templates (found again by name)      never sent twice
 list_endpoints        GET /serverless                            reads
 save_endpoint         POST /serverless (tagged), PATCH           create never sent twice;
-                      /serverless/{id} (every managed setting)   update idempotent
+                      /serverless/{id} (scaling settings only)   update idempotent
 ====================  =========================================  ===============================
 
 **What stays on GraphQL.** RunPod's own migration guide lists what v2 has no equivalent for:
@@ -316,8 +316,9 @@ class RestRunPod(MutatingAdapter):
             endpoint.to_domain() for endpoint in self._list_endpoints_once("list_endpoints", d)])
 
     def save_endpoint(self, spec: EndpointSpec) -> Endpoint:
-        """Create (no `spec.id`, tagged like a pod and never duplicated) or update an endpoint
-        (a PATCH of every setting Podwarden manages)."""
+        """Create (no `spec.id`, tagged like a pod and never duplicated) or update an endpoint:
+        a PATCH of its scaling settings only (`rest_inputs.endpoint_body`), so `spec.template_id`
+        is not needed for an update (v2's endpoints do not report one)."""
         operation = "save_endpoint"
 
         def send_body(method: str, path: str, body: Mapping[str, object]) -> Step[Endpoint]:

@@ -71,21 +71,25 @@ def template_body(spec: TemplateSpec) -> dict[str, object]:
 
 
 def endpoint_body(spec: EndpointSpec, *, request: str | None = None) -> dict[str, object]:
-    """A create (with `request`, tagged and typed QUEUE) or the full PATCH of an update.
+    """A create (with `request`: named, from `spec.template_id`, tagged and typed QUEUE) or
+    the PATCH of an update, which carries the scaling settings only.
 
-    An update sends every setting Podwarden manages, as the GraphQL full replace does, and
-    leaves ``env`` alone so the create's tag stays.
+    An update sends neither ``templateId`` nor ``name``, ``image`` or ``env``: V2's Endpoint
+    has no template field to read one from, and a PATCH naming the template re-applies its
+    settings (env replaced, so the create's tag lost; a new release that rolls every worker).
+    ``workers.idleTimeout`` is left out under REQUEST_COUNT scaling, with which V2 refuses it
+    (UNVERIFIED: said by RunPod's validation as reviewed, not in the reference's examples).
     """
     scaling: dict[str, object] = {"type": spec.scaler_type.value}
+    workers: dict[str, object] = {"min": spec.workers_min, "max": spec.workers_max}
     if spec.scaler_type is ScalerType.REQUEST_COUNT:
         scaling["requestCount"] = spec.scaler_value
     else:
         scaling["queueDelay"] = spec.scaler_value
+        workers["idleTimeout"] = spec.idle_timeout_s
     body: dict[str, object] = {
-        "name": spec.name,
-        "templateId": spec.template_id,
         "gpu": {"pools": list(spec.gpu_ids), "count": spec.gpu_count},
-        "workers": {"min": spec.workers_min, "max": spec.workers_max, "idleTimeout": spec.idle_timeout_s},
+        "workers": workers,
         "scaling": scaling,
         "flashboot": "FLASHBOOT" if spec.flashboot else "OFF",
         "timeout": spec.execution_timeout_ms,
@@ -93,6 +97,6 @@ def endpoint_body(spec: EndpointSpec, *, request: str | None = None) -> dict[str
         "dataCenterIds": [dc.strip() for dc in (spec.locations or "").split(",") if dc.strip()],
     }
     if request is not None:
-        body["type"] = "QUEUE"
-        body["env"] = _env((), request)
+        body = {"name": spec.name, "type": "QUEUE", "templateId": spec.template_id, **body,
+                "env": _env((), request)}
     return body

@@ -26,7 +26,8 @@ GpuType prices, stock           ``price.secure|community`` per GPU; ``availabili
                                 ``maxCount`` of that cloud; no spot prices (v2 has none)
 Endpoint                        ``gpu.pools``, ``workers {min, max, idleTimeout}``, ``scaling
                                 {type, queueDelay|requestCount}``, ``flashboot``, ``timeout``,
-                                ``networkVolumes[0]``, ``dataCenterIds`` joined with commas
+                                ``networkVolumes[0]``, ``dataCenterIds`` joined with commas;
+                                no template id (V2's Endpoint has none): None
 Template                        ``serverless`` (bool), ``disk``, ``mounts.persistent.size``
 NetworkVolume                   ``dataCenter`` (``dataCenterId`` accepted too)
 ==============================  ===============================================================
@@ -447,7 +448,6 @@ class RestWorkersModel(RestModel):
     min: int | None = None
     max: int | None = None
     idle_timeout: int | None = None
-    standby: int | None = None
 
 
 class RestScalingModel(RestModel):
@@ -459,15 +459,12 @@ class RestScalingModel(RestModel):
 class RestEndpointModel(RestModel):
     id: str
     name: str | None = None
-    template_id: str | None = None
-    template: str | dict[str, Any] | None = None
     gpu: RestEndpointGpuModel | None = None
     workers: RestWorkersModel | None = None
     scaling: RestScalingModel | None = None
     flashboot: str | bool | None = None
     timeout: int | None = None
     network_volumes: list[str | None] | None = None
-    network_volume_id: str | None = None
     data_center_ids: list[str | None] | None = None
     env: dict[str, str | None] | list[Any] | None = None
 
@@ -492,12 +489,12 @@ class RestEndpointModel(RestModel):
         flashboot = self.flashboot
         if isinstance(flashboot, str):
             flashboot = flashboot.upper() not in ("OFF", "")
-        volume = next((v for v in self.network_volumes or () if v), None) or self.network_volume_id
+        volume = next((v for v in self.network_volumes or () if v), None)
         locations = ",".join(dc for dc in self.data_center_ids or () if dc)
         return Endpoint(
             id=self.id,
             name=self.name or "",
-            template_id=self.template_id or _ref_id(self.template),
+            template_id=None,  # V2's Endpoint names no template
             gpu_ids=tuple(pool for pool in gpu.pools or () if pool),
             workers_min=workers.min or 0,
             workers_max=workers.max or 0,
@@ -509,7 +506,6 @@ class RestEndpointModel(RestModel):
             execution_timeout_ms=self.timeout,
             network_volume_id=volume or None,
             locations=locations or None,
-            workers_standby=workers.standby,
         )
 
 

@@ -35,6 +35,7 @@ from podwarden.domain.models import (
     TemplateSpec,
 )
 from podwarden.errors import (
+    BadRequest,
     InsufficientBalance,
     MalformedResponse,
     NoCapacity,
@@ -412,35 +413,59 @@ def test_save_template(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
     assert (pod_template.is_serverless, sim.world.templates[pod_template.id].is_serverless) == (False, False)
 
 
-def test_create_list_and_fully_replace_endpoints(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+def test_create_list_and_update_endpoints(api: str, gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    """An update is GraphQL's full replace or v2's PATCH of the scaling settings; either way
+    the endpoint keeps its template (and over v2 its env, the create's tag). V2's Endpoint
+    names no template, so over REST `template_id` is None and an update needs none."""
     assert gateway.list_endpoints() == []
     template = gateway.save_template(TemplateSpec(name="w", image="org/w:1"))
     created = gateway.save_endpoint(EndpointSpec(
         name="infer", template_id=template.id, gpu_ids=("AMPERE_80", "ADA_80_PRO"), workers_max=5,
-        idle_timeout_s=30, scaler_type=ScalerType.REQUEST_COUNT, scaler_value=2, execution_timeout_ms=120_000,
+        idle_timeout_s=30, scaler_type=ScalerType.QUEUE_DELAY, scaler_value=2, execution_timeout_ms=120_000,
         flashboot=True, locations="US-KS-2",
     ))
     other = gateway.save_endpoint(EndpointSpec(name="b", template_id=template.id, gpu_ids=("ADA_24",),
                                                workers_min=1, workers_max=2, flashboot=False))
-    assert (created.name, created.template_id, created.gpu_ids) == ("infer", template.id, ("AMPERE_80", "ADA_80_PRO"))
+    reported_template = template.id if api == "graphql" else None
+    assert (created.name, created.template_id, created.gpu_ids) == (
+        "infer", reported_template, ("AMPERE_80", "ADA_80_PRO"))
     assert (created.workers_max, created.idle_timeout_s, created.scaler_type, created.scaler_value) == (
-        5, 30, ScalerType.REQUEST_COUNT, 2)
+        5, 30, ScalerType.QUEUE_DELAY, 2)
     assert (created.flashboot, created.execution_timeout_ms, created.locations) == (True, 120_000, "US-KS-2")
     assert not other.flashboot
     sim_ep = sim.world.endpoints[created.id]
     assert (sim_ep.flash_boot_type, sim_ep.workers_max, sim_ep.execution_timeout_ms) == ("FLASHBOOT", 5, 120_000)
     assert {ep.id: ep for ep in gateway.list_endpoints()} == {created.id: created, other.id: other}
 
+    env = list(sim_ep.env)
     updated = gateway.save_endpoint(EndpointSpec(
-        id=created.id, name="infer", template_id=template.id, gpu_ids=("AMPERE_80", "ADA_80_PRO"), workers_max=10,
-        idle_timeout_s=30, scaler_type=ScalerType.REQUEST_COUNT, scaler_value=2, execution_timeout_ms=120_000,
-        flashboot=True, locations="US-KS-2",
+        id=created.id, name="infer", template_id=created.template_id or "", gpu_ids=("AMPERE_80", "ADA_80_PRO"),
+        workers_max=10, idle_timeout_s=30, scaler_type=ScalerType.REQUEST_COUNT, scaler_value=3,
+        execution_timeout_ms=120_000, flashboot=True, locations="US-KS-2",
     ))
     assert updated.id == created.id
     assert len(sim.world.endpoints) == 2
     assert (sim_ep.workers_max, sim_ep.idle_timeout, sim_ep.scaler_type, sim_ep.scaler_value) == (
-        10, 30, "REQUEST_COUNT", 2)
+        10, 30, "REQUEST_COUNT", 3)
     assert (sim_ep.execution_timeout_ms, sim_ep.flash_boot_type) == (120_000, "FLASHBOOT")
+    assert sim_ep.template_id == template.id
+    if api == "rest":  # GraphQL's full replace sends no env, and the simulator then keeps none
+        assert list(sim_ep.env) == env
+
+
+def test_an_update_without_a_template_id(api: str, gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+    """GraphQL's full replace needs the template id and refuses, unsent, without it; v2's
+    PATCH does not send one."""
+    template = gateway.save_template(TemplateSpec(name="w", image="org/w:1"))
+    created = gateway.save_endpoint(EndpointSpec(name="e", template_id=template.id, gpu_ids=("ADA_24",)))
+    update = EndpointSpec(id=created.id, name="e", template_id="", gpu_ids=("ADA_24",), workers_min=1)
+    if api == "graphql":
+        with pytest.raises(BadRequest, match="no template id"):
+            gateway.save_endpoint(update)
+        assert sim.world.endpoints[created.id].workers_min == 0
+    else:
+        assert gateway.save_endpoint(update).workers_min == 1
+        assert sim.world.endpoints[created.id].template_id == template.id
 
 
 # --- faults ------------------------------------------------------------------------------------

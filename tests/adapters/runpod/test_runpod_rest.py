@@ -85,7 +85,7 @@ def gpu_json(**overrides: Any) -> dict[str, Any]:
 
 def endpoint_json(**overrides: Any) -> dict[str, Any]:
     endpoint: dict[str, Any] = {
-        "id": "4m7x2k9q", "name": "llm", "type": "QUEUE", "template": "tmpl000001",
+        "id": "4m7x2k9q", "name": "llm", "type": "QUEUE",
         "gpu": {"pools": ["ADA_24", "AMPERE_24"], "count": 1}, "workers": {"min": 1, "max": 5, "idleTimeout": 30},
         "scaling": {"type": "REQUEST_COUNT", "requestCount": 3}, "dataCenterIds": ["US-KS-2", "EU-RO-1"],
         "networkVolumes": ["vol0000001"], "timeout": 300000, "flashboot": "FLASHBOOT", "env": {},
@@ -364,7 +364,7 @@ def test_endpoints_volumes_and_templates(rest: RestRunPod, canned: CannedRunPod)
                                         "disk": 15, "env": {"A": "1"}, "mounts": {}}, 201))
     [endpoint] = rest.list_endpoints()
     assert (endpoint.id, endpoint.name, endpoint.template_id, endpoint.gpu_ids) == (
-        "4m7x2k9q", "llm", "tmpl000001", ("ADA_24", "AMPERE_24"))
+        "4m7x2k9q", "llm", None, ("ADA_24", "AMPERE_24"))  # V2's Endpoint names no template
     assert (endpoint.workers_min, endpoint.workers_max, endpoint.idle_timeout_s) == (1, 5, 30)
     assert (endpoint.scaler_type, endpoint.scaler_value) == (ScalerType.REQUEST_COUNT, 3)
     assert (endpoint.flashboot, endpoint.execution_timeout_ms, endpoint.network_volume_id, endpoint.locations) == (
@@ -442,22 +442,31 @@ def test_updating_an_unknown_endpoint_names_it(rest: RestRunPod, canned: CannedR
         rest.save_endpoint(EndpointSpec(id="nosuch", name="e", template_id="t", gpu_ids=("ADA_24",)))
 
 
-def test_an_update_patches_every_managed_setting_and_a_create_is_a_tagged_queue(
+def test_an_update_patches_the_scaling_settings_only_and_a_create_is_a_tagged_queue(
     rest: RestRunPod, canned: CannedRunPod,
 ) -> None:
+    """No templateId (V2 would re-apply the template: env replaced, every worker rolled), no
+    name, no env; with REQUEST_COUNT scaling no idleTimeout (V2 refuses it)."""
     canned.on("PATCH /v2/serverless/ep1", lambda request: ok(endpoint_json(id="ep1")))
     canned.on("POST /v2/serverless", lambda request: ok(endpoint_json(id="ep2"), 201))
-    spec = EndpointSpec(name="llm", template_id="t1", gpu_ids=("ADA_24",), id="ep1", workers_max=5,
+    spec = EndpointSpec(name="llm", template_id="", gpu_ids=("ADA_24",), id="ep1", workers_max=5,
                         network_volume_id="vol1", locations="US-KS-2")
     assert rest.save_endpoint(spec).id == "ep1"
     assert json.loads(canned.sent("PATCH /v2/serverless/ep1")[0].content) == {
-        "name": "llm", "templateId": "t1", "gpu": {"pools": ["ADA_24"], "count": 1},
+        "gpu": {"pools": ["ADA_24"], "count": 1},
         "workers": {"min": 0, "max": 5, "idleTimeout": 5}, "scaling": {"type": "QUEUE_DELAY", "queueDelay": 4},
         "flashboot": "FLASHBOOT", "timeout": 600000, "networkVolumes": ["vol1"], "dataCenterIds": ["US-KS-2"]}
-    assert rest.save_endpoint(EndpointSpec(name="new", template_id="t1", gpu_ids=("ADA_24",))).id == "ep2"
+    rest.save_endpoint(EndpointSpec(name="llm", template_id="", gpu_ids=("ADA_24",), id="ep1", workers_max=5,
+                                    scaler_type=ScalerType.REQUEST_COUNT, scaler_value=3))
+    by_count = json.loads(canned.sent("PATCH /v2/serverless/ep1")[1].content)
+    assert (by_count["workers"], by_count["scaling"]) == (
+        {"min": 0, "max": 5}, {"type": "REQUEST_COUNT", "requestCount": 3})
+    assert rest.save_endpoint(EndpointSpec(name="new", template_id="t1", gpu_ids=("ADA_24",),
+                                           scaler_type=ScalerType.REQUEST_COUNT)).id == "ep2"
     created = json.loads(canned.sent("POST /v2/serverless")[0].content)
-    assert created["type"] == "QUEUE"
+    assert (created["type"], created["name"], created["templateId"]) == ("QUEUE", "new", "t1")
     assert set(created["env"]) == {"PODWARDEN_REQUEST"}
+    assert "idleTimeout" not in created["workers"]
 
 
 def test_stop_resume_terminate_are_actions(rest: RestRunPod, canned: CannedRunPod) -> None:
