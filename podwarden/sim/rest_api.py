@@ -17,7 +17,8 @@ Routes (handlers in `rest_pods`, `rest_resources` and `rest_billing`, JSON in `r
     PATCH  /v2/pods/{id}                           200 Pod (a running pod restarts with the change)
     DELETE /v2/pods/{id}                           204
     POST   /v2/pods/{id}/action                    200 Pod; 204 for terminate; 409 if not in Pod.actions
-    GET    /v2/catalog/gpus[?include=AVAILABILITY&product=POD|SERVERLESS|CLUSTER]   200 {"gpus": [GpuType]}
+    GET    /v2/catalog/gpus[?include=AVAILABILITY&product=POD|SERVERLESS|CLUSTER&cloud=&count=]
+                                                   200 {"gpus": [GpuType]}
     GET    /v2/catalog/gpus/{id}[?include=…]       200 GpuType (the object, not wrapped)
     GET    /v2/templates ; POST /v2/templates      200 {"templates": [Template]} ; 201 Template
     GET|PATCH|DELETE /v2/templates/{id}            200 / 200 / 204 (400 while an endpoint uses it)
@@ -83,7 +84,10 @@ Choices where the spec is silent (all UNVERIFIED against the live API):
   ports like a GraphQL edit does.
 * GpuType ``price.serverless`` = the pool's flex $/s × 3600 per GPU (4090: 1.116);
   availability for SERVERLESS is HIGH for any type in a pool, for CLUSTER HIGH where
-  the type has cluster node groups, for POD the free stock's level.
+  the type has cluster node groups, for POD the free stock's level in ``cloud`` (default
+  SECURE) for pods of ``count`` GPUs (default 1): free GPUs // count, NONE beyond
+  ``maxCount`` or where the cloud does not offer the type; ``dataCenters`` those of that
+  cloud.
 * Template: ``{id, name, serverless (bool, V2's CreateTemplateRequest), image, args, disk,
   ports, env, mounts, startSsh, public, readme, registry (an id)}``; POST takes the same
   names (``id`` excepted); a ``type`` is an unknown field (422), as V2 rejects it.

@@ -211,17 +211,33 @@ def _product(call: Call) -> str | None:
     return product
 
 
+def _cloud_and_count(call: Call) -> tuple[str, int]:
+    """``cloud`` (SECURE, the default, or COMMUNITY) and ``count`` (GPUs per pod, default 1):
+    what a Pod's availability is for (UNVERIFIED beyond V2's parameter list: the level is
+    GraphQL's ``stockStatus`` for that cloud and count)."""
+    cloud = call.param("cloud") or "SECURE"
+    if cloud not in ("SECURE", "COMMUNITY"):
+        raise Problem(400, "cloud must be SECURE or COMMUNITY")
+    raw = call.param("count") or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise Problem(400, "count must be a whole number, at least 1")
+    return cloud, int(raw)
+
+
 def list_gpus(call: Call) -> Answer:
     product = _product(call)
-    return Answer(200, {"gpus": [gpu_view(call.world, g, product) for g in call.world.gpu_types.values()]})
+    cloud, count = _cloud_and_count(call)
+    return Answer(200, {"gpus": [gpu_view(call.world, g, product, cloud=cloud, count=count)
+                                 for g in call.world.gpu_types.values()]})
 
 
 def get_gpu(call: Call) -> Answer:
     product = _product(call)
+    cloud, count = _cloud_and_count(call)
     gpu = call.world.gpu_types.get(call.id)
     if gpu is None:
         raise Problem(404, "resource not found")
-    return Answer(200, gpu_view(call.world, gpu, product))
+    return Answer(200, gpu_view(call.world, gpu, product, cloud=cloud, count=count))
 
 
 HANDLERS = {

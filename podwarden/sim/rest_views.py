@@ -144,15 +144,18 @@ def _level(free_units: int) -> str:
     return stock_status(free_units).upper()  # "High" -> "HIGH", "None" -> "NONE"
 
 
-def _availability(world: World, gpu: GpuType, product: str) -> tuple[str, list[dict[str, Any]]]:
-    """(overall, per data centre) for one product: Pods read the clouds' free stock; a
-    Serverless pool is always HIGH (workers take no stock here); a cluster is HIGH where
-    the type has node groups."""
+def _availability(world: World, gpu: GpuType, product: str, *, cloud: str = "SECURE",
+                  count: int = 1) -> tuple[str, list[dict[str, Any]]]:
+    """(overall, per data centre) for one product: Pods read the free stock of `cloud` in
+    pods of `count` GPUs (as GraphQL's ``stockStatus`` for a count: free // count; none
+    beyond ``maxCount``); a Serverless pool is always HIGH (workers take no stock here); a
+    cluster is HIGH where the type has node groups."""
     if product == "POD":
-        free = {c: gpu.free.get(c, 0) for c in CLOUDS if gpu.offered(c)}
-        centres = [{"id": dc.id, "name": dc.name, "availability": _level(free[dc.cloud])}
-                   for dc in DATA_CENTRES if dc.listed and dc.cloud in free]
-        return _level(max(free.values(), default=0)), centres
+        offered = gpu.offered(cloud) and count <= gpu.max_gpu_count
+        units = gpu.free.get(cloud, 0) // count if offered else 0
+        centres = [{"id": dc.id, "name": dc.name, "availability": _level(units)}
+                   for dc in DATA_CENTRES if dc.listed and dc.cloud == cloud] if offered else []
+        return _level(units), centres
     if product == "SERVERLESS":
         if pool_for_gpu_type(gpu.id, world.pools) is None:
             return "NONE", []
@@ -164,7 +167,8 @@ def _availability(world: World, gpu: GpuType, product: str) -> tuple[str, list[d
     return "HIGH", [{"id": dc, "name": dc, "availability": "HIGH"} for dc in offer.data_centres]
 
 
-def gpu_view(world: World, gpu: GpuType, product: str | None) -> dict[str, Any]:
+def gpu_view(world: World, gpu: GpuType, product: str | None, *, cloud: str = "SECURE",
+             count: int = 1) -> dict[str, Any]:
     pool = pool_for_gpu_type(gpu.id, world.pools)
     view: dict[str, Any] = {
         "id": gpu.id,
@@ -182,7 +186,7 @@ def gpu_view(world: World, gpu: GpuType, product: str | None) -> dict[str, Any]:
         "maxCount": {c.lower(): gpu.max_gpu_count if gpu.offered(c) else 0 for c in CLOUDS},
     }
     if product is not None:
-        view["availability"], view["dataCenters"] = _availability(world, gpu, product)
+        view["availability"], view["dataCenters"] = _availability(world, gpu, product, cloud=cloud, count=count)
     return view
 
 

@@ -400,13 +400,21 @@ def test_availability_needs_a_product(sim: RunPodSimulator, client: httpx.Client
     problem(client.get("/v2/catalog/gpus", params={"include": "AVAILABILITY"}), 400)
     sim.world.add_pod(name="all", gpu_type_id="NVIDIA H100 PCIe", gpu_count=8)
 
-    h100 = client.get("/v2/catalog/gpus/NVIDIA H100 PCIe",
-                      params={"include": "AVAILABILITY", "product": "POD"}).json()
+    path, pods = "/v2/catalog/gpus/NVIDIA H100 PCIe", {"include": "AVAILABILITY", "product": "POD"}
 
-    assert h100["availability"] == "MEDIUM"  # 8 free in Community Cloud, none in Secure Cloud
-    levels = {dc["id"]: dc["availability"] for dc in h100["dataCenters"]}
-    assert levels["US-KS-2"] == "NONE"
+    secure = client.get(path, params=pods).json()  # cloud defaults to SECURE, count to 1
+    community = client.get(path, params={**pods, "cloud": "COMMUNITY"}).json()
+    eights = client.get(path, params={**pods, "cloud": "COMMUNITY", "count": "8"}).json()
+
+    assert (secure["availability"], community["availability"]) == ("NONE", "MEDIUM")  # 8 free in Community
+    assert eights["availability"] == "LOW"  # one pod of 8
+    assert {dc["id"]: dc["availability"] for dc in secure["dataCenters"]}["US-KS-2"] == "NONE"
+    levels = {dc["id"]: dc["availability"] for dc in community["dataCenters"]}
     assert levels["EU-CZ-1"] == "MEDIUM"
+    assert "US-KS-2" not in levels  # a Secure Cloud data centre
+    assert client.get(path, params={**pods, "cloud": "COMMUNITY", "count": "16"}).json()["availability"] == "NONE"
+    problem(client.get(path, params={**pods, "cloud": "ALL"}), 400)
+    problem(client.get(path, params={**pods, "count": "0"}), 400)
     cluster = client.get("/v2/catalog/gpus/NVIDIA H200", params={"include": "AVAILABILITY", "product": "CLUSTER"})
     assert cluster.json()["availability"] == "HIGH"
     problem(client.get("/v2/catalog/gpus/NVIDIA nope"), 404)

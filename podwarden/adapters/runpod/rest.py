@@ -222,8 +222,7 @@ class RestRunPod(MutatingAdapter):
         clouds = (Cloud.SECURE,) if spec.network_volume_id else (Cloud.SECURE, Cloud.COMMUNITY)
 
         def once(d: Deadline) -> list[Cloud]:
-            gpus = [gpu for gpu in self._catalog(d, "create_pod", gpu_count=spec.gpu_count)
-                    if gpu.id == spec.gpu_type_id]
+            gpus = [gpu.to_domain() for gpu in self._catalog_models(d, "create_pod") if gpu.id == spec.gpu_type_id]
             if not gpus:
                 return [Cloud.SECURE]  # RunPod says what is wrong with the GPU type
             priced = [(price, rank, cloud) for rank, cloud in enumerate(clouds)
@@ -400,9 +399,16 @@ class RestRunPod(MutatingAdapter):
         return self._pod(pod, deadline)
 
     def _catalog(self, deadline: Deadline, operation: str, *, gpu_count: int) -> list[GpuType]:
-        """v2's GPU catalog with the pods' availability, alone (no GraphQL)."""
-        gpus = self._catalog_models(deadline, operation, params={"include": "AVAILABILITY", "product": "POD"})
-        return [gpu.to_domain(gpu_count=gpu_count) for gpu in gpus]
+        """v2's GPU catalog with the pods' availability in each cloud, alone (no GraphQL).
+
+        v2 gives one availability level per type, for the ``cloud`` asked (SECURE if none)
+        and pods of ``count`` GPUs (1 if none): so two reads, one per cloud, for `gpu_count`."""
+        def read(cloud: Cloud) -> list[RestGpuTypeModel]:
+            return self._catalog_models(deadline, operation, params={
+                "include": "AVAILABILITY", "product": "POD", "cloud": cloud.value, "count": gpu_count})
+
+        community = {gpu.id: gpu for gpu in read(Cloud.COMMUNITY)}
+        return [gpu.to_domain(gpu_count=gpu_count, community=community.get(gpu.id)) for gpu in read(Cloud.SECURE)]
 
     def _catalog_models(
         self, deadline: Deadline, operation: str, *, params: Mapping[str, str | int] | None = None,

@@ -22,8 +22,9 @@ PodRuntime                      ``runtime {uptime, gpus[].util|memoryUtil, cpu.u
                                 public port on an address outside RunPod's proxy and private
                                 ranges, and ``ssh.direct`` supplies port 22 if ``ports`` lacks it
 GpuType prices, stock           ``price.secure|community`` per GPU; ``availability`` (HIGH…)
-                                for each cloud the type is offered in, none beyond
-                                ``maxCount`` of that cloud; no spot prices (v2 has none)
+                                of the read for that cloud (``cloud=SECURE|COMMUNITY``, the
+                                adapter reads both), none beyond ``maxCount`` of that cloud;
+                                no spot prices (v2 has none)
 Endpoint                        ``gpu.pools``, ``workers {min, max, idleTimeout}``, ``scaling
                                 {type, queueDelay|requestCount}``, ``flashboot``, ``timeout``,
                                 ``networkVolumes[0]``, ``dataCenterIds`` joined with commas;
@@ -344,23 +345,27 @@ class RestGpuTypeModel(RestModel):
     max_count: RestGpuCountModel | None = None
     availability: str | None = None
 
-    def to_domain(self, *, gpu_count: int = 1) -> GpuType:
+    def to_domain(self, *, gpu_count: int = 1, community: RestGpuTypeModel | None = None) -> GpuType:
+        """The type as read for Secure Cloud (this model's ``availability``) and, in
+        `community`, the same type read for Community Cloud (its ``availability``; without
+        it, Community stock is NONE: never assumed)."""
         price = self.price or RestGpuPriceModel()
         most = self.max_count or RestGpuCountModel()
-        secure = self.secure is not False
-        community = self.community is not False
-        stock = _STOCK.get((self.availability or "").upper(), Stock.NONE)
-        secure_max = most.secure if secure and most.secure is not None else 0
-        community_max = most.community if community and most.community is not None else 0
+        in_secure = self.secure is not False
+        in_community = self.community is not False
+        secure_stock = _STOCK.get((self.availability or "").upper(), Stock.NONE)
+        community_stock = _STOCK.get(((community.availability if community else None) or "").upper(), Stock.NONE)
+        secure_max = most.secure if in_secure and most.secure is not None else 0
+        community_max = most.community if in_community and most.community is not None else 0
         return GpuType(
             id=self.id,
             display_name=self.display_name or self.name or self.id,
             memory_gb=_whole(self.memory) or 0,
-            secure_price=_offered(price.secure, secure),
-            community_price=_offered(price.community, community),
+            secure_price=_offered(price.secure, in_secure),
+            community_price=_offered(price.community, in_community),
             max_gpu_count=max(secure_max, community_max),
-            secure_stock=stock if secure and gpu_count <= secure_max else Stock.NONE,
-            community_stock=stock if community and gpu_count <= community_max else Stock.NONE,
+            secure_stock=secure_stock if in_secure and gpu_count <= secure_max else Stock.NONE,
+            community_stock=community_stock if in_community and gpu_count <= community_max else Stock.NONE,
             manufacturer=_manufacturer(self.manufacturer),
         )
 

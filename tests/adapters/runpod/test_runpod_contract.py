@@ -6,11 +6,12 @@ against that world. Passing both is what makes ``PODWARDEN_RUNPOD_API`` a settin
 a rewrite. Sleeps are recorded by fake time, which moves the simulator's clock too.
 
 What the two APIs cannot agree on is left out of the comparison, by name (`pod_facts`,
-`runtime_facts`, `catalog_facts`): v2 reports no machine id, vCPU or memory size on a GPU
+`runtime_facts`): v2 reports no machine id, vCPU or memory size on a GPU
 pod, no uptime for a booting pod, no GPU id in telemetry, no address for a port behind
 RunPod's proxy, no mount path for a pod without a volume, and a compute cost of 0 for a pod
 that is not running (V2 documents 0.0; what GraphQL's ``costPerHr`` says then is not
-documented).
+documented). Endpoints: v2 names no template. The catalog, stock per cloud included, is
+compared whole (`catalog_facts`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from podwarden.errors import (
 )
 from podwarden.ports import RunPodGateway
 from podwarden.sim import FaultKind, RunPodSimulator
+from podwarden.sim.catalog import GpuType as SimGpuType
 from podwarden.sim.clusters import create_cluster
 from podwarden.sim.pods import SimPod
 from podwarden.sim.world import World
@@ -153,8 +155,16 @@ def catalog_facts(gpu: GpuType) -> dict[str, Any]:
         "manufacturer": gpu.manufacturer, "max_gpu_count": gpu.max_gpu_count,
         "secure_price": gpu.secure_price, "community_price": gpu.community_price,
         "secure_spot_price": gpu.secure_spot_price, "community_spot_price": gpu.community_spot_price,
-        "counts": gpu.counts(),
+        "counts": gpu.counts(), "secure_stock": gpu.secure_stock, "community_stock": gpu.community_stock,
     }
+
+
+def stock(sim_gpu: SimGpuType, cloud: str, gpu_count: int) -> Stock:
+    """The world's stock of pods of `gpu_count` GPUs in `cloud`, in RunPod's levels."""
+    units = sim_gpu.free.get(cloud, 0) // gpu_count
+    if not sim_gpu.offered(cloud) or gpu_count > sim_gpu.max_gpu_count or units <= 0:
+        return Stock.NONE
+    return Stock.LOW if units <= 3 else Stock.MEDIUM if units <= 11 else Stock.HIGH
 
 
 # --- pods -------------------------------------------------------------------------------------
@@ -362,6 +372,8 @@ def test_the_gpu_catalog_and_its_prices(
             "secure_spot_price": sim_gpu.secure_spot_price if secure else None,
             "community_spot_price": sim_gpu.community_spot_price if community else None,
             "counts": tuple(sorted(offered)) or tuple(range(1, sim_gpu.max_gpu_count + 1)),
+            "secure_stock": stock(sim_gpu, "SECURE", gpu_count),
+            "community_stock": stock(sim_gpu, "COMMUNITY", gpu_count),
         }, gpu.id
         if not secure:
             assert gpu.secure_stock is Stock.NONE
@@ -373,9 +385,13 @@ def test_stock_runs_out_as_gpus_are_rented(gateway: RunPodGateway, sim: RunPodSi
     for cloud in ("SECURE", "COMMUNITY"):
         sim.world.gpu_types[H100].free[cloud] = 0
     sim.world.gpu_types[A100].free.update({"SECURE": 40, "COMMUNITY": 0})
+    sim.world.gpu_types[A4000].free.update({"SECURE": 0, "COMMUNITY": 6})
     gpus = {gpu.id: gpu for gpu in gateway.gpu_types()}
     assert (gpus[H100].secure_stock, gpus[H100].community_stock) == (Stock.NONE, Stock.NONE)
-    assert gpus[A100].secure_stock is Stock.HIGH
+    assert (gpus[A100].secure_stock, gpus[A100].community_stock) == (Stock.HIGH, Stock.NONE)
+    assert (gpus[A4000].secure_stock, gpus[A4000].community_stock) == (Stock.NONE, Stock.MEDIUM)
+    fours = {gpu.id: gpu for gpu in gateway.gpu_types(gpu_count=4)}  # one pod of 4 fits in 6 free
+    assert (fours[A4000].secure_stock, fours[A4000].community_stock) == (Stock.NONE, Stock.LOW)
 
 
 def test_account(gateway: RunPodGateway, sim: RunPodSimulator) -> None:

@@ -324,9 +324,15 @@ def test_a_spot_pod_read_as_on_demand_is_still_resumed_over_graphql(rest: RestRu
 
 
 def test_the_catalog_with_graphqls_spot_prices(rest: RestRunPod, canned: CannedRunPod) -> None:
-    canned.on("GET /v2/catalog/gpus", ok({"gpus": [
-        gpu_json(), gpu_json(id="NVIDIA A40", name="A40", community=False, price={"secure": 0.4, "community": 0},
-                             maxCount={"secure": 2, "community": 0}, availability="LOW")]}))
+    def catalog(request: httpx.Request) -> httpx.Response:
+        """v2's availability is for the cloud asked (default SECURE): here HIGH there, LOW in Community."""
+        level = "LOW" if request.url.params.get("cloud") == "COMMUNITY" else "HIGH"
+        return ok({"gpus": [
+            gpu_json(availability=level),
+            gpu_json(id="NVIDIA A40", name="A40", community=False, price={"secure": 0.4, "community": 0},
+                     maxCount={"secure": 2, "community": 0}, availability="LOW")]})
+
+    canned.on("GET /v2/catalog/gpus", catalog)
     canned.graphql = graphql_answer({"gpuTypes": [
         {"id": RTX4090, "secureSpotPrice": 0.29, "communitySpotPrice": 0.2, "secureCloud": True,
          "communityCloud": True, "secureLowest": {"availableGpuCounts": [1, 2, 4]},
@@ -336,12 +342,13 @@ def test_the_catalog_with_graphqls_spot_prices(rest: RestRunPod, canned: CannedR
     assert (rtx.display_name, rtx.memory_gb, rtx.manufacturer, rtx.max_gpu_count) == ("RTX 4090", 24, "Nvidia", 8)
     assert (rtx.secure_price, rtx.community_price) == (Decimal("0.44"), Decimal("0.31"))
     assert (rtx.secure_spot_price, rtx.community_spot_price) == (Decimal("0.29"), Decimal("0.2"))
-    assert (rtx.secure_stock, rtx.community_stock) == (Stock.HIGH, Stock.HIGH)
+    assert (rtx.secure_stock, rtx.community_stock) == (Stock.HIGH, Stock.LOW)
     assert (rtx.counts(), a40.counts()) == ((1, 2, 4), (1, 2))  # GraphQL's availableGpuCounts, else maxCount
     assert (a40.community_price, a40.secure_spot_price, a40.max_gpu_count) == (None, None, 2)
     assert (a40.secure_stock, a40.community_stock) == (Stock.NONE, Stock.NONE)  # 4 GPUs > 2 in one pod
-    [request] = canned.sent("GET /v2/catalog/gpus")
-    assert dict(request.url.params) == {"include": "AVAILABILITY", "product": "POD"}
+    assert sorted(tuple(sorted(r.url.params.items())) for r in canned.sent("GET /v2/catalog/gpus")) == [
+        (("cloud", cloud), ("count", "4"), ("include", "AVAILABILITY"), ("product", "POD"))
+        for cloud in ("COMMUNITY", "SECURE")]
     [graphql] = canned.sent("POST /graphql")
     assert json.loads(graphql.content)["variables"]["secure"]["gpuCount"] == 4
 
@@ -409,7 +416,7 @@ def test_any_cloud_is_the_cheapest_first_then_the_other_after_no_capacity(
     sent = [json.loads(r.content) for r in canned.sent("POST /v2/pods")]
     assert [body["cloud"] for body in sent] == ["COMMUNITY", "SECURE"]
     assert sent[0]["env"] == sent[1]["env"]  # one request, one token
-    assert dict(canned.sent("GET /v2/catalog/gpus")[0].url.params) == {"include": "AVAILABILITY", "product": "POD"}
+    assert all(not r.url.params for r in canned.sent("GET /v2/catalog/gpus"))  # prices (and names) only
 
 
 def test_any_cloud_with_a_network_volume_is_secure_and_no_capacity_there_is_raised(
