@@ -28,8 +28,12 @@
 Every error carries RunPod's own message, the HTTP status and the operation (the port
 method, e.g. ``create_pod``). The REST v2 adapter reuses `error_for_status` and
 `raise_for_runpod` unchanged: its problem+json bodies give their ``detail`` (and the
-``errors`` list of a 422) as the message, and `refine_refusal` reads a 400 that says "no
-capacity" or "spend limit" (v2 has no code for them) as NoCapacity / SpendLimitReached.
+``errors`` list of a 422) as the message, and `refine_refusal` reads a 400 (or 402) whose
+detail words it as GraphQL does ("no longer any instances available", "spend limit") as
+NoCapacity / SpendLimitReached. v2 documents no code and no wording for these: only a
+human-readable detail (UNVERIFIED that it is GraphQL's text), so a caller that can move on
+(`RestRunPod.create_pod` for any cloud) must not rely on this and treats any 400 as "try
+the next candidate", as v2 advises.
 
 Three predicates drive the retry rules of the adapters:
 

@@ -48,8 +48,11 @@ Unauthorized, 402 InsufficientBalance, 404 NotFound, 409 (an action the pod's st
 not allow; but stopping a stopped pod, or starting a running one, answers the pod, as GraphQL
 does) and 422 BadRequest with RunPod's detail, 429 RateLimited with Retry-After, 5xx
 ServerError (retried). A 400 is RunPod's refusal for lack of capacity as well as a bad
-request, with no code to tell them apart, and a 402 may be the spend limit as well as the
-balance: the text decides (`errors.refine_refusal`).
+request, with no code to tell them apart and only a human-readable detail: `create_pod`
+for any cloud therefore moves to the next cloud after any 400, and elsewhere a 400 is
+NoCapacity only if its words are GraphQL's for it (`errors.refine_refusal`, UNVERIFIED: v2
+documents no wording); a 402 may be the spend limit as well as the balance, which the text
+decides the same way.
 """
 
 from __future__ import annotations
@@ -185,25 +188,30 @@ class RestRunPod(MutatingAdapter):
         anything is sent). A spot spec is created over GraphQL: v2 has no interruptible pods.
 
         v2 has no "any cloud": for `Cloud.ALL` the clouds that offer the GPU are tried cheapest
-        first (Secure Cloud alone with a network volume, which lives there), the next only after
-        RunPod answered "no capacity" (a refusal: nothing was made), so the pod costs what a quote
-        for any cloud said, as when GraphQL lets RunPod choose.
+        first (Secure Cloud alone with a network volume, which lives there), so the pod costs
+        what a quote for any cloud said, as when GraphQL lets RunPod choose. The next cloud is
+        tried after any plain 400: v2 says "no capacity" with a 400 and a human-readable
+        detail only, and advises trying the next candidate on a 400 (`createPod`'s
+        description); a 400 made nothing, so this never makes two pods. A 422 (the request
+        itself is wrong) or any other refusal is raised at once; after the last cloud its
+        refusal is raised.
         """
         if spec.spot:
             return self._graphql.create_pod(spec)
         token, supplied = request_token(spec.env)
         if spec.cloud is not Cloud.ALL:
             return self._create_pod_in(spec, token, look_first=supplied)
-        clouds = self._clouds_for(spec)
-        for index, cloud in enumerate(clouds):
+        *first, last = self._clouds_for(spec)
+        for index, cloud in enumerate(first):
             try:
                 return self._create_pod_in(replace(spec, cloud=cloud), token, look_first=supplied and index == 0)
-            except NoCapacity:
-                if index == len(clouds) - 1:
+            except (NoCapacity, BadRequest) as exc:
+                if isinstance(exc, BadRequest) and exc.status != 400:
                     raise
-                log.info("create_pod: no %s in %s cloud; trying %s", spec.gpu_type_id, cloud.value.lower(),
-                         clouds[index + 1].value.lower())
-        raise AssertionError("unreachable: the last cloud's refusal is raised")
+                log.info("create_pod: %s cloud refused %s (%s); trying %s cloud", cloud.value.lower(),
+                         spec.gpu_type_id, exc.message, last.value.lower() if index == len(first) - 1
+                         else first[index + 1].value.lower())
+        return self._create_pod_in(replace(spec, cloud=last), token, look_first=supplied and not first)
 
     def _create_pod_in(self, spec: PodSpec, token: str, *, look_first: bool) -> Pod:
         """`create_pod` in `spec.cloud` (SECURE or COMMUNITY), never made twice."""

@@ -419,6 +419,34 @@ def test_any_cloud_is_the_cheapest_first_then_the_other_after_no_capacity(
     assert all(not r.url.params for r in canned.sent("GET /v2/catalog/gpus"))  # prices (and names) only
 
 
+def test_any_cloud_moves_on_after_any_plain_400_as_v2_advises(rest: RestRunPod, canned: CannedRunPod) -> None:
+    """v2's capacity 400 has only a human-readable detail: its wording is not relied on."""
+    canned.on("GET /v2/catalog/gpus", ok({"gpus": [gpu_json()]}))
+    canned.on("POST /v2/pods", problem(400, "request could not be processed"),
+              lambda request: ok(pod_json(cloud="SECURE", env=json.loads(request.content)["env"]), 201))
+    pod = rest.create_pod(PodSpec(name="any", gpu_type_id=RTX4090, image="i", cloud=Cloud.ALL))
+    assert pod.cloud is Cloud.SECURE
+    assert [json.loads(r.content)["cloud"] for r in canned.sent("POST /v2/pods")] == ["COMMUNITY", "SECURE"]
+
+
+@pytest.mark.parametrize(("answers", "kind", "sent"), [
+    pytest.param((problem(422, "Request validation failed.", errors=["ports: bad"]),), BadRequest, 1, id="422-at-once"),
+    pytest.param((problem(402, "Insufficient balance"),), InsufficientBalance, 1, id="402-at-once"),
+    pytest.param((problem(400, "first refusal"), problem(400, "last refusal")), BadRequest, 2, id="last-400-raised"),
+])
+def test_any_cloud_raises_other_refusals_at_once_and_the_last_clouds(
+    rest: RestRunPod, canned: CannedRunPod, answers: tuple[httpx.Response, ...], kind: type[RunPodError], sent: int,
+) -> None:
+    canned.on("GET /v2/catalog/gpus", ok({"gpus": [gpu_json()]}))
+    canned.on("POST /v2/pods", *answers)
+    with pytest.raises(RunPodError) as raised:
+        rest.create_pod(PodSpec(name="any", gpu_type_id=RTX4090, image="i", cloud=Cloud.ALL))
+    assert type(raised.value) is kind
+    assert len(canned.sent("POST /v2/pods")) == sent
+    if sent == 2:
+        assert raised.value.message == "last refusal"
+
+
 def test_any_cloud_with_a_network_volume_is_secure_and_no_capacity_there_is_raised(
     rest: RestRunPod, canned: CannedRunPod,
 ) -> None:
