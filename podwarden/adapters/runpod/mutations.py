@@ -13,7 +13,7 @@ so the two APIs cannot drift apart:
   and `OutcomeUnknown` raised if nothing shows up. Pods and endpoints are found by the
   request token in their env (`_pod_of_request`, `_endpoint_of_request`).
 - `_terminate`: NotFound after an attempt that may have gone through is success (that
-  attempt terminated the pod).
+  attempt terminated the pod), and so is a 409 whose pod reads terminated (REST v2).
 
 The finds and reconciles read through each API's single attempts, which a subclass provides:
 `_list_pods_once`, `_get_pod_once`, `_list_endpoints_once`.
@@ -30,7 +30,7 @@ from podwarden.adapters.runpod.errors import ambiguous, unanswered
 from podwarden.adapters.runpod.inputs import REQUEST_ENV
 from podwarden.adapters.runpod.retry import Deadline
 from podwarden.domain.models import Endpoint, Pod, PodStatus
-from podwarden.errors import NotFound, OutcomeUnknown, RunPodError
+from podwarden.errors import BadRequest, NotFound, OutcomeUnknown, RunPodError
 
 __all__ = ["MutatingAdapter", "Step", "TaggedEndpoint"]
 
@@ -107,10 +107,16 @@ class MutatingAdapter(RunPodAdapter):
 
         return self._run(operation, attempt)
 
-    def _terminate(self, operation: str, pod_id: str, send: Step[object]) -> None:
+    def _terminate(self, operation: str, pod_id: str, send: Step[object], *,
+                   gone: Step[bool] | None = None) -> None:
         """Terminate a pod with `send`. NotFound on a retry after an attempt that may have gone
         through is success: that attempt terminated it (or the pod was never there, which leaves
-        the same state). NotFound at the first attempt names the pod (RunPod's text does not)."""
+        the same state). NotFound at the first attempt names the pod (RunPod's text does not).
+
+        An API that answers a terminated pod's terminate with a conflict (409: REST v2, whose
+        pod may still be listed TERMINATED) gives `gone`, which reads whether the pod is
+        terminated or not there; after an attempt that may have gone through, a 409 whose pod
+        is `gone` is success too, any other 409 is raised."""
         maybe_done = False
 
         def attempt(d: Deadline) -> None:
@@ -122,6 +128,10 @@ class MutatingAdapter(RunPodAdapter):
                     raise NotFound(f"pod {pod_id} not found to terminate", status=exc.status,
                                    operation=operation) from None
                 log.info("%s: pod %s is gone; an earlier attempt terminated it", operation, pod_id)
+            except BadRequest as exc:
+                if not (maybe_done and exc.status == 409 and gone is not None and gone(d)):
+                    raise
+                log.info("%s: pod %s is terminated; an earlier attempt did it", operation, pod_id)
             except RunPodError as exc:
                 maybe_done = maybe_done or ambiguous(exc)
                 raise

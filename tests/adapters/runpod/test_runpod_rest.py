@@ -668,6 +668,34 @@ def test_a_server_error_on_stop_is_reconciled_by_reading_the_pod(
     assert len(canned.sent("POST /v2/pods/p1/action")) == 1
 
 
+@pytest.mark.parametrize("after", [
+    pytest.param(ok(pod_json(id="p1", status="TERMINATED", runtime=None)), id="listed-terminated"),
+    pytest.param(problem(404, "resource not found"), id="gone"),
+])
+def test_terminate_that_timed_out_then_conflicts_is_done_if_the_pod_is_terminated(
+    rest: RestRunPod, canned: CannedRunPod, after: httpx.Response,
+) -> None:
+    """The lost attempt terminated it; the retry's 409 is "no action on a TERMINATED pod"."""
+    canned.on("POST /v2/pods/p1/action", httpx.ReadTimeout,
+              problem(409, "action terminate is not allowed while the pod is TERMINATED"))
+    canned.on("GET /v2/pods/p1", after)
+    rest.terminate_pod("p1")
+    assert len(canned.sent("POST /v2/pods/p1/action")) == 2
+
+
+def test_a_terminate_conflict_is_raised_when_the_pod_is_not_terminated(
+    rest: RestRunPod, canned: CannedRunPod,
+) -> None:
+    canned.on("POST /v2/pods/p1/action", httpx.ReadTimeout, problem(409, "locked"))
+    canned.on("GET /v2/pods/p1", ok(pod_json(id="p1")))
+    with pytest.raises(BadRequest, match="locked"):
+        rest.terminate_pod("p1")
+    canned.on("POST /v2/pods/p2/action", problem(409, "action terminate is not allowed"))
+    with pytest.raises(BadRequest):  # a first attempt's 409 is RunPod's answer: nothing was lost
+        rest.terminate_pod("p2")
+    assert canned.sent("GET /v2/pods/p2") == []
+
+
 def test_terminate_that_timed_out_then_404s_is_done(rest: RestRunPod, canned: CannedRunPod) -> None:
     canned.on("POST /v2/pods/p1/action", httpx.ReadTimeout, problem(404, "resource not found"))
     rest.terminate_pod("p1")
