@@ -44,7 +44,7 @@ rule, for no capacity (GraphQL's very text, "There are no longer any instances
 available…") and any other rule the world refuses; 402 for too little balance **and** for
 the spend limit (the simulator's choice: both are money; the detail says which, in
 GraphQL's words); 404 ``"resource not found"``; 409 for an action the status does not
-allow, or a PATCH/DELETE of a cluster's pod. Every authenticated answer, errors and
+allow, or a PATCH, DELETE or action of a cluster's pod. Every authenticated answer, errors and
 injected faults included, carries the spec's example ``RateLimit``/``RateLimit-Policy``
 headers (60/min, 3000/h, 50000/day; the counts are not enforced, faults do that).
 

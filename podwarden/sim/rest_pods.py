@@ -173,10 +173,14 @@ def delete_pod(call: Call) -> Answer:
 
 
 def pod_action(call: Call) -> Answer:
+    """An action; a cluster's pod refuses every one (409), as V2's ``Pod.cluster`` says its pods
+    "cannot be modified or deleted via the pod endpoints" and ``terminate`` is DELETE's
+    equivalent (UNVERIFIED for stop/start: the spec names no exception)."""
     pod = _pod(call)
     action = call.body(_ACTION).get("action")
     if action not in ("start", "stop", "restart", "terminate"):
         raise Problem(422, VALIDATION_FAILED, problems=["action: must be start, stop, restart or terminate"])
+    _not_in_cluster(pod)
     status = pod_status(call.world, pod)
     if action not in ACTIONS[status]:
         raise Problem(409, f"action {action} is not allowed while the pod is {status}")

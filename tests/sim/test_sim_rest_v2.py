@@ -265,6 +265,9 @@ def test_cluster_pods_are_listed_on_request_and_changed_only_through_their_clust
     assert len(client.get("/v2/pods", params={"includeClusterPods": "true"}).json()["pods"]) == 2
     assert "cluster" in problem(client.patch(f"/v2/pods/{pod_id}", json={"name": "x"}), 409)["detail"]
     problem(client.delete(f"/v2/pods/{pod_id}"), 409)
+    for action in ("stop", "restart", "terminate"):  # terminate is DELETE's equivalent
+        assert "cluster" in problem(client.post(f"/v2/pods/{pod_id}/action", json={"action": action}), 409)["detail"]
+    assert gql.pod(pod_id)["desiredStatus"] == "RUNNING"
 
 
 def test_a_cpu_pod_has_cpu_and_no_gpu(client: httpx.Client) -> None:

@@ -13,7 +13,8 @@ list_pods, get_pod    GET /pods?includeClusterPods=true,         reads
 create_pod            POST /pods (tagged ``PODWARDEN_REQUEST``)  never sent twice (`_create`)
 stop_pod              POST /pods/{id}/action ``stop``            reconciled by reading the pod
 resume_pod            POST /pods/{id}/action ``start``           reconciled by reading the pod
-terminate_pod         POST /pods/{id}/action ``terminate``       404 after a maybe-done try: ok
+terminate_pod         POST /pods/{id}/action ``terminate``       404, or 409 and the pod gone,
+                                                                 after a maybe-done try: ok
 gpu_types             GET /catalog/gpus?include=AVAILABILITY     reads
                       &product=POD (+ GraphQL, see below)
 network_volumes       GET /network-volumes                       reads
@@ -40,7 +41,9 @@ another count raises `BadRequest` saying so (before anything is sent) rather tha
 with a count the caller did not ask for. v2 has no "any cloud": a spec for `Cloud.ALL` tries
 the clouds cheapest first (see `create_pod`). v2 reports no GPU display name on a pod: it is
 taken from the catalog (read once, and again with every `gpu_types`; a pod read does not
-fail for want of it). Nor does v2 report a machine id, or a booting pod's uptime.
+fail for want of it). Nor does v2 report a machine id, or a booting pod's uptime. An
+Instant Cluster's pods are listed, but stopped, started or terminated only with their
+cluster: v2 answers 409 to the pod's actions (UNVERIFIED beyond V2's ``Pod.cluster`` text).
 
 **Errors.** v2 answers ``application/problem+json`` (``title``, ``status``, ``detail``,
 optional ``errors``); statuses map as everywhere (`errors.error_for_status`): 401/403
@@ -269,14 +272,23 @@ class RestRunPod(MutatingAdapter):
 
     def terminate_pod(self, pod_id: str) -> None:
         """Terminate a pod. NotFound on a retry after an attempt that may have gone through is
-        success: that attempt terminated it.
+        success: that attempt terminated it; so is a 409 (no action is allowed on a TERMINATED
+        pod) if the pod then reads TERMINATED or is not found.
 
-        The ``terminate`` action, not ``DELETE /pods/{id}``: DELETE refuses an Instant Cluster's
-        pod (409), which GraphQL's ``podTerminate`` and the action terminate like any other."""
+        The ``terminate`` action (v2 calls it DELETE's equivalent). An Instant Cluster's pod is
+        refused (409, RunPod's detail raised as BadRequest): it is managed with its cluster."""
         operation = "terminate_pod"
         self._terminate(operation, pod_id, lambda d: self._send(
             "POST", f"pods/{_segment(pod_id)}/action", operation=operation, deadline=d,
-            json_body={"action": "terminate"}))
+            json_body={"action": "terminate"}), gone=lambda d: self._gone(pod_id, operation, d))
+
+    def _gone(self, pod_id: str, operation: str, deadline: Deadline) -> bool:
+        """The pod is terminated or not there (after a terminate whose retry got a 409)."""
+        try:
+            self._get_pod_once(pod_id, operation, deadline)
+        except NotFound:
+            return True
+        return False
 
     # --- catalog, account --------------------------------------------------------------
 

@@ -228,7 +228,11 @@ def test_both_apis_read_the_same_fleet_alike(sim: RunPodSimulator, policy: Retry
     assert len(seen[0]) == 3
 
 
-def test_instant_cluster_pods_are_listed_and_handled_too(gateway: RunPodGateway, sim: RunPodSimulator) -> None:
+def test_instant_cluster_pods_are_listed_and_changed_only_with_their_cluster_over_rest(
+    api: str, gateway: RunPodGateway, sim: RunPodSimulator,
+) -> None:
+    """Listed over both (they are billed). V2 manages a cluster's pods with the cluster (409
+    to the pod's actions); the simulator's GraphQL stops and terminates them (UNVERIFIED)."""
     cluster = create_cluster(sim.world, {"gpuTypeId": H100, "podCount": 2, "gpuCountPerPod": 8,
                                          "clusterName": "big-run", "type": "TRAINING", "imageName": "img"})
     sim.world.add_pod(name="alone", gpu_type_id=A4000)
@@ -238,7 +242,15 @@ def test_instant_cluster_pods_are_listed_and_handled_too(gateway: RunPodGateway,
     for pod_id in cluster.pod_ids:
         assert pod_facts(pods[pod_id]) == world_facts(sim.world.pods[pod_id], sim.world)
     first, second = cluster.pod_ids
-    assert gateway.stop_pod(first).status is PodStatus.EXITED  # and stopped or terminated like any other
+    if api == "rest":
+        for refused in (lambda: gateway.stop_pod(first), lambda: gateway.terminate_pod(second)):
+            with pytest.raises(BadRequest, match="cluster") as raised:
+                refused()
+            assert raised.value.status == 409
+        assert {first, second} <= set(sim.world.pods)
+        assert sim.world.pods[first].desired_status == "RUNNING"
+        return
+    assert gateway.stop_pod(first).status is PodStatus.EXITED
     gateway.terminate_pod(second)
     assert second not in sim.world.pods
 
