@@ -47,7 +47,8 @@ cluster: v2 answers 409 to the pod's actions (UNVERIFIED beyond V2's ``Pod.clust
 
 **Errors.** v2 answers ``application/problem+json`` (``title``, ``status``, ``detail``,
 optional ``errors``); statuses map as everywhere (`errors.error_for_status`): 401/403
-Unauthorized, 402 InsufficientBalance, 404 NotFound, 409 (an action the pod's status does
+Unauthorized (but a 403 to a pod create is BadRequest with RunPod's detail: v2 answers it
+for "no access to this pool", not for a bad key), 402 InsufficientBalance, 404 NotFound, 409 (an action the pod's status does
 not allow; but stopping a stopped pod, or starting a running one, answers the pod, as GraphQL
 does) and 422 BadRequest with RunPod's detail, 429 RateLimited with Retry-After, 5xx
 ServerError (retried). A 400 is RunPod's refusal for lack of capacity as well as a bad
@@ -101,7 +102,7 @@ from podwarden.domain.models import (
     Template,
     TemplateSpec,
 )
-from podwarden.errors import BadRequest, InsufficientBalance, NoCapacity, NotFound, RunPodError
+from podwarden.errors import BadRequest, InsufficientBalance, NoCapacity, NotFound, RunPodError, Unauthorized
 
 __all__ = ["RestRunPod"]
 
@@ -367,12 +368,19 @@ class RestRunPod(MutatingAdapter):
         self, method: str, path: str, *, operation: str, deadline: Deadline, json_body: object = None,
         params: Mapping[str, str | int] | None = None,
     ) -> httpx.Response:
-        """One request; a 400 or 402 that is RunPod's capacity or spend-limit refusal raised as that."""
+        """One request; a 400 or 402 that is RunPod's capacity or spend-limit refusal raised as
+        that; a 403 to a create is a refusal in RunPod's words, not a bad key (v2: "no access
+        to this pool")."""
         try:
             return self._http.send(method, path, operation=operation, deadline=deadline, json_body=json_body,
                                    params=params)
         except (BadRequest, InsufficientBalance) as exc:
             raise refine_refusal(exc) from None
+        except Unauthorized as exc:
+            if exc.status != 403 or operation != "create_pod":
+                raise
+            raise BadRequest(f"RunPod refused access for this pod: {exc.message}", status=403,
+                             operation=operation) from None
 
     def _call(
         self, method: str, path: str, model: type[M], *, operation: str, deadline: Deadline,

@@ -560,7 +560,8 @@ def test_the_account_and_spot_pods_go_over_graphql(rest: RestRunPod, canned: Can
 
 @pytest.mark.parametrize(("answer", "kind", "words"), [
     pytest.param(problem(401, "missing bearer token"), Unauthorized, "missing bearer token", id="401"),
-    pytest.param(problem(403, "access denied"), Unauthorized, "access denied", id="403"),
+    pytest.param(problem(403, "no access to pool ADA_24"), BadRequest, "no access to pool ADA_24",
+                 id="403-is-a-refusal-not-a-bad-key"),
     pytest.param(problem(402, "Insufficient balance: this pod needs one hour of credit."), InsufficientBalance,
                  "Insufficient balance", id="402-balance"),
     pytest.param(problem(402, "Your spend limit of $80.00/hr would be exceeded."), SpendLimitReached,
@@ -584,6 +585,12 @@ def test_each_refusal_is_raised_at_once_with_runpods_detail(
     assert (raised.value.status, raised.value.operation) == (answer.status_code, "create_pod")
     assert fake_time.sleeps == []
     assert len(canned.sent("POST /v2/pods")) == 1
+
+
+def test_a_403_elsewhere_is_still_a_key_without_access(rest: RestRunPod, canned: CannedRunPod) -> None:
+    canned.on("GET /v2/pods", problem(403, "access denied"))
+    with pytest.raises(Unauthorized, match="access denied"):
+        rest.list_pods()
 
 
 def test_a_validation_list_of_objects_names_each_field(rest: RestRunPod, canned: CannedRunPod) -> None:
