@@ -48,15 +48,15 @@ cluster: v2 answers 409 to the pod's actions (UNVERIFIED beyond V2's ``Pod.clust
 **Errors.** v2 answers ``application/problem+json`` (``title``, ``status``, ``detail``,
 optional ``errors``); statuses map as everywhere (`errors.error_for_status`): 401/403
 Unauthorized (but a 403 to a pod create is BadRequest with RunPod's detail: v2 answers it
-for "no access to this pool", not for a bad key), 402 InsufficientBalance, 404 NotFound, 409 (an action the pod's status does
-not allow; but stopping a stopped pod, or starting a running one, answers the pod, as GraphQL
-does) and 422 BadRequest with RunPod's detail, 429 RateLimited with Retry-After, 5xx
-ServerError (retried). A 400 is RunPod's refusal for lack of capacity as well as a bad
-request, with no code to tell them apart and only a human-readable detail: `create_pod`
-for any cloud therefore moves to the next cloud after any 400, and elsewhere a 400 is
-NoCapacity only if its words are GraphQL's for it (`errors.refine_refusal`, UNVERIFIED: v2
-documents no wording); a 402 may be the spend limit as well as the balance, which the text
-decides the same way.
+for "no access to this pool", not for a bad key), 402 InsufficientBalance, 404 NotFound,
+409 (an action the pod's status does not allow; but stopping a stopped pod, or starting a
+running one, answers the pod, as GraphQL does) and 422 BadRequest with RunPod's detail,
+429 RateLimited with Retry-After, 5xx ServerError (retried). A 400 is RunPod's refusal for
+lack of capacity as well as a bad request, with no code to tell them apart and only a
+human-readable detail: `create_pod` for any cloud therefore moves to the next cloud after
+any 400, and elsewhere a 400 is NoCapacity only if its words are GraphQL's for it
+(`errors.refine_refusal`; UNVERIFIED: v2 documents no wording); a 402 may be the spend
+limit as well as the balance, which the text decides the same way.
 """
 
 from __future__ import annotations
