@@ -187,6 +187,7 @@ def graphql_pods(**pod_types: str) -> Callable[[httpx.Request], httpx.Response]:
 
 def test_a_v2_pod_becomes_the_domain_pod(rest: RestRunPod, canned: CannedRunPod) -> None:
     canned.on("GET /v2/pods", ok({"pods": [pod_json()]}))
+    canned.graphql = graphql_pods(**{"7h9k2m4n6p": "RESERVED"})  # on demand, as GraphQL says (v2 does not)
     [pod] = rest.list_pods()
     assert (pod.id, pod.name, pod.status, pod.gpu_type_id, pod.gpu_count) == (
         "7h9k2m4n6p", "pytorch-training", PodStatus.RUNNING, RTX4090, 2)
