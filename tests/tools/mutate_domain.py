@@ -28,6 +28,9 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib
+import json
+import os
 import queue
 import re
 import subprocess
@@ -87,11 +90,13 @@ def _mutate(node: ast.AST, index: int | None) -> tuple[str, ast.AST]:
     if isinstance(node, ast.UnaryOp):
         return "not x -> x", node.operand
     assert isinstance(node, ast.Constant)
-    if type(node.value) is bool:
-        node.value = not node.value
-        return f"{not node.value} -> {node.value}", node
-    node.value += 1
-    return f"{node.value - 1} -> {node.value}", node
+    value = node.value
+    if isinstance(value, bool):
+        node.value = not value
+        return f"{value} -> {not value}", node
+    assert isinstance(value, int)
+    node.value = value + 1
+    return f"{value} -> {value + 1}", node
 
 
 class _Replace(ast.NodeTransformer):
@@ -189,30 +194,80 @@ def _export(copy: Path) -> Path:
     return copy
 
 
-def _passes(copy: Path, tests: list[str]) -> bool:
-    if not tests:
-        return True
-    run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                         cwd=copy, capture_output=True, text=True, check=False)
-    return run.returncode == 0
+# Imported once by each `_serve`; never a pytest plugin (hypothesis, anyio), which pytest must
+# import itself to rewrite its asserts (an early import is a warning, an error in this suite).
+PRELOAD = ("pytest", "sqlalchemy", "alembic", "pydantic", "pydantic_settings", "httpx", "graphql", "slack_sdk",
+           "slack_bolt", "apscheduler", "starlette")
 
 
-def _verdict(copy: Path, mutant: Mutant) -> str:
+def _serve() -> int:
+    """One job's pytest server, run in a copy: the third-party imports (about half of a small
+    run's time) are paid once; each run is a fork that imports the product afresh, so it sees
+    the mutant written just before. Reads a JSON list of test paths a line, answers pytest's
+    exit status a line."""
+    sys.path.insert(0, os.getcwd())
+    for name in PRELOAD:
+        importlib.import_module(name)
+    pytest = importlib.import_module("pytest")
+    for line in sys.stdin:
+        pid = os.fork()
+        if pid == 0:  # the child: one pytest run, quiet
+            quiet = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(quiet, 1)
+            os.dup2(quiet, 2)
+            status = 3  # pytest's "internal error", if pytest.main itself raises
+            try:
+                status = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *json.loads(line)]))
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status), flush=True)
+    return 0
+
+
+class _Worker:
+    """The mutation run's side of `_serve`, one per copy."""
+
+    def __init__(self, copy: Path) -> None:
+        self.copy = copy
+        # No bytecode cache: a mutant the size of the original, written within the second the
+        # original was, would otherwise be run from the original's cached bytecode (or the reverse).
+        environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        self._process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve"], cwd=copy,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment)
+
+    def passes(self, tests: list[str]) -> bool:
+        if not tests:
+            return True
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._process.stdin.write(json.dumps(tests) + "\n")
+        self._process.stdin.flush()
+        return self._process.stdout.readline().strip() == "0"
+
+    def close(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._process.wait()
+
+
+def _verdict(worker: _Worker, mutant: Mutant) -> str:
+    copy = worker.copy
     target = copy / "podwarden" / "domain" / f"{mutant.module}.py"
     original = target.read_text(encoding="utf-8")
     target.write_text(mutant.source, encoding="utf-8")
     try:
-        if not _passes(copy, covering_tests(mutant.module, copy)):
+        if not worker.passes(covering_tests(mutant.module, copy)):
             return "killed"
-        return "WIDE" if not _passes(copy, wider_tests(mutant.module, copy)) else "SURVIVED"
+        return "WIDE" if not worker.passes(wider_tests(mutant.module, copy)) else "SURVIVED"
     finally:
         target.write_text(original, encoding="utf-8")
 
 
-def _run_module(name: str, copies: list[Path], every: list[Mutant], budget: float | None) -> dict[str, int]:
+def _run_module(name: str, workers: list[_Worker], every: list[Mutant], budget: float | None) -> dict[str, int]:
     """Run `every` mutant of module `name`, one copy of the repository per thread; print
     each mutant the unit stage missed as it is found."""
-    source = (copies[0] / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
+    source = (workers[0].copy / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
     counts = {"killed": 0, "WIDE": 0, "SURVIVED": 0}
     todo: queue.Queue[Mutant] = queue.Queue()
     for mutant in every:
@@ -220,20 +275,20 @@ def _run_module(name: str, copies: list[Path], every: list[Mutant], budget: floa
     started = time.monotonic()
     lock = threading.Lock()
 
-    def work(copy: Path) -> None:
+    def work(worker: _Worker) -> None:
         while budget is None or time.monotonic() - started <= budget:
             try:
                 mutant = todo.get_nowait()
             except queue.Empty:
                 return
-            verdict = _verdict(copy, mutant)
+            verdict = _verdict(worker, mutant)
             with lock:
                 counts[verdict] += 1
                 if verdict != "killed":
                     text = source.splitlines()[mutant.line - 1].strip()
                     print(f"{verdict} {name}.py:{mutant.line} #{mutant.number} {mutant.what}   | {text}", flush=True)
 
-    threads = [threading.Thread(target=work, args=(copy,)) for copy in copies]
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -241,7 +296,33 @@ def _run_module(name: str, copies: list[Path], every: list[Mutant], budget: floa
     return counts
 
 
+def _run_all(names: list[str], workers: list[_Worker], args: argparse.Namespace) -> int:
+    """Every module's mutants; the number that survived both stages (-1: a broken baseline)."""
+    missed = 0
+    copy = workers[0].copy
+    for name in names:
+        broken = [stage for stage in (covering_tests(name, copy), wider_tests(name, copy))
+                  if not workers[0].passes(stage)]
+        if broken:
+            print(f"{name}: the tests fail with no mutant ({' '.join(broken[0])}): not run", flush=True)
+            return -1
+        source = (copy / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
+        every = [Mutant(name, n, line, what, text) for n, (line, what, text) in enumerate(mutants(source))
+                 if args.lines is None or line in args.lines][args.skip:]
+        started = time.monotonic()
+        counts = _run_module(name, workers, every, args.budget)
+        tried = sum(counts.values())
+        missed += counts["SURVIVED"]
+        cut = f" (time-boxed: {tried} of {len(every)} tried)" if tried < len(every) else ""
+        cut += f" after skipping {args.skip}" if args.skip else ""
+        print(f"{name}: {counts['killed']} killed by unit tests, {counts['WIDE']} only by wider tests, "
+              f"{counts['SURVIVED']} survived, of {tried}{cut} in {time.monotonic() - started:.0f} s", flush=True)
+    return missed
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--serve"]:
+        return _serve()
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--jobs", type=int, default=1, help="mutants run at once, each in its own copy")
     options.add_argument("--budget", type=float, default=None, help="seconds per module before it is cut short")
@@ -253,28 +334,14 @@ def main(argv: list[str]) -> int:
     args = options.parse_args(argv)
     names = args.modules or sorted(p.stem for p in (ROOT / "podwarden" / "domain").glob("*.py")
                                    if p.stem != "__init__")
-    missed = 0
     with tempfile.TemporaryDirectory(prefix="podwarden-mutants-") as tmp:
-        copies = [_export(Path(tmp) / f"repo{job}") for job in range(max(1, args.jobs))]
-        for name in names:
-            broken = [stage for stage in (covering_tests(name, copies[0]), wider_tests(name, copies[0]))
-                      if not _passes(copies[0], stage)]
-            if broken:
-                print(f"{name}: the tests fail with no mutant ({' '.join(broken[0])}): not run", flush=True)
-                return 2
-            source = (copies[0] / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
-            every = [Mutant(name, n, line, what, text) for n, (line, what, text) in enumerate(mutants(source))
-                     if args.lines is None or line in args.lines][args.skip:]
-            started = time.monotonic()
-            counts = _run_module(name, copies, every, args.budget)
-            tried = sum(counts.values())
-            missed += counts["SURVIVED"]
-            cut = f" (time-boxed: {tried} of {len(every)} tried)" if tried < len(every) else ""
-            cut += f" after skipping {args.skip}" if args.skip else ""
-            print(f"{name}: {counts['killed']} killed by unit tests, {counts['WIDE']} only by wider tests, "
-                  f"{counts['SURVIVED']} survived, of {tried}{cut} in {time.monotonic() - started:.0f} s",
-                  flush=True)
-    return 1 if missed else 0
+        workers = [_Worker(_export(Path(tmp) / f"repo{job}")) for job in range(max(1, args.jobs))]
+        try:
+            missed = _run_all(names, workers, args)
+        finally:
+            for worker in workers:
+                worker.close()
+    return 2 if missed < 0 else 1 if missed else 0
 
 
 if __name__ == "__main__":
