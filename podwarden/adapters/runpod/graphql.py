@@ -67,10 +67,10 @@ from podwarden.adapters.runpod.models import (
     SaveTemplateData,
     StopPodData,
     TerminatePodData,
-    money,
 )
 from podwarden.adapters.runpod.mutations import MutatingAdapter, Step
 from podwarden.adapters.runpod.retry import Deadline
+from podwarden.adapters.runpod.values import money
 from podwarden.domain.models import (
     Account,
     Cloud,

@@ -14,9 +14,7 @@ value. A null ``clientBalance`` is refused (`ShapeMismatch`): the domain's balan
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -24,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from podwarden.adapters.runpod.errors import ShapeMismatch
+from podwarden.adapters.runpod.values import money, offered, warn_unknown_status, whole
 from podwarden.domain.models import (
     Account,
     Cloud,
@@ -46,17 +45,6 @@ from podwarden.domain.models import (
 SPOT_POD_TYPES = frozenset({"INTERRUPTABLE", "BID"})
 POD_STATUSES = frozenset(status.value for status in PodStatus)
 
-log = logging.getLogger("podwarden.runpod")
-
-
-def money(value: float | None) -> Decimal | None:
-    """A JSON number as Decimal, through its shortest repr (never binary float noise)."""
-    return None if value is None else Decimal(str(value))
-
-
-def _whole(value: float | None) -> int | None:
-    return None if value is None else round(value)
-
 
 def _pairs(env: list[str | None] | None) -> tuple[tuple[str, str], ...]:
     """GraphQL pod env, ``["K=V", ...]``, as pairs."""
@@ -71,15 +59,9 @@ def _pairs(env: list[str | None] | None) -> tuple[tuple[str, str], ...]:
 def _pod_status(value: object) -> object:
     """An unknown ``desiredStatus`` string is read as CREATED (and logged once per value)."""
     if isinstance(value, str) and value not in POD_STATUSES:
-        _warn_unknown_status(value)
+        warn_unknown_status("desiredStatus", value)
         return PodStatus.CREATED
     return value
-
-
-@functools.cache
-def _warn_unknown_status(value: str) -> None:
-    log.warning("RunPod reported a pod desiredStatus Podwarden does not know, %r; "
-                "such pods are treated as CREATED (not running)", value)
 
 
 def _env_pairs(env: list[EnvVarModel | None] | None) -> tuple[tuple[str, str], ...]:
@@ -144,8 +126,8 @@ class RuntimeModel(RunPodModel):
         gpus = tuple(
             GpuTelemetry(
                 id=(gpu.id if gpu is not None else None) or f"gpu{index}",
-                util_percent=_whole(gpu.gpu_util_percent) if gpu is not None else None,
-                memory_util_percent=_whole(gpu.memory_util_percent) if gpu is not None else None,
+                util_percent=whole(gpu.gpu_util_percent) if gpu is not None else None,
+                memory_util_percent=whole(gpu.memory_util_percent) if gpu is not None else None,
             )
             for index, gpu in enumerate(self.gpus or ())
         )
@@ -154,8 +136,8 @@ class RuntimeModel(RunPodModel):
             uptime_seconds=self.uptime_in_seconds,
             ports=ports,
             gpus=gpus,
-            cpu_percent=_whole(container.cpu_percent) if container else None,
-            memory_percent=_whole(container.memory_percent) if container else None,
+            cpu_percent=whole(container.cpu_percent) if container else None,
+            memory_percent=whole(container.memory_percent) if container else None,
         )
 
 
@@ -206,8 +188,8 @@ class PodModel(RunPodModel):
             image=self.image_name or None,
             cloud=cloud,
             spot=(self.pod_type or "").upper() in SPOT_POD_TYPES,
-            container_disk_gb=_whole(self.container_disk_in_gb) or 0,
-            volume_gb=_whole(self.volume_in_gb) or 0,
+            container_disk_gb=whole(self.container_disk_in_gb) or 0,
+            volume_gb=whole(self.volume_in_gb) or 0,
             volume_mount_path=self.volume_mount_path or None,
             network_volume_id=self.network_volume_id or None,
             template_id=self.template_id or None,
@@ -218,8 +200,8 @@ class PodModel(RunPodModel):
             machine_id=self.machine_id or None,
             uptime_seconds=self.uptime_seconds,
             runtime=self.runtime.to_domain() if self.runtime is not None else None,
-            vcpu_count=_whole(self.vcpu_count),
-            memory_gb=_whole(self.memory_in_gb),
+            vcpu_count=whole(self.vcpu_count),
+            memory_gb=whole(self.memory_in_gb),
         )
 
 
@@ -290,11 +272,11 @@ class GpuTypeModel(RunPodModel):
         return GpuType(
             id=self.id,
             display_name=self.display_name or self.id,
-            memory_gb=_whole(self.memory_in_gb) or 0,
-            secure_price=_offered(self.secure_price, secure),
-            community_price=_offered(self.community_price, community),
-            secure_spot_price=_offered(self.secure_spot_price, secure),
-            community_spot_price=_offered(self.community_spot_price, community),
+            memory_gb=whole(self.memory_in_gb) or 0,
+            secure_price=offered(self.secure_price, secure),
+            community_price=offered(self.community_price, community),
+            secure_spot_price=offered(self.secure_spot_price, secure),
+            community_spot_price=offered(self.community_spot_price, community),
             max_gpu_count=self.max_gpu_count or 0,
             secure_stock=_stock(self.secure_lowest) if secure else Stock.NONE,
             community_stock=_stock(self.community_lowest) if community else Stock.NONE,
@@ -309,13 +291,6 @@ def _counts(lowest: list[LowestPriceModel | None]) -> tuple[int, ...]:
     """The GPU counts either offered cloud has for one Pod (RunPod's `availableGpuCounts`)."""
     return tuple(sorted({n for low in lowest if low is not None for n in (low.available_gpu_counts or ())
                          if n is not None and n > 0}))
-
-
-def _offered(price: float | None, cloud_offered: bool) -> Decimal | None:
-    """RunPod sends 0 (or null) for a price it does not offer."""
-    if not cloud_offered or price is None or price <= 0:
-        return None
-    return money(price)
 
 
 _STOCK = {stock.value.lower(): stock for stock in Stock}
@@ -419,8 +394,8 @@ class TemplateModel(RunPodModel):
             name=self.name or "",
             image=self.image_name or "",
             is_serverless=bool(self.is_serverless),
-            container_disk_gb=_whole(self.container_disk_in_gb) or 0,
-            volume_gb=_whole(self.volume_in_gb) or 0,
+            container_disk_gb=whole(self.container_disk_in_gb) or 0,
+            volume_gb=whole(self.volume_in_gb) or 0,
             env=_env_pairs(self.env),
         )
 

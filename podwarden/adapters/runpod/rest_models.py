@@ -41,9 +41,7 @@ and becomes `Decimal` through `str()`.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
-import logging
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -51,7 +49,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
 
-from podwarden.adapters.runpod.models import money
+from podwarden.adapters.runpod.values import money, offered, warn_unknown_status, whole
 from podwarden.domain.models import (
     Cloud,
     Endpoint,
@@ -66,8 +64,6 @@ from podwarden.domain.models import (
     Stock,
     Template,
 )
-
-log = logging.getLogger("podwarden.runpod")
 
 # v2 `status` -> the domain's status (GraphQL's desiredStatus vocabulary)
 STATUSES = {
@@ -87,22 +83,12 @@ _INTERNAL = tuple(ipaddress.ip_network(net) for net in ("100.64.0.0/10", "10.0.0
                                                          "192.168.0.0/16", "127.0.0.0/8"))
 
 
-def _whole(value: float | None) -> int | None:
-    return None if value is None else round(value)
-
-
 def _status(value: str) -> PodStatus:
     known = STATUSES.get(value.upper())
     if known is None:
-        _warn_unknown_status(value)
+        warn_unknown_status("status (REST v2)", value)
         return PodStatus.CREATED
     return known
-
-
-@functools.cache
-def _warn_unknown_status(value: str) -> None:
-    log.warning("RunPod's REST v2 reported a pod status Podwarden does not know, %r; "
-                "such pods are treated as CREATED (not running)", value)
 
 
 def _reachable(ip: str | None) -> bool:
@@ -191,8 +177,8 @@ class RestRuntimeModel(RestModel):
         gpus = tuple(
             GpuTelemetry(
                 id=(gpu.id if gpu is not None else None) or f"gpu{index}",
-                util_percent=_whole(gpu.util) if gpu is not None else None,
-                memory_util_percent=_whole(gpu.memory_util) if gpu is not None else None,
+                util_percent=whole(gpu.util) if gpu is not None else None,
+                memory_util_percent=whole(gpu.memory_util) if gpu is not None else None,
             )
             for index, gpu in enumerate(self.gpus or ())
         )
@@ -200,8 +186,8 @@ class RestRuntimeModel(RestModel):
             uptime_seconds=self.uptime,
             ports=tuple(ports),
             gpus=gpus,
-            cpu_percent=_whole(self.cpu.util) if self.cpu else None,
-            memory_percent=_whole(self.memory.util) if self.memory else None,
+            cpu_percent=whole(self.cpu.util) if self.cpu else None,
+            memory_percent=whole(self.memory.util) if self.memory else None,
         )
 
 
@@ -299,7 +285,7 @@ class RestPodModel(RestModel):
             image=self.image or None,
             cloud=cloud,
             spot=False,  # v2 does not say; `RestRunPod._with_spot` asks GraphQL
-            container_disk_gb=_whole(self.disk) or 0,
+            container_disk_gb=whole(self.disk) or 0,
             volume_gb=(persistent.size or 0) if persistent else 0,
             volume_mount_path=(network.path if network else persistent.path if persistent else None) or None,
             network_volume_id=(network.volume_id if network else None) or None,
@@ -311,8 +297,8 @@ class RestPodModel(RestModel):
             machine_id=self.machine_id or None,
             uptime_seconds=self._uptime(),
             runtime=self.runtime.to_domain(ssh.direct) if self.runtime is not None else None,
-            vcpu_count=_whole(vcpus),
-            memory_gb=_whole(memory),
+            vcpu_count=whole(vcpus),
+            memory_gb=whole(memory),
         )
 
 
@@ -360,9 +346,9 @@ class RestGpuTypeModel(RestModel):
         return GpuType(
             id=self.id,
             display_name=self.display_name or self.name or self.id,
-            memory_gb=_whole(self.memory) or 0,
-            secure_price=_offered(price.secure, in_secure),
-            community_price=_offered(price.community, in_community),
+            memory_gb=whole(self.memory) or 0,
+            secure_price=offered(price.secure, in_secure),
+            community_price=offered(price.community, in_community),
             max_gpu_count=max(secure_max, community_max),
             secure_stock=secure_stock if in_secure and gpu_count <= secure_max else Stock.NONE,
             community_stock=community_stock if in_community and gpu_count <= community_max else Stock.NONE,
@@ -375,13 +361,6 @@ def _manufacturer(value: str | None) -> str:
     if not value or value.upper() == "NVIDIA":
         return "Nvidia"
     return value
-
-
-def _offered(price: float | None, cloud_offered: bool) -> Decimal | None:
-    """A price of 0 (or null) is one RunPod does not offer, as over GraphQL."""
-    if not cloud_offered or price is None or price <= 0:
-        return None
-    return money(price)
 
 
 class RestGpuListModel(RestModel):
@@ -431,7 +410,7 @@ class RestTemplateModel(RestModel):
             name=self.name or "",
             image=self.image or "",
             is_serverless=self.serverless is True,
-            container_disk_gb=_whole(self.disk) or 0,
+            container_disk_gb=whole(self.disk) or 0,
             volume_gb=volume or 0,
             env=_env_pairs(self.env),
         )

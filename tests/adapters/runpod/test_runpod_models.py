@@ -16,8 +16,8 @@ from podwarden.adapters.runpod.models import (
     HealthModel,
     JobModel,
     PodModel,
-    money,
 )
+from podwarden.adapters.runpod.values import money
 from podwarden.domain.idle import IdleThresholds, Verdict, verdict
 from podwarden.domain.models import (
     Cloud,
