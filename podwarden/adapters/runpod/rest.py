@@ -108,6 +108,8 @@ __all__ = ["RestRunPod"]
 
 log = logging.getLogger("podwarden.runpod")
 
+NAMES_RETRY_SECONDS = 300  # after a failed catalog read for pods' GPU names, the next try
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -131,6 +133,7 @@ class RestRunPod(MutatingAdapter):
         self._graphql = graphql
         self._gpu_names: dict[str, str] = {}  # GPU type id -> display name, from the catalog
         self._names_read = False
+        self._names_failed_at: float | None = None  # on the retry clock
 
     def close(self) -> None:
         try:
@@ -224,7 +227,7 @@ class RestRunPod(MutatingAdapter):
 
         def send(d: Deadline) -> Pod:
             return self._pod(self._call("POST", "pods", RestPodModel, operation=operation, deadline=d,
-                                        json_body=body), d)
+                                        json_body=body), d, operation)
 
         return self._create(operation, send, lambda d: self._pod_of_request(token, operation, d), what="pod",
                             request=token, look_first=look_first, deadline=self._retry.deadline())
@@ -298,6 +301,7 @@ class RestRunPod(MutatingAdapter):
 
         gpus = self._run("gpu_types", lambda d: self._catalog(d, "gpu_types", gpu_count=gpu_count))
         self._gpu_names.update((gpu.id, gpu.display_name) for gpu in gpus)
+        self._names_read = True
         return _with_graphql_facts(gpus, self._graphql_catalog(gpu_count))
 
     def account(self) -> Account:
@@ -397,17 +401,18 @@ class RestRunPod(MutatingAdapter):
         GraphQL's ``myself.pods`` includes them: they are billed like any other."""
         data = self._call("GET", "pods", RestPodListModel, operation=operation, deadline=deadline,
                           params={"includeClusterPods": "true"})
-        return [self._pod(pod, deadline) for pod in data.pods if pod.pod_status is not PodStatus.TERMINATED]
+        return [self._pod(pod, deadline, operation) for pod in data.pods
+                if pod.pod_status is not PodStatus.TERMINATED]
 
     def _get_pod_once(self, pod_id: str, operation: str, deadline: Deadline) -> Pod:
         try:
             pod = self._call("GET", f"pods/{_segment(pod_id)}", RestPodModel, operation=operation,
                              deadline=deadline)
-        except NotFound as exc:  # RunPod's "resource not found" does not say which
-            raise NotFound(f"pod {pod_id} not found", status=exc.status, operation=operation) from None
+        except NotFound as exc:
+            raise _pod_not_found(pod_id, operation, exc) from None
         if pod.pod_status is PodStatus.TERMINATED:
-            raise NotFound(f"pod {pod_id} not found", operation=operation)
-        return self._pod(pod, deadline)
+            raise _pod_not_found(pod_id, operation)
+        return self._pod(pod, deadline, operation)
 
     def _action(self, pod_id: str, action: str, leads_to: PodStatus, operation: str, deadline: Deadline) -> Pod:
         """`action` on the pod. Refused (409) because the pod already is where it leads (stopping
@@ -416,7 +421,7 @@ class RestRunPod(MutatingAdapter):
             pod = self._call("POST", f"pods/{_segment(pod_id)}/action", RestPodModel, operation=operation,
                              deadline=deadline, json_body={"action": action})
         except NotFound as exc:
-            raise NotFound(f"pod {pod_id} not found", status=exc.status, operation=operation) from None
+            raise _pod_not_found(pod_id, operation, exc) from None
         except BadRequest as exc:
             if exc.status != 409:
                 raise
@@ -424,7 +429,7 @@ class RestRunPod(MutatingAdapter):
             if current.status is not leads_to:
                 raise
             return current
-        return self._pod(pod, deadline)
+        return self._pod(pod, deadline, operation)
 
     def _catalog(self, deadline: Deadline, operation: str, *, gpu_count: int) -> list[GpuType]:
         """v2's GPU catalog with the pods' availability in each cloud, alone (no GraphQL).
@@ -447,20 +452,25 @@ class RestRunPod(MutatingAdapter):
         listed = {"gpus": body} if isinstance(body, list) else body
         return self._http.parse(RestGpuListModel, listed, operation=operation, response=response).gpus
 
-    def _pod(self, pod: RestPodModel, deadline: Deadline) -> Pod:
+    def _pod(self, pod: RestPodModel, deadline: Deadline, operation: str) -> Pod:
         """The domain pod, its GPU named as the catalog names it (v2 pods do not say)."""
         if pod.gpu is not None and pod.gpu.id and pod.gpu.id not in self._gpu_names and not self._names_read:
-            self._read_gpu_names(deadline)
+            failed_at = self._names_failed_at
+            if failed_at is None or deadline.clock() - failed_at >= NAMES_RETRY_SECONDS:
+                self._read_gpu_names(deadline, operation)
         return pod.to_domain(gpu_names=self._gpu_names)
 
-    def _read_gpu_names(self, deadline: Deadline) -> None:
-        """The catalog's display names, once; a failure leaves pods unnamed (logged), never fails a read."""
-        self._names_read = True
+    def _read_gpu_names(self, deadline: Deadline, operation: str) -> None:
+        """The catalog's display names, read once. A failure leaves pods unnamed (logged, under
+        the operation that read them) and never fails a read; it is tried again by the first
+        read `NAMES_RETRY_SECONDS` later (or by `gpu_types`), not by every read."""
         try:
-            gpus = self._catalog_models(deadline, "gpu_types")
+            gpus = self._catalog_models(deadline, operation)
         except RunPodError as exc:
-            log.warning("pods: GPU display names unknown (the catalog could not be read: %s)", exc)
+            self._names_failed_at = deadline.clock()
+            log.warning("%s: GPU display names unknown (the catalog could not be read: %s)", operation, exc)
             return
+        self._names_read = True
         self._gpu_names.update((gpu.id, gpu.to_domain().display_name) for gpu in gpus)
 
     def _list_endpoints_once(self, operation: str, deadline: Deadline) -> list[RestEndpointModel]:
@@ -489,6 +499,11 @@ def _with_graphql_facts(gpus: list[GpuType], graphql: Mapping[str, GpuType]) -> 
                           available_counts=known.available_counts)
         out.append(gpu)
     return out
+
+
+def _pod_not_found(pod_id: str, operation: str, cause: NotFound | None = None) -> NotFound:
+    """NotFound naming the pod: RunPod's "resource not found" does not say which."""
+    return NotFound(f"pod {pod_id} not found", status=cause.status if cause else None, operation=operation)
 
 
 def _segment(value: str) -> str:

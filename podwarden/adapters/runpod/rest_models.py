@@ -30,7 +30,7 @@ Endpoint                        ``gpu.pools``, ``workers {min, max, idleTimeout}
                                 ``networkVolumes[0]``, ``dataCenterIds`` joined with commas;
                                 no template id (V2's Endpoint has none): None
 Template                        ``serverless`` (bool), ``disk``, ``mounts.persistent.size``
-NetworkVolume                   ``dataCenter`` (``dataCenterId`` accepted too)
+NetworkVolume                   ``dataCenter``
 ==============================  ===============================================================
 
 What v2 does not carry stays None (a machine id on a pod, a booting pod's uptime), is the
@@ -44,9 +44,8 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from podwarden.adapters.runpod.values import money, offered, warn_unknown_status, whole
@@ -101,28 +100,9 @@ def _reachable(ip: str | None) -> bool:
     return not any(address in net for net in _INTERNAL)
 
 
-def _env_pairs(env: dict[str, str | None] | list[Any] | None) -> tuple[tuple[str, str], ...]:
-    """v2 env is an object; a list of ``{key, value}`` or ``"K=V"`` is read too."""
-    if env is None:
-        return ()
-    if isinstance(env, dict):
-        return tuple((key, value or "") for key, value in env.items())
-    pairs: list[tuple[str, str]] = []
-    for item in env:
-        if isinstance(item, str):
-            key, _, value = item.partition("=")
-            pairs.append((key, value))
-        elif isinstance(item, dict) and "key" in item:
-            pairs.append((str(item["key"]), str(item.get("value") or "")))
-    return tuple(pairs)
-
-
-def _ref_id(value: str | dict[str, Any] | None) -> str | None:
-    """An id given as a string or as an object with an ``id``."""
-    if isinstance(value, dict):
-        found = value.get("id")
-        return str(found) if found else None
-    return value or None
+def _env_pairs(env: dict[str, str | None] | None) -> tuple[tuple[str, str], ...]:
+    """v2's env object as pairs."""
+    return tuple((key, value or "") for key, value in (env or {}).items())
 
 
 class RestModel(BaseModel):
@@ -205,7 +185,6 @@ class RestSshAccessModel(RestModel):
 class RestPodGpuModel(RestModel):
     id: str | None = None
     count: int | None = None
-    display_name: str | None = None
 
 
 class RestPodCpuModel(RestModel):
@@ -236,18 +215,14 @@ class RestPodModel(RestModel):
     image: str | None = None
     disk: float | None = None
     ports: list[str | None] | None = None
-    env: dict[str, str | None] | list[Any] | None = None
+    env: dict[str, str | None] | None = None
     mounts: RestMountsModel | None = None
     gpu: RestPodGpuModel | None = None
     cpu: RestPodCpuModel | None = None
     cloud: str | None = None
     ssh: RestSshAccessModel | None = None
-    template: str | dict[str, Any] | None = None
-    template_id: str | None = None
+    template: str | None = None
     cost: float | None = None
-    machine_id: str | None = None
-    vcpu_count: float | None = None
-    memory_in_gb: float | None = None
     runtime: RestRuntimeModel | None = None
 
     @property
@@ -272,8 +247,6 @@ class RestPodModel(RestModel):
         cloud = None
         if self.cloud and self.cloud.upper() in (Cloud.SECURE, Cloud.COMMUNITY):
             cloud = Cloud(self.cloud.upper())
-        vcpus = self.vcpu_count if self.vcpu_count is not None else cpu.vcpu_count
-        memory = self.memory_in_gb if self.memory_in_gb is not None else cpu.memory
         ports = ",".join(port for port in self.ports or () if port)
         return Pod(
             id=self.id,
@@ -289,16 +262,16 @@ class RestPodModel(RestModel):
             volume_gb=(persistent.size or 0) if persistent else 0,
             volume_mount_path=(network.path if network else persistent.path if persistent else None) or None,
             network_volume_id=(network.volume_id if network else None) or None,
-            template_id=self.template_id or _ref_id(self.template),
+            template_id=self.template or None,
             ports=ports or None,
             env=_env_pairs(self.env),
-            gpu_display_name=gpu.display_name or (gpu_names or {}).get(gpu.id or "") or None,
+            gpu_display_name=(gpu_names or {}).get(gpu.id or "") or None,
             pod_host_id=(ssh.proxy.username if ssh.proxy else None) or None,
-            machine_id=self.machine_id or None,
+            machine_id=None,  # v2 does not report it
             uptime_seconds=self._uptime(),
             runtime=self.runtime.to_domain(ssh.direct) if self.runtime is not None else None,
-            vcpu_count=whole(vcpus),
-            memory_gb=whole(memory),
+            vcpu_count=whole(cpu.vcpu_count),
+            memory_gb=whole(cpu.memory),
         )
 
 
@@ -322,7 +295,6 @@ class RestGpuCountModel(RestModel):
 class RestGpuTypeModel(RestModel):
     id: str
     name: str | None = None
-    display_name: str | None = None
     manufacturer: str | None = None
     memory: float | None = None
     secure: bool | None = None
@@ -345,7 +317,7 @@ class RestGpuTypeModel(RestModel):
         community_max = most.community if in_community and most.community is not None else 0
         return GpuType(
             id=self.id,
-            display_name=self.display_name or self.name or self.id,
+            display_name=self.name or self.id,
             memory_gb=whole(self.memory) or 0,
             secure_price=offered(price.secure, in_secure),
             community_price=offered(price.community, in_community),
@@ -375,14 +347,13 @@ class RestNetworkVolumeModel(RestModel):
     name: str | None = None
     size: int | None = None
     data_center: str | None = None
-    data_center_id: str | None = None
 
     def to_domain(self) -> NetworkVolume:
         return NetworkVolume(
             id=self.id,
             name=self.name or "",
             size_gb=self.size or 0,
-            data_center_id=self.data_center or self.data_center_id or None,
+            data_center_id=self.data_center or None,
         )
 
 
@@ -400,7 +371,7 @@ class RestTemplateModel(RestModel):
     serverless: bool | None = None
     disk: float | None = None
     mounts: RestMountsModel | None = None
-    env: dict[str, str | None] | list[Any] | None = None
+    env: dict[str, str | None] | None = None
 
     def to_domain(self) -> Template:
         persistent = self.mounts.persistent if self.mounts is not None else None
@@ -450,15 +421,7 @@ class RestEndpointModel(RestModel):
     timeout: int | None = None
     network_volumes: list[str | None] | None = None
     data_center_ids: list[str | None] | None = None
-    env: dict[str, str | None] | list[Any] | None = None
-
-    @field_validator("network_volumes", mode="before")
-    @classmethod
-    def _volume_ids(cls, value: object) -> object:
-        """Volumes listed as ids or as ``{id}`` objects."""
-        if isinstance(value, list):
-            return [item.get("id") if isinstance(item, dict) else item for item in value]
-        return value
+    env: dict[str, str | None] | None = None
 
     def env_value(self, key: str) -> str | None:
         """The value of environment variable `key` (the domain `Endpoint` has no env)."""

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 
 from podwarden import bootstrap
 from podwarden.adapters.runpod import GraphQLRunPod, RestRunPod, RetryPolicy
+from podwarden.adapters.runpod.rest import NAMES_RETRY_SECONDS
 from podwarden.domain.models import (
     Cloud,
     EndpointSpec,
@@ -222,16 +223,18 @@ def test_a_pods_gpu_is_named_from_the_catalog_read_once(rest: RestRunPod, canned
     assert catalog.url.params == httpx.QueryParams()
 
 
-def test_a_catalog_that_cannot_be_read_leaves_pods_unnamed_not_unread(
-    rest: RestRunPod, canned: CannedRunPod, caplog: pytest.LogCaptureFixture,
+def test_a_catalog_that_cannot_be_read_leaves_pods_unnamed_not_unread_and_is_tried_later(
+    rest: RestRunPod, canned: CannedRunPod, caplog: pytest.LogCaptureFixture, fake_time: FakeTime,
 ) -> None:
-    canned.on("GET /v2/pods", ok({"pods": [pod_json()]}))
-    canned.on("GET /v2/catalog/gpus", problem(403, "access denied"))
-    [pod] = rest.list_pods()
-    assert (pod.id, pod.gpu_display_name) == ("7h9k2m4n6p", None)
-    assert "GPU display names unknown" in caplog.text
+    canned.on("GET /v2/pods", ok({"pods": [pod_json(), pod_json(id="p2")]}))
+    canned.on("GET /v2/catalog/gpus", problem(403, "access denied"), ok({"gpus": [gpu_json()]}))
+    assert [pod.gpu_display_name for pod in rest.list_pods()] == [None, None]
+    assert "list_pods: GPU display names unknown" in caplog.text  # under the read that needed them
     rest.list_pods()
     assert len(canned.sent("GET /v2/catalog/gpus")) == 1  # not asked again on every read
+    fake_time.now += NAMES_RETRY_SECONDS
+    assert [pod.gpu_display_name for pod in rest.list_pods()] == ["RTX 4090", "RTX 4090"]
+    assert len(canned.sent("GET /v2/catalog/gpus")) == 2
 
 
 def test_ssh_direct_supplies_port_22_when_runtime_ports_lack_it(rest: RestRunPod, canned: CannedRunPod) -> None:
