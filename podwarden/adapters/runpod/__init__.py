@@ -13,10 +13,12 @@ and picks the management API (``PODWARDEN_RUNPOD_API``).
 Module map: `_http` (one httpx.Client per adapter, Bearer key, key scrubbing, JSON ->
 models, and `RunPodAdapter`, the adapters' shared base), `errors` (the single mapping of
 statuses, GraphQL errors and transport failures to RunPodError), `retry` (backoff and the
-per-operation deadline), `models` (pydantic models of RunPod's JSON -> domain values),
+per-operation deadline), `values` (JSON numbers as money, whole numbers, offered prices:
+for both APIs' models), `models` (pydantic models of RunPod's JSON -> domain values),
 `queries` (the GraphQL documents), `inputs` (the GraphQL inputs and the request token that
-makes creates idempotent), `graphql`, `serverless`; for REST v2, `rest_models`, `rest_inputs`,
-`mutations` (the write rules of `graphql`, lifted for `rest`) and `rest`.
+makes creates idempotent), `graphql`, `serverless`; for REST v2, `rest_models` (pods),
+`rest_catalog_models`, `rest_serverless_models`, `rest_inputs`, `mutations` (the write rules
+of `graphql`, lifted for `rest`) and `rest`.
 """
 
 from __future__ import annotations

@@ -76,15 +76,16 @@ from podwarden.adapters.runpod.errors import refine_refusal
 from podwarden.adapters.runpod.graphql import GraphQLRunPod
 from podwarden.adapters.runpod.inputs import new_request_token, request_token
 from podwarden.adapters.runpod.mutations import MutatingAdapter, Step
-from podwarden.adapters.runpod.rest_inputs import endpoint_body, pod_body, template_body
-from podwarden.adapters.runpod.rest_models import (
-    RestEndpointListModel,
-    RestEndpointModel,
+from podwarden.adapters.runpod.rest_catalog_models import (
     RestGpuListModel,
     RestGpuTypeModel,
     RestNetworkVolumeListModel,
-    RestPodListModel,
-    RestPodModel,
+)
+from podwarden.adapters.runpod.rest_inputs import endpoint_body, pod_body, template_body
+from podwarden.adapters.runpod.rest_models import RestPodListModel, RestPodModel
+from podwarden.adapters.runpod.rest_serverless_models import (
+    RestEndpointListModel,
+    RestEndpointModel,
     RestTemplateListModel,
     RestTemplateModel,
 )

@@ -2,7 +2,10 @@
 
 The GraphQL models (`models.py`) and these end in the same frozen dataclasses of
 `podwarden.domain.models`, so services cannot tell which API answered. Where v2 names or
-nests a fact differently, it is translated here and nowhere else:
+nests a fact differently, it is translated in these models and nowhere else: pods here
+(with what the others share: `RestModel`, `env_pairs`, `RestMountsModel`), the GPU catalog
+and network volumes in `rest_catalog_models`, templates and endpoints in
+`rest_serverless_models`:
 
 ==============================  ===============================================================
 domain                          REST v2
@@ -48,20 +51,14 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from podwarden.adapters.runpod.values import money, offered, warn_unknown_status, whole
+from podwarden.adapters.runpod.values import money, warn_unknown_status, whole
 from podwarden.domain.models import (
     Cloud,
-    Endpoint,
     GpuTelemetry,
-    GpuType,
-    NetworkVolume,
     Pod,
     PodRuntime,
     PodStatus,
     PortMapping,
-    ScalerType,
-    Stock,
-    Template,
 )
 
 # v2 `status` -> the domain's status (GraphQL's desiredStatus vocabulary)
@@ -73,8 +70,6 @@ STATUSES = {
     "ERROR": PodStatus.DEAD,
     "TERMINATED": PodStatus.TERMINATED,
 }
-
-_STOCK = {"HIGH": Stock.HIGH, "MEDIUM": Stock.MEDIUM, "LOW": Stock.LOW, "NONE": Stock.NONE}
 
 # Addresses a port can have without being reachable from outside: RunPod's proxy (100.64/10)
 # and the private ranges.
@@ -100,7 +95,7 @@ def _reachable(ip: str | None) -> bool:
     return not any(address in net for net in _INTERNAL)
 
 
-def _env_pairs(env: dict[str, str | None] | None) -> tuple[tuple[str, str], ...]:
+def env_pairs(env: dict[str, str | None] | None) -> tuple[tuple[str, str], ...]:
     """v2's env object as pairs."""
     return tuple((key, value or "") for key, value in (env or {}).items())
 
@@ -264,7 +259,7 @@ class RestPodModel(RestModel):
             network_volume_id=(network.volume_id if network else None) or None,
             template_id=self.template or None,
             ports=ports or None,
-            env=_env_pairs(self.env),
+            env=env_pairs(self.env),
             gpu_display_name=(gpu_names or {}).get(gpu.id or "") or None,
             pod_host_id=(ssh.proxy.username if ssh.proxy else None) or None,
             machine_id=None,  # v2 does not report it
@@ -277,184 +272,3 @@ class RestPodModel(RestModel):
 
 class RestPodListModel(RestModel):
     pods: list[RestPodModel]
-
-
-# --- GPU catalog ---------------------------------------------------------------------------
-
-
-class RestGpuPriceModel(RestModel):
-    secure: float | None = None
-    community: float | None = None
-
-
-class RestGpuCountModel(RestModel):
-    secure: int | None = None
-    community: int | None = None
-
-
-class RestGpuTypeModel(RestModel):
-    id: str
-    name: str | None = None
-    manufacturer: str | None = None
-    memory: float | None = None
-    secure: bool | None = None
-    community: bool | None = None
-    price: RestGpuPriceModel | None = None
-    max_count: RestGpuCountModel | None = None
-    availability: str | None = None
-
-    def to_domain(self, *, gpu_count: int = 1, community: RestGpuTypeModel | None = None) -> GpuType:
-        """The type as read for Secure Cloud (this model's ``availability``) and, in
-        `community`, the same type read for Community Cloud (its ``availability``; without
-        it, Community stock is NONE: never assumed)."""
-        price = self.price or RestGpuPriceModel()
-        most = self.max_count or RestGpuCountModel()
-        in_secure = self.secure is not False
-        in_community = self.community is not False
-        secure_stock = _STOCK.get((self.availability or "").upper(), Stock.NONE)
-        community_stock = _STOCK.get(((community.availability if community else None) or "").upper(), Stock.NONE)
-        secure_max = most.secure if in_secure and most.secure is not None else 0
-        community_max = most.community if in_community and most.community is not None else 0
-        return GpuType(
-            id=self.id,
-            display_name=self.name or self.id,
-            memory_gb=whole(self.memory) or 0,
-            secure_price=offered(price.secure, in_secure),
-            community_price=offered(price.community, in_community),
-            max_gpu_count=max(secure_max, community_max),
-            secure_stock=secure_stock if in_secure and gpu_count <= secure_max else Stock.NONE,
-            community_stock=community_stock if in_community and gpu_count <= community_max else Stock.NONE,
-            manufacturer=_manufacturer(self.manufacturer),
-        )
-
-
-def _manufacturer(value: str | None) -> str:
-    """v2 writes ``NVIDIA``; GraphQL (and the domain's default) ``Nvidia``."""
-    if not value or value.upper() == "NVIDIA":
-        return "Nvidia"
-    return value
-
-
-class RestGpuListModel(RestModel):
-    gpus: list[RestGpuTypeModel]
-
-
-# --- network volumes -----------------------------------------------------------------------
-
-
-class RestNetworkVolumeModel(RestModel):
-    id: str
-    name: str | None = None
-    size: int | None = None
-    data_center: str | None = None
-
-    def to_domain(self) -> NetworkVolume:
-        return NetworkVolume(
-            id=self.id,
-            name=self.name or "",
-            size_gb=self.size or 0,
-            data_center_id=self.data_center or None,
-        )
-
-
-class RestNetworkVolumeListModel(RestModel):
-    network_volumes: list[RestNetworkVolumeModel]
-
-
-# --- templates -----------------------------------------------------------------------------
-
-
-class RestTemplateModel(RestModel):
-    id: str
-    name: str | None = None
-    image: str | None = None
-    serverless: bool | None = None
-    disk: float | None = None
-    mounts: RestMountsModel | None = None
-    env: dict[str, str | None] | None = None
-
-    def to_domain(self) -> Template:
-        persistent = self.mounts.persistent if self.mounts is not None else None
-        volume = persistent.size if persistent is not None else None
-        return Template(
-            id=self.id,
-            name=self.name or "",
-            image=self.image or "",
-            is_serverless=self.serverless is True,
-            container_disk_gb=whole(self.disk) or 0,
-            volume_gb=volume or 0,
-            env=_env_pairs(self.env),
-        )
-
-
-class RestTemplateListModel(RestModel):
-    templates: list[RestTemplateModel]
-
-
-# --- endpoints -----------------------------------------------------------------------------
-
-
-class RestEndpointGpuModel(RestModel):
-    pools: list[str | None] | None = None
-    count: int | None = None
-
-
-class RestWorkersModel(RestModel):
-    min: int | None = None
-    max: int | None = None
-    idle_timeout: int | None = None
-
-
-class RestScalingModel(RestModel):
-    type: str | None = None
-    queue_delay: float | None = None
-    request_count: float | None = None
-
-
-class RestEndpointModel(RestModel):
-    id: str
-    name: str | None = None
-    gpu: RestEndpointGpuModel | None = None
-    workers: RestWorkersModel | None = None
-    scaling: RestScalingModel | None = None
-    flashboot: str | bool | None = None
-    timeout: int | None = None
-    network_volumes: list[str | None] | None = None
-    data_center_ids: list[str | None] | None = None
-    env: dict[str, str | None] | None = None
-
-    def env_value(self, key: str) -> str | None:
-        """The value of environment variable `key` (the domain `Endpoint` has no env)."""
-        return dict(_env_pairs(self.env)).get(key)
-
-    def to_domain(self) -> Endpoint:
-        gpu = self.gpu or RestEndpointGpuModel()
-        workers = self.workers or RestWorkersModel()
-        scaling = self.scaling or RestScalingModel()
-        scaler = ScalerType.__members__.get((scaling.type or "").upper(), ScalerType.QUEUE_DELAY)
-        value = scaling.request_count if scaler is ScalerType.REQUEST_COUNT else scaling.queue_delay
-        flashboot = self.flashboot
-        if isinstance(flashboot, str):
-            flashboot = flashboot.upper() not in ("OFF", "")
-        volume = next((v for v in self.network_volumes or () if v), None)
-        locations = ",".join(dc for dc in self.data_center_ids or () if dc)
-        return Endpoint(
-            id=self.id,
-            name=self.name or "",
-            template_id=None,  # V2's Endpoint names no template
-            gpu_ids=tuple(pool for pool in gpu.pools or () if pool),
-            workers_min=workers.min or 0,
-            workers_max=workers.max or 0,
-            idle_timeout_s=workers.idle_timeout if workers.idle_timeout is not None else 5,
-            scaler_type=scaler,
-            scaler_value=round(value) if value is not None else 4,
-            gpu_count=gpu.count or 1,
-            flashboot=bool(flashboot),
-            execution_timeout_ms=self.timeout,
-            network_volume_id=volume or None,
-            locations=locations or None,
-        )
-
-
-class RestEndpointListModel(RestModel):
-    endpoints: list[RestEndpointModel]
