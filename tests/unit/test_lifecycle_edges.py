@@ -9,12 +9,15 @@ from decimal import Decimal
 
 from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
 from podwarden.domain.lifecycle import (
+    AdoptPod,
     CapState,
     CapWarning,
     NotifySshReady,
     PodState,
     Policy,
+    ReportEviction,
     ReportStoppedStorage,
+    ReportUnowned,
     Snapshot,
     StopPod,
     StopReason,
@@ -124,3 +127,28 @@ def test_a_cap_under_its_amount_says_nothing_and_an_hourly_cap_with_nothing_runn
     stopped = state(pod(status=PodStatus.EXITED), previous_status=PodStatus.EXITED)
     zero = CapState(BudgetScope.GLOBAL, "*", BudgetPeriod.HOUR, Decimal(0), "2026-11-23T12", hard=True)
     assert only(decide(Snapshot(pods=(stopped,), caps=(zero,)), POLICY, NOW), CapWarning) == []
+
+
+def test_a_pod_twenty_minutes_old_can_be_idle_and_one_a_second_younger_cannot() -> None:
+    quiet = pod(gpu=0, cpu=0, uptime=20 * 60)
+    assert only(decide(Snapshot(pods=(state(quiet),)), POLICY, NOW), TrackPod)[0].idle_since == NOW
+    younger = replace(quiet, runtime=replace(quiet.runtime, uptime_seconds=20 * 60 - 1))
+    assert only(decide(Snapshot(pods=(state(younger),)), POLICY, NOW), TrackPod)[0].idle_since is None
+
+
+def test_a_pod_whose_name_matches_no_prefix_is_not_adopted() -> None:
+    snap = Snapshot(pods=(state(pod(name="carol-exp"), owner_id=None),), prefixes=(("bob-", "U0BOB"),))
+    actions = decide(snap, POLICY, NOW)
+    assert only(actions, AdoptPod) == []
+    assert [a.pod_id for a in only(actions, ReportUnowned)] == ["pod1"]
+
+
+def test_a_spot_pod_we_stopped_earlier_then_evicted_after_a_resume_is_reported() -> None:
+    since = NOW - timedelta(hours=1)  # running again since then, down now
+    evicted = state(pod(status=PodStatus.EXITED, spot=True), status_since=since,
+                    stopped_by_us_at=since - timedelta(days=1))
+    assert [a.key for a in only(decide(Snapshot(pods=(evicted,)), POLICY, NOW), ReportEviction)] == [
+        "evicted:pod1:20261123T110000Z"]
+    # Stopped by us in the tick that saw it go down: the same instant, and ours.
+    ours = replace(evicted, stopped_by_us_at=since)
+    assert only(decide(Snapshot(pods=(ours,)), POLICY, NOW), ReportEviction) == []
