@@ -34,3 +34,10 @@ def test_one_unread_gpu_among_idle_ones_is_unknown_not_idle() -> None:
 def test_a_busy_gpu_with_every_gpu_reported_is_busy() -> None:
     assert verdict(pod(2, 90, 0), THRESHOLDS) is Verdict.BUSY
     assert verdict(pod(1, 0, cpu=40), THRESHOLDS) is Verdict.BUSY
+
+
+def test_by_default_a_gpu_at_five_percent_and_a_cpu_under_ten_is_idle() -> None:
+    defaults = IdleThresholds()
+    assert verdict(pod(1, 5, cpu=9), defaults) is Verdict.IDLE
+    assert verdict(pod(1, 6, cpu=9), defaults) is Verdict.BUSY
+    assert verdict(pod(1, 5, cpu=10), defaults) is Verdict.BUSY
