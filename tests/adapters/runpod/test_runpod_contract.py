@@ -43,6 +43,7 @@ from podwarden.errors import (
     NotFound,
     OutcomeUnknown,
     RateLimited,
+    ServerError,
     SpendLimitReached,
     Unauthorized,
 )
@@ -629,6 +630,22 @@ def test_a_terminate_whose_answer_was_lost_is_done_not_not_found(
     gateway.terminate_pod(pod.id)
     assert sim.world.pods == {}
     assert calls(sim, api, "terminate") == 2
+
+
+def test_over_rest_a_spot_pod_is_known_from_graphql_and_never_resumed_blind(
+    sim: RunPodSimulator, policy: RetryPolicy, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """V2's Pod does not say whether a pod is spot. With GraphQL down the fleet is still read
+    (logged), and a resume refuses instead of starting a spot pod on demand."""
+    spot = sim.world.add_pod(name="cheap", gpu_type_id=A4000, spot=True, status="EXITED")
+    with build("rest", httpx.MockTransport(sim), policy) as rest:
+        assert [pod.spot for pod in rest.list_pods()] == [True]
+        sim.faults.add(route="graphql", kind=FaultKind.SERVER_ERROR)
+        assert [pod.id for pod in rest.list_pods()] == [spot.id]
+        assert "spot pods is unknown" in caplog.text
+        with pytest.raises(ServerError, match="cannot tell whether pod"):
+            rest.resume_pod(spot.id, gpu_count=1)
+    assert spot.desired_status == "EXITED"
 
 
 def test_rest_sends_to_graphql_only_what_v2_lacks(sim: RunPodSimulator, policy: RetryPolicy) -> None:
