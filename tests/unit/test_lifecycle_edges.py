@@ -152,3 +152,10 @@ def test_a_spot_pod_we_stopped_earlier_then_evicted_after_a_resume_is_reported()
     # Stopped by us in the tick that saw it go down: the same instant, and ours.
     ours = replace(evicted, stopped_by_us_at=since)
     assert only(decide(Snapshot(pods=(ours,)), POLICY, NOW), ReportEviction) == []
+
+
+def test_a_cap_reached_to_the_cent_is_told() -> None:
+    busy = state(pod(gpu=90, cost="2.00"))
+    exactly = CapState(BudgetScope.USER, "U0ALICE", BudgetPeriod.DAY, Decimal("40"), "2026-11-23", spent=Decimal("40"))
+    assert [w.spent for w in only(decide(Snapshot(pods=(busy,), caps=(exactly,)), POLICY, NOW), CapWarning)] == [
+        Decimal("40")]
