@@ -190,6 +190,8 @@ class PodLedger(Protocol):
 
     def mark_stopped_by_us(self, pod_id: str, *, now: datetime) -> None: ...
 
+    def unmark_stopped_by_us(self, pod_id: str, *, since: datetime, until: datetime) -> bool: ...
+
 
 class UsageLedger(Protocol):
     def add_utilisation_sample(

@@ -32,6 +32,7 @@ __all__ = [
     "NoticeState",
     "PendingAction",
     "PendingState",
+    "PodAfterStop",
     "PodChange",
     "PodInterval",
     "PodLifecycle",
@@ -87,6 +88,22 @@ class AuditOutcome(enum.StrEnum):
     OK = "ok"
     FAILED = "failed"
     REFUSED = "refused"
+
+
+class PodAfterStop(enum.StrEnum):
+    """The pod as read back after RunPod failed to answer our stop, kept in the stop's audit
+    entry (`pod_after`) so that a later tick knows whether the pod going down was our stop.
+
+    DOWN: RunPod carried the stop out, only its answer was lost: ours. RUNNING: refused, so a
+    later stop is someone else's. GONE: terminated by someone else. UNKNOWN: the stop timed out
+    (RunPod may still carry it out after our read) or the pod could not be read: seen down
+    later, the stop counts as ours, so that a stop of ours is never disowned.
+    """
+
+    DOWN = "down"
+    RUNNING = "running"
+    GONE = "gone"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from podwarden.domain.ledger_values import (
     Notice,
     NoticeIntent,
     NoticeState,
+    PodAfterStop,
     PodLifecycle,
     PodTrack,
 )
@@ -68,7 +69,7 @@ from podwarden.domain.notes import (
     UnownedPod,
 )
 from podwarden.domain.pricing import PriceBook
-from podwarden.errors import LedgerError, NotFound, NotifyError, RunPodError
+from podwarden.errors import LedgerError, NotFound, NotifyError, RunPodError, RunPodTimeout
 from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway
 from podwarden.services.usage import UsageService
 
@@ -78,6 +79,12 @@ ACTOR = "podwarden-daemon"
 NOTICE_MEMORY = timedelta(days=14)
 _ZERO = Decimal(0)
 _DOWN = frozenset({PodStatus.EXITED, PodStatus.PAUSED, PodStatus.DEAD, PodStatus.TERMINATED})
+_NOT_OURS = frozenset({PodAfterStop.RUNNING, PodAfterStop.GONE})  # read back after our failed stop
+_AFTER_FAILED_STOP = {
+    PodAfterStop.RUNNING: "tried again next tick if it is still to be stopped",
+    PodAfterStop.GONE: "the pod is gone: nothing left to stop",
+    PodAfterStop.UNKNOWN: "RunPod may still stop it: its shutdown notice waits until it is seen stopped",
+}
 
 
 @dataclass
@@ -370,7 +377,12 @@ class LifecycleService:
     def _withdraw(self, now: datetime, actions: Sequence[core.Action], report: TickReport) -> None:
         for action in actions:
             if isinstance(action, core.WithdrawWarning):
+                held = self._ledger.notice(action.key)
                 self._close_notice(action.key, state=action.reason, now=now)
+                if held is not None and held.kind == core.POD_STOPPED and held.pod_id is not None:
+                    # The stop it announced never happened (refused, or a crash before RunPod was
+                    # asked) and is no longer wanted: the pod's going down later is not ours.
+                    self._ledger.unmark_stopped_by_us(held.pod_id, since=held.created_at, until=now)
 
     def _close_notice(self, key: str, *, state: str, now: datetime) -> None:
         """Withdraw a notice and, if it was posted, update its message in place to say why;
@@ -403,8 +415,10 @@ class LifecycleService:
         written before the call: the pod marked as stopped by us (so its going down is never
         taken for a spot eviction), a `started` audit entry, and the shutdown notice recorded
         in the outbox but *held* until the stop is known to have happened. If RunPod refuses,
-        nothing claims the pod stopped: the held notice waits, the next tick stops the pod
-        again (same notice key) or, if the pod is no longer to be stopped, withdraws it. If the
+        nothing claims the pod stopped: the mark is cleared (a spot eviction later is reported
+        as one), the held notice waits, the next tick stops the pod again (same notice key)
+        or, if the pod is no longer to be stopped, withdraws it. A stop that timed out keeps
+        its mark and its held notice: RunPod may still carry it out (`_pod_after_failed_stop`). If the
         process dies after RunPod stopped the pod, the next tick sees the pod down and releases
         the held notice, recording the auto-stop then (`_release_stop`).
         """
@@ -432,13 +446,15 @@ class LifecycleService:
             try:
                 self._runpod.stop_pod(action.pod_id)
             except RunPodError as exc:
-                pod_after = self._pod_after_failed_stop(action.pod_id)
-                if pod_after != "down":
+                pod_after = self._pod_after_failed_stop(action.pod_id, exc)
+                if pod_after is not PodAfterStop.DOWN:
                     self._ledger.audit(ACTOR, "stop", at=self._clock.now(), target=action.pod_id,
                                        outcome=AuditOutcome.FAILED, error=str(exc),
-                                       args={"reason": action.reason.value, "pod_after": pod_after})
+                                       args={"reason": action.reason.value, "pod_after": pod_after.value})
+                    if pod_after in _NOT_OURS:  # the stop did not happen: its going down later is not ours
+                        self._ledger.unmark_stopped_by_us(action.pod_id, since=now, until=now)
                     report.errors.append(f"stop {action.pod_id}: {exc}")
-                    log.warning("could not stop %s: %s (tried again next tick)", action.pod_id, exc)
+                    log.warning("could not stop %s: %s (%s)", action.pod_id, exc, _AFTER_FAILED_STOP[pod_after])
                     continue
                 log.info("stopping %s: RunPod's answer was lost (%s), but the pod is stopping", action.pod_id, exc)
             self._ledger.record_auto_stop(action.pod_id, at=now, reason=action.reason.value)  # the digest's savings
@@ -452,19 +468,24 @@ class LifecycleService:
                 self._close_notice(action.warning_key, state="stopped", now=self._clock.now())
         self.deliver(report, stopped=stopped)
 
-    def _pod_after_failed_stop(self, pod_id: str) -> str:
-        """The pod right after RunPod failed to stop it: "down" (RunPod carried the stop out
-        and only its answer was lost, so the stop is ours), "running" (refused: if the pod is
-        later seen down, someone else stopped it), "gone" (terminated by someone else) or
-        "unknown" (it could not be read)."""
+    def _pod_after_failed_stop(self, pod_id: str, error: RunPodError) -> PodAfterStop:
+        """The pod right after RunPod failed to stop it (see `PodAfterStop`).
+
+        A stop that timed out is UNKNOWN even when the pod still reads running: RunPod may carry
+        it out after our read, and a stop of ours seen later must not be disowned (no shutdown
+        notice, no Resume button, no saving). A refusal (any other error) read back running is
+        RUNNING: the pod going down later is someone else's stop. An unreadable pod is UNKNOWN.
+        """
         try:
             pod = self._runpod.get_pod(pod_id)
         except NotFound:
-            return "gone"
+            return PodAfterStop.GONE
         except RunPodError as exc:
             log.warning("could not read %s after its stop failed: %s", pod_id, exc)
-            return "unknown"
-        return "running" if pod.running else "down"
+            return PodAfterStop.UNKNOWN
+        if not pod.running:
+            return PodAfterStop.DOWN
+        return PodAfterStop.UNKNOWN if isinstance(error, RunPodTimeout) else PodAfterStop.RUNNING
 
     def _ours(self, notice: Notice, pod_id: str) -> bool:
         """Was the pod stopped by the stop this held notice announces? The daemon's last stop
@@ -474,7 +495,7 @@ class LifecycleService:
         last = self._ledger.audit_log(since=notice.created_at, actor=ACTOR, action="stop", target=pod_id, limit=1)
         if not last:
             return False
-        return not (last[0].outcome is AuditOutcome.FAILED and last[0].args.get("pod_after") in {"running", "gone"})
+        return not (last[0].outcome is AuditOutcome.FAILED and last[0].args.get("pod_after") in _NOT_OURS)
 
     def _no_longer_wanted(self, action: core.StopPod) -> str | None:
         """Why the stop the core decided no longer holds, reading the ledger again (None: it holds)."""

@@ -19,7 +19,7 @@ from podwarden.domain.notes import IdleWarning, PodStopped, SpotEvicted
 from podwarden.errors import RunPodTimeout, ServerError
 from podwarden.services.lifecycle import LifecycleService
 from tests.fakes.notifier import Crash
-from tests.services.test_lifecycle_tick import ALICE, BOB, TEAM, World, build_world, make_daemon
+from tests.services.test_lifecycle_tick import ALICE, BOB, ERIN, TEAM, World, build_world, make_daemon
 
 
 @pytest.fixture
@@ -35,6 +35,8 @@ class StopGateway:
         self.refuse = 0  # how many stop calls answer 502 without stopping
         self.crash_after_stop = False
         self.time_out_after_stop = False  # the pod stops, but the answer is lost
+        self.time_out_then_stop_late = False  # no answer; RunPod carries the stop out after our read-back
+        self.late: list[str] = []  # stops RunPod has yet to carry out (`carry_out_late_stops`)
         self.calls: list[str] = []
 
     def stop_pod(self, pod_id: str) -> Pod:
@@ -42,6 +44,10 @@ class StopGateway:
         if self.refuse > 0:
             self.refuse -= 1
             raise ServerError("RunPod answered 502", status=502, operation="stop_pod")
+        if self.time_out_then_stop_late:
+            self.time_out_then_stop_late = False
+            self.late.append(pod_id)
+            raise RunPodTimeout("RunPod did not answer in time", operation="stop_pod")
         pod: Pod = self._inner.stop_pod(pod_id)
         if self.crash_after_stop:
             self.crash_after_stop = False
@@ -50,6 +56,10 @@ class StopGateway:
             self.time_out_after_stop = False
             raise RunPodTimeout("RunPod did not answer in time", operation="stop_pod")
         return pod
+
+    def carry_out_late_stops(self) -> None:
+        while self.late:
+            self._inner.stop_pod(self.late.pop(0))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -277,3 +287,64 @@ def test_a_pod_terminated_while_the_tick_decided_to_stop_it_is_not_claimed(world
     assert world.notes(PodStopped) == []
     assert _auto_stops(world) == []
     assert world.services.ledger.undelivered_notices() == []
+
+
+def test_a_stop_that_timed_out_and_that_runpod_carried_out_later_is_ours(world: World) -> None:
+    gateway = StopGateway(world.services.runpod)
+    _daemon(world, gateway)
+    world.tick(45)
+    gateway.time_out_then_stop_late = True
+    [report] = world.tick(1)
+    bob = world.pod_id("bob-notebook")
+    assert (report.stopped, world.status("bob-notebook")) == ([], "RUNNING")  # read back before RunPod got to it
+    assert world.notes(PodStopped) == []  # not yet: the stop is not known to have happened
+    gateway.carry_out_late_stops()
+    world.tick(2)
+    assert world.status("bob-notebook") == "EXITED"
+    [stopped] = world.notes(PodStopped)  # bob is told, with the Resume button
+    assert (stopped.to, stopped.pod_id, stopped.reason) == (BOB, bob, "idle")
+    assert _auto_stops(world) == [(bob, "idle")]  # the saving is counted
+    assert world.notes(SpotEvicted) == []
+    assert gateway.calls == [bob]
+    [failed] = [e for e in world.services.ledger.audit_log(target=bob) if e.outcome.value == "failed"]
+    assert failed.args["pod_after"] == "unknown"
+
+
+def test_a_stop_runpod_refused_then_a_spot_eviction_is_reported_to_the_owner(tmp_path: Path) -> None:
+    scenario = {"pods": [{"name": "erin-spot", "gpu_type_id": "NVIDIA A100 80GB PCIe", "spot": True,
+                          "workload": "idle", "started_seconds_ago": 7200, "evict_after_seconds": 50 * 60}]}
+    for world in build_world(tmp_path, scenario):
+        gateway = StopGateway(world.services.runpod)
+        _daemon(world, gateway)
+        gateway.refuse = 100  # RunPod refuses every stop of ours until the pod is evicted
+        world.tick(55)
+        erin = world.pod_id("erin-spot")
+        assert world.status("erin-spot") == "EXITED"
+        assert erin in gateway.calls
+        [evicted] = world.notes(SpotEvicted)  # erin hears her pod was evicted, with Relaunch on-demand
+        assert (evicted.to, evicted.pod_id) == (ERIN, erin)
+        assert world.notes(PodStopped) == []
+        assert _auto_stops(world) == []
+
+
+def test_a_crash_before_runpod_was_asked_then_the_pod_kept_and_evicted_is_reported(tmp_path: Path) -> None:
+    scenario = {"pods": [{"name": "erin-spot", "gpu_type_id": "NVIDIA A100 80GB PCIe", "spot": True,
+                          "workload": "idle", "started_seconds_ago": 7200, "evict_after_seconds": 60 * 60}]}
+    for world in build_world(tmp_path, scenario):
+        gateway = StopGateway(world.services.runpod)
+        ledger = Ledger(world.services.ledger)
+        _daemon(world, gateway, ledger)
+        world.tick(45)
+        ledger.crash_after_marking = True
+        with pytest.raises(Crash):
+            world.tick(1)
+        erin = world.pod_id("erin-spot")
+        now = world.services.clock.now()  # erin clicks Keep 2h while the daemon is down
+        world.services.ledger.snooze_pod(erin, until=now + timedelta(hours=2), by=ERIN, now=now, reason="Keep 2h")
+        world.daemon = make_daemon(world.services, gateway)
+        world.tick(20)
+        assert gateway.calls == []
+        assert world.status("erin-spot") == "EXITED"
+        [evicted] = world.notes(SpotEvicted)
+        assert (evicted.to, evicted.pod_id) == (ERIN, erin)
+        assert world.notes(PodStopped) == []

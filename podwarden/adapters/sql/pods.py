@@ -176,6 +176,18 @@ class PodsMixin(LedgerBase):
             row = _known(session, pod_id)
             row.stopped_by_us_at = aware(now)
 
+    def unmark_stopped_by_us(self, pod_id: str, *, since: datetime, until: datetime) -> bool:
+        """A stop of ours marked between `since` and `until` (inclusive) did not happen: clear
+        the mark, so that the pod's next going down (a spot eviction) is not taken for our stop.
+        A mark outside that span (a later stop, e.g. the owner's through Podwarden) stays."""
+        with self._write() as session:
+            row = session.get(PodRow, pod_id)
+            marked = row.stopped_by_us_at if row is not None else None
+            if row is None or marked is None or not aware(since, "since") <= marked <= aware(until, "until"):
+                return False
+            row.stopped_by_us_at = None
+            return True
+
     def pod_intervals(
         self, pod_id: str, *, start: datetime | None = None, end: datetime | None = None,
     ) -> list[PodInterval]:
