@@ -117,6 +117,7 @@ def _post_now(services: Services) -> Reply:
         Outcome.RECONCILED: f"The digest of the week of {week} was already in <#{channel}>.",
         Outcome.ALREADY_SENT: f"The digest of the week of {week} was already posted to <#{channel}>.",
         Outcome.BUSY: f"The digest of the week of {week} is being posted right now.",
+        Outcome.FILES_PENDING: f"The digest of the week of {week} is in <#{channel}>; its files go up later.",
         Outcome.FAILED: f"The digest of the week of {week} could not be posted; see the logs.",
     }[outcome]
     return Reply(title=said, data={"week_start": week, "channel": channel, "outcome": outcome.value},

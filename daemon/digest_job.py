@@ -9,6 +9,10 @@ bot's `digest now` posts through it too, so the two never post the same week twi
 A post or an upload cut short leaves the week `sending`: the scheduler runs `retry` every
 `STALE_AFTER`, so that it is finished without a restart. A week whose moment passed while
 nothing ran is posted once, late, and says so. Only the latest due week is posted.
+
+`retry` is `run` (the same week, the same claim), so the weekly cron job is there only to
+post on time: the retry fires every `STALE_AFTER` from the daemon's start, not at the moment
+(Monday 09:00 would become any time up to 09:10), and the cron also runs once at start.
 """
 
 from __future__ import annotations
@@ -62,7 +66,9 @@ def run(services: Services) -> Outcome:
 
 def retry(services: Services) -> Outcome | None:
     """`run` again, quietly when no digest channel is set: a post or an upload cut short (a crash,
-    a failed upload) is finished once its claim is stale; a week already sent costs one read."""
+    a failed upload) is finished once its claim is stale. A week already sent costs one small
+    write transaction every `STALE_AFTER` (the claim's insert-or-nothing and its conditional
+    take-over, both of which find the week sent and change nothing), not a read of Slack."""
     if not services.settings.digest_channel:
         return None
     return run(services)

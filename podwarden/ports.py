@@ -420,9 +420,10 @@ class DigestPublisher(Protocol):
         """The digest carrying `key` posted to `channel` since `oldest`, if any (crash recovery)."""
         ...
 
-    def attach(self, digest: Digest, ref: MessageRef) -> None:
-        """Upload the files of the digest posted at `ref` (by `publish` or found by `find`) with it;
-        `NotifyError` when they could not be, so that the job tries again."""
+    def attach(self, digest: Digest, ref: MessageRef) -> str | None:
+        """Upload the files of the digest posted at `ref` (by `publish` or found by `find`) with it:
+        None once they are up; Slack's refusal when no retry can change it (the digest is then
+        finished without them); `NotifyError` when they could not be yet, so the job tries again."""
         ...
 
 

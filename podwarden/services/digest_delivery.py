@@ -12,17 +12,24 @@ discipline holds across processes, restarts and replicas:
    in its thread;
 4. mark it `sent`.
 
-A process that dies between 2 and 4, or whose upload failed, leaves `sending`: the next
-post once the claim is stale finds the message by its key, uploads its files, and marks it
-sent (the files alone may go up twice, if the process died right after uploading them:
-never the digest). Which week is due, and when to try again, is the caller's business.
+A process that dies between 2 and 4, or whose upload failed and may work later, leaves
+`sending`: the next post once the claim is stale finds the message by its key, uploads its
+files, and marks it sent (the files alone may go up twice, if the process died right after
+uploading them, or Slack's answer to the upload's last step was lost: never the digest).
+The history is searched from the day before the week's own end, whoever posts and however
+late: a digest is never posted after the week ended, and a week left `sending` for days
+(uploads failing) is still found. An upload Slack refuses for good (the bot not in the
+channel, no `files:write`) is final: the digest is marked sent without its files and the
+refusal logged once. A reconciled digest's files are built from the ledger again, so a
+late correction to the week's rows (a pod interval closed after the post) shows in the CSV
+and not in the message. Which week is due, and when to try again, is the caller's business.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from podwarden.domain.spend_values import DigestClaim
@@ -42,11 +49,19 @@ class Outcome(StrEnum):
     ALREADY_SENT = "already sent"
     BUSY = "busy"  # another process is posting it
     NO_CHANNEL = "no channel"
+    FILES_PENDING = "files pending"  # in the channel already; its files failed again, tried later
     FAILED = "failed"
 
 
 def digest_key(week_start: date, channel: str) -> str:
     return f"digest:{week_start.isoformat()}:{channel}"
+
+
+def search_from(week_start: date) -> datetime:
+    """Where a week's digest is looked for in the channel's history: the day before the week's
+    end (in UTC, so any team zone's end is covered). Neither the due moment nor now: `digest now`
+    has no moment, and a week left `sending` for days would fall out of a window behind now."""
+    return datetime.combine(week_start + timedelta(days=7), time(), tzinfo=UTC) - timedelta(days=1)
 
 
 class DigestDelivery:
@@ -71,7 +86,7 @@ class DigestDelivery:
         found = None
         if claim is DigestClaim.RECONCILE:
             try:
-                found = publisher.find(channel, key, oldest=(moment or now) - timedelta(days=1))
+                found = publisher.find(channel, key, oldest=search_from(week))
             except NotifyError as exc:  # posting again blind could post twice: wait for the history instead
                 log.warning("digest: could not look for the week of %s in %s (%s); retried after %s",
                             week, channel, exc, STALE_AFTER)
@@ -87,11 +102,15 @@ class DigestDelivery:
                 log.warning("digest: the week of %s was not posted (%s); retried after %s", week, exc, STALE_AFTER)
                 return Outcome.FAILED
         try:
-            publisher.attach(digest, ref)
+            refused = publisher.attach(digest, ref)
         except NotifyError as exc:  # left `sending`: the post after STALE_AFTER finds it and uploads them
             log.warning("digest: the week of %s is in %s, but its files are not (%s); uploaded after %s",
                         week, channel, exc, STALE_AFTER)
-            return Outcome.POSTED if found is None else Outcome.FAILED
+            return Outcome.POSTED if found is None else Outcome.FILES_PENDING
+        if refused is not None:
+            log.error("digest: the week of %s is in %s without its files: Slack refuses them (%s), which no "
+                      "retry changes; the week is done (invite the bot to the channel, give it files:write)",
+                      week, channel, refused)
         self._ledger.finish_digest(week, channel, ts=ref.ts, now=now)
         if found is not None:
             log.info("digest: the week of %s was already posted (%s); its files uploaded, marked sent", week, ref.ts)

@@ -120,56 +120,65 @@ def test_a_process_killed_between_posting_and_recording_does_not_post_again(
 
 
 @pytest.mark.parametrize("native", [True, False])
-def test_a_process_killed_between_the_post_and_the_upload_uploads_the_files_later(
-    services: Services, slack: DigestSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, native: bool,
+def test_files_whose_upload_failed_are_uploaded_by_the_next_process_that_finds_the_post(
+    services: Services, slack: DigestSlack, clock: ManualClock, tmp_path: Path, native: bool,
 ) -> None:
     slack.native_blocks = native
-    publisher = services.digest_publisher
-    assert publisher is not None
+    slack.upload_status = 500  # the file's own upload fails: slack_sdk's SlackRequestError, not an API error
+    assert digest_job.run(services) is Outcome.POSTED  # the digest itself is in the channel
+    assert (len(slack.posts("C0DIGEST")), slack.uploads_done()) == (1, [])
+    slack.upload_status = 200
 
-    def die(*args: object, **kwargs: object) -> None:
-        raise Crash
-
-    with monkeypatch.context() as patch:
-        patch.setattr(publisher, "attach", die)
-        with pytest.raises(Crash):
-            digest_job.run(services)
-    assert (len(slack.posts("C0DIGEST")), slack.uploads) == (1, {})
-
-    restarted = SlackDigestPublisher(slack.client())  # a new process: nothing remembered but the ledger and Slack
-    monkeypatch.setattr(services, "digest_publisher", restarted)
     clock.advance(digest_job.STALE_AFTER)
-    assert digest_job.retry(services) is Outcome.RECONCILED  # the scheduler's retry, no restart needed
-    assert digest_job.retry(services) is Outcome.ALREADY_SENT
+    with build(tmp_path, slack, clock) as restarted:  # a new process: nothing remembered but the ledger and Slack
+        assert digest_job.retry(restarted) is Outcome.RECONCILED  # the scheduler's retry, no restart needed
+        assert digest_job.retry(restarted) is Outcome.ALREADY_SENT
     [post] = slack.posts("C0DIGEST")
-    names = sorted(u.filename for u in slack.uploads.values())
+    names = sorted(u.filename for u in slack.uploads_done())
     expected = ["podwarden-spend-2026-11-16.csv"] + ([] if native else ["podwarden-spend-2026-11-16.png"])
     assert names == expected
-    assert {(u.channel, u.thread_ts) for u in slack.uploads.values()} == {("C0DIGEST", post["ts"])}
-    assert next(u for u in slack.uploads.values() if u.filename.endswith(".csv")).data.startswith(b"kind,id,")
+    assert {(u.channel, u.thread_ts) for u in slack.uploads_done()} == {("C0DIGEST", post["ts"])}
+    assert next(u for u in slack.uploads_done() if u.filename.endswith(".csv")).data.startswith(b"kind,id,")
 
 
-def test_an_upload_slack_refused_is_made_by_a_later_run_and_only_then_is_the_week_sent(
-    services: Services, slack: DigestSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch,
+def test_an_upload_that_keeps_failing_is_retried_and_digest_now_says_the_digest_is_in_the_channel(
+    services: Services, slack: DigestSlack, clock: ManualClock,
 ) -> None:
-    answer = slack.answer
+    from bot.dispatch import Caller
+    from bot.handlers import build_dispatcher
+    from podwarden.domain.access import Role
 
-    def no_uploads(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        if method == "files.getUploadURLExternal":
-            return {"ok": False, "error": "not_allowed_token_type"}
-        return answer(method, params)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(slack, "answer", no_uploads)
-        assert digest_job.run(services) is Outcome.POSTED  # the digest itself is in the channel
-        clock.advance(digest_job.STALE_AFTER)
-        assert digest_job.retry(services) is Outcome.FAILED  # still refused: tried again later
-    assert slack.uploads == {}
+    slack.upload_status = 202  # a non-200 success: slack_sdk raises SlackRequestError, which must not escape
+    assert digest_job.run(services) is Outcome.POSTED
+    clock.advance(digest_job.STALE_AFTER)
+    assert digest_job.retry(services) is Outcome.FILES_PENDING  # in the channel; its files tried again later
+    clock.advance(timedelta(days=2))  # uploads fail for two days; an admin asks for the digest
+    answer = build_dispatcher(services).handle("digest now", Caller("U0ADMIN", Role.ADMIN, "C0TEAM"))
+    assert answer.ok, answer.text()
+    assert answer.title == "The digest of the week of 2026-11-16 is in <#C0DIGEST>; its files go up later."
+    assert len(slack.posts("C0DIGEST")) == 1  # found two days on, not posted again
+    slack.upload_status = 200
     clock.advance(digest_job.STALE_AFTER)
     assert digest_job.retry(services) is Outcome.RECONCILED
-    assert [u.filename for u in slack.uploads.values()] == ["podwarden-spend-2026-11-16.csv"]
+    assert [u.filename for u in slack.uploads_done()] == ["podwarden-spend-2026-11-16.csv"]
     assert len(slack.posts("C0DIGEST")) == 1
-    assert digest_job.retry(services) is Outcome.ALREADY_SENT
+
+
+def test_an_upload_slack_refuses_for_good_finishes_the_week_without_its_files_and_says_so_once(
+    services: Services, slack: DigestSlack, clock: ManualClock, caplog: pytest.LogCaptureFixture,
+) -> None:
+    slack.refuse_uploads = "not_in_channel"  # the bot may post (chat:write.public) but not share files there
+    with caplog.at_level(logging.WARNING):
+        assert digest_job.run(services) is Outcome.POSTED
+        for _ in range(6):  # an hour of the scheduler's retries
+            clock.advance(digest_job.STALE_AFTER)
+            assert digest_job.retry(services) is Outcome.ALREADY_SENT
+    assert slack.uploads == {}
+    assert len(slack.posts("C0DIGEST")) == 1
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name.startswith("podwarden.services.digest")]
+    [(level, message)] = said
+    assert level == "ERROR"
+    assert "not_in_channel" in message
 
 
 def test_the_retry_is_quiet_without_a_digest_channel(

@@ -34,6 +34,9 @@ class Upload:
 @dataclass
 class DigestSlack:
     native_blocks: bool = True  # False: a workspace that answers invalid_blocks to table/chart blocks
+    refuse_uploads: str | None = None  # Slack's error to files.getUploadURLExternal (e.g. "not_in_channel")
+    upload_status: int = 200  # the HTTP status of a file's own upload (step 2 of files_upload_v2)
+    lose_completions: int = 0  # files.completeUploadExternal calls whose answer is lost (done, then a 500)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     messages: list[dict[str, Any]] = field(default_factory=list)
     refused: list[dict[str, Any]] = field(default_factory=list)
@@ -73,6 +76,9 @@ class DigestSlack:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 path = urlsplit(self.path).path
                 if path.startswith("/upload/"):
+                    if fake.upload_status != 200:
+                        self._reply({"ok": False}, status=fake.upload_status)
+                        return
                     fake.receive(path.rsplit("/", 1)[-1], raw)
                     self._reply({"ok": True})
                     return
@@ -82,11 +88,13 @@ class DigestSlack:
                 else:
                     params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
                 query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-                self._reply(fake.answer(path.rsplit("/", 1)[-1], {**query, **params}))
+                method = path.rsplit("/", 1)[-1]
+                answer = fake.answer(method, {**query, **params})
+                self._reply(answer, status=500 if fake.lost(method) else 200)
 
-            def _reply(self, body: dict[str, Any]) -> None:
+            def _reply(self, body: dict[str, Any], *, status: int = 200) -> None:
                 data = json.dumps(body).encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -104,6 +112,24 @@ class DigestSlack:
         self._server.server_close()
         self._thread.join()
 
+    def lost(self, method: str) -> bool:
+        """Is the answer to this call (already carried out) lost on its way back?"""
+        with self._lock:
+            if method != "files.completeUploadExternal" or self.lose_completions <= 0:
+                return False
+            self.lose_completions -= 1
+            return True
+
+    def uploads_done(self) -> list[Upload]:
+        """The files shared somewhere (all three steps done), in upload order."""
+        with self._lock:
+            return [u for u in self.uploads.values() if u.channel is not None]
+
+    def in_thread(self, channel: str, ts: str) -> list[Upload]:
+        """The files shared in a message's thread."""
+        with self._lock:
+            return [u for u in self.uploads.values() if (u.channel, u.thread_ts) == (channel, ts)]
+
     def receive(self, file_id: str, data: bytes) -> None:
         with self._lock:
             self.uploads[file_id].data = data
@@ -115,6 +141,8 @@ class DigestSlack:
             if method == "conversations.history":
                 return self._history(params)
             if method == "files.getUploadURLExternal":
+                if self.refuse_uploads is not None:
+                    return {"ok": False, "error": self.refuse_uploads}
                 file_id = f"F{len(self.uploads) + 1:04d}"
                 self.uploads[file_id] = Upload(file_id, str(params.get("filename")))
                 assert self._server is not None

@@ -7,7 +7,11 @@ and the files its thread needs, so that after a crash between the post and the l
 still uploads its files. A workspace that does not know the newer blocks answers
 `invalid_blocks`: the digest is posted again with text tables, and the chart goes up as a
 PNG. `attach` uploads the files in the digest's thread (`files_upload_v2`): the CSV of the
-week's rows, and that PNG; a failed upload raises, so the job tries again later.
+week's rows, and that PNG. An upload that failed and may succeed later (Slack unreachable,
+rate limited, a 5xx, a non-200 answer to the file's own upload) raises `NotifyError`, so the
+job tries again; a refusal that no retry changes (`PERMANENT`: the bot is not in the channel,
+lacks `files:write`, uploads are disabled...) is returned, so the digest is finished without
+its files and the refusal logged once instead of every ten minutes all week.
 
 Console: the digest as text; the PNG chart and the CSV saved to files, their paths shown.
 The directory is given (the composition root passes the per-user data directory's
@@ -32,6 +36,13 @@ from podwarden.errors import NotifyError
 
 METADATA_EVENT = "podwarden_digest"
 CSV, PNG = "csv", "png"  # the files of a digest's thread, named in its metadata ("csv" or "png,csv")
+# Slack's answers to an upload that no retry changes: the workspace or the channel must change first.
+PERMANENT = frozenset({
+    "not_in_channel", "channel_not_found", "is_archived", "missing_scope", "not_allowed_token_type",
+    "no_permission", "restricted_action", "access_denied", "ekm_access_denied", "team_access_not_granted",
+    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "file_uploads_disabled",
+    "file_upload_disabled", "invalid_arguments",
+})
 log = logging.getLogger(__name__)
 
 
@@ -80,9 +91,11 @@ class SlackDigestPublisher:
         files = tuple(f for f in (PNG, CSV) if f in named.split(","))
         return self._remember(MessageRef(channel=channel, ts=str(message["ts"])), files)
 
-    def attach(self, digest: Digest, ref: MessageRef) -> None:
-        """Upload the files of the digest posted at `ref` (by `publish`, or found by `find`) in its thread."""
-        from slack_sdk.errors import SlackApiError
+    def attach(self, digest: Digest, ref: MessageRef) -> str | None:
+        """Upload the files of the digest posted at `ref` (by `publish`, or found by `find`) in its
+        thread. None when they are up (or there were none); Slack's error when it refuses them for
+        good (`PERMANENT`); `NotifyError` when trying again later may work."""
+        from slack_sdk.errors import SlackApiError, SlackClientError
 
         with self._lock:
             files = self._files.get(ref, (CSV,))
@@ -95,11 +108,16 @@ class SlackDigestPublisher:
             uploads.append({"content": render.csv_text(digest), "filename": f"{stem}.csv",
                             "title": "The week's rows (CSV)"})
         if not uploads:
-            return
+            return None
         try:
             self._call("files_upload_v2", channel=ref.channel, thread_ts=ref.ts, file_uploads=uploads)
         except SlackApiError as exc:
+            if _error(exc) in PERMANENT:
+                return _error(exc)
             raise NotifyError(f"Slack refused the digest's files: {_error(exc)}") from None
+        except SlackClientError as exc:  # e.g. the file's own upload answered non-200 (SlackRequestError)
+            raise NotifyError(f"the digest's files could not be uploaded: {exc}") from None
+        return None
 
     def _remember(self, ref: MessageRef, files: tuple[str, ...]) -> MessageRef:
         with self._lock:
@@ -115,10 +133,17 @@ class SlackDigestPublisher:
             raise NotifyError(f"Slack refused chat.postMessage: {_error(exc)}") from None
 
     def _call(self, method: str, **params: Any) -> Any:
+        """Call the WebClient; Slack unreachable, or a request slack_sdk itself gave up on
+        (`SlackRequestError`), is a `NotifyError`. Slack's own refusals (`SlackApiError`) are
+        left to the caller, which knows which of them it can answer."""
+        from slack_sdk.errors import SlackRequestError
+
         try:
             return getattr(self._client, method)(**{k: v for k, v in params.items() if v is not None})
         except OSError as exc:
             raise NotifyError(f"Slack could not be reached for {method}: {type(exc).__name__}") from None
+        except SlackRequestError as exc:
+            raise NotifyError(f"Slack's {method} failed: {exc}") from None
 
 
 class ConsoleDigestPublisher:
@@ -144,8 +169,9 @@ class ConsoleDigestPublisher:
         with self._lock:
             return self._sent.get((channel, key))
 
-    def attach(self, digest: Digest, ref: MessageRef) -> None:
+    def attach(self, digest: Digest, ref: MessageRef) -> str | None:
         """Nothing to upload: `publish` saved the chart and the rows with the text."""
+        return None
 
     def save(self, digest: Digest) -> tuple[Path, Path]:
         return save_files(digest, self.directory, at=self._now())
