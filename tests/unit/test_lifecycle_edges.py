@@ -159,3 +159,19 @@ def test_a_cap_reached_to_the_cent_is_told() -> None:
     exactly = CapState(BudgetScope.USER, "U0ALICE", BudgetPeriod.DAY, Decimal("40"), "2026-11-23", spent=Decimal("40"))
     assert [w.spent for w in only(decide(Snapshot(pods=(busy,), caps=(exactly,)), POLICY, NOW), CapWarning)] == [
         Decimal("40")]
+
+
+def test_a_stopping_hourly_cap_stops_pods_only_until_the_rate_is_at_the_cap() -> None:
+    old = state(pod("old", gpu=90, cost="2.00"), status_since=NOW - timedelta(hours=5))
+    mid = state(pod("mid", gpu=90, cost="2.00"), status_since=NOW - timedelta(hours=2))
+    new = state(pod("new", gpu=90, cost="2.00"), status_since=NOW - timedelta(hours=1))
+    cap = CapState(BudgetScope.GLOBAL, "*", BudgetPeriod.HOUR, Decimal("4"), "2026-11-23T12", hard=True, stop=True)
+    [warning] = only(decide(Snapshot(pods=(old, mid, new), caps=(cap,)), POLICY, NOW), CapWarning)
+    assert warning.stopping == ("new",)  # $4.00/h left running: at the cap is allowed
+
+
+def test_an_unowned_pod_is_reported_only_while_it_exists_and_only_to_a_notice_channel() -> None:
+    gone = state(pod(status=PodStatus.TERMINATED), owner_id=None, previous_status=PodStatus.RUNNING)
+    assert only(decide(Snapshot(pods=(gone,)), POLICY, NOW), ReportUnowned) == []
+    stray = state(pod(gpu=90), owner_id=None)
+    assert only(decide(Snapshot(pods=(stray,)), Policy(), NOW), ReportUnowned) == []
