@@ -323,48 +323,6 @@ def deadline_key(pod_id: str, deadline_at: datetime) -> str:
     return f"deadline:{pod_id}:{stamp(deadline_at)}"
 
 
-# -- the team's copy in the notice channel -----------------------------------------------------------
-
-CHANNEL_COPY = ":channel"  # the suffix of a copy's key and kind
-# What is about to stop, what stopped and why, and whose spending is capped: the team sees it all.
-_COPIED = frozenset({IDLE_WARNING, DEADLINE_WARNING, POD_STOPPED, CAP})
-
-
-def channel_copy(kind: str, to: str, policy: Policy) -> str | None:
-    """Where the team's copy of a notice sent to `to` goes (None: no copy).
-
-    An owner is warned in a DM (an idle pod, a `--max-hours` deadline, a spending cap of
-    theirs), and the notice channel sees the same warning and the shutdown notice of every stop
-    (idle, deadline or cap) so that the team knows what is about to stop and what stopping
-    saved. The copy is a notice of its own (`copy_key`, `copy_kind`): it is posted once,
-    updated in place with the owner's copy, and never decides anything. A pod is stopped on
-    the owner's copy alone (see `_idle_actions`, `_deadline_actions`, `_cap_actions`): a channel
-    that refuses posts neither blocks nor delays a stop. A notice already addressed to the
-    channel (a team's or the fleet's cap, an unowned pod's warning) has no copy.
-    """
-    channel = policy.notice_channel
-    if channel is None or to == channel or kind not in _COPIED:
-        return None
-    return channel
-
-
-def copy_key(key: str) -> str:
-    return f"{key}{CHANNEL_COPY}"
-
-
-def copy_kind(kind: str) -> str:
-    return f"{kind}{CHANNEL_COPY}"
-
-
-def is_channel_copy(kind: str) -> bool:
-    return kind.endswith(CHANNEL_COPY)
-
-
-def original_key(key: str) -> str:
-    """The key of the owner's notice a channel copy mirrors."""
-    return key.removesuffix(CHANNEL_COPY)
-
-
 def decide(snapshot: Snapshot, policy: Policy, now: datetime) -> list[Action]:
     """Every action this tick calls for, in the order the shell should apply them."""
     actions: list[Action] = []

@@ -16,11 +16,11 @@ with the ledger's memory (idle clocks, owners, snoozes, deadlines, notices), ask
    transaction open, the outcome recorded after; the held notice tells the owner what it
    saves once the stop is known, and the warning is updated in place.
 
-With a notice channel, an owner's idle warning and the shutdown notice of an idle stop also
-go to the channel, as copies: notices of their own (the owner's key + ":channel") through
-the same outbox, posted once the owner's copy is delivered (none if that copy itself went
-to the channel), updated in place with it, withdrawn with it. Only the owner's copy counts
-for a stop: a copy the channel refuses delays nothing.
+With a notice channel, an owner's warnings, cap notices and shutdown notices also go to the
+channel (which ones: `podwarden.domain.channel_copies`), as copies: notices of their own (the
+owner's key + ":channel") through the same outbox, posted once the owner's copy is delivered
+(none if that copy itself went to the channel), updated in place with it, withdrawn with it.
+Only the owner's copy counts for a stop: a copy the channel refuses delays nothing.
 
 Nothing here holds a transaction across a RunPod or Slack call, and a failed RunPod read
 records nothing and decides nothing about pods.
@@ -35,6 +35,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from podwarden.domain import channel_copies as copies
 from podwarden.domain import lifecycle as core
 from podwarden.domain import note_codec
 from podwarden.domain.caps import action_of
@@ -263,12 +264,12 @@ class LifecycleService:
 
     def _copy_intent(self, intent: NoticeIntent) -> NoticeIntent | None:
         """The channel copy of a notice the tick decided (recorded after it, so posted after it)."""
-        channel = core.channel_copy(intent.kind, intent.recipient, self.policy)
+        note = note_codec.decode(intent.payload)
+        channel = copies.channel_copy(note, self.policy.notice_channel)
         if channel is None:
             return None
-        note = note_codec.decode(intent.payload)
-        key = core.copy_key(intent.key)
-        return replace(intent, key=key, kind=core.copy_kind(intent.kind), recipient=channel,
+        key = copies.copy_key(intent.key)
+        return replace(intent, key=key, kind=copies.copy_kind(intent.kind), recipient=channel,
                        payload=note_codec.encode(replace(note, key=key, to=channel)))
 
     def _storage_now(self, pod: Pod) -> Decimal:
@@ -291,7 +292,7 @@ class LifecycleService:
             try:
                 if notice.kind == core.POD_STOPPED and not self._release_stop(notice, stopped):
                     continue  # held: RunPod has not (yet) been seen to stop the pod
-                if core.is_channel_copy(notice.kind) and not self._release_copy(notice):
+                if copies.is_channel_copy(notice.kind) and not self._release_copy(notice):
                     continue  # held until the owner's copy is delivered, or withdrawn with it
                 self._deliver_one(notice, report)
             except LedgerError as exc:
@@ -333,7 +334,7 @@ class LifecycleService:
         current = self._ledger.notice(copy.key)  # read again: the owner's fallback may have dropped it since
         if current is None or current.state is NoticeState.WITHDRAWN:
             return False
-        original = self._ledger.notice(core.original_key(copy.key))
+        original = self._ledger.notice(copies.original_key(copy.key))
         if original is None or original.state is NoticeState.WITHDRAWN or original.channel == copy.recipient:
             self._ledger.withdraw_notice(copy.key, now=self._clock.now())
             return False
@@ -354,7 +355,7 @@ class LifecycleService:
 
     def _drop_copy(self, key: str) -> None:
         """The owner's copy of `key` landed in the notice channel: its channel copy is not posted."""
-        copy = self._ledger.notice(core.copy_key(key))
+        copy = self._ledger.notice(copies.copy_key(key))
         if copy is not None and copy.state in (NoticeState.PENDING, NoticeState.FAILED):
             self._ledger.withdraw_notice(copy.key, now=self._clock.now())
 
@@ -388,7 +389,7 @@ class LifecycleService:
         """Withdraw a notice and, if it was posted, update its message in place to say why;
         its channel copy, if it has one still open, likewise."""
         self._close_one(key, state=state, now=now)
-        copy = self._ledger.notice(core.copy_key(key))
+        copy = self._ledger.notice(copies.copy_key(key))
         if copy is not None and copy.state is not NoticeState.WITHDRAWN:
             self._close_one(copy.key, state=state, now=now)
 
@@ -434,10 +435,10 @@ class LifecycleService:
                               action.saves_per_hr, action.storage_per_hr)
             self._ledger.record_notice(action.key, kind=core.POD_STOPPED, now=now, pod_id=action.pod_id,
                                        recipient=action.to, payload=note_codec.encode(note))
-            channel = core.channel_copy(core.POD_STOPPED, action.to, self.policy)
+            channel = copies.channel_copy(note, self.policy.notice_channel)
             if channel is not None:  # held with it: posted once the owner's copy is
-                key = core.copy_key(action.key)
-                self._ledger.record_notice(key, kind=core.copy_kind(core.POD_STOPPED), now=now,
+                key = copies.copy_key(action.key)
+                self._ledger.record_notice(key, kind=copies.copy_kind(core.POD_STOPPED), now=now,
                                            pod_id=action.pod_id, recipient=channel,
                                            payload=note_codec.encode(replace(note, key=key, to=channel)))
             self._ledger.mark_stopped_by_us(action.pod_id, now=now)

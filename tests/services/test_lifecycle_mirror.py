@@ -252,3 +252,24 @@ def test_a_cap_notice_already_addressed_to_the_channel_is_posted_there_once(worl
     [cap] = world.notes(CapReached)
     assert _posts(world) == [(CHANNEL, cap.key)]
     assert world.notes(CapReached, copies=True) == []
+
+
+def test_a_member_over_a_soft_hourly_cap_all_afternoon_is_told_every_hour_and_the_channel_not_at_all(
+    world: World,
+) -> None:
+    world.services.ledger.set_budget(BudgetScope.USER, ALICE, amount=Decimal("1.00"), period=BudgetPeriod.HOUR,
+                                     now=world.services.clock.now())
+    world.tick(3 * 60)
+    told = world.notes(CapReached)
+    assert len(told) >= 3  # one an hour, to alice
+    assert {cap.to for cap in told} == {ALICE}
+    assert world.notes(CapReached, copies=True) == []  # no hourly message in the team's channel
+
+
+def test_a_member_over_a_daily_cap_is_copied_to_the_channel_once(world: World) -> None:
+    world.services.ledger.set_budget(BudgetScope.USER, ALICE, amount=Decimal("0.50"), period=BudgetPeriod.DAY,
+                                     now=world.services.clock.now())
+    world.tick(2 * 60)
+    [cap] = world.notes(CapReached)
+    [copy] = world.notes(CapReached, copies=True)
+    assert (cap.to, copy.to, copy.key, cap.period) == (ALICE, CHANNEL, cap.key + COPY, "day")

@@ -3,39 +3,69 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
+from podwarden.domain import channel_copies as copies
 from podwarden.domain import lifecycle as core
+from podwarden.domain.notes import (
+    CapReached,
+    DeadlineWarning,
+    IdleWarning,
+    Note,
+    PodStopped,
+    SpotEvicted,
+    SshReady,
+)
 
-WITH_CHANNEL = core.Policy(notice_channel="C0NOTICE")
+CHANNEL = "C0NOTICE"
+AT = datetime(2026, 11, 23, 9, 1, tzinfo=UTC)
+RATE = Decimal("0.69")
 
 
-def test_an_owners_idle_warning_is_copied_to_the_notice_channel() -> None:
-    assert core.channel_copy(core.IDLE_WARNING, "U0BOB", WITH_CHANNEL) == "C0NOTICE"
+def _cap(period: str, stopping: tuple[str, ...] = (), to: str = "U0BOB") -> CapReached:
+    return CapReached(f"cap:user:{to}:{period}:w", to, "user", to, period, Decimal(10), Decimal(12), bool(stopping),
+                      stopping)
 
 
-@pytest.mark.parametrize("kind", [core.DEADLINE_WARNING, core.POD_STOPPED, core.CAP])
-def test_deadline_warnings_shutdown_notices_and_cap_notices_are_copied_alike(kind: str) -> None:
-    assert core.channel_copy(kind, "U0BOB", WITH_CHANNEL) == "C0NOTICE"
+@pytest.mark.parametrize("note", [
+    IdleWarning("idle:p", "U0BOB", "p", "bob-notebook", AT, AT, RATE),
+    DeadlineWarning("deadline:p", "U0BOB", "p", "bob-notebook", AT, RATE),
+    PodStopped("stopped:p", "U0BOB", "p", "bob-notebook", "idle", RATE, Decimal("0.01")),
+    _cap("day"),
+    _cap("month"),
+    _cap("hour", stopping=("p",)),
+], ids=["idle warning", "deadline warning", "shutdown notice", "daily cap", "monthly cap", "hourly cap that stops"])
+def test_the_team_sees_what_is_about_to_stop_what_stopped_and_the_caps_that_cost_a_budget(note: Note) -> None:
+    assert copies.channel_copy(note, CHANNEL) == CHANNEL
 
 
-@pytest.mark.parametrize("kind", [core.SSH_READY, core.SSH_CHANGED, core.EVICTION, core.STOPPED_STORAGE,
-                                  core.IDLE_WORKERS])
-def test_other_notices_are_not_copied(kind: str) -> None:
-    assert core.channel_copy(kind, "U0BOB", WITH_CHANNEL) is None
+def test_a_soft_hourly_cap_a_new_notice_every_hour_stays_with_its_owner() -> None:
+    assert copies.channel_copy(_cap("hour"), CHANNEL) is None
+
+
+@pytest.mark.parametrize("note", [
+    SshReady("ssh:p", "U0BOB", "p", "bob-notebook", "1.2.3.4", 22),
+    SpotEvicted("evicted:p", "U0BOB", "p", "bob-spot", "NVIDIA A100 80GB PCIe", 1, Decimal("1.89")),
+], ids=["ssh command", "eviction"])
+def test_an_owners_own_business_is_not_copied(note: Note) -> None:
+    assert copies.channel_copy(note, CHANNEL) is None
 
 
 def test_no_copy_without_a_channel_nor_of_a_notice_already_in_it() -> None:
-    assert core.channel_copy(core.IDLE_WARNING, "U0BOB", core.Policy()) is None
-    assert core.channel_copy(core.IDLE_WARNING, "C0NOTICE", WITH_CHANNEL) is None  # an unowned pod's warning
+    warning = IdleWarning("idle:p", "U0BOB", "p", "bob-notebook", AT, AT, RATE)
+    assert copies.channel_copy(warning, None) is None
+    unowned = IdleWarning("idle:p", CHANNEL, "p", "mystery", AT, AT, RATE)  # an unowned pod's warning
+    assert copies.channel_copy(unowned, CHANNEL) is None
+    assert copies.channel_copy(_cap("day", to=CHANNEL), CHANNEL) is None  # a team's cap
 
 
 def test_a_copys_key_and_kind_name_their_original() -> None:
-    key = core.idle_key("pod-1", datetime(2026, 11, 23, 9, 1, tzinfo=UTC))
-    copy = core.copy_key(key)
+    key = core.idle_key("pod-1", AT)
+    copy = copies.copy_key(key)
     assert copy == f"{key}:channel"
-    assert core.original_key(copy) == key
-    assert core.is_channel_copy(core.copy_kind(core.IDLE_WARNING))
-    assert not core.is_channel_copy(core.IDLE_WARNING)
-    assert len(core.copy_kind(core.POD_STOPPED)) <= 40  # the ledger's kind column
+    assert copies.original_key(copy) == key
+    assert copies.is_channel_copy(copies.copy_kind(core.IDLE_WARNING))
+    assert not copies.is_channel_copy(core.IDLE_WARNING)
+    assert len(copies.copy_kind(core.POD_STOPPED)) <= 40  # the ledger's kind column
