@@ -76,8 +76,8 @@ class Services:
     ledger: Ledger
     clock: Clock
     notifier: Notifier
+    digest_publisher: DigestPublisher  # where the weekly digest goes (Slack or the console)
     simulator: Any | None = None  # the RunPodSimulator when running with --sim
-    digest_publisher: DigestPublisher | None = None  # where the weekly digest goes (Slack or the console)
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -309,12 +309,7 @@ def digest_delivery(services: Services) -> DigestDelivery:
     the bot's `digest now` claim the week in the same ledger, so neither posts it twice."""
     from podwarden.services.digest_delivery import DigestDelivery
 
-    publisher = services.digest_publisher
-    if publisher is None:  # `Services` not made by `build`: the console, as `build` would without Slack
-        from podwarden.adapters.slack.digest_publisher import ConsoleDigestPublisher
-
-        publisher = ConsoleDigestPublisher(sys.stdout, digest_directory(), now=services.clock.now)
-    return DigestDelivery(ledger=services.ledger, publisher=publisher, reporting=reporting(services))
+    return DigestDelivery(ledger=services.ledger, publisher=services.digest_publisher, reporting=reporting(services))
 
 
 def _secret(value: str) -> Any:
@@ -337,21 +332,13 @@ def confirmations(services: Services, *, audit: AuditService | None = None) -> C
     """Confirm buttons and admin approvals, built the same for both faces: the bot offers and
     decides them, the daemon expires lapsed ones every tick; either reaches the same approvers
     (the notice channel, else every admin by DM)."""
-    from podwarden.domain.access import Role
     from podwarden.services.audit import AuditService
     from podwarden.services.confirmations import ConfirmationService
 
     s = services.settings
-
-    def approvers() -> list[str]:
-        if s.notice_channel:
-            return [s.notice_channel]
-        admins = {m.user_id for m in services.ledger.members() if m.role is Role.ADMIN}
-        return sorted(admins | set(s.admins))
-
     return ConfirmationService(
         services.ledger, services.clock, services.notifier, audit or AuditService(services.ledger, services.clock),
-        approval_threshold=s.approval_threshold, approvers=approvers,
+        approval_threshold=s.approval_threshold, notice_channel=s.notice_channel, admins=s.admins,
     )
 
 

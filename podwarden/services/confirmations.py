@@ -11,13 +11,13 @@ that the request expired. Clicks by anyone else are refused and audited.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from podwarden.domain.access import Actor, Refused
+from podwarden.domain.access import Actor, Refused, Role
 from podwarden.domain.answers import Offer
 from podwarden.domain.ledger_values import AuditOutcome, PendingAction, PendingState
 from podwarden.domain.notes import ApprovalOutcome, ApprovalRequested
@@ -44,16 +44,18 @@ class Confirmation:
 class ConfirmationService:
     def __init__(
         self, ledger: Ledger, clock: Clock, notifier: Notifier, audit: AuditService, *,
-        approval_threshold: Decimal, approvers: Callable[[], list[str]],
+        approval_threshold: Decimal, notice_channel: str | None = None, admins: Collection[str] = (),
         ttl: timedelta = CONFIRM_TTL, approval_ttl: timedelta = APPROVAL_TTL,
     ) -> None:
-        """`approvers()` names where approval requests go: the notice channel, or each admin."""
+        """`notice_channel` and `admins` (the configured ones; the ledger knows the others) are
+        where approval requests go: see `approvers`."""
         self._ledger = ledger
         self._clock = clock
         self._notifier = notifier
         self._audit = audit
         self.threshold = approval_threshold
-        self._approvers = approvers
+        self._notice_channel = notice_channel
+        self._admins = frozenset(admins)
         self._ttl = ttl
         self._approval_ttl = approval_ttl
 
@@ -143,7 +145,7 @@ class ConfirmationService:
         """Replace the request each approver got (found by its key) with what became of it, so
         no admin is left with live Approve/Deny buttons on a decided request."""
         summary = str(action.payload.get("summary") or action.verb)
-        for to in self._approvers():
+        for to in self.approvers():
             key = f"approval:{action.nonce}:{to}"
             try:
                 ref = self._notifier.find_sent(to, key, oldest=action.created_at - timedelta(minutes=1))
@@ -185,13 +187,19 @@ class ConfirmationService:
         raise InputError(f"That request {said}; run the command again.")
 
     def approvers(self) -> list[str]:
-        return self._approvers()
+        """Where an approval request goes: the notice channel, where every admin sees it and one
+        click decides it; without one, each admin by DM (the ledger's and the configured ones),
+        read on each request so that an admin named since is asked too."""
+        if self._notice_channel:
+            return [self._notice_channel]
+        admins = {m.user_id for m in self._ledger.members() if m.role is Role.ADMIN}
+        return sorted(admins | self._admins)
 
     def _ask_admins(self, action: PendingAction) -> None:
         per_hr = action.payload.get("per_hr")
         sent = 0
         remembered = False
-        for to in self._approvers():
+        for to in self.approvers():
             note = ApprovalRequested(
                 key=f"approval:{action.nonce}:{to}", to=to, nonce=action.nonce, requester=action.requester,
                 verb=action.verb, summary=str(action.payload.get("summary") or action.verb),
