@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from daemon import jobs as daemon_jobs
+from podwarden.domain import channel_copies as copies
 from podwarden.domain.notes import IdleWarning, MessageRef, Note, PodStopped
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: Text
     """Piped: play the story on the simulated clock, press Resume once, and exit."""
     for _ in range(TOUR_MINUTES):
         tick()
-    owners = [n for n in notes.sent if not n.key.endswith(":channel")]  # not the notice channel's copies
+    owners = [n for n in notes.sent if not copies.is_copy(n)]  # not the notice channel's copies
     stopped = [n for n in owners if isinstance(n, PodStopped)]
     warned = [n for n in owners if isinstance(n, IdleWarning)]
     out.write(f"\n── An hour went by: {len(warned)} idle warning(s), {len(stopped)} pod(s) stopped.\n")

@@ -50,9 +50,14 @@ def is_channel_copy(kind: str) -> bool:
     return kind.endswith(CHANNEL_COPY)
 
 
+def is_copy(note: Note) -> bool:
+    """Is this note the notice channel's copy of an owner's notice (not the notice itself)?"""
+    return note.key.endswith(CHANNEL_COPY)
+
+
 def original_key(key: str) -> str:
     """The key of the owner's notice a channel copy mirrors."""
     return key.removesuffix(CHANNEL_COPY)
 
 
-__all__ = ["CHANNEL_COPY", "channel_copy", "copy_key", "copy_kind", "is_channel_copy", "original_key"]
+__all__ = ["CHANNEL_COPY", "channel_copy", "copy_key", "copy_kind", "is_channel_copy", "is_copy", "original_key"]

@@ -68,4 +68,7 @@ def test_a_copys_key_and_kind_name_their_original() -> None:
     assert copies.original_key(copy) == key
     assert copies.is_channel_copy(copies.copy_kind(core.IDLE_WARNING))
     assert not copies.is_channel_copy(core.IDLE_WARNING)
+    warning = IdleWarning(key, "U0BOB", "pod-1", "bob-notebook", AT, AT, RATE)
+    assert copies.is_copy(IdleWarning(copy, CHANNEL, "pod-1", "bob-notebook", AT, AT, RATE))
+    assert not copies.is_copy(warning)
     assert len(copies.copy_kind(core.POD_STOPPED)) <= 40  # the ledger's kind column
