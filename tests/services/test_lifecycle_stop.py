@@ -7,6 +7,7 @@ warned at minute 31 and is due to stop at minute 46.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -274,15 +275,21 @@ def test_a_user_stopping_the_pod_after_a_crash_before_runpod_was_asked_is_not_cl
     assert world.services.ledger.undelivered_notices() == []
 
 
-def test_a_pod_terminated_while_the_tick_decided_to_stop_it_is_not_claimed(world: World) -> None:
+def test_a_pod_terminated_while_the_tick_decided_to_stop_it_is_not_claimed(
+    world: World, caplog: pytest.LogCaptureFixture,
+) -> None:
     gateway = StopGateway(world.services.runpod)
     ledger = Ledger(world.services.ledger)
     _daemon(world, gateway, ledger)
     world.tick(45)
     bob = world.pod_id("bob-notebook")
     ledger.after_decision.append(lambda: world.services.runpod.terminate_pod(bob))  # bob terminates it mid-tick
-    [report] = world.tick(1)
+    with caplog.at_level(logging.WARNING, logger="podwarden.daemon"):
+        [report] = world.tick(1)
     assert (gateway.calls, report.stopped) == ([bob], [])
+    [said] = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"could not stop {bob}")]
+    assert "the pod is gone" in said
+    assert "next tick" not in said  # it will not be tried again: there is nothing left to stop
     world.tick(3)
     assert world.notes(PodStopped) == []
     assert _auto_stops(world) == []
