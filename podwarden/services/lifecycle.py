@@ -7,9 +7,10 @@ with the ledger's memory (idle clocks, owners, snoozes, deadlines, notices), ask
 1. commits in one transaction the tick's observations (intervals, idle clocks, hourly
    roll-ups, adoptions) together with the *intents* of every notice it decided to send
    (recorded `pending`, with the note itself);
-2. delivers the outbox: each undelivered notice is marked `sending`, posted with its key in
-   the message metadata, then marked `sent`; one left `sending` or `failed` by a crash or an
-   error is first looked for in Slack (`find_sent`) and only posted if it is not there;
+2. delivers the outbox (`podwarden.services.outbox`): each undelivered notice is marked
+   `sending`, posted with its key in the message metadata, then marked `sent`; one left
+   `sending` or `failed` by a crash or an error is first looked for in Slack (`find_sent`)
+   and only posted if it is not there;
 3. stops the pods the core says to stop (only pods whose warning is known delivered): the
    ledger read again (a Keep clicked since the snapshot wins), the intent recorded first
    (ours, audited, the shutdown notice in the outbox but held), RunPod called with no
@@ -58,7 +59,6 @@ from podwarden.domain.notes import (
     DeadlineWarning,
     IdleWarning,
     IdleWorkers,
-    MessageRef,
     Note,
     PodStopped,
     RunwayWarning,
@@ -70,8 +70,9 @@ from podwarden.domain.notes import (
     UnownedPod,
 )
 from podwarden.domain.pricing import PriceBook
-from podwarden.errors import LedgerError, NotFound, NotifyError, RunPodError, RunPodTimeout
+from podwarden.errors import NotFound, RunPodError, RunPodTimeout
 from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway
+from podwarden.services.outbox import Outbox
 from podwarden.services.usage import UsageService
 
 log = logging.getLogger("podwarden.daemon")
@@ -128,10 +129,20 @@ class LifecycleService:
         self._ledger = ledger
         self._notifier = notifier
         self._clock = clock
-        self.policy = policy
+        self.policy = policy  # builds the outbox, which posts to the policy's notice channel
         self._book = book
         self._global_cap = global_cap_per_hr
         self._usage = usage
+
+    @property
+    def policy(self) -> core.Policy:
+        return self._policy
+
+    @policy.setter
+    def policy(self, policy: core.Policy) -> None:
+        self._policy = policy
+        self._outbox = Outbox(ledger=self._ledger, notifier=self._notifier, clock=self._clock,
+                              notice_channel=policy.notice_channel, time_zone=self._time_zone)
 
     # -- the tick ------------------------------------------------------------------------------
     def tick(self) -> TickReport:
@@ -280,133 +291,25 @@ class LifecycleService:
 
     # -- step 2: the outbox -------------------------------------------------------------------------
     def deliver(self, report: TickReport | None = None, *, stopped: Collection[str] = ()) -> None:
-        """Post every notice recorded but not known delivered, exactly once.
+        """Post every notice recorded but not known delivered, exactly once (`Outbox.deliver`).
 
         A shutdown notice is held until its pod is known stopped (`stopped`: the pods this tick
         stopped; see `_release_stop`).
         """
         report = report or TickReport(at=self._clock.now())
-        for notice in self._ledger.undelivered_notices():
-            if notice.payload is None:
-                continue  # recorded by something that posts its own notices
-            try:
-                if notice.kind == core.POD_STOPPED and not self._release_stop(notice, stopped):
-                    continue  # held: RunPod has not (yet) been seen to stop the pod
-                if copies.is_channel_copy(notice.kind) and not self._release_copy(notice):
-                    continue  # held until the owner's copy is delivered, or withdrawn with it
-                self._deliver_one(notice, report)
-            except LedgerError as exc:
-                report.errors.append(f"{notice.key}: {exc}")
-                log.error("ledger failed while delivering %s: %s", notice.key, exc)
-            except (ValueError, TypeError, LookupError) as exc:  # a note this version cannot read or render
-                report.errors.append(f"{notice.key}: {exc}")
-                log.error("notice %s cannot be posted (%s); withdrawn", notice.key, exc)
-                self._ledger.withdraw_notice(notice.key, now=self._clock.now())
-
-    def _deliver_one(self, notice: Notice, report: TickReport) -> None:
-        if notice.payload is None:
-            return
-        note = note_codec.decode(notice.payload)
-        if notice.state in (NoticeState.SENDING, NoticeState.FAILED):
-            found = self._find(notice, note)
-            if found is not None:
-                self._ledger.mark_notice_sent(notice.key, channel=found.channel, ts=found.ts, now=self._clock.now())
-                report.sent.append(notice.key)
-                return
-        self._ledger.mark_notice_sending(notice.key, now=self._clock.now())
-        try:
-            ref = self._send(note)
-        except NotifyError as exc:
-            self._ledger.mark_notice_failed(notice.key, error=str(exc), now=self._clock.now())
-            report.failed.append(notice.key)
-            log.warning("notice %s not delivered: %s", notice.key, exc)
-            return
-        self._ledger.mark_notice_sent(notice.key, channel=ref.channel, ts=ref.ts, now=self._clock.now())
-        report.sent.append(notice.key)
-
-    def _release_copy(self, copy: Notice) -> bool:
-        """May this channel copy be posted? Once the owner's copy is delivered, elsewhere.
-
-        The copy waits while the owner's copy is not known delivered (so a DM that falls back
-        to the channel is never posted there twice), and is withdrawn unposted when the owner's
-        copy was withdrawn, is gone, or was itself posted in the channel.
-        """
-        current = self._ledger.notice(copy.key)  # read again: the owner's fallback may have dropped it since
-        if current is None or current.state is NoticeState.WITHDRAWN:
-            return False
-        original = self._ledger.notice(copies.original_key(copy.key))
-        if original is None or original.state is NoticeState.WITHDRAWN or original.channel == copy.recipient:
-            self._ledger.withdraw_notice(copy.key, now=self._clock.now())
-            return False
-        return original.state is NoticeState.SENT
-
-    def _send(self, note: Note) -> MessageRef:
-        """Post to the recipient; a DM that fails goes to the notice channel instead."""
-        try:
-            return self._notifier.send(note)
-        except NotifyError:
-            channel = self.policy.notice_channel
-            if channel is None or note.to == channel:
-                raise
-            log.warning("DM to %s failed; posting %s to %s instead", note.to, note.key, channel)
-            ref = self._notifier.send(replace(note, to=channel))
-            self._drop_copy(note.key)
-            return ref
-
-    def _drop_copy(self, key: str) -> None:
-        """The owner's copy of `key` landed in the notice channel: its channel copy is not posted."""
-        copy = self._ledger.notice(copies.copy_key(key))
-        if copy is not None and copy.state in (NoticeState.PENDING, NoticeState.FAILED):
-            self._ledger.withdraw_notice(copy.key, now=self._clock.now())
-
-    def _find(self, notice: Notice, note: Note) -> MessageRef | None:
-        oldest = notice.created_at - timedelta(minutes=1)
-        places = [note.to] + ([self.policy.notice_channel] if self.policy.notice_channel else [])
-        for place in dict.fromkeys(places):
-            try:
-                found = self._notifier.find_sent(place, notice.key, oldest=oldest)
-            except NotifyError as exc:
-                log.warning("could not look for %s in %s: %s", notice.key, place, exc)
-                continue
-            if found is not None:
-                if place != note.to:
-                    self._drop_copy(notice.key)  # a fallback from a DM, found in the channel
-                return found
-        return None
+        self._outbox.deliver(report, release=lambda notice: notice.kind != core.POD_STOPPED
+                             or self._release_stop(notice, stopped))
 
     # -- withdrawals and stops ----------------------------------------------------------------------
     def _withdraw(self, now: datetime, actions: Sequence[core.Action], report: TickReport) -> None:
         for action in actions:
             if isinstance(action, core.WithdrawWarning):
                 held = self._ledger.notice(action.key)
-                self._close_notice(action.key, state=action.reason, now=now)
+                self._outbox.close(action.key, state=action.reason, now=now)
                 if held is not None and held.kind == core.POD_STOPPED and held.pod_id is not None:
                     # The stop it announced never happened (refused, or a crash before RunPod was
                     # asked) and is no longer wanted: the pod's going down later is not ours.
                     self._ledger.unmark_stopped_by_us(held.pod_id, since=held.created_at, until=now)
-
-    def _close_notice(self, key: str, *, state: str, now: datetime) -> None:
-        """Withdraw a notice and, if it was posted, update its message in place to say why;
-        its channel copy, if it has one still open, likewise."""
-        self._close_one(key, state=state, now=now)
-        copy = self._ledger.notice(copies.copy_key(key))
-        if copy is not None and copy.state is not NoticeState.WITHDRAWN:
-            self._close_one(copy.key, state=state, now=now)
-
-    def _close_one(self, key: str, *, state: str, now: datetime) -> None:
-        notice = self._ledger.withdraw_notice(key, now=now)
-        if notice.channel is None or notice.ts is None or notice.payload is None:
-            return
-        note = note_codec.decode(notice.payload)
-        if hasattr(note, "state"):
-            note = replace(note, state=state)  # type: ignore[call-arg]
-        if state == "kept" and isinstance(note, IdleWarning):  # say until when, in the team's time
-            snooze = self._ledger.active_snooze(note.pod_id, now=now)
-            note = replace(note, kept_until=snooze.until if snooze else None, time_zone=self._time_zone)
-        try:
-            self._notifier.update(MessageRef(notice.channel, notice.ts), note)
-        except NotifyError as exc:
-            log.warning("could not update %s: %s", key, exc)
 
     def _stop(self, now: datetime, actions: Sequence[core.Action], report: TickReport) -> None:
         """Carry out the core's stops, each as: re-check, intent, RunPod, outcome.
@@ -466,7 +369,7 @@ class LifecycleService:
             if action.warning_key is not None and action.reason is not core.StopReason.CAP \
                     and self._ledger.notice(action.warning_key) is not None:
                 # The pod's own warning says it was stopped; a cap notice names several pods and stays.
-                self._close_notice(action.warning_key, state="stopped", now=self._clock.now())
+                self._outbox.close(action.warning_key, state="stopped", now=self._clock.now())
         self.deliver(report, stopped=stopped)
 
     def _pod_after_failed_stop(self, pod_id: str, error: RunPodError) -> PodAfterStop:
@@ -535,7 +438,7 @@ class LifecycleService:
         now = self._clock.now()
         if not self._ours(notice, pod_id):
             log.info("%s was stopped, but not by us: its shutdown notice is withdrawn", pod_id)
-            self._close_notice(notice.key, state="stopped", now=now)
+            self._outbox.close(notice.key, state="stopped", now=now)
             return False
         recorded = self._ledger.auto_stops(start=notice.created_at, end=now + timedelta(seconds=1))
         if not any(stop.pod_id == pod_id for stop in recorded):
