@@ -14,8 +14,9 @@ discipline holds across processes, restarts and replicas:
 
 A process that dies between 2 and 4, or whose upload failed and may work later, leaves
 `sending`: the next post once the claim is stale finds the message by its key, uploads its
-files, and marks it sent (the files alone may go up twice, if the process died right after
-uploading them, or Slack's answer to the upload's last step was lost: never the digest).
+files that its thread does not already hold (so neither a process that died right after
+uploading them nor a lost answer to the upload's last step puts them up twice), and marks
+it sent.
 The history is searched from the day before the week's own end, whoever posts and however
 late: a digest is never posted after the week ended, and a week left `sending` for days
 (uploads failing) is still found. An upload Slack refuses for good (the bot not in the

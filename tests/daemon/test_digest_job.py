@@ -164,6 +164,23 @@ def test_an_upload_that_keeps_failing_is_retried_and_digest_now_says_the_digest_
     assert len(slack.posts("C0DIGEST")) == 1
 
 
+@pytest.mark.parametrize("native", [True, False])
+def test_files_slack_shared_although_its_answer_was_lost_are_not_put_in_the_thread_twice(
+    services: Services, slack: DigestSlack, clock: ManualClock, tmp_path: Path, native: bool,
+) -> None:
+    slack.native_blocks = native
+    slack.lose_completions = 1  # Slack shares the files, but its answer to the last step never arrives
+    assert digest_job.run(services) is Outcome.POSTED
+    [post] = slack.posts("C0DIGEST")
+    shared = sorted(u.filename for u in slack.in_thread("C0DIGEST", post["ts"]))
+    assert shared == sorted(["podwarden-spend-2026-11-16.csv"] + ([] if native else ["podwarden-spend-2026-11-16.png"]))
+    clock.advance(digest_job.STALE_AFTER)
+    with build(tmp_path, slack, clock) as restarted:
+        assert digest_job.retry(restarted) is Outcome.RECONCILED
+    assert sorted(u.filename for u in slack.in_thread("C0DIGEST", post["ts"])) == shared  # each file once
+    assert services.ledger.digest_sent(WEEK, "C0DIGEST")
+
+
 def test_an_upload_slack_refuses_for_good_finishes_the_week_without_its_files_and_says_so_once(
     services: Services, slack: DigestSlack, clock: ManualClock, caplog: pytest.LogCaptureFixture,
 ) -> None:

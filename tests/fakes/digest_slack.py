@@ -140,6 +140,8 @@ class DigestSlack:
                 return self._post(params)
             if method == "conversations.history":
                 return self._history(params)
+            if method == "conversations.replies":
+                return self._replies(params)
             if method == "files.getUploadURLExternal":
                 if self.refuse_uploads is not None:
                     return {"ok": False, "error": self.refuse_uploads}
@@ -171,6 +173,19 @@ class DigestSlack:
         self.messages.append({"channel": params["channel"], "ts": ts, "text": params.get("text"),
                               "blocks": blocks, "metadata": metadata})
         return {"ok": True, "channel": params["channel"], "ts": ts}
+
+    def _replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A message's thread: the message, then each file shared in it (as Slack shows a file share)."""
+        channel, ts = params.get("channel"), str(params.get("ts"))
+        parent = [{"type": "message", "ts": m["ts"], "text": m["text"]} for m in self.messages
+                  if m["channel"] == channel and m["ts"] == ts]
+        if not parent:
+            return {"ok": False, "error": "thread_not_found"}
+        shared = [{"type": "message", "ts": f"{float(ts) + n / 1e3:.6f}", "thread_ts": ts,
+                   "files": [{"id": u.file_id, "name": u.filename, "title": u.title}]}
+                  for n, u in enumerate((u for u in self.uploads.values() if (u.channel, u.thread_ts) == (channel, ts)),
+                                        start=1)]
+        return {"ok": True, "messages": parent + shared, "has_more": False}
 
     def _history(self, params: dict[str, Any]) -> dict[str, Any]:
         oldest = float(params.get("oldest") or 0)

@@ -7,10 +7,13 @@ and the files its thread needs, so that after a crash between the post and the l
 still uploads its files. A workspace that does not know the newer blocks answers
 `invalid_blocks`: the digest is posted again with text tables, and the chart goes up as a
 PNG. `attach` uploads the files in the digest's thread (`files_upload_v2`): the CSV of the
-week's rows, and that PNG. An upload that failed and may succeed later (Slack unreachable,
-rate limited, a 5xx, a non-200 answer to the file's own upload) raises `NotifyError`, so the
-job tries again; a refusal that no retry changes (`PERMANENT`: the bot is not in the channel,
-lacks `files:write`, uploads are disabled...) is returned, so the digest is finished without
+week's rows, and that PNG. For a digest found again (`find`: a process before this one
+posted it) the thread's replies are read first and a file already in it is not uploaded
+again (the answer to an upload's last step may have been lost after Slack shared the file).
+An upload that failed and may succeed later (Slack unreachable, rate limited, a 5xx, a
+non-200 answer to the file's own upload) raises `NotifyError`, so the job tries again; a
+refusal that no retry changes (`PERMANENT`: the bot is not in the channel, lacks
+`files:write`, uploads are disabled...) is returned, so the digest is finished without
 its files and the refusal logged once instead of every ten minutes all week.
 
 Console: the digest as text; the PNG chart and the CSV saved to files, their paths shown.
@@ -54,6 +57,7 @@ class SlackDigestPublisher:
     def __init__(self, client: Any) -> None:  # a slack_sdk.WebClient
         self._client = client
         self._files: dict[MessageRef, tuple[str, ...]] = {}  # what each digest posted or found needs attached
+        self._found: set[MessageRef] = set()  # digests posted by an earlier process: their thread may hold files
         self._lock = threading.Lock()
 
     def publish(self, digest: Digest, *, channel: str, key: str) -> MessageRef:
@@ -89,7 +93,10 @@ class SlackDigestPublisher:
             return None
         named = str(((message.get("metadata") or {}).get("event_payload") or {}).get("files") or CSV)
         files = tuple(f for f in (PNG, CSV) if f in named.split(","))
-        return self._remember(MessageRef(channel=channel, ts=str(message["ts"])), files)
+        ref = self._remember(MessageRef(channel=channel, ts=str(message["ts"])), files)
+        with self._lock:
+            self._found.add(ref)
+        return ref
 
     def attach(self, digest: Digest, ref: MessageRef) -> str | None:
         """Upload the files of the digest posted at `ref` (by `publish`, or found by `find`) in its
@@ -99,7 +106,11 @@ class SlackDigestPublisher:
 
         with self._lock:
             files = self._files.get(ref, (CSV,))
+            found = ref in self._found
         stem = file_stem(digest)
+        if found:
+            there = self._in_thread(ref)
+            files = tuple(f for f in files if f"{stem}.{f}" not in there)
         uploads: list[dict[str, Any]] = []
         if PNG in files:
             uploads.append({"content": render.chart_png(digest), "filename": f"{stem}.png",
@@ -118,6 +129,23 @@ class SlackDigestPublisher:
         except SlackClientError as exc:  # e.g. the file's own upload answered non-200 (SlackRequestError)
             raise NotifyError(f"the digest's files could not be uploaded: {exc}") from None
         return None
+
+    def _in_thread(self, ref: MessageRef) -> set[str]:
+        """The names of the files already shared in the thread of the digest at `ref`."""
+        from slack_sdk.errors import SlackApiError
+
+        names: set[str] = set()
+        cursor: str | None = None
+        while True:
+            try:
+                page = self._call("conversations_replies", channel=ref.channel, ts=ref.ts, limit=200, cursor=cursor)
+            except SlackApiError as exc:  # uploading blind could put the files up twice: later, then
+                raise NotifyError(f"Slack refused conversations.replies: {_error(exc)}") from None
+            for message in page.get("messages") or []:
+                names.update(str(f.get("name")) for f in message.get("files") or [] if f.get("name"))
+            cursor = ((page.get("response_metadata") or {}).get("next_cursor")) or None
+            if not page.get("has_more") or cursor is None:
+                return names
 
     def _remember(self, ref: MessageRef, files: tuple[str, ...]) -> MessageRef:
         with self._lock:
