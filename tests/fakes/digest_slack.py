@@ -34,6 +34,7 @@ class Upload:
 @dataclass
 class DigestSlack:
     native_blocks: bool = True  # False: a workspace that answers invalid_blocks to table/chart blocks
+    refuse_posts: str | None = None  # Slack's error to chat.postMessage (e.g. "channel_not_found")
     refuse_uploads: str | None = None  # Slack's error to files.getUploadURLExternal (e.g. "not_in_channel")
     upload_status: int = 200  # the HTTP status of a file's own upload (step 2 of files_upload_v2)
     lose_completions: int = 0  # files.completeUploadExternal calls whose answer is lost (done, then a 500)
@@ -160,6 +161,9 @@ class DigestSlack:
             return {"ok": True}
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.refuse_posts is not None:
+            self.refused.append(params)
+            return {"ok": False, "error": self.refuse_posts}
         blocks = params.get("blocks") or []
         if isinstance(blocks, str):
             blocks = json.loads(blocks)
