@@ -322,9 +322,9 @@ class LifecycleService:
         nothing claims the pod stopped: the mark is cleared (a spot eviction later is reported
         as one), the held notice waits, the next tick stops the pod again (same notice key)
         or, if the pod is no longer to be stopped, withdraws it. A stop that timed out keeps
-        its mark and its held notice: RunPod may still carry it out (`_pod_after_failed_stop`). If the
-        process dies after RunPod stopped the pod, the next tick sees the pod down and releases
-        the held notice, recording the auto-stop then (`_release_stop`).
+        its mark and its held notice: RunPod may still carry it out (`_pod_after_failed_stop`).
+        If the process dies after RunPod stopped the pod, the next tick sees the pod down and
+        releases the held notice, recording the auto-stop then (`_release_stop`).
         """
         stopped: set[str] = set()
         for action in actions:
