@@ -547,9 +547,10 @@ def _endpoint_actions(
 def _runway_actions(snapshot: Snapshot, account: Account, policy: Policy, now: datetime) -> list[Action]:
     if policy.notice_channel is None or account.spend_per_hr <= _ZERO:
         return []
-    hours_left = (account.balance / account.spend_per_hr).quantize(Decimal("0.1"))
-    if hours_left * 3600 >= Decimal(int(policy.runway_warning.total_seconds())):
-        return []
+    hours = account.balance / account.spend_per_hr
+    if hours * 3600 >= Decimal(int(policy.runway_warning.total_seconds())):
+        return []  # compared unrounded: 47.96 h is under 48 h, though it shows as 48.0
+    hours_left = hours.quantize(Decimal("0.1"))
     key = f"runway:{now.date().isoformat()}"
     if key in snapshot.notices:
         return []
