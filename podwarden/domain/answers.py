@@ -45,6 +45,8 @@ class BudgetLine:
 class BudgetView:
     lines: tuple[BudgetLine, ...]
     global_cap_per_hr: Decimal | None
+    note: str = ""  # why the running rate may be off (RunPod could not be read), else empty
+    running_per_hr: Decimal | None = None  # the fleet's $/h now, beside the global cap
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,17 @@ The check gathers what the pure `domain.caps.check` needs (the caps that apply t
 requester, their team and everyone; what each runs now and spent today and this month)
 and returns its verdict. A cap's action (warn, refuse, stop) is the budget's own; by default
 a hard cap refuses and a soft one warns.
+
+What runs now is read from RunPod at the time of the question (one `list_pods`), not from
+the ledger: the ledger only knows the pods the daemon has recorded, so a fresh install or a
+bot running without the daemon would judge a fleet at $3/h as $0/h. When RunPod cannot be
+read, the ledger's last view is used and the answer says so (never a silent $0.00).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,27 +22,80 @@ from podwarden.domain import caps
 from podwarden.domain.answers import BudgetLine, BudgetView
 from podwarden.domain.ledger_values import Budget, BudgetPeriod, BudgetScope
 from podwarden.domain.models import PodStatus
-from podwarden.errors import InputError
-from podwarden.ports import Clock, Ledger
+from podwarden.errors import InputError, RunPodError
+from podwarden.ports import Clock, Ledger, RunPodGateway
 from podwarden.services.people import PeopleService
+
+BILLED = frozenset({PodStatus.RUNNING, PodStatus.RESTARTING})  # statuses RunPod bills the GPUs in
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """One pod that runs now: whose it is and its $/h (GPUs, as RunPod bills them)."""
+
+    owner_id: str | None
+    per_hr: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class FleetNow:
+    """What runs now, and where that was read from: `note` is empty when RunPod answered."""
+
+    running: tuple[Running, ...]
+    note: str = ""
+
+    @property
+    def rate(self) -> Decimal:
+        return sum((r.per_hr for r in self.running), Decimal(0))
 
 
 class BudgetService:
     def __init__(
         self, ledger: Ledger, clock: Clock, *, people: PeopleService, global_cap_per_hr: Decimal | None = None,
+        runpod: RunPodGateway | None = None,
     ) -> None:
+        """`runpod` is where the running fleet is read; without it (tests of the ledger alone)
+        every answer says the ledger's view was used."""
         self._ledger = ledger
         self._clock = clock
         self._people = people
         self._global_cap = global_cap_per_hr
+        self._runpod = runpod
 
     def show(self) -> BudgetView:
+        budgets = self._ledger.budgets()
+        fleet = self.fleet_now() if budgets or self._global_cap is not None else FleetNow(())
         lines = []
-        for b in self._ledger.budgets():
-            usage = self._usage(b.scope, b.subject)
+        for b in budgets:
+            usage = self._usage(b.scope, b.subject, fleet)
             spent = {"hour": usage.rate, "day": usage.today, "month": usage.month}[b.period.value]
             lines.append(BudgetLine(budget=b, action=_action(b), spent=spent))
-        return BudgetView(lines=tuple(lines), global_cap_per_hr=self._global_cap)
+        return BudgetView(lines=tuple(lines), global_cap_per_hr=self._global_cap, note=fleet.note,
+                          running_per_hr=fleet.rate if self._global_cap is not None else None)
+
+    def fleet_now(self) -> FleetNow:
+        """The pods RunPod bills now, with their owners (the ledger's, else the name prefix);
+        the ledger's last record, noted, when RunPod cannot be read."""
+        if self._runpod is not None:
+            try:
+                pods = self._runpod.list_pods()
+            except RunPodError as exc:
+                why = f"RunPod could not be read ({exc.message})"
+            else:
+                records = {r.id: r for r in self._ledger.pods()}
+                return FleetNow(tuple(
+                    Running(self._owner(p.name, records[p.id].owner_id if p.id in records else None), p.cost_per_hr)
+                    for p in pods if p.status in BILLED))
+        else:
+            why = "RunPod was not asked"
+        recorded = [r for r in self._ledger.pods() if r.status in BILLED]
+        seen = max((r.last_seen_at for r in recorded), default=None)
+        since = f" as last recorded at {seen:%Y-%m-%d %H:%M} UTC" if seen is not None else " (it has recorded none)"
+        return FleetNow(tuple(Running(r.owner_id, r.cost_per_hr) for r in recorded),
+                        note=f"{why}: what runs now is the ledger's view{since}, which misses pods started since")
+
+    def _owner(self, name: str, recorded: str | None) -> str | None:
+        return recorded or self._people.owner_by_prefix(name)
 
     def set(self, subject: str, *, amount: Decimal, period: str, hard: bool, action: str | None) -> BudgetLine:
         """`subject` as the parser gives it: `global`, `@U123` or `team:NAME`."""
@@ -74,24 +134,29 @@ class BudgetService:
             applicable += self._ledger.budgets(scope=BudgetScope.TEAM, subject=team)
         capped = [caps.Cap(scope=b.scope.value, subject=b.subject, amount=b.amount, period=b.period.value,
                            action=_action(b)) for b in applicable]
-        usage = {(c.scope, c.subject): self._usage(BudgetScope(c.scope), c.subject) for c in capped}
-        fleet = sum((r.cost_per_hr for r in self._ledger.pods() if r.status is PodStatus.RUNNING), Decimal(0))
-        return caps.check(new_rate, capped, usage, global_cap_per_hr=self._global_cap, fleet_rate=fleet)
+        if not capped and self._global_cap is None:
+            return caps.CapCheck()
+        fleet = self.fleet_now()
+        usage = {(c.scope, c.subject): self._usage(BudgetScope(c.scope), c.subject, fleet) for c in capped}
+        verdict = caps.check(new_rate, capped, usage, global_cap_per_hr=self._global_cap, fleet_rate=fleet.rate)
+        if not fleet.note:
+            return verdict
+        return caps.CapCheck(refusals=verdict.refusals, warnings=(*verdict.warnings, fleet.note))
 
-    def _usage(self, scope: BudgetScope, subject: str) -> caps.Usage:
+    def _usage(self, scope: BudgetScope, subject: str, fleet: FleetNow) -> caps.Usage:
         now = self._clock.now()
         day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         month = day.replace(day=1)
         owner = subject if scope is BudgetScope.USER else None
         team = subject if scope is BudgetScope.TEAM else None
-        running = [r for r in self._ledger.pods() if r.status is PodStatus.RUNNING]
+        running: Sequence[Running] = fleet.running
         if owner is not None:
             running = [r for r in running if r.owner_id == owner]
         elif team is not None:
             members = {m.user_id for m in self._ledger.members(team=team)}
             running = [r for r in running if r.owner_id in members]
         return caps.Usage(
-            rate=sum((r.cost_per_hr for r in running), Decimal(0)),
+            rate=sum((r.per_hr for r in running), Decimal(0)),
             today=self._spent(day, now, owner, team), month=self._spent(month, now, owner, team),
         )
 

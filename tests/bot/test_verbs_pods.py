@@ -390,3 +390,15 @@ def test_caps_are_judged_again_at_the_confirm_and_a_second_click_says_why(bot: B
     assert again.title.startswith("That start was not done:")
     assert not bot.pods_named("late")
     assert [e.outcome for e in bot.audit(action="start", actor=ALICE)] == [AuditOutcome.REFUSED]
+
+
+def test_the_global_cap_counts_the_live_fleet_before_any_daemon_run(tmp_path: Path, podwarden_env: Path) -> None:
+    """A fresh ledger, a fleet already over $2/h: `start` is refused and `budget` shows what runs."""
+    for bot in make_bot(tmp_path, global_cap_per_hr="2"):
+        refused = bot.ask(ALICE, "start 4090")
+        assert not refused.ok
+        assert "over the global cap of $2.00/h" in refused.text()
+        assert not bot.pods_named("alice-rtx-4090")
+        shown = bot.ask(ADMIN, "budget")
+        assert "the fleet runs at $" in shown.text()
+        assert shown.data["running_per_hour"] not in (None, "0.000")

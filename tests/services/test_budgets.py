@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from podwarden.domain import caps
-from podwarden.errors import InputError
+from podwarden.errors import InputError, RunPodError
+from podwarden.services.budgets import BudgetService
 from tests.services.verbs_world import ADMIN, ALICE, world
 
 D = Decimal
@@ -61,3 +63,58 @@ def test_budget_service_sets_shows_and_checks(tmp_path: Path) -> None:
         shown = b.show()
         assert {(x.budget.scope.value, x.action) for x in shown.lines} == {("user", "refuse"), ("team", "warn"),
                                                                          ("global", "stop")}
+
+
+def _running_rate(services: Any) -> Decimal:
+    return sum((p.cost_per_hr for p in services.runpod.list_pods() if p.status.value == "RUNNING"), D(0))
+
+
+@pytest.mark.usefixtures("podwarden_env")
+def test_a_fleet_already_over_the_global_cap_refuses_a_start_on_a_fresh_ledger(tmp_path: Path) -> None:
+    """No daemon has run: the ledger knows no pod, but RunPod runs a fleet above the cap."""
+    with world(tmp_path, global_cap_per_hr="2") as w:
+        fleet = _running_rate(w.services)
+        assert fleet > D(2)
+        assert not w.services.ledger.pods()  # nothing recorded yet
+        verdict = w.verbs.budgets.check(ALICE, D("0.69"))
+        assert not verdict.allowed
+        assert f"the fleet would run at ${fleet + D('0.69'):.2f}/h, over the global cap of $2.00/h" \
+            in verdict.refusals[0]
+        assert not verdict.warnings  # RunPod answered: nothing to note
+        w.verbs.budgets.set("global", amount=D(3), period="hour", hard=True, action=None)
+        shown = w.verbs.budgets.show()
+        assert [line.spent for line in shown.lines] == [fleet]  # `budget` says the same used figure
+        assert (shown.running_per_hr, shown.note) == (fleet, "")
+
+
+@pytest.mark.usefixtures("podwarden_env")
+def test_an_hourly_user_cap_counts_their_running_pods_by_name_prefix(tmp_path: Path) -> None:
+    with world(tmp_path) as w:
+        w.verbs.people.set_role(ALICE, "member", prefix="alice-")
+        alice = sum((p.cost_per_hr for p in w.services.runpod.list_pods()
+                     if p.status.value == "RUNNING" and p.name.startswith("alice-")), D(0))
+        assert alice > 0
+        w.verbs.budgets.set(f"@{ALICE}", amount=alice, period="hour", hard=True, action=None)
+        assert [line.spent for line in w.verbs.budgets.show().lines] == [alice]
+        assert not w.verbs.budgets.check(ALICE, D("0.01")).allowed
+
+
+class _Unreachable:
+    def list_pods(self) -> list[Any]:
+        raise RunPodError("connection refused")
+
+
+@pytest.mark.usefixtures("podwarden_env")
+def test_when_runpod_cannot_be_read_the_ledger_is_used_and_the_answer_says_so(tmp_path: Path) -> None:
+    with world(tmp_path, global_cap_per_hr="2") as w:
+        budgets = BudgetService(w.services.ledger, w.services.clock, people=w.verbs.people,
+                                global_cap_per_hr=D(2), runpod=_Unreachable())  # type: ignore[arg-type]
+        verdict = budgets.check(ALICE, D("0.69"))
+        assert verdict.allowed  # the ledger has recorded no pod...
+        assert "RunPod could not be read (connection refused)" in verdict.warnings[-1]  # ...and it says so
+        assert "the ledger's view (it has recorded none)" in verdict.warnings[-1]
+        w.services.ledger.observe_pods(w.services.runpod.list_pods(), now=w.now())
+        recorded = budgets.check(ALICE, D("0.69"))
+        assert not recorded.allowed  # the ledger's last view is still judged
+        assert "as last recorded at" in recorded.warnings[-1]
+        assert "RunPod could not be read" in budgets.show().note

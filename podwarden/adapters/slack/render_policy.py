@@ -23,7 +23,11 @@ def _rows(view: BudgetView) -> tuple[tuple[str, ...], ...]:
 
 
 def budgets(view: BudgetView) -> Reply:
-    lines = [f"Global cap: ${view.global_cap_per_hr:,.2f}/h (hard)"] if view.global_cap_per_hr else []
+    lines = [f"Global cap: ${view.global_cap_per_hr:,.2f}/h (hard)"
+             + (f", the fleet runs at ${view.running_per_hr:,.2f}/h now" if view.running_per_hr is not None else "")
+             ] if view.global_cap_per_hr else []
+    if view.note:
+        lines.append(f"Note: {view.note}.")
     if not view.lines:
         lines.append("No budgets set. Admins: `budget set <@user|team|global> 50/day [--hard] [--action ...]`.")
     sections = [Section(lines=tuple(lines))] if lines else []
@@ -31,6 +35,7 @@ def budgets(view: BudgetView) -> Reply:
         sections.append(Section(table=_rows(view)))
     return Reply(title=f"Budgets: {len(view.lines)}", sections=tuple(sections), data={
         "global_cap_per_hour": figures.rate_h(view.global_cap_per_hr),
+        "running_per_hour": figures.rate_h(view.running_per_hr), "note": view.note or None,
         "budgets": [{**_budget_json(x.budget), "action": x.action, "spent_per_period": figures.usd(x.spent)}
                     for x in view.lines]})
 
