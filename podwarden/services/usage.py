@@ -96,10 +96,12 @@ class UsageService:
         return (per_gpu * endpoint.gpu_count * seconds).quantize(Decimal("0.000001"))
 
     def active_cost_per_hr(self, endpoint: Endpoint) -> Decimal:
+        """What the endpoint's active (min) workers cost per hour, unrounded: a month is derived
+        from it (x 720), and $0.396/h rounded first would say $288.00 a month, not $285.12."""
         price = self._price(endpoint)
         if price is None:
             return _ZERO
-        return (price.active_per_s * 3600 * endpoint.workers_min * endpoint.gpu_count).quantize(Decimal("0.01"))
+        return price.active_per_s * 3600 * endpoint.workers_min * endpoint.gpu_count
 
     def _price(self, endpoint: Endpoint) -> ServerlessPrice | None:
         return next((p for p in self._book.serverless if p.pool in endpoint.gpu_ids), None)
