@@ -9,11 +9,12 @@ presses it, which is the same `Dispatcher.act` a click in Slack runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from bot.dispatch import Caller, Dispatcher
@@ -46,6 +47,23 @@ def render(reply: Reply, *, first: int = 1) -> str:
 
 
 log = logging.getLogger("podwarden.console")
+
+
+def _unanswered(record: logging.LogRecord) -> bool:
+    """Keeps a log record unless the reply on the screen already says it (`bot.dispatch.ANSWERED`)."""
+    return not getattr(record, "answered", False)
+
+
+@contextlib.contextmanager
+def _quiet_when_answered() -> Iterator[None]:
+    """While the console runs one command: the log is this same terminal, so a "RunPod refused"
+    line would repeat the reply printed under it."""
+    logger = logging.getLogger("podwarden.bot")
+    logger.addFilter(_unanswered)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_unanswered)
 
 
 class Console:
@@ -110,7 +128,9 @@ class Console:
         if text.isdecimal() and text.isascii():
             self.press(int(text))
             return
-        self._answer(self.dispatcher.handle(text, self.caller))
+        with _quiet_when_answered():
+            reply = self.dispatcher.handle(text, self.caller)
+        self._answer(reply)
 
     def press(self, number: int) -> None:
         """Press button `number` as the person: the same `Dispatcher.act` a click in Slack runs."""
@@ -124,7 +144,9 @@ class Console:
             if number in numbers:
                 self._retire(numbers)
                 break
-        self._answer(self.dispatcher.act(button.action_id, button.value, self.caller))
+        with _quiet_when_answered():
+            reply = self.dispatcher.act(button.action_id, button.value, self.caller)
+        self._answer(reply)
 
     def show(self, reply: Reply) -> None:
         """Print a reply that arrives on its own (a daemon's note); its buttons get new numbers
@@ -167,7 +189,8 @@ def ask(text: str, *, user: str, as_json: bool, sim: bool, out: TextIO | None = 
     settings = bootstrap.settings()
     with bootstrap.build(settings, sim=sim) as services:
         console = Console(services, user=user, out=out)
-        reply = console.dispatcher.handle(text, console.caller)
+        with _quiet_when_answered():
+            reply = console.dispatcher.handle(text, console.caller)
     out.write(reply.json() + "\n" if as_json else render(reply))
     if reply.buttons and not as_json:
         out.write(ASK_BUTTONS + "\n")

@@ -12,12 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot import commands as c
-from bot.parser import BY_NAME, VERBS, Verb, parse, shorten
-from podwarden.adapters.slack.reply import Reply, Section, error_reply
+from bot.parser import BY_NAME, Verb, parse, shorten
+from podwarden.adapters.slack.reply import Reply, error_reply
 from podwarden.domain.access import Refused, Role, allowed, channel_allowed, may, required
 from podwarden.errors import DomainError, InputError, PodwardenError, RunPodError
 
 log = logging.getLogger("podwarden.bot")
+
+ANSWERED = {"answered": True}
+"""Marks a log record whose news the person already has in the reply: the console, whose log
+is the same terminal, leaves it out (`bot.console`); the bot's log keeps it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,8 +96,9 @@ class Dispatcher:
         if not channel_allowed(caller.channel_id, self._channels):
             return self._refuse(caller, action_id, "Podwarden does not take commands in this channel.")
         if not may(caller.role, need):
-            return self._refuse(caller, action_id, f"That button needs the {need} role; you are a {caller.role}. "
-                                "Ask an admin.")
+            from bot.verbs.help import refusal
+            return self._refuse(caller, action_id, refusal("That button", need, caller.role,
+                                                           in_slack=caller.channel_id is not None))
         try:
             return handler(value, caller)
         except Refused as exc:  # audited, with the channel, by whoever refused
@@ -101,7 +106,7 @@ class Dispatcher:
         except InputError as exc:
             return error_reply(exc.message, kind="input")
         except RunPodError as exc:
-            log.warning("RunPod refused %s: %s", action_id, exc)
+            log.warning("RunPod refused %s: %s", action_id, exc, extra=ANSWERED)
             return error_reply(shorten(str(exc)))
         except (PodwardenError, DomainError) as exc:
             return error_reply(str(exc))
@@ -121,7 +126,8 @@ class Dispatcher:
                                     "use one of its channels or a DM.")
             if not allowed(caller.role, command.permission):
                 need = required(command.permission)
-                why = (f"`{command.permission}` needs the {need} role; you are a {caller.role}. Ask an admin."
+                from bot.verbs.help import refusal
+                why = (refusal(f"`{command.permission}`", need, caller.role, in_slack=caller.channel_id is not None)
                        if need is not None else f"`{command.permission}` is not allowed to anyone here.")
                 return self._refuse(caller, command.permission, why)
             return handler(command, caller)
@@ -131,36 +137,16 @@ class Dispatcher:
             usage = exc.usage or (verb.usage if verb is not None else None)
             return error_reply(exc.message, usage=usage, kind="input")
         except RunPodError as exc:
-            log.warning("RunPod refused %s: %s", text.split(" ", 1)[0], exc)
+            log.warning("RunPod refused %s: %s", text.split(" ", 1)[0], exc, extra=ANSWERED)
             return error_reply(shorten(str(exc)))  # one readable line, never a stack trace
         except (PodwardenError, DomainError) as exc:
             return error_reply(str(exc))
 
     def help(self, topic: str | None, caller: Caller) -> Reply:
-        """Only the verbs this caller may run; each marked if this build cannot run it yet."""
-        mine = [v for v in VERBS if allowed(caller.role, v.name)]
-        if topic:
-            verb = BY_NAME.get(topic)
-            if verb is None or verb not in mine:
-                return error_reply(f"no command `{topic}` you can run. Try `help`.", kind="input")
-            note = "" if self._ready(verb.name) else " (not available in this build yet)"
-            return Reply(
-                title=f"{self._slash} {verb.usage}",
-                sections=(Section(lines=(verb.summary + note,)),),
-                data={"verb": verb.name, "usage": verb.usage, "summary": verb.summary,
-                      "available": self._ready(verb.name)},
-            )
-        lines = tuple(
-            f"`{v.name}` — {v.summary}" + ("" if self._ready(v.name) else " (coming)") for v in mine
-        )
-        return Reply(
-            title=f"What you can do with {self._slash} (as {caller.role})",
-            sections=(Section(lines=lines), Section(lines=(f"`{self._slash} help <command>` shows its options.",))),
-            data={"role": caller.role, "verbs": [
-                {"verb": v.name, "usage": v.usage, "summary": v.summary, "available": self._ready(v.name)}
-                for v in mine
-            ]},
-        )
+        """The verbs this caller may run, and what any other verb needs (`bot/verbs/help.py`)."""
+        from bot.verbs.help import help_reply
+        return help_reply(topic, caller.role, in_slack=caller.channel_id is not None, slash=self._slash,
+                          ready=self._ready)
 
     def _ready(self, verb: str) -> bool:
         return verb == "help" or any(c.VERB_NAMES[kind.__name__] == verb for kind in self._handlers)

@@ -203,11 +203,12 @@ def test_help_shows_only_what_the_caller_may_run(
 ) -> None:
     assert main(["ask", "--sim", "--as", "U0VIEWER", "help"]) == 0
     viewer = capsys.readouterr().out
-    assert "`quote`" in viewer
-    assert "`start`" not in viewer
+    assert "`quote` —" in viewer
+    assert "`start` —" not in viewer
+    assert "members run `start`" in viewer  # named as another role's, not hidden
     monkeypatch.setenv("PODWARDEN_MEMBERS", "U0MEMBER")
     assert main(["ask", "--sim", "--as", "U0MEMBER", "help"]) == 0
-    assert "`start`" in capsys.readouterr().out
+    assert "`start` —" in capsys.readouterr().out
     assert main(["ask", "--sim", "--as", "U0VIEWER", "start a100"]) == 1
     assert "`start` needs the member role; you are a viewer" in capsys.readouterr().out
     assert main(["ask", "--sim", "--as", "U0VIEWER", "budget set team 50/day"]) == 1

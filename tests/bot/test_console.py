@@ -160,3 +160,21 @@ def test_number_of_finds_a_live_buttons_number(services: Services, dispatcher: D
     assert console.number_of("demo_confirm", "nonce-1") == 1
     console.handle("3")
     assert console.number_of("demo_confirm", "pod-1") is None  # pressed: its message was replaced
+
+
+def test_a_refusal_runpod_gave_is_printed_once_not_again_as_a_log_line(
+    services: Services, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from podwarden.errors import RunPodError
+
+    def refused(command: c.Command, caller: Caller) -> Reply:
+        raise RunPodError("Spend limit exceeded")
+
+    out = io.StringIO()
+    console = Console(services, user="U0ME", out=out, dispatcher=Dispatcher({c.Gpus: refused}))
+    with caplog.at_level("WARNING", logger="podwarden.bot"):
+        console.handle("gpus")
+        assert "Spend limit exceeded" in out.getvalue()
+        assert not [r for r in caplog.records if "RunPod refused" in r.getMessage()]
+        Dispatcher({c.Gpus: refused}).handle("gpus", Caller("U0ME", Role.MEMBER, "C1"))  # the bot keeps it
+    assert [r for r in caplog.records if "RunPod refused gpus" in r.getMessage()]
