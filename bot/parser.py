@@ -327,8 +327,10 @@ def _spend(words: list[str], opts: dict[str, Any]) -> c.Command:
             period = word
         elif word == "team" or word.startswith(("@", "<@")):
             who = word
+        elif word.startswith("team:"):
+            who = _team_subject(word, "spend")
         else:
-            raise InputError(f"spend takes today|week|month and @user|team, got {word!r}")
+            raise InputError(f"spend takes today|week|month and @user, team (yours) or team:NAME, got {word!r}")
     return c.Spend(period=period, who=who)
 
 
@@ -367,9 +369,17 @@ def _budget_subject(word: str, sub: str) -> str:
         return "global"
     if word.startswith(("@", "<@")) or mention(word):
         return "@" + _user(word).lstrip("@")
-    subject = "team:" + word.removeprefix("team:")  # a team, written NAME or team:NAME
+    try:
+        return _team_subject(word, f"budget {sub}")
+    except InputError:
+        raise InputError(f"budget {sub} takes @user, a team name or global, got {word!r}") from None
+
+
+def _team_subject(word: str, what: str) -> str:
+    """A team, written NAME or team:NAME, as services take it: `team:NAME` (budget, spend)."""
+    subject = "team:" + word.removeprefix("team:")
     if not re.fullmatch(r"team:[\w.\-]{1,40}", subject):
-        raise InputError(f"budget {sub} takes @user, a team name or global, got {word!r}")
+        raise InputError(f"{what} takes a team as team:NAME, got {word!r}")
     return subject
 
 
@@ -480,7 +490,7 @@ VERBS: tuple[Verb, ...] = (
          "VRAM a model needs and the cheapest GPUs that fit", "viewer",
          (Opt("--dtype", choices=("bf16", "fp16", "fp8", "int8", "int4")), Opt("--context"), Opt("--batch"), _CLOUD),
          _size),
-    Verb("spend", "spend [today|week|month] [@user|team]", "spend, budget burn, forecast, balance runway",
+    Verb("spend", "spend [today|week|month] [@user|team|team:NAME]", "spend, budget burn, forecast, balance runway",
          "viewer", build=_spend),
     Verb("budget",
          "budget [set <@user|team:NAME|global> <amount>/<hour|day|month> [--hard] [--action warn|refuse|stop]"

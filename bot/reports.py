@@ -1,9 +1,9 @@
 """`spend` and `digest`: the handlers of the reporting verbs.
 
-`spend [today|week|month] [@user|team]` answers from the digest's own arithmetic
+`spend [today|week|month] [@user|team|team:NAME]` answers from the digest's own arithmetic
 (`domain.digest.spend_summary`), attributed to the owner and team of the time, with the
 matching budgets' burn, a forecast to the end of the period at its run-rate so far and the
-balance's runway at RunPod's own spend rate. `team` is the caller's team. `digest` previews
+balance's runway at RunPod's own spend rate. `team` is the caller's team; `team:NAME` any team. `digest` previews
 the last full week for the caller (or this week so far when the last one has no spend at
 all, saying so): Block Kit with the native table and chart blocks only (an ephemeral message
 cannot carry a file); at the console the chart and the CSV are saved to files in the
@@ -125,9 +125,13 @@ def _post_now(services: Services) -> Reply:
 
 
 def _subject(services: Services, who: str | None, caller: Caller) -> tuple[str | None, str | None]:
-    """(user id, team) to filter by: a mention, an @name, or `team` (the caller's team)."""
+    """(user id, team) to filter by: a mention, an @name, `team` (the caller's team) or
+    `team:NAME` (any team, as `budget` names one: spend is no secret, unfiltered `spend` lists
+    every team)."""
     if who is None:
         return None, None
+    if who.startswith("team:"):
+        return None, who.removeprefix("team:")
     if who == "team":
         member = services.ledger.member(caller.user_id)
         if member is None or member.team is None:

@@ -170,3 +170,15 @@ def test_digest_now_is_for_admins_and_posts_once(services: Services, slack: Dige
     assert posted.title == "Posted the digest of the week of 2026-11-16 to <#C0DIGEST>."
     assert again.title == "The digest of the week of 2026-11-16 was already posted to <#C0DIGEST>."
     assert len(slack.posts("C0DIGEST")) == 1
+
+
+def test_spend_for_a_named_team_as_budget_names_it(services: Services) -> None:
+    dispatcher = build_dispatcher(services)
+    named = dispatcher.handle("spend week team:ml", ADMIN)  # the admin is in no team
+    assert named.ok, named.text()
+    assert named.title == "Spend this week (since Monday 2026-11-16) for team ml: $148.92"
+    assert named.data["spend_per_period"] == dispatcher.handle("spend week team", ALICE).data["spend_per_period"]
+    assert dispatcher.handle("spend week team:nobody", ALICE).data["spend_per_period"] == "0.00"
+    mine = dispatcher.handle("spend week team", ADMIN)
+    assert mine.kind == "input"
+    assert mine.title.startswith("you are in no team")

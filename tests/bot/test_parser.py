@@ -53,6 +53,9 @@ def test_the_help_roles_agree_with_the_role_table() -> None:
          c.Start(gpu="4090", name="my pod", env=(("A", "1"), ("B", "x=y")))),
         ("start a100 --name “smart quotes”", c.Start(gpu="a100", name="smart quotes")),
         ("budget set team:ml 50/day --hard", c.Budget(subject="team:ml", amount=Decimal(50), period="day", hard=True)),
+        ("spend week team:ml", c.Spend(period="week", who="team:ml")),
+        ("spend team", c.Spend(who="team")),
+        ("spend month <@U012AB3CD>", c.Spend(period="month", who="<@U012AB3CD>")),
         ("scale infer --min 0", c.Scale(endpoint="infer", workers_min=0)),
         ("deploy infer --image org/w:1 --gpu a100 --no-flashboot",
          c.Deploy(name="infer", image="org/w:1", gpu="a100", flashboot=False)),
@@ -82,6 +85,8 @@ def test_text_becomes_a_typed_command(text: str, expected: c.Command) -> None:
         ("start a100 --image x --template y", "give --image or --template, not both", "start <gpu>"),
         ("start a100 --env NOEQUALS", "--env takes KEY=value", "start <gpu>"),
         ("budget set team lots", "expected an amount per period", "budget"),
+        ("spend team:", "spend takes a team as team:NAME, got 'team:'", "spend [today|week|month] [@user|team|team:"),
+        ("spend vision", "spend takes today|week|month and @user, team (yours) or team:NAME, got 'vision'", "spend"),
         ('quote "a100', "could not read that", None),
     ],
 )
