@@ -22,22 +22,32 @@ def _rows(view: BudgetView) -> tuple[tuple[str, ...], ...]:
     return tuple(rows)
 
 
-def budgets(view: BudgetView) -> Reply:
+def _caps(view: BudgetView) -> list[Section]:
+    """Every cap in force, the same in `budget` and `policy`: the global $/h cap of the
+    settings (PODWARDEN_GLOBAL_CAP_PER_HR), then the budgets of the ledger."""
     lines = [f"Global cap: ${view.global_cap_per_hr:,.2f}/h (hard)"
              + (f", the fleet runs at ${view.running_per_hr:,.2f}/h now" if view.running_per_hr is not None else "")
              ] if view.global_cap_per_hr else []
     if view.note:
         lines.append(f"Note: {view.note}.")
     if not view.lines:
-        lines.append("No budgets set. Admins: `budget set <@user|team|global> 50/day [--hard] [--action ...]`.")
+        lines.append("No budgets set. Admins: `budget set <@user|team:NAME|global> 50/day [--hard] [--action ...]`.")
     sections = [Section(lines=tuple(lines))] if lines else []
     if view.lines:
         sections.append(Section(table=_rows(view)))
-    return Reply(title=f"Budgets: {len(view.lines)}", sections=tuple(sections), data={
+    return sections
+
+
+def budgets(view: BudgetView) -> Reply:
+    return Reply(title=f"Budgets: {len(view.lines)}", sections=tuple(_caps(view)), data={
         "global_cap_per_hour": figures.rate_h(view.global_cap_per_hr),
         "running_per_hour": figures.rate_h(view.running_per_hr), "note": view.note or None,
-        "budgets": [{**_budget_json(x.budget), "action": x.action, "spent_per_period": figures.usd(x.spent)}
-                    for x in view.lines]})
+        "budgets": _budgets_json(view)})
+
+
+def _budgets_json(view: BudgetView) -> list[dict[str, object]]:
+    return [{**_budget_json(x.budget), "action": x.action, "spent_per_period": figures.usd(x.spent)}
+            for x in view.lines]
 
 
 def _budget_json(b: Budget) -> dict[str, object]:
@@ -74,13 +84,13 @@ def policy(p: Policy) -> Reply:
         "Commands are taken " + (f"in {', '.join(f'<#{c}>' for c in p.allowed_channels)} and DMs."
                                  if p.allowed_channels else "in any channel."),
     )
-    sections = [Section(lines=(beat,), strong=not p.daemon_alive), Section(lines=lines)]
-    sections.append(Section(table=_rows(p.budgets)) if p.budgets.lines else Section(lines=("No budgets set.",)))
+    sections = [Section(lines=(beat,), strong=not p.daemon_alive), Section(lines=lines), *_caps(p.budgets)]
     return Reply(title="Policy in force", sections=tuple(sections), data={
         "idle_after_s": i.idle_after.total_seconds(), "idle_gpu_percent": i.idle_gpu_percent,
         "idle_cpu_percent": i.idle_cpu_percent, "warning_grace_s": i.warning_grace.total_seconds(),
         "min_pod_age_s": i.min_pod_age.total_seconds(),
         "approval_threshold_per_hour": figures.rate_h(p.approval_threshold),
-        "global_cap_per_hour": figures.rate_h(p.budgets.global_cap_per_hr), "heartbeat_at": p.heartbeat_at,
+        "global_cap_per_hour": figures.rate_h(p.budgets.global_cap_per_hr), "budgets": _budgets_json(p.budgets),
+        "heartbeat_at": p.heartbeat_at,
         "heartbeat_age_s": p.heartbeat_age.total_seconds() if p.heartbeat_age is not None else None,
         "daemon_alive": p.daemon_alive, "allowed_channels": list(p.allowed_channels)})
