@@ -25,7 +25,19 @@ from podwarden.sim import resources as res
 from podwarden.sim.catalog import catalog_from_data
 from podwarden.sim.world import World, WorldConfig
 
-__all__ = ["EndpointSeed", "PodSeed", "Scenario", "VolumeSeed"]
+__all__ = ["EndpointSeed", "PodSeed", "Scenario", "UnknownScenario", "VolumeSeed"]
+
+
+class UnknownScenario(FileNotFoundError):
+    """Neither a shipped scenario nor a file: the message lists the shipped names, since a
+    person who typed `--scenario nope` most likely meant one of them."""
+
+    def __init__(self, name: str, shipped: list[str]) -> None:
+        super().__init__(f"no scenario {name!r}: give a shipped one ({', '.join(shipped)}) or a scenario file")
+        self.name = name
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def _strict(cls: type[Any], data: Any, where: str) -> dict[str, Any]:
@@ -124,6 +136,8 @@ class Scenario:
         if not file.exists() and str(path) in cls.shipped():
             return cls.loads(resources.files("podwarden.sim").joinpath(f"scenarios/{path}.yaml")
                              .read_text(encoding="utf-8"))
+        if not file.exists():
+            raise UnknownScenario(str(path), cls.shipped())
         text = file.read_text(encoding="utf-8")
         if file.suffix == ".json":
             return cls.from_dict(json.loads(text))

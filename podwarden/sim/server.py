@@ -36,9 +36,9 @@ from typing import Any, TextIO
 import httpx
 
 from podwarden.sim.app import DropConnection, RunPodSimulator
-from podwarden.sim.scenario import Scenario
+from podwarden.sim.scenario import Scenario, UnknownScenario
 
-__all__ = ["SimServer", "main", "serve"]
+__all__ = ["SimServer", "export_lines", "main", "serve"]
 
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "content-encoding"}
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
@@ -191,9 +191,13 @@ class SimServer:
 
     def env(self) -> dict[str, str]:
         """The environment that points Podwarden, RunPod's Python SDK (and SkyPilot's GraphQL calls,
-        which go through it) and runpodctl at this server. dstack and gpuhunt hard-code RunPod's URL."""
+        which go through it) and runpodctl at this server. dstack and gpuhunt hard-code RunPod's URL.
+
+        Every one of Podwarden's RunPod URL settings is here (a test holds them to the settings):
+        one left out would send that API's requests, and the key, to the real RunPod."""
         return {
             "PODWARDEN_RUNPOD_GRAPHQL_URL": f"{self.url}/graphql",
+            "PODWARDEN_RUNPOD_REST_URL": f"{self.url}/v2",
             "PODWARDEN_RUNPOD_SERVERLESS_URL": f"{self.url}/v2",
             "RUNPOD_API_BASE_URL": self.url,
             "RUNPOD_ENDPOINT_BASE_URL": f"{self.url}/v2",
@@ -224,11 +228,24 @@ def serve(sim: RunPodSimulator, host: str = "127.0.0.1", port: int = 0, *,
     return SimServer(sim, host, port, admin_anywhere=admin_anywhere)
 
 
+SCENARIO_HELP = (f"a shipped scenario ({', '.join(Scenario.shipped())}) or a scenario file (JSON or YAML); "
+                 "default: an account with no pods")
+
+
+def export_lines(server: SimServer, *, api_key: str | None) -> list[str]:
+    """The `export` lines ``podwarden sim`` prints: every URL a client needs, and a key when any
+    non-empty key is accepted (with ``--api-key`` the person exports their own)."""
+    lines = [f"export {key}={value}" for key, value in server.env().items()]
+    if api_key is None:
+        lines += ["export RUNPOD_API_KEY=rpa_sim", "export PODWARDEN_RUNPOD_API_KEY=rpa_sim"]
+    return lines
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="podwarden sim", description="Serve the RunPod simulator.")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on (0 picks a free one)")
     parser.add_argument("--host", default=None, help="address to bind (127.0.0.1 unless given)")
-    parser.add_argument("--scenario", help="a scenario file (JSON or YAML)")
+    parser.add_argument("--scenario", help=SCENARIO_HELP)
     parser.add_argument("--seed", type=int, default=0, help="random seed, for repeatable worlds")
     parser.add_argument("--api-key", help="accept only this key (default: any non-empty key)")
     return parser
@@ -245,6 +262,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, block:
     host = args.host or "127.0.0.1"  # only an explicit --host can bind beyond loopback
     try:
         scenario = Scenario.load(args.scenario) if args.scenario else None
+    except UnknownScenario as exc:
+        print(f"podwarden sim: {exc}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as exc:
         print(f"podwarden sim: cannot load scenario {args.scenario}: {exc}", file=sys.stderr)
         return 2
@@ -260,11 +280,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, block:
                   "included: anyone who reaches it can move its clock and inject faults.", file=out)
         print(f"RunPod simulator listening on {server.url}", file=out)
         print("Point a client at it (Podwarden, RunPod's Python SDK and SkyPilot, runpodctl):", file=out)
-        for key, value in server.env().items():
-            print(f"export {key}={value}", file=out)
-        if args.api_key is None:
-            print("export RUNPOD_API_KEY=rpa_sim", file=out)
-            print("export PODWARDEN_RUNPOD_API_KEY=rpa_sim", file=out)
+        for line in export_lines(server, api_key=args.api_key):
+            print(line, file=out)
         print("(dstack and gpuhunt hard-code api.runpod.io: they cannot be pointed here.)", file=out)
         print("Any non-empty API key works" if args.api_key is None
               else "Only the --api-key given works: export it as RUNPOD_API_KEY and PODWARDEN_RUNPOD_API_KEY",

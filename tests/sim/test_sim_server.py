@@ -256,3 +256,57 @@ def test_the_public_catalogue_answers_without_a_key_and_nothing_else_does(
         wrong = anonymous.post("/graphql", json={"query": "{ gpuTypes { id } }"},
                                headers={"Authorization": "Bearer rpa_WRONG"})
         assert wrong.status_code == 401
+
+
+def _exports(lines: list[str]) -> dict[str, str]:
+    return dict(line.removeprefix("export ").split("=", 1) for line in lines if line.startswith("export "))
+
+
+def test_the_printed_lines_point_every_runpod_url_setting_at_the_simulator() -> None:
+    """A RunPod URL setting left out of the lines keeps its default, api.runpod.io: following
+    the lines would then send that API's requests, with the key, to the real RunPod."""
+    from urllib.parse import urlsplit
+
+    from podwarden.settings import ENV_PREFIX, Settings
+
+    out = io.StringIO()
+    assert main(["--port", "0"], out=out, block=False) == 0
+    exports = _exports(out.getvalue().splitlines())
+    url_settings = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields
+                    if name.startswith("runpod_") and name.endswith("_url")}
+    assert url_settings >= {"PODWARDEN_RUNPOD_GRAPHQL_URL", "PODWARDEN_RUNPOD_REST_URL",
+                            "PODWARDEN_RUNPOD_SERVERLESS_URL"}
+    assert url_settings <= set(exports)
+    for name in url_settings:
+        assert urlsplit(exports[name]).hostname == "127.0.0.1", (name, exports[name])
+
+
+@pytest.mark.usefixtures("podwarden_env")
+@pytest.mark.parametrize("api", ["rest", "graphql"])
+def test_following_the_printed_lines_reaches_the_loopback_simulator_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], api: str,
+) -> None:
+    from podwarden import cli
+    from podwarden.sim.server import export_lines
+
+    sim = RunPodSimulator(scenario=Scenario.load("demo"))
+    with serve(sim) as running:
+        for name, value in _exports(export_lines(running, api_key=None)).items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("PODWARDEN_RUNPOD_API", api)
+        monkeypatch.setenv("PODWARDEN_RUNPOD_MAX_RETRIES", "0")  # a miss fails at once, never waits on retries
+        assert cli.main(["ask", "pods all"]) == 0, capsys.readouterr()
+    assert "dave-archive" in capsys.readouterr().out  # the demo's pods, from the simulator
+    paths = {request.path for request in sim.requests}
+    assert "/graphql" in paths  # the account
+    assert ("/v2/pods" in paths) is (api == "rest")  # REST v2 went to the simulator, not api.runpod.io
+
+
+def test_an_unknown_scenario_lists_the_shipped_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--port", "0", "--scenario", "nope"], out=io.StringIO(), block=False) == 2
+    err = capsys.readouterr().err
+    assert err == "podwarden sim: no scenario 'nope': give a shipped one (demo, team) or a scenario file\n"
+    assert Scenario.shipped() == ["demo", "team"]
+    with pytest.raises(SystemExit):
+        main(["--help"], out=io.StringIO(), block=False)
+    assert "a shipped scenario (demo, team) or a scenario file" in " ".join(capsys.readouterr().out.split())
