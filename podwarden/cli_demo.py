@@ -13,7 +13,9 @@ notebook is warned about and, unless kept, stopped; erin's spot pod is evicted a
 earlier.
 
 On a terminal the clock runs while you type. Piped (no terminal), the demo plays a scripted
-tour on the same clock without waiting in real time, and exits.
+tour on the same clock without waiting in real time, then runs the piped commands, if any
+(`echo 'pods all' | make demo`), at the end of that hour, and exits: a pipe cannot watch a
+clock, so it gets the same hour `< /dev/null` does.
 """
 
 from __future__ import annotations
@@ -95,8 +97,10 @@ def run(
     *, interactive: bool, out: TextIO | None = None, lines: Iterable[str] | None = None, scenario: str = "demo",
     real_seconds_per_tick: float = 1.0,
 ) -> int:
-    """The demo; `lines` (tests) replaces the terminal's input. `scenario`: a shipped one or a file."""
-    from bot.console import TOUR, Console
+    """The demo; `lines` replaces the terminal's input: typed while the clock runs when
+    `interactive` (tests), else the piped commands, run after the scripted hour. `scenario`: a
+    shipped one or a file."""
+    from bot.console import QUIT, TOUR, Console
     from daemon.leader import leader_for
     from podwarden import bootstrap
     from podwarden.clock import ManualClock
@@ -124,7 +128,7 @@ def run(
             for line in TOUR:
                 out.write(f"\n{settings.slack_command} {line}\n")
                 console.handle(line)
-            _intro(out, services, live=interactive or lines is not None)
+            _intro(out, services, live=interactive)
             lock = threading.Lock()
             leader = leader_for(settings.database_url, services.ledger, services.clock,
                                 tick=timedelta(seconds=SIM_SECONDS_PER_TICK))
@@ -135,10 +139,18 @@ def run(
                     leader.lead()  # the heartbeat `policy` shows, as a real daemon's
                     jobs.lifecycle.tick()
 
-            if interactive or lines is not None:
+            if interactive:
                 _live(console, tick, lock, lines, out, every=real_seconds_per_tick)
             else:
-                _tour(console, notes, tick, out)
+                typed = [line for line in lines or () if line.strip()]
+                _tour(console, notes, tick, out, more=bool(typed))
+                if typed:
+                    out.write(f"\n── Your {len(typed)} piped command(s), at the end of the hour:\n")
+                    for line in typed:
+                        if line.strip() in QUIT:
+                            break
+                        out.write(f"\n{settings.slack_command} {line.strip()}\n")
+                        console.run([line])  # a bug in one command says so and the next still runs
     return 0
 
 
@@ -170,8 +182,9 @@ def _minutes(delta: timedelta) -> str:
     return f"{int(delta.total_seconds() // 60)} minutes"
 
 
-def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: TextIO) -> None:
-    """Piped: play the story on the simulated clock, press Resume once, and exit."""
+def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: TextIO, *, more: bool = False) -> None:
+    """Piped: play the story on the simulated clock and press Resume once; `more`: the piped
+    commands follow, so the closing hint is not the last word."""
     for _ in range(TOUR_MINUTES):
         tick()
     owners = [n for n in notes.sent if not copies.is_copy(n)]  # not the notice channel's copies
@@ -192,7 +205,8 @@ def _tour(console: Any, notes: ConsoleNotes, tick: Callable[[], None], out: Text
         console.handle(str(confirm))
     out.write("\n/gpu pods all\n")
     console.handle("pods all")
-    out.write("\nRun `make demo` in a terminal to press the buttons yourself.\n")
+    if not more:
+        out.write("\nRun `make demo` in a terminal to press the buttons yourself.\n")
 
 
 def _render(note: Note) -> Any:

@@ -38,6 +38,33 @@ def test_the_piped_demo_warns_then_stops_the_forgotten_pod_and_resumes_it() -> N
     assert f"[{confirmed.group(1)}] Resume  [{int(confirmed.group(1)) + 1}] Cancel" in text
 
 
+def test_piped_commands_follow_the_scripted_hour_not_replace_it() -> None:
+    out = io.StringIO()
+    assert demo.run(interactive=False, out=out, lines=["", "pods all", "quit", "gpus"]) == 0
+    text = out.getvalue()
+    assert "An hour of the team's day follows" in text
+    assert "The clock runs at one simulated minute per second" not in text  # no live clock for a pipe
+    hour = text.index("── An hour went by: 1 idle warning(s), 1 pod(s) stopped.")
+    piped = text.index("── Your 3 piped command(s), at the end of the hour:")
+    assert hour < piped
+    assert "Resumed bob-notebook" in text[:piped]
+    assert "\n/gpu pods all\n" in text[piped:]
+    assert "/gpu gpus" not in text[piped:]  # quit ends them
+    assert "Run `make demo` in a terminal" not in text
+
+
+def test_an_empty_pipe_plays_the_scripted_hour_as_dev_null_does() -> None:
+    echoed, closed = io.StringIO(), io.StringIO()
+    assert demo.run(interactive=False, out=echoed, lines=[""]) == 0  # `echo | make demo`
+    assert demo.run(interactive=False, out=closed) == 0  # `make demo < /dev/null`
+    assert "Stopped pod bob-notebook" in echoed.getvalue()
+    assert "piped command" not in echoed.getvalue()
+    def same(text: str) -> str:
+        return re.sub(r"podwarden-demo-\w+", "podwarden-demo-TMP", text)  # the throwaway ledger's path
+
+    assert same(echoed.getvalue()) == same(closed.getvalue())
+
+
 def test_pressing_keep_in_the_live_demo_keeps_the_pod() -> None:
     out = io.StringIO()
     seen = []
