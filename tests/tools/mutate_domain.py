@@ -8,8 +8,8 @@ changes would fail every run) to a temporary directory per job, checks that both
 pass there before any mutant, then for each mutant rewrites one node of one module there and runs the tests in
 two stages:
 
-1. the unit stage: the files of `tests/unit` that name the module first (so a killed
-   mutant costs one small file), then the rest of `tests/unit`;
+1. the unit stage: the files of `tests/unit` that import the module first (so a killed
+   mutant costs one small file), then those that import a module built on it;
 2. only for a mutant the unit stage missed, the wider stage: every test file elsewhere in
    `tests/` that imports the module, a domain module built on it, or a module of the
    product that imports one of those (the services, bot and daemon tests that reach it
@@ -17,7 +17,8 @@ two stages:
    import the installed tree rather than the mutated copy.
 
 A mutant both stages miss is printed as SURVIVED with its line: either a test is missing,
-or the mutant is equivalent (same behaviour), which the report has to say. One killed only
+or the mutant is equivalent (same behaviour), which the report has to say. Each stage first
+tries the tests that killed the module's earlier mutants (`Killers`). One killed only
 by the wider stage is printed as WIDE: the behaviour is pinned, but not by a unit test.
 `--budget` stops a module after that many seconds and says how many of its mutants were
 tried; `--skip` goes on from where a cut-short run stopped. Slow by design (one pytest run
@@ -153,14 +154,18 @@ def dependents(name: str, root: Path = ROOT) -> set[str]:
 
 
 def covering_tests(name: str, root: Path = ROOT) -> list[str]:
-    """The unit stage: `name`'s own unit test files first, then `tests/unit`
-    (pytest runs a file named twice only once)."""
-    first = []
+    """The unit stage: the unit test files that import `name` (or are named for it) first,
+    then those that import a module built on it; the whole of `tests/unit` if none does."""
+    own, built_on = [], []
+    modules = dependents(name, root) - {f"podwarden.domain.{name}"}
     for path in sorted((root / "tests" / "unit").glob("test_*.py")):
-        named = _imports(path.read_text(encoding="utf-8"), f"podwarden.domain.{name}")
-        if named or path.stem in {f"test_{name}", *INDIRECT.get(name, ())}:
-            first.append(str(path.relative_to(root)))
-    return [*first, "tests/unit"]
+        text = path.read_text(encoding="utf-8")
+        relative = str(path.relative_to(root))
+        if _imports(text, f"podwarden.domain.{name}") or path.stem in {f"test_{name}", *INDIRECT.get(name, ())}:
+            own.append(relative)
+        elif any(_imports(text, module) for module in modules):
+            built_on.append(relative)
+    return [*own, *built_on] or ["tests/unit"]
 
 
 def wider_tests(name: str, root: Path = ROOT) -> list[str]:
@@ -200,28 +205,47 @@ PRELOAD = ("pytest", "sqlalchemy", "alembic", "pydantic", "pydantic_settings", "
            "slack_bolt", "apscheduler", "starlette")
 
 
+class _FirstFailure:
+    """A pytest plugin that writes the node id of the first failing test to a file descriptor."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._told = False
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        if report.failed and not self._told:
+            self._told = True
+            os.write(self._fd, report.nodeid.encode("utf-8"))
+
+
 def _serve() -> int:
     """One job's pytest server, run in a copy: the third-party imports (about half of a small
     run's time) are paid once; each run is a fork that imports the product afresh, so it sees
-    the mutant written just before. Reads a JSON list of test paths a line, answers pytest's
-    exit status a line."""
+    the mutant written just before. Reads a JSON list of tests (paths or node ids) a line;
+    answers a JSON line: pytest's exit status and the node id of the test that failed."""
     sys.path.insert(0, os.getcwd())
     for name in PRELOAD:
         importlib.import_module(name)
     pytest = importlib.import_module("pytest")
     for line in sys.stdin:
+        read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: one pytest run, quiet
+            os.close(read_end)
             quiet = os.open(os.devnull, os.O_WRONLY)
             os.dup2(quiet, 1)
             os.dup2(quiet, 2)
             status = 3  # pytest's "internal error", if pytest.main itself raises
             try:
-                status = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *json.loads(line)]))
+                status = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *json.loads(line)],
+                                         plugins=[_FirstFailure(write_end)]))
             finally:
                 os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as failed:
+            killer = failed.read().decode("utf-8") or None
         _, status = os.waitpid(pid, 0)
-        print(os.waitstatus_to_exitcode(status), flush=True)
+        print(json.dumps({"status": os.waitstatus_to_exitcode(status), "failed": killer}), flush=True)
     return 0
 
 
@@ -237,13 +261,19 @@ class _Worker:
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment)
 
     def passes(self, tests: list[str]) -> bool:
+        return self.killer(tests) is None
+
+    def killer(self, tests: list[str]) -> str | None:
+        """None when `tests` pass; else the node id of the test that failed ("?" if none did:
+        an error outside a test, e.g. at import)."""
         if not tests:
-            return True
+            return None
         assert self._process.stdin is not None
         assert self._process.stdout is not None
         self._process.stdin.write(json.dumps(tests) + "\n")
         self._process.stdin.flush()
-        return self._process.stdout.readline().strip() == "0"
+        answer = json.loads(self._process.stdout.readline())
+        return None if answer["status"] == 0 else answer["failed"] or "?"
 
     def close(self) -> None:
         if self._process.stdin is not None:
@@ -251,15 +281,43 @@ class _Worker:
         self._process.wait()
 
 
-def _verdict(worker: _Worker, mutant: Mutant) -> str:
+class Killers:
+    """The tests that killed a module's earlier mutants, tried first: most mutants of one
+    module die in the same few tests, so a mutant usually costs one short run."""
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._lock = threading.Lock()
+
+    def recent(self, *, unit: bool) -> list[str]:
+        with self._lock:
+            return [i for i in self._ids if i.startswith("tests/unit/") == unit][:8]
+
+    def add(self, node_id: str) -> None:
+        if "::" not in node_id:
+            return
+        with self._lock:
+            if node_id in self._ids:
+                self._ids.remove(node_id)
+            self._ids.insert(0, node_id)
+
+
+def _verdict(worker: _Worker, mutant: Mutant, killers: Killers) -> str:
+    """killed (by a unit test), WIDE (only by a wider one) or SURVIVED. Each stage tries the
+    tests that killed earlier mutants first, then the whole stage."""
     copy = worker.copy
     target = copy / "podwarden" / "domain" / f"{mutant.module}.py"
     original = target.read_text(encoding="utf-8")
     target.write_text(mutant.source, encoding="utf-8")
     try:
-        if not worker.passes(covering_tests(mutant.module, copy)):
-            return "killed"
-        return "WIDE" if not worker.passes(wider_tests(mutant.module, copy)) else "SURVIVED"
+        for verdict, stage in (("killed", covering_tests(mutant.module, copy)),
+                               ("WIDE", wider_tests(mutant.module, copy))):
+            unit = verdict == "killed"
+            killer = worker.killer(killers.recent(unit=unit)) or worker.killer(stage)
+            if killer is not None:
+                killers.add(killer)
+                return verdict
+        return "SURVIVED"
     finally:
         target.write_text(original, encoding="utf-8")
 
@@ -274,6 +332,7 @@ def _run_module(name: str, workers: list[_Worker], every: list[Mutant], budget: 
         todo.put(mutant)
     started = time.monotonic()
     lock = threading.Lock()
+    killers = Killers()
 
     def work(worker: _Worker) -> None:
         while budget is None or time.monotonic() - started <= budget:
@@ -281,7 +340,7 @@ def _run_module(name: str, workers: list[_Worker], every: list[Mutant], budget: 
                 mutant = todo.get_nowait()
             except queue.Empty:
                 return
-            verdict = _verdict(worker, mutant)
+            verdict = _verdict(worker, mutant, killers)
             with lock:
                 counts[verdict] += 1
                 if verdict != "killed":

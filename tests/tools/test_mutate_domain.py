@@ -25,7 +25,8 @@ def test_a_dropped_not_a_swapped_and_a_flipped_flag_and_is_none_are_mutants_too(
 def test_a_module_s_own_unit_tests_run_first_and_the_wider_stage_reaches_the_services() -> None:
     pricing = covering_tests("pricing")
     assert {"tests/unit/test_pricing.py", "tests/unit/test_prices.py"} <= set(pricing[:-1])
-    assert pricing[-1] == "tests/unit"
+    assert "tests/unit/test_quotes.py" in pricing  # quotes are built on pricing
+    assert "tests/unit/test_lifecycle.py" not in pricing
     assert "tests/unit/test_quotes.py" in covering_tests("advice")
     digest = wider_tests("digest")
     assert "tests/services/test_reporting_digest.py" in digest
