@@ -68,7 +68,9 @@ def notes(pod: PodQuote, serverless: ServerlessQuote | None) -> tuple[str, ...]:
     elif period.days is not None:
         out.append(f"The Pod runs around the clock for a {DAYS_PER_MONTH}-day month.")
     if pod.storage:
-        out.append("The recommendation and the break-even count the Pod's disks with its compute, as the "
+        counted = "The recommendation and the break-even count" if period.days is not None else \
+            "The recommendation counts"  # a one-run quote shows no per-day break-even
+        out.append(f"{counted} the Pod's disks with its compute, as the "
                    "table's totals do; Serverless storage (a network volume) is not counted.")
     if pod.spot:
         out.append(f"Spot: {SPOT_CAVEAT}.")

@@ -54,8 +54,8 @@ def test_rounded_rows_add_up_to_the_shown_total_or_a_footnote_says_why(request: 
     if total_at is None:
         assert not q.pod.storage
         return
-    rows = [_money(row[3]) for row in table[1:total_at]]
-    shown_total = _money(table[total_at][3])
+    rows = [_money(row[-1]) for row in table[1:total_at]]
+    shown_total = _money(table[total_at][-1])
     assert shown_total == _money(format_usd(q.pod.total))
     if sum(rows) != shown_total:
         assert "Rows are rounded for display" in reply.text()
@@ -79,6 +79,33 @@ def test_the_recommendation_quotes_the_table(request: QuoteRequest) -> None:
         return
     if q.pod.period.days is None:
         assert format_usd(q.pod.total) in q.recommendation
+
+
+@settings(max_examples=200, deadline=None)
+@given(quote_requests())
+def test_every_row_has_the_same_columns_and_a_one_run_quote_has_no_per_day(request: QuoteRequest) -> None:
+    """`quote h100 x8 --hours 2` once filled "per day" for the active worker alone and printed a
+    busy-hours-a-day break-even: a single run has no day to divide by."""
+    q = quote(request, BOOK, price_source=SIM_SOURCE)
+    reply = render_costs.quote(QuoteAnswer(quote=q, note=""))
+    table = reply.sections[0].table
+    assert {len(row) for row in table} == {len(table[0])}
+    one_run = q.pod.period.days is None
+    assert table[0] == (("option", "rate", "this run") if one_run else ("option", "rate", "per day", "period"))
+    assert ("Break-even:" in reply.text()) == (not one_run and q.break_even is not None)
+    if not one_run:
+        assert all(row[2] for row in table[1:]), table  # every row has its day
+
+
+def test_the_issue_example_one_run_of_eight_h100s() -> None:
+    gpu = next(g for g in CATALOG if g.id == "NVIDIA H100 80GB HBM3")
+    q = quote(QuoteRequest(gpu=gpu, gpu_count=8, hours=Decimal(2)), BOOK, price_source=SIM_SOURCE)
+    reply = render_costs.quote(QuoteAnswer(quote=q, note=""))
+    active = next(row for row in reply.sections[0].table if row[0].startswith("Serverless 1 active"))
+    assert active[2] == format_usd(q.serverless.active_total)  # type: ignore[union-attr]
+    assert format_usd(q.serverless.active_per_day) not in reply.text()  # type: ignore[union-attr]
+    assert "busy h/day" not in reply.text()
+    assert json.loads(reply.json())["quote"]["break_even"] is not None  # the JSON keeps its keys
 
 
 @settings(max_examples=100, deadline=None)

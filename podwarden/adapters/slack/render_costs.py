@@ -88,6 +88,8 @@ def quote(answer: QuoteAnswer) -> Reply:
         rows.append((f"Serverless {workers}",
                      format_rate(s.active_rate.amount * s.gpu_count * s.active_workers, "s"),
                      format_usd(s.active_per_day), format_usd(s.active_total)))
+    if days is None:  # one run: no day to divide by, so no row has a per-day figure
+        rows = [("option", "rate", "this run"), *((row[0], row[1], *row[3:]) for row in rows[1:])]
     lines: list[str] = []
     if answer.note:
         lines.append(answer.note)
@@ -95,7 +97,7 @@ def quote(answer: QuoteAnswer) -> Reply:
     if q.serverless is not None and per_request is not None:
         billed = q.serverless.billed_seconds_per_request or Decimal(0)
         lines.append(f"Serverless: {format_usd(per_request)} per request ({format_number(billed)} s billed each).")
-    if q.break_even is not None:
+    if q.break_even is not None and days is not None:  # busy hours a day mean nothing for one run
         b = q.break_even
         even = f"Break-even: {format_number(b.busy_hours_per_day)} busy h/day " \
                f"({format_number(b.utilisation * 100, places=0)}% utilisation)"
