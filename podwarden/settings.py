@@ -22,6 +22,7 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -38,6 +39,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from podwarden.domain.access import Role
 from podwarden.domain.durations import format_duration, parse_duration
 from podwarden.errors import ConfigError, InputError
+from podwarden.redaction import MASK, redact_urls
 
 ENV_PREFIX = "PODWARDEN_"
 SECRETS_DIR = Path("/run/secrets")
@@ -97,6 +99,11 @@ def _csv(value: Any) -> tuple[str, ...]:
 CsvList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_csv)]
 
 _SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def is_slack_user_id(text: str) -> bool:
+    """`U012AB3CD` (or an Enterprise Grid `W…`): the shape of the ids roles are given to."""
+    return bool(_SLACK_USER.match(text))
 
 
 class RunPodApi(StrEnum):
@@ -247,8 +254,16 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str, info: ValidationInfo) -> str:
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("expected an http(s) URL")
+        # A base URL never needs a query string or user info, and either could carry a key
+        # that would then travel in every request's URL and in every error that names it.
         if "api_key=" in value.lower():
             raise ValueError("the API key goes in PODWARDEN_RUNPOD_API_KEY, never in a URL")
+        parts = urlsplit(value)
+        if "@" in parts.netloc:
+            raise ValueError("expected a base URL without a user name or password in it; keys and tokens have "
+                             "settings of their own")
+        if parts.query or parts.fragment or "?" in value:
+            raise ValueError("expected a base URL without a query string; keys and tokens have settings of their own")
         # slack_sdk joins method names onto its base URL, so that one must end in "/".
         return value.rstrip("/") + "/" if info.field_name == "slack_api_url" else value.rstrip("/")
 
@@ -291,9 +306,20 @@ def load_settings(
         value = first.get("input")
         hidden = _secret_name(name) or value is None or isinstance(value, dict) or repr(value) in message \
             or "got " in message
-        shown = "" if hidden else f" (got {_cut(repr(value), 60)})"
+        shown = "" if hidden else f" (got {_cut(redact_urls(repr(value)), 60)})"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise ConfigError(f"{name}: {_cut(' '.join(message.split()), MAX_MESSAGE)}{shown}{more}") from None
+        text = _cut(' '.join(_unquoted_secrets(message, name, value).split()), MAX_MESSAGE)
+        raise ConfigError(f"{name}: {text}{shown}{more}") from None
+
+
+def _unquoted_secrets(message: str, name: str, value: object) -> str:
+    """`message` with no secret a validator may have quoted: URLs' passwords and query values
+    (`redact_urls`), and the whole value of a key, token or secret setting."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if _secret_name(name) and isinstance(value, str) and value.strip():
+        message = message.replace(value, MASK).replace(repr(value), MASK)
+    return redact_urls(message)
 
 
 MAX_MESSAGE = 200  # characters of a setting's error: a pasted page is never repeated whole

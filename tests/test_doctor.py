@@ -111,10 +111,14 @@ def test_a_rest_url_that_is_not_v2_fails_under_its_setting(
     assert KEY not in out
 
 
-def test_a_url_with_credentials_is_shown_without_them(
+def test_a_url_with_credentials_is_refused_and_shown_without_them(
     rest_env: SimServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    failed, out, err = _doctor_with_rest_url(f"http://user:hunter2@127.0.0.1:{_dead_port()}/v2", monkeypatch,
-                                             capsys)
-    assert "PODWARDEN_RUNPOD_REST_URL=http://…@127.0.0.1:" in failed
-    assert "hunter2" not in out + err
+    """A base URL never needs user info, which could hold a key: refused, and quoted masked."""
+    monkeypatch.setenv("PODWARDEN_RUNPOD_REST_URL", f"http://user:hunter2@127.0.0.1:{_dead_port()}/v2")
+    capsys.readouterr()
+    assert main(["doctor"]) == 1
+    captured = capsys.readouterr()
+    [failed] = _lines(captured.out, "FAIL settings: PODWARDEN_RUNPOD_REST_URL: expected a base URL without a user")
+    assert "(got 'http://***@127.0.0.1:" in failed
+    assert "hunter2" not in captured.out + captured.err

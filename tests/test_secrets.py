@@ -14,6 +14,7 @@ from bot import redact
 from bot.app import create_app, face_of
 from bot.http import EVENTS_PATH, HttpServer
 from podwarden import bootstrap
+from podwarden.settings import Settings
 from podwarden.sim import RunPodSimulator
 from tests.bot.e2e import harness as h
 from tests.bot.e2e import slack_requests as sr
@@ -76,3 +77,125 @@ def test_no_secret_in_logs_or_replies_at_debug(caplog: pytest.LogCaptureFixture)
     assert "[redacted]" in json.dumps(slack.responses_to("typo"))  # the pasted key was echoed, masked
     assert leaks(logs) == []
     assert leaks(replies) == []
+
+
+# -- secrets planted in URL-valued settings -----------------------------------------------------
+
+PLANTED = "s3cretPLANTED42x"
+URL_SETTINGS = sorted(name for name in Settings.model_fields if name.endswith("_url"))
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _planted_urls(setting: str, port: int) -> list[str]:
+    """Every place a URL can carry a secret: a password, a whole user info, a query value
+    under a telling name and under a plain one; in URLs the setting accepts and refuses."""
+    if setting == "database_url":
+        return [
+            f"postgresql+psycopg://u:{PLANTED}@127.0.0.1:{port}/ledger",  # accepted, then unreachable
+            f"postgresql+psycopg://u@127.0.0.1:{port}/ledger?password={PLANTED}",
+            f"postgres://u:{PLANTED}@localhost:{port}/db",  # refused: postgres:// (the trial's leak)
+            f"mysql://u:{PLANTED}@localhost/db",
+            f"nonsense://u:{PLANTED}@",
+        ]
+    return [
+        f"http://127.0.0.1:{port}/graphql?api_key={PLANTED}",  # the trial's leak
+        f"https://u:{PLANTED}@api.example.com/v2",
+        f"https://{PLANTED}@api.example.com/v2",
+        f"https://api.example.com/v2?token={PLANTED}",
+        f"https://api.example.com/v2?a=b&k={PLANTED}",
+        f"ftp://u:{PLANTED}@api.example.com/v2",
+    ]
+
+
+CASES = [(setting, i) for setting in URL_SETTINGS for i in range(len(_planted_urls(setting, 1)))]
+
+
+def test_every_url_valued_setting_is_covered() -> None:
+    assert {"runpod_graphql_url", "runpod_rest_url", "runpod_serverless_url", "slack_api_url",
+            "database_url"} <= set(URL_SETTINGS)
+
+
+@pytest.mark.usefixtures("podwarden_env")
+@pytest.mark.parametrize(("setting", "index"), CASES)
+def test_a_secret_planted_in_any_url_setting_is_never_printed_or_logged(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+    setting: str, index: int,
+) -> None:
+    from podwarden.cli import main
+
+    variable = f"PODWARDEN_{setting.upper()}"
+    monkeypatch.setenv(variable, _planted_urls(setting, _closed_port())[index])
+    monkeypatch.setenv("PODWARDEN_RUNPOD_API_KEY", "rpa_TESTKEY")
+    monkeypatch.setenv("PODWARDEN_RUNPOD_MAX_RETRIES", "0")
+    caplog.set_level(logging.DEBUG)
+    for argv in (["-v", "ask", "pods all"], ["-v", "doctor"], ["-v", "doctor", "--local"], ["-v", "migrate"]):
+        code = main(argv)
+        captured = capsys.readouterr()
+        shown = captured.out + captured.err
+        assert PLANTED not in shown, (argv, shown)
+        assert code != 0, (argv, shown)  # it failed, and said so
+        assert variable in shown or "***" in shown, (argv, shown)  # naming what, without the secret
+        assert "Traceback" not in shown
+    logs = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    assert PLANTED not in logs
+
+
+@pytest.mark.usefixtures("podwarden_env")
+@pytest.mark.parametrize(
+    ("variable", "value", "masked"),
+    [
+        ("PODWARDEN_RUNPOD_GRAPHQL_URL", "http://127.0.0.1:8777/graphql?api_key=rpa_INURLSECRET",
+         "http://127.0.0.1:8777/graphql?api_key=***"),
+        ("PODWARDEN_DATABASE_URL", "postgres://u:secretpw@localhost:1/db", "postgres://u:***@localhost:1/db"),
+    ],
+)
+def test_the_trials_two_leaks_as_a_person_ran_them(variable: str, value: str, masked: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "podwarden", "ask", "pods all"], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, variable: value}, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"podwarden: {variable}: ")
+    assert masked in result.stderr
+    assert "INURLSECRET" not in result.stderr + result.stdout
+    assert "secretpw" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("postgres://u:pw@db/x", "postgres://u:***@db/x"),
+        ("postgresql+psycopg://u:p@ss/w@h/db?password=zz&sslmode=require",
+         "postgresql+psycopg://u:***@h/db?password=***&sslmode=***"),
+        ("(got 'https://h/graphql?api_key=rpa_X')", "(got 'https://h/graphql?api_key=***')"),
+        ("https://ghp_TOKEN@host/x and http://a:b@c/d", "https://***@host/x and http://***@c/d"),
+        ("postgresql://user@db/x", "postgresql://user@db/x"),  # a user name alone is not a secret
+        ("no url here, a=b", "no url here, a=b"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_redact_urls(text: str, expected: str) -> None:
+    from podwarden.redaction import redact_urls
+
+    assert redact_urls(text) == expected
+
+
+@pytest.mark.usefixtures("podwarden_env")
+def test_a_secret_settings_bad_value_is_never_quoted() -> None:
+    from podwarden.errors import ConfigError
+    from podwarden.settings import load_settings
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env_file=None, slack_bot_token=["xoxb-1-SECRETINALIST"])
+    assert "SECRETINALIST" not in str(caught.value)
+    assert str(caught.value).startswith("PODWARDEN_SLACK_BOT_TOKEN: ")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from podwarden.errors import LedgerError
+from podwarden.redaction import redact_urls
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -32,7 +33,7 @@ def ledger_url(url: str | URL) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise LedgerError(f"not a database URL: {url!r}") from None
+        raise LedgerError(f"not a database URL: {redact_urls(repr(str(url)))}") from None
     backend = parsed.get_backend_name()
     if backend not in {"sqlite", "postgresql"}:
         raise LedgerError(f"the ledger runs on sqlite or postgresql, not {backend!r}")
@@ -42,8 +43,13 @@ def ledger_url(url: str | URL) -> URL:
 
 
 def shown(url: str | URL) -> str:
-    """The URL as it may appear in a log line or an error: without its password."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL as it may appear in a log line or an error: without its password, and without
+    the values of its query string (libpq takes `?password=` too)."""
+    try:
+        text = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        text = str(url)
+    return redact_urls(text)
 
 
 def make_engine(url: str | URL, *, sqlite_foreign_keys: bool = True, echo: bool = False) -> Engine:
