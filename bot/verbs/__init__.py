@@ -60,7 +60,7 @@ class Verbs:
         self.people = PeopleService(services.ledger, services.clock, admins=s.admins, members=s.members,
                                     default_role=s.default_role)
         self.pods = PodsService(services.runpod, services.ledger, services.clock, people=self.people,
-                                audit=self.audit)
+                                audit=self.audit, book=services.costs.book)
         self.budgets = BudgetService(services.ledger, services.clock, people=self.people,
                                      global_cap_per_hr=s.global_cap_per_hr, runpod=services.runpod)
         self.confirmations: ConfirmationService = bootstrap.confirmations(services, audit=self.audit)

@@ -131,6 +131,12 @@ class PodView:
     uptime_seconds: int | None
     idle_for: timedelta | None
     kept_until: datetime | None
+    storage_per_hr: Decimal | None = None  # its disks now (a stopped pod's volume); None when unpriced
+
+    @property
+    def per_hr_now(self) -> Decimal:
+        """What it costs per hour now: its GPUs while it runs, plus its storage."""
+        return self.pod.cost_per_hr + (self.storage_per_hr or Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +147,11 @@ class Fleet:
     @property
     def per_hr(self) -> Decimal:
         return sum((v.pod.cost_per_hr for v in self.pods if v.pod.running), Decimal(0))
+
+    @property
+    def per_hr_now(self) -> Decimal:
+        """What the listed pods cost per hour now, storage of stopped ones included."""
+        return sum((v.per_hr_now for v in self.pods), Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,10 @@ class PodStatus(enum.StrEnum):
     TERMINATED = "TERMINATED"
 
 
+BILLED_STATUSES = frozenset({PodStatus.RUNNING, PodStatus.RESTARTING})
+"""Statuses in which RunPod bills a pod's GPUs (`Pod.cost_per_hr` is 0 in any other)."""
+
+
 class Stock(enum.StrEnum):
     """RunPod's `stockStatus` for a GPU type in one cloud."""
 
@@ -134,7 +138,10 @@ class Pod:
     status: PodStatus
     gpu_type_id: str | None
     gpu_count: int
-    cost_per_hr: Decimal  # compute only, for all its GPUs
+    # The compute $/h RunPod bills for this pod now, for all its GPUs (storage is priced apart):
+    # its rate while RUNNING or RESTARTING, 0 in any other status (`BILLED_STATUSES`). A stopped
+    # pod's running rate is the catalog's (what a resume quotes), never this field.
+    cost_per_hr: Decimal
     image: str | None = None
     cloud: Cloud | None = None
     spot: bool = False  # podType INTERRUPTABLE

@@ -19,7 +19,8 @@ from podwarden.domain.access import Actor, Refused
 from podwarden.domain.answers import Fleet, PodView, Ssh, StartPlan
 from podwarden.domain.catalog import parse_cloud, resolve_gpu
 from podwarden.domain.ledger_values import AuditOutcome, PodRecord
-from podwarden.domain.models import Cloud, Pod, PodSpec, PodStatus
+from podwarden.domain.models import BILLED_STATUSES, Cloud, Pod, PodSpec, PodStatus
+from podwarden.domain.pricing import PriceBook
 from podwarden.errors import InputError, RunPodError
 from podwarden.ports import Clock, Ledger, RunPodGateway
 from podwarden.services.audit import AuditService, answer_status
@@ -92,7 +93,10 @@ def ssh_of(pod: Pod) -> Ssh:
 class PodsService:
     def __init__(
         self, runpod: RunPodGateway, ledger: Ledger, clock: Clock, *, people: PeopleService, audit: AuditService,
+        book: PriceBook | None = None,
     ) -> None:
+        """`book` prices storage (a pod's disks, what a stopped pod still costs; a start's disks)."""
+        self._book = book
         self._runpod = runpod
         self._ledger = ledger
         self._clock = clock
@@ -151,7 +155,18 @@ class PodsService:
             else pod.uptime_seconds
         idle_for = now - idle_since if idle_since is not None and pod.running else None  # the daemon's idle clock
         return PodView(pod=pod, owner_id=owner, cost_so_far=cost, gpu_util=util, uptime_seconds=uptime,
-                       idle_for=idle_for, kept_until=snooze.until if snooze is not None else None)
+                       idle_for=idle_for, kept_until=snooze.until if snooze is not None else None,
+                       storage_per_hr=self.storage_now(pod))
+
+    def storage_now(self, pod: Pod) -> Decimal | None:
+        """What the pod's disks bill per hour now: container disk and volume while it runs, the
+        volume at the stopped rate when it is stopped (a network volume is billed apart)."""
+        if self._book is None:
+            return None
+        if pod.status in BILLED_STATUSES:
+            return (self._book.container_disk_per_hour(pod.container_disk_gb)
+                    + self._book.volume_per_hour(pod.volume_gb, running=True))
+        return self._book.volume_per_hour(pod.volume_gb, running=False)
 
     # -- acting -------------------------------------------------------------------------------
     def mine_or_admin(self, actor: Actor, verb: str, pod: Pod) -> None:

@@ -121,3 +121,28 @@ def test_a_stopped_spot_pod_resumes_as_spot_with_a_bid(tmp_path: Path) -> None:
         resumed = w.verbs.pods.resume(admin, target.id)
         assert (resumed.id, resumed.spot) == (pod.id, True)
         assert resumed.status is PodStatus.RUNNING
+
+
+@pytest.mark.parametrize("api", ["graphql", "rest"])
+def test_a_stopped_pod_costs_its_storage_now_over_either_api(tmp_path: Path, api: str) -> None:
+    """dave-archive is stopped: its GPUs bill nothing (both APIs say 0), its volume still bills."""
+    from podwarden.adapters.slack.render_figures import rate_h
+    from podwarden.adapters.slack.render_pods import fleet as render_fleet
+
+    with world(tmp_path, runpod_api=api) as w:
+        fleet = w.verbs.pods.fleet(actor(ADMIN, Role.ADMIN), "all")
+        [archive] = [v for v in fleet.pods if v.pod.name == "dave-archive"]
+        assert archive.pod.status is PodStatus.EXITED
+        assert archive.pod.cost_per_hr == 0
+        book = w.services.costs.book
+        assert archive.storage_per_hr == book.volume_per_hour(archive.pod.volume_gb, running=False) > 0
+        assert archive.per_hr_now == archive.storage_per_hr
+        [running] = [v for v in fleet.pods if v.pod.name == "alice-llama-finetune"]
+        assert running.per_hr_now == running.pod.cost_per_hr + book.container_disk_per_hour(
+            running.pod.container_disk_gb) + book.volume_per_hour(running.pod.volume_gb, running=True)
+        reply = render_fleet(fleet)
+        [row] = [r for r in reply.sections[0].table or () if r[0].startswith("dave-archive")]
+        assert row[3] == f"${archive.storage_per_hr:,.2f}"
+        assert reply.sections[0].table[0][3] == "$/h now"
+        [shown] = [p for p in reply.data["pods"] if p["name"] == "dave-archive"]
+        assert (shown["per_hour"], shown["storage_per_hour"]) == ("0.000", rate_h(archive.storage_per_hr))

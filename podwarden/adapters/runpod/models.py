@@ -24,6 +24,7 @@ from pydantic.alias_generators import to_camel
 from podwarden.adapters.runpod.errors import ShapeMismatch
 from podwarden.adapters.runpod.values import money, offered, warn_unknown_status, whole
 from podwarden.domain.models import (
+    BILLED_STATUSES,
     Account,
     Cloud,
     Endpoint,
@@ -174,7 +175,11 @@ class PodModel(RunPodModel):
     def to_domain(self) -> Pod:
         machine = self.machine or MachineModel()
         # adjustedCostPerHr is what is billed (after savings plans); costPerHr the list price.
+        # GraphQL gives a stopped pod the rate it would run at; the domain's (and v2's) is what
+        # is billed now: 0 unless it runs.
         cost = self.adjusted_cost_per_hr if self.adjusted_cost_per_hr is not None else self.cost_per_hr
+        if self.desired_status not in BILLED_STATUSES:
+            cost = 0.0
         cloud = None
         if machine.secure_cloud is not None:
             cloud = Cloud.SECURE if machine.secure_cloud else Cloud.COMMUNITY

@@ -14,7 +14,8 @@ Pod.status                      ``status``: PROVISIONING and STARTING are RUNNIN
                                 is bringing the pod to: GraphQL's ``desiredStatus``; no runtime
                                 yet), ERROR is DEAD, anything unknown CREATED (logged once)
 Pod.gpu_type_id, gpu_count      ``gpu.id``, ``gpu.count`` (a CPU pod has no ``gpu``: 0)
-Pod.cost_per_hr                 ``cost``, the pod's compute $/h for all its GPUs
+Pod.cost_per_hr                 ``cost``, the pod's compute $/h for all its GPUs, billed now (0
+                                unless it runs, as v2 documents and GraphQL's is made to be)
 Pod.spot                        not in v2 (it has no spot pods): given by the adapter from
                                 GraphQL's ``podType``; False when not given
 Pod.volume_*, network_volume_id ``mounts.persistent {size, path}`` / ``mounts.network[0]``
@@ -53,6 +54,7 @@ from pydantic.alias_generators import to_camel
 
 from podwarden.adapters.runpod.values import money, warn_unknown_status, whole
 from podwarden.domain.models import (
+    BILLED_STATUSES,
     Cloud,
     GpuTelemetry,
     Pod,
@@ -249,7 +251,7 @@ class RestPodModel(RestModel):
             status=self.pod_status,
             gpu_type_id=gpu.id or None,
             gpu_count=gpu.count or 0,
-            cost_per_hr=money(self.cost) or Decimal(0),
+            cost_per_hr=(money(self.cost) or Decimal(0)) if self.pod_status in BILLED_STATUSES else Decimal(0),
             image=self.image or None,
             cloud=cloud,
             spot=False,  # v2 does not say; `RestRunPod._with_spot` asks GraphQL

@@ -39,23 +39,27 @@ def fleet(view: Fleet) -> Reply:
     whose = {"all": "All pods"}.get(view.scope, f"Pods of <@{view.scope}>")
     if not view.pods:
         return Reply(title=f"{whose}: none", data={"scope": view.scope, "pods": []})
-    rows: list[tuple[str, ...]] = [("pod", "status", "gpu", "$/h", "up", "gpu%", "idle", "owner", "cost")]
+    # "$/h now" is what a pod bills now, its disks included (a stopped pod: its volume alone);
+    # "cost seen" is what the ledger recorded since it first saw the pod, not its whole life.
+    rows: list[tuple[str, ...]] = [("pod", "status", "gpu", "$/h now", "up", "gpu%", "idle", "owner", "cost seen")]
     for v in view.pods:
         p = v.pod
         rows.append((
             f"{p.name} ({p.id})", p.status.value.lower() + (" spot" if p.spot else ""),
-            f"{p.gpu_count}× {p.gpu_display_name or p.gpu_type_id or '?'}", money(p.cost_per_hr),
+            f"{p.gpu_count}× {p.gpu_display_name or p.gpu_type_id or '?'}", money(v.per_hr_now),
             hours(v.uptime_seconds) if p.running else "—", f"{v.gpu_util}%" if v.gpu_util is not None else "—",
             hours(v.idle_for) if v.idle_for is not None else ("kept" if v.kept_until else "—"),
             v.owner_id or "?", money(v.cost_so_far),
         ))
     running = sum(1 for v in view.pods if v.pod.running)
     return Reply(
-        title=f"{whose}: {len(view.pods)} ({running} running, {money(view.per_hr, '/h')} now)",
+        title=f"{whose}: {len(view.pods)} ({running} running, {money(view.per_hr_now, '/h')} now)",
         sections=(Section(table=tuple(rows)),),
-        data={"scope": view.scope, "per_hour": figures.rate_h(view.per_hr), "pods": [
+        data={"scope": view.scope, "per_hour": figures.rate_h(view.per_hr),
+              "per_hour_now": figures.rate_h(view.per_hr_now), "pods": [
             {"id": v.pod.id, "name": v.pod.name, "status": v.pod.status, "gpu_type_id": v.pod.gpu_type_id,
              "gpu_count": v.pod.gpu_count, "spot": v.pod.spot, "per_hour": figures.rate_h(v.pod.cost_per_hr),
+             "storage_per_hour": figures.rate_h(v.storage_per_hr),
              "uptime_seconds": v.uptime_seconds, "gpu_util": v.gpu_util,
              "idle_seconds": v.idle_for.total_seconds() if v.idle_for else None, "owner": v.owner_id,
              "cost_so_far": figures.usd(v.cost_so_far), "kept_until": v.kept_until} for v in view.pods]},

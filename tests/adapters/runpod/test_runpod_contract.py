@@ -8,9 +8,10 @@ a rewrite. Sleeps are recorded by fake time, which moves the simulator's clock t
 What the two APIs cannot agree on is left out of the comparison, by name (`pod_facts`,
 `runtime_facts`): v2 reports no machine id, vCPU or memory size on a GPU
 pod, no uptime for a booting pod, no GPU id in telemetry, no address for a port behind
-RunPod's proxy, no mount path for a pod without a volume, and a compute cost of 0 for a pod
-that is not running (V2 documents 0.0; what GraphQL's ``costPerHr`` says then is not
-documented). Endpoints: v2 names no template. The catalog, stock per cloud included, is
+RunPod's proxy, no mount path for a pod without a volume. The compute cost is compared for
+every status: both give what is billed now, 0 for a pod that is not running (v2 documents 0.0;
+GraphQL's ``costPerHr`` is then the rate it would run at, which its adapter zeroes).
+Endpoints: v2 names no template. The catalog, stock per cloud included, is
 compared whole (`catalog_facts`).
 """
 
@@ -111,7 +112,7 @@ def pod_facts(pod: Pod) -> dict[str, Any]:
     has_volume = pod.volume_gb > 0 or pod.network_volume_id is not None
     return {
         "id": pod.id, "name": pod.name, "status": pod.status, "gpu_type_id": pod.gpu_type_id,
-        "gpu_count": pod.gpu_count, "cost_per_hr": pod.cost_per_hr if pod.status is PodStatus.RUNNING else None,
+        "gpu_count": pod.gpu_count, "cost_per_hr": pod.cost_per_hr,
         "image": pod.image, "cloud": pod.cloud,
         "spot": pod.spot, "container_disk_gb": pod.container_disk_gb, "volume_gb": pod.volume_gb,
         "volume_mount_path": pod.volume_mount_path if has_volume else None,
@@ -126,7 +127,7 @@ def world_facts(sim_pod: SimPod, world: World) -> dict[str, Any]:
     return {
         "id": sim_pod.id, "name": sim_pod.name, "status": PodStatus(sim_pod.desired_status),
         "gpu_type_id": sim_pod.gpu_type_id, "gpu_count": sim_pod.gpu_count,
-        "cost_per_hr": sim_pod.cost_per_hr if sim_pod.desired_status == "RUNNING" else None,
+        "cost_per_hr": sim_pod.cost_per_hr if sim_pod.desired_status in ("RUNNING", "RESTARTING") else Decimal(0),
         "image": sim_pod.image_name, "cloud": Cloud(sim_pod.cloud), "spot": sim_pod.spot,
         "container_disk_gb": sim_pod.container_disk_gb, "volume_gb": sim_pod.volume_gb,
         "volume_mount_path": sim_pod.volume_mount_path if has_volume else None,
@@ -186,6 +187,8 @@ def test_list_pods_reports_the_fleet_with_telemetry(gateway: RunPodGateway, sim:
     for sim_pod in (busy, idle, spot, stopped, booting):
         assert pod_facts(pods[sim_pod.id]) == world_facts(sim_pod, sim.world)
     assert (pods[stopped.id].runtime, pods[stopped.id].uptime_seconds) == (None, 0)
+    assert pods[stopped.id].cost_per_hr == 0  # billed now: a stopped pod's GPUs cost nothing, over either API
+    assert pods[busy.id].cost_per_hr == busy.cost_per_hr > 0
     assert pods[booting.id].status is PodStatus.RUNNING  # on its way up: running, no telemetry yet
     busy_runtime = runtime_facts(pods[busy.id])
     assert busy_runtime is not None
@@ -310,6 +313,7 @@ def test_stop_resume_terminate(gateway: RunPodGateway, sim: RunPodSimulator) -> 
     stopped = gateway.stop_pod(sim_pod.id)
     assert stopped.status is PodStatus.EXITED
     assert pod_facts(stopped) == world_facts(sim_pod, sim.world)
+    assert (stopped.cost_per_hr, gateway.get_pod(sim_pod.id).cost_per_hr) == (Decimal(0), Decimal(0))
     assert sim_pod.desired_status == "EXITED"
 
     resumed = gateway.resume_pod(sim_pod.id, gpu_count=2)

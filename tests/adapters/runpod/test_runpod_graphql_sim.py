@@ -40,7 +40,8 @@ def assert_matches(pod: Pod, sim_pod: SimPod) -> None:
     assert pod.status is PodStatus(sim_pod.desired_status)
     assert pod.gpu_type_id == sim_pod.gpu_type_id
     assert pod.gpu_count == sim_pod.gpu_count
-    assert pod.cost_per_hr == sim_pod.cost_per_hr
+    billed = sim_pod.desired_status in ("RUNNING", "RESTARTING")  # billed now: 0 unless it runs
+    assert pod.cost_per_hr == (sim_pod.cost_per_hr if billed else 0)
     assert pod.cloud is Cloud(sim_pod.cloud)
     assert pod.spot is sim_pod.spot
     assert pod.image == sim_pod.image_name
