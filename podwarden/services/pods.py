@@ -82,6 +82,10 @@ def _listed(pods: Sequence[Pod]) -> str:
 
 
 def ssh_of(pod: Pod) -> Ssh:
+    """The SSH commands of a running pod; none for a pod that does not run (RunPod keeps a
+    stopped pod's proxy user, but nothing answers there until it is resumed)."""
+    if not pod.running:
+        return Ssh(pod=pod, direct=None, proxied=None)
     mapped = pod.runtime.ssh() if pod.runtime is not None else None
     direct = (f"ssh root@{mapped.ip} -p {mapped.public_port} -i {SSH_KEY}"
               if mapped is not None else None)

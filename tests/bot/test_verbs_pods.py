@@ -402,3 +402,13 @@ def test_the_global_cap_counts_the_live_fleet_before_any_daemon_run(tmp_path: Pa
         shown = bot.ask(ADMIN, "budget")
         assert "the fleet runs at $" in shown.text()
         assert shown.data["running_per_hour"] not in (None, "0.000")
+
+
+def test_ssh_to_a_stopped_pod_says_it_is_stopped_and_how_to_resume(bot: Bot) -> None:
+    reply = bot.ask(VIEWER, "ssh dave-archive")
+    assert not reply.ok
+    assert reply.title == "dave-archive is stopped (exited): there is nothing to SSH into"
+    assert "`resume dave-archive` starts it again" in reply.text()
+    assert "ssh.runpod.io" not in reply.text()
+    assert "@" not in reply.text()
+    assert reply.data["ssh"] is None

@@ -10,7 +10,7 @@ from podwarden.adapters.slack import render_figures as figures
 from podwarden.adapters.slack.reply import Button, Reply, Section
 from podwarden.domain.answers import Fleet, Offer, Ssh, StartPlan
 from podwarden.domain.caps import CapCheck
-from podwarden.domain.models import Pod
+from podwarden.domain.models import Pod, PodStatus
 
 CANCEL = "confirm_cancel"
 
@@ -168,6 +168,12 @@ def ssh(info: Ssh) -> Reply:
         lines.append(info.direct)
     if info.proxied:
         lines.append(info.proxied + "   (through RunPod's proxy: no scp/sftp)")
+    if not lines and info.pod.status in (PodStatus.EXITED, PodStatus.PAUSED):
+        name = info.pod.name
+        return Reply(title=f"{name} is stopped ({info.pod.status.value.lower()}): there is nothing to SSH into",
+                     sections=(Section(lines=(f"`resume {name}` starts it again (its GPUs bill from then on); "
+                                              f"`ssh {name}` then gives the command.",)),),
+                     data={"pod": info.pod.id, "ssh": None, "status": info.pod.status}, ok=False)
     if not lines:
         return Reply(title=f"{info.pod.name} has no SSH yet ({info.pod.status.value.lower()}); try again when it runs",
                      data={"pod": info.pod.id, "ssh": None}, ok=False)
