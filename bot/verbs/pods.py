@@ -29,12 +29,12 @@ def offer_start(v: Verbs, who: Actor, plan: StartPlan, *, owner: str | None = No
     (an admin's approval above the threshold). `owner` defaults to the requester; `extra`
     rides along in the payload (e.g. the pod a relaunch replaces)."""
     payload = {**plan.payload(), **(extra or {}), "owner": owner or who.user_id}
-    caps = v.budgets.check(owner or who.user_id, plan.per_hr)
+    caps = v.budgets.check(owner or who.user_id, plan.total_per_hr)  # GPUs and disks
     summary = f"{plan.spec.gpu_count} × {plan.gpu_name} as {plan.spec.name}"
     if not caps.allowed:
         v.audit.refused(who, "start", "; ".join(caps.refusals), target=plan.spec.name, args=payload)
         return r.refused_by_caps(caps, summary)
-    offer = v.confirmations.offer(who, "start", payload, per_hr=plan.per_hr, summary=summary)
+    offer = v.confirmations.offer(who, "start", payload, per_hr=plan.total_per_hr, summary=summary)
     return r.start_offer(plan, offer, caps)
 
 

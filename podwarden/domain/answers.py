@@ -173,6 +173,12 @@ class StartPlan:
     per_hr: Decimal  # GPU $/h for all GPUs (the bid for spot)
     max_hours: Decimal | None
     note: str = ""
+    storage_per_hr: Decimal = Decimal(0)  # its container disk and volume while it runs
+
+    @property
+    def total_per_hr(self) -> Decimal:
+        """What the pod costs per hour while it runs: GPUs and disks (caps and approval judge this)."""
+        return self.per_hr + self.storage_per_hr
 
     def payload(self) -> dict[str, Any]:
         s = self.spec
@@ -182,6 +188,6 @@ class StartPlan:
             "bid_per_gpu": str(s.bid_per_gpu) if s.bid_per_gpu is not None else None,
             "container_disk_gb": s.container_disk_gb, "volume_gb": s.volume_gb,
             "network_volume_id": s.network_volume_id, "ports": s.ports, "env": [list(p) for p in s.env],
-            "per_hr": str(self.per_hr), "gpu_name": self.gpu_name,
+            "per_hr": str(self.total_per_hr), "gpu_name": self.gpu_name,
             "max_hours": str(self.max_hours) if self.max_hours is not None else None,
         }

@@ -79,6 +79,7 @@ __all__ = [
     "SpotComparison",
     "StopVsTerminate",
     "break_even",
+    "check_disk",
     "compare_spot",
     "quote",
     "quote_pod",
@@ -426,6 +427,11 @@ def _check_count(gpu: GpuType, count: int) -> None:
         raise InputError(f"{gpu.display_name} Pods take 1 to {gpu.max_gpu_count} GPUs, got {shown(count)}")
 
 
+def check_disk(gb: Number, what: str) -> Decimal:
+    """A disk size as `quote` and `start` both take it: a number of GB from 0 to `MAX_DISK_GB`."""
+    return _disk(gb, what)
+
+
 def _disk(gb: Number, what: str) -> Decimal:
     size = Decimal(gb)
     if not size.is_finite():
@@ -433,7 +439,7 @@ def _disk(gb: Number, what: str) -> Decimal:
     if size < 0:
         raise InputError(f"{what} cannot be negative, got {shown(gb)} GB")
     if size > MAX_DISK_GB:
-        raise InputError(f"{what} of more than {MAX_DISK_GB:,} GB is beyond a quote, got {shown(gb)} GB")
+        raise InputError(f"{what} can be at most {MAX_DISK_GB:,} GB, got {shown(gb)} GB")
     return size
 
 

@@ -21,6 +21,7 @@ from podwarden.domain.catalog import parse_cloud, resolve_gpu
 from podwarden.domain.ledger_values import AuditOutcome, PodRecord
 from podwarden.domain.models import BILLED_STATUSES, Cloud, Pod, PodSpec, PodStatus
 from podwarden.domain.pricing import PriceBook
+from podwarden.domain.quotes import check_disk, quote_pod, usage_period
 from podwarden.errors import InputError, RunPodError
 from podwarden.ports import Clock, Ledger, RunPodGateway
 from podwarden.services.audit import AuditService, answer_status
@@ -168,9 +169,14 @@ class PodsService:
         if self._book is None:
             return None
         if pod.status in BILLED_STATUSES:
-            return (self._book.container_disk_per_hour(pod.container_disk_gb)
-                    + self._book.volume_per_hour(pod.volume_gb, running=True))
+            return self._disks_running(pod)
         return self._book.volume_per_hour(pod.volume_gb, running=False)
+
+    def _disks_running(self, pod: Pod) -> Decimal:
+        if self._book is None:
+            return Decimal(0)
+        return (self._book.container_disk_per_hour(pod.container_disk_gb)
+                + self._book.volume_per_hour(pod.volume_gb, running=True))
 
     # -- acting -------------------------------------------------------------------------------
     def mine_or_admin(self, actor: Actor, verb: str, pod: Pod) -> None:
@@ -211,12 +217,12 @@ class PodsService:
         return self._act(actor, "terminate", pod, go)
 
     def resume_target(self, actor: Actor, ref: str) -> tuple[Pod, Decimal]:
-        """The stopped pod to resume and what it will cost per hour running."""
+        """The stopped pod to resume and what it will cost per hour running (GPUs and disks)."""
         pod = self.find(ref)
         self.mine_or_admin(actor, "resume", pod)
         if pod.running:
             raise InputError(f"{pod.name} is already running")
-        return pod, self._rate_of(pod)
+        return pod, self._rate_of(pod) + self._disks_running(pod)
 
     def resume(self, actor: Actor, pod_id: str) -> Pod:
         pod = self._runpod.get_pod(pod_id)
@@ -275,6 +281,13 @@ class PodsService:
             if bid is not None and bid < price:
                 raise InputError(f"the lowest spot bid for {match.gpu.display_name} is ${price}/h per GPU now")
             per_gpu = bid if bid is not None else price
+        disk = int(check_disk(container_disk_gb if container_disk_gb is not None else 20, "--disk"))
+        volume = int(check_disk(volume_gb or 0, "--volume"))
+        storage = Decimal(0)
+        if self._book is not None:  # the quote's own storage pricing: one formula for `quote` and `start`
+            storage = quote_pod(match.gpu, period=usage_period(hours=1), book=self._book, price_source="catalog",
+                                count=count, cloud=chosen_cloud, spot=spot, container_disk_gb=disk,
+                                volume_gb=volume).storage_total
         member = self._people.member(actor.user_id)
         slug = match.gpu.display_name.lower().replace(" ", "-")
         pod_name = name or f"{member.name_prefix or (actor.user_id.lower() + '-')}{slug}"
@@ -282,12 +295,11 @@ class PodsService:
             name=pod_name, gpu_type_id=match.gpu.id, gpu_count=count,
             image=None if template else (image or DEFAULT_IMAGE), template_id=template, cloud=chosen_cloud,
             spot=spot, bid_per_gpu=per_gpu if spot else None,
-            container_disk_gb=container_disk_gb if container_disk_gb is not None else 20,
-            volume_gb=volume_gb or 0, network_volume_id=network_volume_id, ports=ports or "8888/http,22/tcp",
-            env=env,
+            container_disk_gb=disk, volume_gb=volume, network_volume_id=network_volume_id,
+            ports=ports or "8888/http,22/tcp", env=env,
         )
         return StartPlan(spec=spec, gpu_name=match.gpu.display_name, per_hr=per_gpu * count,
-                         max_hours=max_hours, note=match.note)
+                         max_hours=max_hours, note=match.note, storage_per_hr=storage)
 
     def create(self, actor: Actor, payload: Mapping[str, Any], *, nonce: str, owner: str) -> Pod:
         """Create the confirmed pod once (the nonce is RunPod's request token), record its owner,

@@ -412,3 +412,21 @@ def test_ssh_to_a_stopped_pod_says_it_is_stopped_and_how_to_resume(bot: Bot) -> 
     assert "ssh.runpod.io" not in reply.text()
     assert "@" not in reply.text()
     assert reply.data["ssh"] is None
+
+
+def test_the_start_confirmation_prices_the_disks_too(bot: Bot) -> None:
+    offer = bot.ask(ALICE, "start a100 --disk 500 --volume 2000")
+    assert offer.ok
+    assert "at $2.24/h?" in offer.title  # $1.89 of GPU + $0.35 of disks (500 GB + 2000 GB)
+    assert "$2.24/h while it runs: $1.89/h for the GPUs (1 × $1.89/h) + $0.35/h for the container disk " \
+        "500 GB and volume 2000 GB." in offer.text()
+    start = offer.data["start"]
+    assert (start["per_hour"], start["gpu_per_hour"], start["storage_per_hour"]) == ("2.237", "1.890", "0.347")
+
+
+@pytest.mark.parametrize(("flag", "word"), [("--disk 99999999", "--disk"), ("--volume 100001", "--volume")])
+def test_start_takes_the_same_disk_bounds_as_quote(bot: Bot, flag: str, word: str) -> None:
+    refused = bot.ask(ALICE, f"start 4090 {flag}")
+    assert not refused.ok
+    assert not refused.buttons  # never offered for confirmation
+    assert f"{word} can be at most 100,000 GB, got" in refused.title

@@ -304,7 +304,7 @@ def test_a_quote_at_its_own_break_even_is_a_tie(gpu_type: GpuType, count: int) -
         ({"gpu_count": 9}, "A100 PCIe Pods take 1 to 8 GPUs, got 9"),
         ({"container_disk_gb": -5}, "--disk cannot be negative, got -5 GB"),
         ({"volume_gb": -1}, "--volume cannot be negative, got -1 GB"),
-        ({"volume_gb": 200_000}, "--volume of more than 100,000 GB is beyond a quote, got 200000 GB"),
+        ({"volume_gb": 200_000}, "--volume can be at most 100,000 GB, got 200000 GB"),
         ({"requests_per_hour": Decimal(300)},
          "--requests and --seconds go together (e.g. --requests 300/hour --seconds 5)"),
         ({"requests_per_hour": Decimal(-3), "seconds_per_request": Decimal(5)},

@@ -69,7 +69,10 @@ def fleet(view: Fleet) -> Reply:
 def start_offer(plan: StartPlan, offer: Offer, caps: CapCheck) -> Reply:
     s = plan.spec
     where = f"{s.cloud.value.lower()} cloud" + (" spot" if s.spot else " on-demand")
-    lines = [f"{money(plan.per_hr, '/h')} for the GPUs ({s.gpu_count} × {money(plan.per_hr / s.gpu_count, '/h')})"]
+    disks = f"container disk {s.container_disk_gb} GB" + (f" and volume {s.volume_gb} GB" if s.volume_gb else "")
+    lines = [f"{money(plan.total_per_hr, '/h')} while it runs: {money(plan.per_hr, '/h')} for the GPUs "
+             f"({s.gpu_count} × {money(plan.per_hr / s.gpu_count, '/h')}) + {money(plan.storage_per_hr, '/h')} "
+             f"for the {disks}" + (" (the network volume is billed apart)" if s.network_volume_id else "") + "."]
     if s.spot:
         lines.append(f"Spot bid: {money(s.bid_per_gpu, '/h')} per GPU; a spot pod can be stopped at any time "
                      "(5 s warning) when someone outbids it.")
@@ -77,7 +80,8 @@ def start_offer(plan: StartPlan, offer: Offer, caps: CapCheck) -> Reply:
                  + (f", volume {s.volume_gb} GB" if s.volume_gb else "")
                  + (f", network volume {s.network_volume_id}" if s.network_volume_id else ""))
     if plan.max_hours is not None:
-        lines.append(f"Stopped after {plan.max_hours} h unless kept (about {money(plan.per_hr * plan.max_hours)}).")
+        lines.append(f"Stopped after {plan.max_hours} h unless kept "
+                     f"(about {money(plan.total_per_hr * plan.max_hours)}).")
     if plan.note:
         lines.append(plan.note)
     lines.extend(f"Warning: {w}" for w in caps.warnings)
@@ -85,7 +89,7 @@ def start_offer(plan: StartPlan, offer: Offer, caps: CapCheck) -> Reply:
     if offer.needs_approval:
         lines.append("Above the approval threshold: an admin must approve it.")
     return Reply(
-        title=f"Start {s.name}: {s.gpu_count} × {plan.gpu_name}, {where}, at {money(plan.per_hr, '/h')}?",
+        title=f"Start {s.name}: {s.gpu_count} × {plan.gpu_name}, {where}, at {money(plan.total_per_hr, '/h')}?",
         sections=(Section(lines=tuple(lines)),),
         buttons=(Button(label, confirm_id("start"), offer.nonce, style="primary"),
                  Button("Cancel", CANCEL, f"start:{offer.nonce}")),
@@ -98,7 +102,8 @@ def _start_json(plan: StartPlan) -> dict[str, object]:
     """The start as JSON: the pending action's payload, its prices to the tenth of a cent
     with their period in the key."""
     shown = {k: v for k, v in plan.payload().items() if k not in {"per_hr", "bid_per_gpu"}}
-    return {**shown, "per_hour": figures.rate_h(plan.per_hr),
+    return {**shown, "per_hour": figures.rate_h(plan.total_per_hr), "gpu_per_hour": figures.rate_h(plan.per_hr),
+            "storage_per_hour": figures.rate_h(plan.storage_per_hr),
             "bid_per_gpu_per_hour": figures.rate_h(plan.spec.bid_per_gpu)}
 
 
