@@ -142,6 +142,52 @@ def _env(pairs: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+_POD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+_PORT = re.compile(r"(\d{1,6})/(http|tcp)")
+IDLE_TIMEOUT_S = (1, 3600)
+"""RunPod's bounds for a Serverless endpoint's `idleTimeout` (seconds kept warm after a job)."""
+
+
+def _pod_name(value: str | None) -> str | None:
+    """One word, so that `ssh <name>`, `stop <name>` and the suggested commands work as typed."""
+    if value is not None and not _POD_NAME.fullmatch(value):
+        raise InputError(f"--name takes one word of letters, digits, '.', '_' or '-' (at most 63), got {value!r}")
+    return value
+
+
+def _image(value: str | None, what: str) -> str | None:
+    if value is not None and (not value.strip() or any(ch.isspace() for ch in value)):
+        raise InputError(f"{what} takes an image or template with no spaces (e.g. runpod/pytorch:2.4.0), "
+                         f"got {value!r}; leave {what} out for the default")
+    return value
+
+
+def _ports(value: str | None) -> str | None:
+    """`8888/http,22/tcp`: ports 1 to 65535, http or tcp; above 70000, tcp only (RunPod maps
+    such a port symmetrically, the same number inside and out)."""
+    if value is None:
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    for part in parts:
+        m = _PORT.fullmatch(part.lower())
+        number = int(m.group(1)) if m else 0
+        symmetric = m is not None and m.group(2) == "tcp" and number > 70_000
+        if m is None or not (1 <= number <= 65_535 or symmetric):
+            raise InputError(f"--ports takes PORT/http or PORT/tcp, ports 1 to 65535 (or above 70000 for a "
+                             f"symmetric tcp port), e.g. 8888/http,22/tcp; got {part!r}")
+    return ",".join(p.lower() for p in parts)
+
+
+def _idle_timeout(opts: dict[str, Any]) -> int | None:
+    if "--idle-timeout" not in opts:
+        return None
+    seconds = _int(opts["--idle-timeout"], "--idle-timeout")
+    low, high = IDLE_TIMEOUT_S
+    if not low <= seconds <= high:
+        raise InputError(f"--idle-timeout is in seconds, {low} to {high} (RunPod's bounds), got {seconds}")
+    return seconds
+
+
 # -- builders: words + options -> typed command --------------------------------------------
 
 
@@ -240,16 +286,16 @@ def _start(words: list[str], opts: dict[str, Any]) -> c.Command:
     return c.Start(
         gpu=_need(gpu.split(), "GPU (e.g. a100, 4090)"),
         count=count or 1,
-        name=opts.get("--name"),
-        image=opts.get("--image"),
-        template=opts.get("--template"),
+        name=_pod_name(opts.get("--name")),
+        image=_image(opts.get("--image"), "--image"),
+        template=_image(opts.get("--template"), "--template"),
         spot=bool(opts.get("--spot")),
         cloud=opts.get("--cloud"),
         container_disk_gb=_gb(opts.get("--disk"), "--disk"),
         volume_gb=_gb(opts.get("--volume"), "--volume"),
         network_volume_id=opts.get("--network-volume"),
         env=_env(opts.get("--env", [])),
-        ports=opts.get("--ports"),
+        ports=_ports(opts.get("--ports")),
         max_hours=max_hours,
         bid=bid,
     )
@@ -299,7 +345,7 @@ def _deploy(words: list[str], opts: dict[str, Any]) -> c.Command:
         gpu=opts["--gpu"],
         workers_min=_int(opts["--min"], "--min") if "--min" in opts else 0,
         workers_max=_int(opts["--max"], "--max") if "--max" in opts else 3,
-        idle_timeout_s=_int(opts["--idle-timeout"], "--idle-timeout") if "--idle-timeout" in opts else 5,
+        idle_timeout_s=idle if (idle := _idle_timeout(opts)) is not None else 5,
         timeout_s=_int(opts["--timeout"], "--timeout") if "--timeout" in opts else 600,
         flashboot=not opts.get("--no-flashboot"),
         network_volume_id=opts.get("--network-volume"),
@@ -309,7 +355,9 @@ def _deploy(words: list[str], opts: dict[str, Any]) -> c.Command:
 
 def _scale(words: list[str], opts: dict[str, Any]) -> c.Command:
     endpoint = _one(words, "endpoint (id or name)")
-    changes = {k: _int(opts[k], k) for k in ("--min", "--max", "--idle-timeout") if k in opts}
+    changes: dict[str, int] = {k: _int(opts[k], k) for k in ("--min", "--max") if k in opts}
+    if (idle := _idle_timeout(opts)) is not None:
+        changes["--idle-timeout"] = idle
     if not changes:
         raise InputError("scale needs at least one of --min, --max, --idle-timeout")
     return c.Scale(

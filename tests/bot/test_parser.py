@@ -49,9 +49,12 @@ def test_the_help_roles_agree_with_the_role_table() -> None:
         ("pods all", c.Pods(scope="all")),
         ("stop train-1", c.Stop(pod="train-1")),
         ("keep train-1 until 18:00", c.Keep(pod="train-1", until="until 18:00")),
-        ('start 4090 --name "my pod" --env A=1 --env B=x=y',
-         c.Start(gpu="4090", name="my pod", env=(("A", "1"), ("B", "x=y")))),
-        ("start a100 --name “smart quotes”", c.Start(gpu="a100", name="smart quotes")),
+        ('start 4090 --name "my-pod" --env A=1 --env B=x=y',
+         c.Start(gpu="4090", name="my-pod", env=(("A", "1"), ("B", "x=y")))),
+        ("start a100 --name “smart_quotes.v2”", c.Start(gpu="a100", name="smart_quotes.v2")),
+        ("start a100 --ports 8888/HTTP,22/tcp,70001/tcp", c.Start(gpu="a100", ports="8888/http,22/tcp,70001/tcp")),
+        ("scale infer --idle-timeout 3600", c.Scale(endpoint="infer", idle_timeout_s=3600)),
+        ("scale infer --idle-timeout 1", c.Scale(endpoint="infer", idle_timeout_s=1)),
         ("budget set team:ml 50/day --hard", c.Budget(subject="team:ml", amount=Decimal(50), period="day", hard=True)),
         ("spend week team:ml", c.Spend(period="week", who="team:ml")),
         ("spend team", c.Spend(who="team")),
@@ -85,6 +88,18 @@ def test_text_becomes_a_typed_command(text: str, expected: c.Command) -> None:
         ("start a100 --image x --template y", "give --image or --template, not both", "start <gpu>"),
         ("start a100 --env NOEQUALS", "--env takes KEY=value", "start <gpu>"),
         ("budget set team lots", "expected an amount per period", "budget"),
+        ("start 4090 --ports 99999/http", "--ports takes PORT/http or PORT/tcp, ports 1 to 65535", "start <gpu>"),
+        ("start 4090 --ports 0/tcp", "got '0/tcp'", "start <gpu>"),
+        ("start 4090 --ports 8888/udp", "got '8888/udp'", "start <gpu>"),
+        ("start 4090 --ports 8888/http,", "got ''", "start <gpu>"),
+        ('start 4090 --name "bad name!!"', "--name takes one word of letters, digits", "start <gpu>"),
+        (f"start 4090 --name {'a' * 64}", "(at most 63)", "start <gpu>"),
+        ('start 4090 --image ""', "--image takes an image or template with no spaces", "start <gpu>"),
+        ('start 4090 --template " "', "leave --template out for the default", "start <gpu>"),
+        ("scale infer --idle-timeout 99999999", "--idle-timeout is in seconds, 1 to 3600 (RunPod's bounds), "
+         "got 99999999", "scale <endpoint>"),
+        ("scale infer --idle-timeout 0", "1 to 3600", "scale <endpoint>"),
+        ("deploy e --image a/b:1 --gpu a100 --idle-timeout 3601", "1 to 3600", "deploy"),
         ("spend team:", "spend takes a team as team:NAME, got 'team:'", "spend [today|week|month] [@user|team|team:"),
         ("spend vision", "spend takes today|week|month and @user, team (yours) or team:NAME, got 'vision'", "spend"),
         ('quote "a100', "could not read that", None),
@@ -111,7 +126,7 @@ def test_an_unknown_verb_suggests_the_closest() -> None:
 def test_a_word_that_is_no_close_typo_of_a_verb_gets_no_guess(word: str) -> None:
     with pytest.raises(InputError) as caught:
         parse(word)
-    assert caught.value.message == f"unknown command `{word}` Try `help`."
+    assert caught.value.message == f"unknown command `{word}`. Try `help`."
 
 
 @pytest.mark.parametrize(("typo", "verb"), [("stpo", "stop"), ("budgte", "budget"), ("hepl", "help")])
