@@ -71,7 +71,9 @@ def test_keep_forever_is_for_admins_and_keep_list_shows_it(tmp_path: Path) -> No
         ask(w, ADMIN, f"role <@{BOB}|bob> member --prefix bob-")
         assert ask(w, BOB, "keep bob-notebook forever").title.startswith("`keep forever` needs the admin role")
         assert ask(w, BOB, "keep bob-notebook until 23:59").ok
-        assert ask(w, ADMIN, "keep bob-notebook forever").title.endswith("forever: no idle shutdown until then")
+        forever = ask(w, ADMIN, "keep bob-notebook forever")
+        assert forever.title.endswith("forever: never shut down for being idle")
+        assert "`keep cancel bob-notebook` ends it." in forever.text()
         listed = ask(w, VIEWER, "keep list")
         assert [k["forever"] for k in listed.data["kept"]] == [True]
         assert ask(w, BOB, "keep cancel bob-notebook").title.startswith("bob-notebook is no longer kept")

@@ -33,8 +33,10 @@ def _until(kept: Kept, now: datetime | None = None) -> str:
 
 
 def kept(k: Kept) -> Reply:
-    return Reply(title=f"Keeping {k.pod_name} ({k.pod_id}) {_until(k)}: no idle shutdown until then",
-                 sections=(Section(lines=("`keep cancel " + k.pod_name + "` ends it sooner.",)),),
+    what, ends = ("never shut down for being idle", "ends it") if k.forever else \
+        ("no idle shutdown until then", "ends it sooner")
+    return Reply(title=f"Keeping {k.pod_name} ({k.pod_id}) {_until(k)}: {what}",
+                 sections=(Section(lines=(f"`keep cancel {k.pod_name}` {ends}.",)),),
                  data={"pod": k.pod_id, "until": k.until, "forever": k.forever})
 
 
