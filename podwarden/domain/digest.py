@@ -79,6 +79,7 @@ UNOWNED = "unowned"
 OTHERS = "others"
 TOP = 5
 CROSS_CHECK_TOLERANCE = Decimal("0.02")
+CROSS_CHECK_FLOOR = Decimal(1)  # $: the least total a relative gap is measured against
 SAVINGS_RULE = (
     "a pod auto-stopped would otherwise have run, idle, until its owner next resumed it "
     "or the week ended, at its rate"
@@ -329,12 +330,18 @@ class Digest:
 
     @property
     def cross_check(self) -> tuple[Decimal, Decimal] | None:
-        """(their total, relative difference) when there is a bill to compare with."""
+        """(their total, relative difference) when there is a bill to compare with.
+
+        Totals that round to the same cent agree (0); otherwise the gap is relative to the
+        larger total but never to less than `CROSS_CHECK_FLOOR`, so fractions of a cent on a
+        quiet week ($0.004 vs $0.001) are not "a 75 % gap"."""
         if self.billing is None or self.billing.theirs is None:
             return None
         ours, theirs = self.total.this_week, self.billing.theirs
-        base = max(abs(ours), abs(theirs))
-        return theirs, Decimal(0) if base == 0 else abs(ours - theirs) / base
+        if _cent(ours) == _cent(theirs):
+            return theirs, Decimal(0)
+        base = max(abs(ours), abs(theirs), CROSS_CHECK_FLOOR)
+        return theirs, abs(ours - theirs) / base
 
     @property
     def cross_check_differs(self) -> bool:
@@ -427,6 +434,11 @@ def _build(inputs: DigestInputs) -> Digest:
         recommendations=tuple(sorted(inputs.recommendations, key=lambda r: -r.saving)[:3]),
         billing=inputs.billing, rows=_rows(inputs, zone, start, end, who), partial=partial, note=inputs.note,
     )
+
+
+def _cent(amount: Decimal) -> Decimal:
+    """An amount as shown: to the cent, half up."""
+    return amount.quantize(_CENT, rounding=decimal.ROUND_HALF_UP)
 
 
 def _hours(s: PodStretch, start: datetime, end: datetime) -> Decimal:

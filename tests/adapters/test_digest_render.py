@@ -198,3 +198,32 @@ def test_the_runway_says_which_rate_it_uses_and_where_it_comes_from() -> None:
 
     assert ("Runway: balance $250.00 at RunPod's current spend rate, $3.81/h, incl. storage and Serverless: "
             "about 2.7 days.") in body
+
+
+def _billed(ours_per_hr: str, theirs: str) -> Digest:
+    """A week of one pod-hour at `ours_per_hr`, checked against a bill of `theirs`."""
+    from podwarden.domain.digest import BillingCheck
+
+    monday = datetime(2026, 11, 16, tzinfo=UTC)
+    stretch = PodStretch("p1", "p", "RUNNING", monday, monday + timedelta(hours=1), Decimal(ours_per_hr), Decimal(0),
+                         "NVIDIA L4", 1, "U1", None, False)
+    return build_digest(DigestInputs(week_start=WEEK, zone="UTC", stretches=[stretch], quarters=(),
+                                     billing=BillingCheck("the simulator's billing", Decimal(theirs))))
+
+
+@pytest.mark.parametrize(("ours", "theirs", "said"), [
+    ("0.002", "0.001", "$0.00 vs ours $0.00, agrees to the cent."),  # was "differs by 100 %"
+    ("0.004", "0.012", "$0.01 vs ours $0.00, agrees within 2 % (0.8 %)."),  # a cent on a quiet week
+    ("1.234", "1.231", "$1.23 vs ours $1.23, agrees to the cent."),
+])
+def test_a_gap_of_a_cent_or_less_is_no_alarm(ours: str, theirs: str, said: str) -> None:
+    digest = _billed(ours, theirs)
+    assert not digest.cross_check_differs
+    assert f"the simulator's billing: {said}" in render.text(digest)
+    assert ":warning:" not in render.text(digest).split("the simulator's billing")[1].split("\n")[0]
+
+
+def test_a_real_gap_is_still_called_out() -> None:
+    digest = _billed("0.50", "0.60")  # ten cents against a $1 floor: 10 %
+    assert digest.cross_check_differs
+    assert "$0.60 vs ours $0.50, :warning: differs by 10 %, more than 2 %: check the ledger" in render.text(digest)

@@ -257,8 +257,11 @@ def _cross_check(digest: Digest) -> str:
     if billing is None or check is None:
         return f"Not checked: {billing.source if billing else 'no bill to compare with'}."
     theirs, gap = check
-    verdict = (f":warning: differs by {format_number(gap * 100)} %, more than 2 %: check the ledger"
-               if digest.cross_check_differs else f"agrees within 2 % ({format_number(gap * 100)} %)")
+    if _usd(theirs) == _usd(digest.total.this_week):
+        verdict = "agrees to the cent"
+    else:
+        verdict = (f":warning: differs by {format_number(gap * 100)} %, more than 2 %: check the ledger"
+                   if digest.cross_check_differs else f"agrees within 2 % ({format_number(gap * 100)} %)")
     return f"{billing.source}: {_usd(theirs)} vs ours {_usd(digest.total.this_week)}, {verdict}."
 
 
