@@ -64,6 +64,8 @@ def _decimal(value: str, what: str) -> Decimal:
 
 
 def _int(value: str, what: str) -> int:
+    if re.fullmatch(r"\s*-\s*\d+", value):
+        raise InputError(f"{what} must be zero or more, got {value!r}")
     if not re.fullmatch(r"\d+", value):
         raise InputError(f"{what} must be a whole number, got {value!r}")
     return int(value)
@@ -608,7 +610,7 @@ def parse(text: str) -> c.Command:
     verb = BY_NAME.get(name)
     if verb is None:
         guess = difflib.get_close_matches(name, list(BY_NAME), n=1, cutoff=VERB_GUESS_CUTOFF)
-        hint = f"; did you mean `{guess[0]}`?" if guess else ""
+        hint = f"; did you mean `{guess[0]}`?" if guess else "."
         raise InputError(shorten(f"unknown command `{shorten(name, 40)}`{hint} Try `help`."))
     try:
         positional, options = _options(verb, words[1:])
@@ -617,7 +619,7 @@ def parse(text: str) -> c.Command:
         raise InputError(shorten(exc.message), usage=verb.usage) from None
     if isinstance(command, c.Help) and command.topic is not None and command.topic not in BY_NAME:
         guess = difflib.get_close_matches(command.topic, list(BY_NAME), n=1, cutoff=VERB_GUESS_CUTOFF)
-        hint = f"; did you mean `{guess[0]}`?" if guess else ""
+        hint = f"; did you mean `{guess[0]}`?" if guess else "."
         raise InputError(f"no command `{shorten(command.topic, 40)}`{hint} Try `help`.", usage=verb.usage)
     return command
 
