@@ -128,10 +128,11 @@ def check_settings(settings: Settings, *, http: bool) -> None:
         )
 
 
-def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1", sim: bool = False,
+def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1", sim: Any | bool = False,
         settings: Settings | None = None) -> int:
     """`podwarden bot`: Socket Mode by default, HTTP mode with `http`. Blocks until stopped.
-    With `sim`, RunPod is an in-process simulator (try the bot in a workspace, no account)."""
+    With `sim`, RunPod is an in-process simulator (try the bot in a workspace, no account);
+    `sim` may be the simulator itself (`podwarden run --sim` shares one with the daemon)."""
     import threading
 
     from bot.http import HttpServer
@@ -141,7 +142,7 @@ def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
     settings = settings or bootstrap.settings()
     check_settings(settings, http=http)
     with bootstrap.build(settings, sim=sim) as services:
-        app = create_app(services, settings)
+        app = _started_app(services, settings)
         stop_watching = threading.Event()
         bootstrap.dead_mans_switch(services).watch(stop_watching)  # the daemon's silence, posted
         try:
@@ -159,6 +160,42 @@ def run(*, http: bool = False, port: int | None = None, host: str = "127.0.0.1",
             stop_watching.set()
             face_of(app).worker.shutdown()
     return 0
+
+
+def _started_app(services: Services, settings: Settings) -> App:
+    """`create_app`, whose start-up `auth.test` fails in one line: a refused token is a setting
+    to fix (`ConfigError`), an unreachable Slack a failure to retry later (`NotifyError`).
+    Bolt's own message quotes Slack's whole answer, so it is never shown."""
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
+    from podwarden.errors import ConfigError, NotifyError
+    from podwarden.redaction import redact_urls
+
+    quiet = _Unsent()  # slack_sdk logs each failed try at ERROR; the one line below says it once
+    sdk_log = logging.getLogger("slack_sdk.web.base_client")
+    sdk_log.addFilter(quiet)
+    try:
+        return create_app(services, settings)
+    except BoltError as exc:
+        cause = exc.__context__
+        if not isinstance(cause, SlackApiError):
+            raise
+        raise ConfigError("Slack's auth.test refused PODWARDEN_SLACK_BOT_TOKEN: "
+                          f"{cause.response.get('error', 'error')}") from None
+    except OSError as exc:  # urllib's URLError, a timeout, a refused connection
+        reason = getattr(exc, "reason", None) or exc
+        said = reason.strerror if isinstance(reason, OSError) and reason.strerror else type(reason).__name__
+        raise NotifyError(f"cannot reach Slack at {redact_urls(settings.slack_api_url)} (auth.test): {said}") from None
+    finally:
+        sdk_log.removeFilter(quiet)
+
+
+class _Unsent(logging.Filter):
+    """Drops slack_sdk's "Failed to send a request" records (start-up only)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to send a request")
 
 
 def _until_stopped(socket_handler: Any) -> None:

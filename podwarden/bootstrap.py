@@ -52,12 +52,11 @@ def settings(**overrides: Any) -> Settings:
 
 def migrate(settings: Settings) -> str:
     """Upgrade the ledger to head (safe when several processes start at once); a line for a person."""
-    from sqlalchemy.engine import make_url
-
+    from podwarden.adapters.sql.engine import shown as ledger_shown
     from podwarden.adapters.sql.migrate import current_revision, ensure_migrated
 
     ensure_migrated(settings.database_url)
-    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    shown = ledger_shown(settings.database_url)
     return f"Ledger at revision {current_revision(settings.database_url)} ({shown})"
 
 
@@ -78,6 +77,7 @@ class Services:
     notifier: Notifier
     digest_publisher: DigestPublisher  # where the weekly digest goes (Slack or the console)
     simulator: Any | None = None  # the RunPodSimulator when running with --sim
+    files: Path | None = None  # where a console saves files (digest PNG/CSV); None: the per-user data directory
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -125,10 +125,12 @@ def build(
 
     simulator_obj = None
     scratch: tempfile.TemporaryDirectory[str] | None = None
-    if sim and "database_url" not in settings.model_fields_set:
-        # A simulated world must not leave budgets, keeps or spend in the ledger a real account
-        # uses: unless a ledger is named explicitly, `--sim` gets a throwaway one.
+    if sim:
+        # A simulated world must not leave budgets, keeps, spend or digest files where a real
+        # account's are: `--sim` gets a throwaway directory, and a throwaway ledger in it unless
+        # a ledger is named explicitly.
         scratch = tempfile.TemporaryDirectory(prefix="podwarden-sim-")
+    if scratch is not None and "database_url" not in settings.model_fields_set:
         settings = settings.model_copy(update={"database_url": f"sqlite:///{Path(scratch.name) / 'ledger.db'}"})
     if sim:
         simulator_obj = simulator() if sim is True else sim
@@ -157,11 +159,13 @@ def build(
         raise
     source = "RunPod simulator catalog" if simulator_obj is not None else "live RunPod catalog"
     costs = CostService(catalog=runpod, book=price_book(settings), price_source=source)
+    files = Path(scratch.name) / "digests" if scratch is not None else None
     services = Services(
         settings=settings, runpod=runpod, serverless=serverless, costs=costs, ledger=ledger,
         clock=clock or SystemClock(), notifier=notifier or _notifier(settings, console),
         simulator=simulator_obj,
-        digest_publisher=digest_publisher or _digest_publisher(settings, console),
+        digest_publisher=digest_publisher or _digest_publisher(settings, console, files),
+        files=files,
     )
     if scratch is not None:
         services._closers.append(scratch.cleanup)  # closers run last-in first-out: after the ledger
@@ -277,18 +281,21 @@ def _notifier(settings: Settings, console: TextIO | None) -> Notifier:
     return ConsoleNotifier(console or sys.stdout)
 
 
-def _digest_publisher(settings: Settings, console: TextIO | None) -> DigestPublisher:
+def _digest_publisher(settings: Settings, console: TextIO | None, files: Path | None = None) -> DigestPublisher:
     from podwarden.adapters.slack.digest_publisher import ConsoleDigestPublisher, SlackDigestPublisher
 
     if settings.slack_bot_token is not None and console is None:
         return SlackDigestPublisher(slack_client(settings))
-    return ConsoleDigestPublisher(console or sys.stdout, digest_directory())
+    return ConsoleDigestPublisher(console or sys.stdout, files or digest_directory())
 
 
-def digest_directory() -> Path:
-    """Where the console saves digest files (PNG, CSV): the per-user data directory, not /tmp."""
+def digest_directory(services: Services | None = None) -> Path:
+    """Where the console saves digest files (PNG, CSV): the per-user data directory, not /tmp;
+    under `--sim` (`services.files`), the run's throwaway directory, never the real one."""
     from podwarden.settings import data_dir
 
+    if services is not None and services.files is not None:
+        return services.files
     return data_dir() / "digests"
 
 

@@ -48,14 +48,10 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _make_sqlite_directory(url: str) -> None:
     """`migrate` makes the ledger, so it also makes the directory of a SQLite file (the
-    per-user data directory does not exist on a new machine)."""
-    from pathlib import Path
+    per-user data directory does not exist on a new machine); one line if it cannot."""
+    from podwarden.adapters.sql.migrate import make_sqlite_directory
 
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    make_sqlite_directory(url)
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -102,10 +98,14 @@ def _ask(args: argparse.Namespace) -> int:
     if not text.strip():
         print("podwarden ask: give a command, e.g. podwarden ask --sim \"quote a100\"", file=sys.stderr)
         return EXIT_USAGE
+    problem = _user_problem(args.as_user)
+    if problem:
+        print(f"podwarden ask: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         parse(text)  # bad input answers here, before any account is reached, with exit status 2
     except InputError as exc:
-        usage = f"\nUsage: {exc.usage}" if exc.usage else ""
+        usage = f"\n\nUsage: {exc.usage}" if exc.usage else ""  # as every reply sets its usage apart
         if args.json:
             import json
 
@@ -114,6 +114,16 @@ def _ask(args: argparse.Namespace) -> int:
             print(f"{exc.message}{usage}")
         return EXIT_USAGE
     return console.ask(text, user=args.as_user, as_json=args.json, sim=args.sim)
+
+
+def _user_problem(user: str) -> str | None:
+    """What is wrong with an `--as USER`, or None: roles are given to Slack user ids."""
+    from podwarden.settings import is_slack_user_id
+
+    if is_slack_user_id(user):
+        return None
+    shown = repr(user) if len(user) <= 24 else repr(user[:23]) + "…"
+    return f"--as needs a Slack user id such as U012AB3CD, got {shown}"
 
 
 def _quoted_flags(args: argparse.Namespace, text: str) -> str:
@@ -181,7 +191,13 @@ def _daemon(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """`podwarden run`: the daemon's scheduler in the background, the bot in the foreground, one
-    process. Without a Slack bot token there is no bot to run: the daemon runs alone and says so."""
+    process. Without a Slack bot token there is no bot to run: the daemon runs alone and says so.
+
+    With `--sim` both sides share one simulator and one ledger (a throwaway one unless
+    PODWARDEN_DATABASE_URL names one), so the bot sees what the daemon did."""
+    import tempfile
+
+    from bot.app import check_settings
     from bot.app import run as run_bot
     from daemon.main import in_background
     from daemon.main import run as run_daemon
@@ -191,20 +207,40 @@ def _run(args: argparse.Namespace) -> int:
     if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
         logging.getLogger("podwarden").warning(
             "no PODWARDEN_SLACK_BOT_TOKEN: running the daemon alone, its notices printed here")
-        return run_daemon(once=False, out=sys.stdout, settings=settings)
-    with bootstrap.build(settings) as services, in_background(services):
-        return run_bot(http=args.http, port=args.port, host=args.host, settings=settings)
+        return run_daemon(once=False, out=sys.stdout, sim=args.sim, settings=settings)
+    check_settings(settings, http=args.http)  # a missing app token or secret: one line, before any build
+    with contextlib.ExitStack() as stack:
+        sim: object = False
+        if args.sim:
+            sim = bootstrap.simulator()
+            if "database_url" not in settings.model_fields_set:
+                scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="podwarden-sim-"))
+                settings = settings.model_copy(update={"database_url": f"sqlite:///{scratch}/ledger.db"})
+        services = stack.enter_context(bootstrap.build(settings, sim=sim))
+        stack.enter_context(in_background(services))
+        return run_bot(http=args.http, port=args.port, host=args.host, sim=sim, settings=settings)
+    return EXIT_FAILED  # pragma: no cover  (mypy: ExitStack may swallow exceptions)
 
 
 def _console(args: argparse.Namespace) -> int:
     from bot import console
 
+    problem = _user_problem(args.as_user)
+    if problem:
+        print(f"podwarden console: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     return console.repl(user=args.as_user, sim=args.sim)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from podwarden import cli_demo as demo
+    from pathlib import Path
 
+    from podwarden import cli_demo as demo
+    from podwarden.sim.scenario import Scenario, UnknownScenario
+
+    if not Path(args.scenario).exists() and args.scenario not in Scenario.shipped():  # before the tour starts
+        print(f"podwarden demo: {UnknownScenario(args.scenario, Scenario.shipped())}", file=sys.stderr)
+        return EXIT_USAGE
     terminal = sys.stdin.isatty()
     # `printf 'quote a100\n' | make demo`: the piped lines are typed into the console after the tour.
     piped = [] if args.no_input or terminal else sys.stdin.read().splitlines()
@@ -229,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     both.add_argument("--http", action="store_true", help="the bot in HTTP mode (see `podwarden bot --help`)")
     both.add_argument("--port", type=_port, help="HTTP mode: port to listen on (default PODWARDEN_HTTP_PORT, 3000)")
     both.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to bind (default: all)")  # noqa: S104
+    both.add_argument("--sim", action="store_true",
+                      help="the bot and the daemon against one in-process RunPod simulator, not your account")
     bot = add("bot", "run the Slack bot (Socket Mode, or HTTP with a signing secret)", _bot)
     bot.add_argument("--http", action="store_true",
                      help="serve Slack's requests on /slack/events (needs PODWARDEN_SLACK_SIGNING_SECRET) instead of "
@@ -260,7 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim = add("sim", "serve the RunPod simulator over HTTP (loopback unless --host says otherwise)", _sim)
     sim.add_argument("--port", type=_port, default=8765, help="port to listen on (0 picks a free one)")
     sim.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
-    sim.add_argument("--scenario", help="a scenario file (JSON or YAML)")
+    sim.add_argument("--scenario", help="a shipped scenario (demo, team) or a scenario file (JSON or YAML); "
+                                        "default: an account with no pods")
     sim.add_argument("--seed", type=int, default=0, help="random seed, for repeatable worlds")
     sim.add_argument("--api-key", help="accept only this key (default: any non-empty key)")
 
@@ -274,11 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: bool) -> None:
+def _configure_logging(verbose: bool, *, sim: bool = False) -> None:
     """DEBUG with -v, else `PODWARDEN_LOG_LEVEL` for Podwarden's own loggers and WARNING for
     libraries (a bad setting is reported by the verb itself, so here it only falls back to
     WARNING); misspelt PODWARDEN_* names are warned. The per-user data directory of the
-    default ledger is made here, so a first `podwarden ask --sim` works on a new machine."""
+    default ledger is made here, so a first `podwarden ask` works on a new machine; not under
+    `--sim`, whose files all go to a throwaway directory."""
     import os
 
     from podwarden.settings import ENV_FILE, default_database_url, load_settings, unknown_variables
@@ -287,8 +327,9 @@ def _configure_logging(verbose: bool) -> None:
     with contextlib.suppress(ConfigError, DomainError):
         settings = load_settings()
         level = "DEBUG" if verbose else settings.log_level
-        if settings.database_url == default_database_url():  # the per-user default: make its home
-            _make_sqlite_directory(settings.database_url)
+        if settings.database_url == default_database_url() and not sim:  # the per-user default: make its home
+            with contextlib.suppress(LedgerError):  # `migrate` and `doctor` say why it cannot be made
+                _make_sqlite_directory(settings.database_url)
     root = logging.getLogger()
     root.setLevel("DEBUG" if verbose else "WARNING")  # other libraries' INFO (alembic's) is noise
     for ours in ("podwarden", "bot", "daemon"):
@@ -307,7 +348,8 @@ def _configure_logging(verbose: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
+    words = getattr(args, "text", None) or []  # `ask "pods --sim"`: --sim may come inside the command
+    _configure_logging(args.verbose, sim=bool(getattr(args, "sim", False)) or any("--sim" in w for w in words))
     if not getattr(args, "run", None):
         parser.print_help()
         return EXIT_USAGE

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit, urlunsplit
 
 from podwarden import bootstrap
 from podwarden.domain.money import format_usd
 from podwarden.errors import ConfigError, PodwardenError
 from podwarden.ports import RunPodGateway
+from podwarden.redaction import redact_urls
 from podwarden.services.deadman import DAEMON_LEASE
 from podwarden.settings import RunPodApi, Settings
 
@@ -110,13 +110,20 @@ def _settings(settings: Settings, sim: bool) -> Check:
 def _ledger(settings: Settings, sim: bool) -> Check:
     from sqlalchemy.engine import make_url
 
-    from podwarden.adapters.sql.migrate import current_revision, head_revision
+    from podwarden.adapters.sql.migrate import current_revision, head_revision, sqlite_directory_problem
+    from podwarden.adapters.sql.migrate import shown as ledger_shown
 
+    if sim and "database_url" not in settings.model_fields_set:
+        # what `--sim` really uses: the user's own ledger (and its directory) is left alone
+        return Check("ledger", "skip", "--sim uses a throwaway ledger (set PODWARDEN_DATABASE_URL to check one)")
     url = make_url(settings.database_url)
-    shown = url.render_as_string(hide_password=True)
+    shown = ledger_shown(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         folder = Path(url.database).expanduser().parent
         if not folder.is_dir():
+            problem = sqlite_directory_problem(settings.database_url)
+            if problem is not None:
+                return Check("ledger", "FAIL", f"{shown}: {problem}")
             return Check("ledger", "FAIL", f"{shown}: the directory {folder} does not exist yet; "
                                            "`podwarden migrate` creates it and the ledger")
     try:
@@ -170,11 +177,8 @@ def _rest(runpod: RunPodGateway, where: str) -> Check:
 
 
 def _shown(url: str) -> str:
-    """`url` without any user name or password in it."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc="…@" + parts.netloc.rpartition("@")[2]))
+    """`url` without any user info or query value in it."""
+    return redact_urls(url)
 
 
 def _channel_problem(channel: str, variable: str) -> str | None:
@@ -220,7 +224,7 @@ def _slack(settings: Settings, sim: bool) -> Check:
     except SlackApiError as exc:
         return Check("slack", "FAIL", f"auth.test refused the bot token: {exc.response.get('error', 'error')}")
     except OSError as exc:
-        return Check("slack", "FAIL", f"cannot reach {settings.slack_api_url}: {exc.__class__.__name__}")
+        return Check("slack", "FAIL", f"cannot reach {_shown(settings.slack_api_url)}: {exc.__class__.__name__}")
     if settings.slack_app_token is not None:
         mode = "Socket Mode"
     elif settings.slack_signing_secret is not None:

@@ -212,3 +212,100 @@ def test_doctor_says_where_notices_and_the_digest_go(
     out = capsys.readouterr().out
     for line in expected:
         assert line in out
+
+
+def test_migrate_where_the_ledgers_directory_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    """A file where a directory should be (or /proc): `migrate` says why, and `doctor` does not
+    promise that `migrate` would make it."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'a-file' / 'ledger' / 'pw.db'}"
+    result = _run("migrate", env={"PODWARDEN_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert result.stderr == (f"podwarden: cannot make the ledger's directory {tmp_path / 'a-file' / 'ledger'}: "
+                             "Not a directory; point PODWARDEN_DATABASE_URL at a directory you can write\n")
+    doctor = _run("doctor", "--local", env={"PODWARDEN_DATABASE_URL": url})
+    assert doctor.returncode == 1
+    assert "FAIL ledger: " in doctor.stdout
+    assert "cannot make the ledger's directory" in doctor.stdout
+    assert "`podwarden migrate` creates it" not in doctor.stdout
+    assert "Traceback" not in result.stderr + doctor.stderr
+
+
+def test_doctors_advice_for_a_missing_ledger_directory_is_true(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PODWARDEN_DATABASE_URL", f"sqlite:///{tmp_path / 'new' / 'deeper' / 'pw.db'}")
+    assert main(["doctor", "--local"]) == 1
+    assert "does not exist yet; `podwarden migrate` creates it and the ledger" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # doctor's probe left nothing behind
+    assert main(["migrate"]) == 0
+    assert main(["doctor", "--local"]) == 0
+    assert "ok   ledger:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("user", ["", "alice", "--json"])
+def test_ask_as_no_slack_user_id_is_one_line_and_exit_2(user: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "--sim", f"--as={user}", "pods"]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.err == f"podwarden ask: --as needs a Slack user id such as U012AB3CD, got {user!r}\n"
+    assert captured.out == ""
+
+
+def test_sim_leaves_the_real_data_directory_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--sim` writes nowhere near the per-user data directory: not the ledger, not its folder,
+    not the digest's files; `doctor --sim` does not check the real ledger it never uses."""
+    import io
+
+    from podwarden import bootstrap
+    from podwarden.settings import load_settings
+
+    data = tmp_path / "data"
+    monkeypatch.delenv("PODWARDEN_DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.chdir(tmp_path)
+    assert main(["doctor", "--sim"]) == 0
+    out = capsys.readouterr().out
+    assert "--   ledger: --sim uses a throwaway ledger" in out
+    assert str(data) not in out
+    assert main(["ask", "--sim", "pods all"]) == 0
+    assert main(["ask", "pods all --sim"]) == 0
+    with bootstrap.build(load_settings(env_file=None), sim=True, console=io.StringIO()) as services:
+        files = bootstrap.digest_directory(services)
+        assert services.digest_publisher.directory == files  # type: ignore[attr-defined]
+        assert data not in files.parents
+        assert services.settings.database_url != f"sqlite:///{data / 'podwarden' / 'podwarden.db'}"
+    assert not files.parent.exists()  # thrown away with the run
+    assert not data.exists()
+
+
+def test_run_takes_sim_like_bot_and_daemon(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for verb in ("run", "bot", "daemon"):
+        with pytest.raises(SystemExit):
+            main([verb, "--help"])
+        assert "--sim" in capsys.readouterr().out
+    monkeypatch.setenv("PODWARDEN_SLACK_BOT_TOKEN", "xoxb-valid")
+    assert main(["run", "--sim"]) == EXIT_USAGE  # no app token: one line before anything starts
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "Socket Mode needs PODWARDEN_SLACK_APP_TOKEN" in err
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("gpus --min-vram -5", "--min-vram must be zero or more, got '-5'"),
+    ("scale embeddings --min -1", "--min must be zero or more, got '-1'"),
+    ("clear", "unknown command `clear`. Try `help`."),
+])
+def test_bad_input_reads_as_a_sentence_and_its_usage_is_set_apart(
+    text: str, first: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["ask", text]) == EXIT_USAGE
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == first
+    if text != "clear":  # a blank line before `Usage:`, as every reply (console, Slack, ask) has
+        assert lines[1] == ""
+        assert lines[2].startswith("Usage: ")
+    assert len(lines) == (1 if text == "clear" else 3)

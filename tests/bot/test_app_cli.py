@@ -127,3 +127,31 @@ def test_podwarden_bot_in_socket_mode_answers_and_stops_cleanly_on_sigterm() -> 
             output = process.communicate(timeout=30)[0]
         assert process.returncode == 0, output
         assert "Traceback" not in output
+
+
+def test_slack_unreachable_at_start_is_one_line_and_exit_1() -> None:
+    """auth.test cannot reach Slack: one line (no traceback, no slack_sdk retry noise), exit 1
+    as for an unreachable ledger; the tokens are never printed."""
+    dead = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")}
+    env.update(PODWARDEN_DATABASE_URL=os.environ["PODWARDEN_DATABASE_URL"],
+               PODWARDEN_SLACK_API_URL=f"http://127.0.0.1:{dead}/api/",
+               PODWARDEN_SLACK_BOT_TOKEN="xoxb-1-2-UNREACHSECRET", PODWARDEN_SLACK_APP_TOKEN="xapp-1-APPSECRET")
+    result = subprocess.run([sys.executable, "-m", "podwarden", "bot", "--sim"], env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (f"podwarden: cannot reach Slack at http://127.0.0.1:{dead}/api/ (auth.test): "
+                             "Connection refused\n")
+    assert result.stdout == ""
+
+
+def test_a_token_slack_refuses_at_start_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], slack: FakeSlack,
+) -> None:
+    monkeypatch.setenv("PODWARDEN_SLACK_API_URL", slack.url)
+    monkeypatch.setenv("PODWARDEN_SLACK_BOT_TOKEN", "xoxb-revoked-SECRET")
+    monkeypatch.setenv("PODWARDEN_SLACK_APP_TOKEN", "xapp-valid")
+    assert main(["bot", "--sim"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err == "podwarden: Slack's auth.test refused PODWARDEN_SLACK_BOT_TOKEN: invalid_auth\n"
+    assert {c.method for c in slack.calls} == {"auth.test"}  # refused before anything else was asked

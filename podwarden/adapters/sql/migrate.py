@@ -10,7 +10,10 @@ on SQLite the upgrade runs in one `BEGIN IMMEDIATE` transaction, which does the 
 
 from __future__ import annotations
 
+import errno
 import importlib.util
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +28,8 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from podwarden.adapters.sql.engine import ledger_url, make_engine, shown
+
+__all__ = ["shown"]  # doctor names the ledger through this module, the one adapter module it may use
 from podwarden.errors import LedgerError
 
 MIGRATION_LOCK_KEY = 0x506F_6477_6172_6421
@@ -159,3 +164,49 @@ def _missing_sqlite_file(url: str) -> bool:
     if parsed.get_backend_name() != "sqlite" or database in {"", ":memory:"} or database.startswith("file:"):
         return False
     return not Path(database).expanduser().exists()
+
+
+def make_sqlite_directory(url: str) -> None:
+    """Make the directory of a SQLite ledger file (a new machine has no per-user data
+    directory yet); a directory that cannot be made is a `LedgerError` saying why, in one line."""
+    folder = _sqlite_folder(url)
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LedgerError(_cannot_make(folder, exc)) from None
+
+
+def sqlite_directory_problem(url: str) -> str | None:
+    """Why the missing directory of a SQLite ledger could not be made by `migrate`, or None
+    when it could: its nearest existing ancestor is probed with a directory made and removed
+    at once (permission bits lie to root, and /proc refuses everyone)."""
+    folder = _sqlite_folder(url)
+    if folder is None or folder.is_dir():
+        return None
+    ancestor = folder
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return _cannot_make(folder, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(ancestor)))
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".podwarden-probe-", dir=ancestor))
+    except OSError as exc:
+        return _cannot_make(folder, OSError(exc.errno, exc.strerror))  # not the probe's own name
+    return None
+
+
+def _sqlite_folder(url: str) -> Path | None:
+    parsed = ledger_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in {"", ":memory:"} or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().parent
+
+
+def _cannot_make(folder: Path, exc: OSError) -> str:
+    reason = exc.strerror or exc.__class__.__name__
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(folder) else ""
+    return (f"cannot make the ledger's directory {folder}: {reason}{where}; "
+            "point PODWARDEN_DATABASE_URL at a directory you can write")
