@@ -261,6 +261,7 @@ class ReportEviction(Notify):
     gpu_type_id: str | None
     gpu_count: int
     on_demand_per_hr: Decimal | None
+    gpu_name: str | None = None  # the catalog's display name ("RTX 3090"), which people read
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,7 +495,8 @@ def _eviction_actions(state: PodState, to: str) -> list[Action]:
     if state.stopped_by_us_at is not None and (since is None or state.stopped_by_us_at >= since):
         return []  # we (or a user through Podwarden) stopped it
     key = f"evicted:{state.id}:{stamp(since) if since is not None else 'unknown'}"
-    return [ReportEviction(key, to, state.id, pod.name, pod.gpu_type_id, pod.gpu_count, state.on_demand_per_hr)]
+    return [ReportEviction(key, to, state.id, pod.name, pod.gpu_type_id, pod.gpu_count, state.on_demand_per_hr,
+                           gpu_name=pod.gpu_display_name)]
 
 
 def _stopped_storage_actions(

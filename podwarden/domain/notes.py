@@ -131,6 +131,7 @@ class SpotEvicted(Note):
     gpu_count: int
     on_demand_per_hr: Decimal | None
     state: str = "open"  # or "relaunched"
+    gpu_name: str | None = None  # the catalog's display name ("RTX 3090"); the id when unknown
 
 
 @dataclass(frozen=True, slots=True)

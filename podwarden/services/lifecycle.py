@@ -475,7 +475,8 @@ def note_for(action: core.Notify) -> Note | None:
             prev = a.previous or (None, None)
             return SshChanged(a.key, a.to, a.pod_id, a.pod_name, a.ip, a.port, prev[0], prev[1])
         case core.ReportEviction():
-            return SpotEvicted(a.key, a.to, a.pod_id, a.pod_name, a.gpu_type_id, a.gpu_count, a.on_demand_per_hr)
+            return SpotEvicted(a.key, a.to, a.pod_id, a.pod_name, a.gpu_type_id, a.gpu_count, a.on_demand_per_hr,
+                               gpu_name=a.gpu_name)
         case core.WarnRunway():
             return RunwayWarning(a.key, a.to, a.balance, a.spend_per_hr, a.hours_left)
         case core.ReportIdleWorkers():

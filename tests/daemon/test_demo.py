@@ -27,6 +27,8 @@ def test_the_piped_demo_warns_then_stops_the_forgotten_pod_and_resumes_it() -> N
     assert "This saves $0.34/h. Nothing was deleted." in text[stopped:]
     assert "── An hour went by: 1 idle warning(s), 1 pod(s) stopped." in text  # the owner's, not their channel copies
     assert "Spot pod erin-spot-eval was evicted by RunPod" in text
+    assert "Relaunch 1 × RTX 3090 on-demand for $0.22/h" in text  # the catalog's name, as `pods` shows it
+    assert "NVIDIA GeForce RTX 3090" not in text
     assert "alice-llama-finetune" in text
     assert "Pod alice-llama-finetune has been idle" not in text
     assert "Resumed bob-notebook" in text  # Resume, then Confirm at the quoted price

@@ -148,7 +148,8 @@ def spot_evicted(note: SpotEvicted) -> Reply:
             "state": note.state}
     if note.state != "open":
         return Reply(title=f"Spot pod {note.pod_name} was evicted; {note.state}.", data=data)
-    gpus = f"{note.gpu_count} × {note.gpu_type_id}" if note.gpu_type_id else "its GPUs"
+    gpu = note.gpu_name or note.gpu_type_id  # "RTX 3090", as everywhere else, not RunPod's id
+    gpus = f"{note.gpu_count} × {gpu}" if gpu else "its GPUs"
     if note.on_demand_per_hr is None:
         return Reply(title=f"Spot pod {note.pod_name} was evicted by RunPod (its disk is kept).",
                      sections=(Section(lines=(f"No on-demand price is known for {gpus} right now.",)),), data=data)
