@@ -208,6 +208,9 @@ def repl(*, user: str, sim: bool, lines: Iterable[str] | None = None, out: TextI
         out.write(f"Podwarden console on {where}, as {user} ({console.caller.role}). "
                   f"Type a command as after {settings.slack_command}; `help` lists them, a number presses "
                   "that button, `quit` leaves.\n")
+        if console.caller.role is Role.VIEWER:  # the default: say now, not at the first refusal
+            out.write("A viewer reads but cannot start or stop pods: leave and run it again with `--as` a user id "
+                      "listed in PODWARDEN_MEMBERS or PODWARDEN_ADMINS (`help start` says more).\n")
         console.run(lines if lines is not None else _stdin_lines(settings.slack_command))
     return 0
 

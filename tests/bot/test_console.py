@@ -178,3 +178,22 @@ def test_a_refusal_runpod_gave_is_printed_once_not_again_as_a_log_line(
         assert not [r for r in caplog.records if "RunPod refused" in r.getMessage()]
         Dispatcher({c.Gpus: refused}).handle("gpus", Caller("U0ME", Role.MEMBER, "C1"))  # the bot keeps it
     assert [r for r in caplog.records if "RunPod refused gpus" in r.getMessage()]
+
+
+def test_the_console_tells_a_viewer_at_once_how_to_act_as_more() -> None:
+    from bot.console import repl
+
+    viewer = io.StringIO()
+    repl(user="U0VIEWER", sim=True, lines=["quit"], out=viewer)
+    assert "as U0VIEWER (viewer)" in viewer.getvalue()
+    assert "with `--as` a user id listed in PODWARDEN_MEMBERS or PODWARDEN_ADMINS" in viewer.getvalue()
+
+
+def test_the_console_says_nothing_of_roles_to_a_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.console import repl
+
+    monkeypatch.setenv("PODWARDEN_MEMBERS", "U0ME")
+    out = io.StringIO()
+    repl(user="U0ME", sim=True, lines=["quit"], out=out)
+    assert "as U0ME (member)" in out.getvalue()
+    assert "PODWARDEN_MEMBERS" not in out.getvalue()
