@@ -77,7 +77,8 @@ def report_handlers(services: Services) -> dict[type[c.Command], Handler]:
             "per_user": [{"user": line.label, "spend_per_period": _cents(line.amount)} for line in users],
             "per_team": [{"team": line.label, "spend_per_period": _cents(line.amount)} for line in teams],
             "forecast_per_period": None if outlook.forecast is None else _cents(outlook.forecast),
-            "forecast_method": "the period's run-rate so far x the whole period",
+            "forecast_method": "the period's run-rate so far x the whole period" if outlook.rate_now is None
+            else "spent so far + the pods' rate now (storage included) x the hours left",
             "budgets": [{"scope": b.label, "period": b.period, "budget_per_period": _cents(b.amount),
                          "spent_per_period": _cents(b.spent), "burn_percent": _hundredths(b.percent)}
                         for b in outlook.budgets],
@@ -158,7 +159,12 @@ def _outlook_lines(period: str, outlook: SpendOutlook) -> list[str]:
         lines.append("No weekly budgets (budgets are per hour, day or month).")
     elif not outlook.budgets:
         lines.append("No daily budget set for this." if word == "day" else "No monthly budget set for this.")
-    if outlook.forecast is not None:
+    if outlook.forecast is not None and outlook.rate_now is not None and outlook.hours_left is not None:
+        lines.append(
+            f"Forecast to the end of the {word}: {_usd(outlook.forecast)} (spent so far + the pods as they run now, "
+            f"{format_usd(outlook.rate_now)}/h with storage, for the {format_number(outlook.hours_left)} h left)."
+        )
+    elif outlook.forecast is not None:
         lines.append(
             f"Forecast to the end of the {word}: {_usd(outlook.forecast)} ({_RUN_RATE[period]} run-rate so far, "
             f"over {format_number(outlook.elapsed_hours)} h)."

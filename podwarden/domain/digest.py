@@ -708,9 +708,13 @@ class BudgetBurn:
 class SpendOutlook:
     """What `spend` says beyond the sums: budgets burnt, the period's forecast, the runway.
 
-    `forecast`: the spend so far / the time elapsed x the whole period (the period's own
-    run-rate so far); None in a period's first instant. `budgets_period`: the budget period
-    matching the window (None for a week: budgets are per hour, day or month).
+    `forecast`: for today, when what runs now is known (`rate_now`), the spend so far plus
+    that rate for the `hours_left` of the day: the ledger may have seen only part of the day
+    (a fresh install, a daemon started at 14:00), and a run-rate over what it saw forecasts a
+    fraction of the real day. Otherwise the spend so far / the time elapsed x the whole
+    period (the period's own run-rate so far); None in a period's first instant.
+    `budgets_period`: the budget period matching the window (None for a week: budgets are
+    per hour, day or month).
     """
 
     period_end: datetime
@@ -719,18 +723,28 @@ class SpendOutlook:
     budgets_period: str | None
     budgets: tuple[BudgetBurn, ...]
     runway: Runway | None
+    rate_now: Decimal | None = None  # $/h of what runs now, when the forecast is built on it
+    hours_left: Decimal | None = None  # of the period, after now
 
 
 def spend_outlook(
     summary: SpendSummary, *, period: str, period_end: datetime, budgets: Sequence[Budget],
     owner_id: str | None = None, team: str | None = None, owner_label: str | None = None,
-    balance: Decimal | None = None, spend_per_hr: Decimal | None = None,
+    balance: Decimal | None = None, spend_per_hr: Decimal | None = None, rate_now: Decimal | None = None,
 ) -> SpendOutlook:
-    """Budgets of the period and scope asked about, the forecast to `period_end`, the runway."""
+    """Budgets of the period and scope asked about, the forecast to `period_end`, the runway.
+
+    `rate_now`: what the scope's pods cost per hour now; today's forecast is built on it."""
     with decimal.localcontext(_EXACT):
         elapsed = Decimal((summary.end - summary.start) // _ONE_MICRO) / _MICROS_PER_HOUR
         whole = Decimal((period_end - summary.start) // _ONE_MICRO) / _MICROS_PER_HOUR
         forecast = None if elapsed <= 0 else summary.total / elapsed * whole
+        hours_left = None
+        if period == "today" and rate_now is not None:
+            hours_left = max(whole - elapsed, Decimal(0))
+            forecast = summary.total + rate_now * hours_left
+        else:
+            rate_now = None
         wanted = _PERIOD_BUDGET.get(period)
         burns = []
         for budget in budgets:
@@ -753,4 +767,5 @@ def spend_outlook(
         return SpendOutlook(
             period_end=period_end, elapsed_hours=elapsed, forecast=forecast,
             budgets_period=None if wanted is None else wanted.value, budgets=tuple(burns), runway=runway,
+            rate_now=rate_now, hours_left=hours_left,
         )

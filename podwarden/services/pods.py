@@ -82,6 +82,19 @@ def _listed(pods: Sequence[Pod]) -> str:
     return shown + (f" and {len(pods) - _LISTED} more" if len(pods) > _LISTED else "")
 
 
+def storage_now(pod: Pod, book: PriceBook) -> Decimal:
+    """What the pod's disks bill per hour now: container disk and volume while it runs, the
+    volume at the stopped rate otherwise (a network volume is billed apart)."""
+    if pod.status in BILLED_STATUSES:
+        return disks_running(pod, book)
+    return book.volume_per_hour(pod.volume_gb, running=False)
+
+
+def disks_running(pod: Pod, book: PriceBook) -> Decimal:
+    """What the pod's container disk and volume bill per hour while it runs."""
+    return book.container_disk_per_hour(pod.container_disk_gb) + book.volume_per_hour(pod.volume_gb, running=True)
+
+
 def ssh_of(pod: Pod) -> Ssh:
     """The SSH commands of a running pod; none for a pod that does not run (RunPod keeps a
     stopped pod's proxy user, but nothing answers there until it is resumed)."""
@@ -164,19 +177,10 @@ class PodsService:
                        storage_per_hr=self.storage_now(pod))
 
     def storage_now(self, pod: Pod) -> Decimal | None:
-        """What the pod's disks bill per hour now: container disk and volume while it runs, the
-        volume at the stopped rate when it is stopped (a network volume is billed apart)."""
-        if self._book is None:
-            return None
-        if pod.status in BILLED_STATUSES:
-            return self._disks_running(pod)
-        return self._book.volume_per_hour(pod.volume_gb, running=False)
+        return storage_now(pod, self._book) if self._book is not None else None
 
     def _disks_running(self, pod: Pod) -> Decimal:
-        if self._book is None:
-            return Decimal(0)
-        return (self._book.container_disk_per_hour(pod.container_disk_gb)
-                + self._book.volume_per_hour(pod.volume_gb, running=True))
+        return disks_running(pod, self._book) if self._book is not None else Decimal(0)
 
     # -- acting -------------------------------------------------------------------------------
     def mine_or_admin(self, actor: Actor, verb: str, pod: Pod) -> None:
@@ -320,4 +324,4 @@ class PodsService:
         return pod
 
 
-__all__ = ["PodsService", "answer_status", "find_pod", "shown", "spec_from", "ssh_of"]
+__all__ = ["PodsService", "answer_status", "disks_running", "find_pod", "shown", "spec_from", "ssh_of", "storage_now"]

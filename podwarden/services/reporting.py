@@ -39,12 +39,13 @@ from podwarden.domain.digest import (
     week_bounds,
 )
 from podwarden.domain.digest_advice import endpoint_as_pod, pod_as_serverless
-from podwarden.domain.ledger_values import AuditOutcome
-from podwarden.domain.models import Cloud, GpuType
+from podwarden.domain.ledger_values import AuditOutcome, Member
+from podwarden.domain.models import Cloud, GpuType, PodStatus
 from podwarden.domain.pricing import PriceBook
 from podwarden.domain.spend_values import AutoStop, EndpointQuarter, PodStretch
 from podwarden.errors import PodwardenError
 from podwarden.ports import Clock, GpuCatalog, Ledger, RunPodGateway
+from podwarden.services.pods import storage_now
 
 log = logging.getLogger(__name__)
 
@@ -129,12 +130,34 @@ class ReportingService:
         outlook = spend_outlook(
             summary, period=period, period_end=period_end(period, now, self.zone), budgets=self._ledger.budgets(),
             owner_id=user, team=team, owner_label=None if user is None else names.get(user, user),
-            balance=balance, spend_per_hr=rate,
+            balance=balance, spend_per_hr=rate, rate_now=self._pods_rate_now(user, team) if period == "today" else None,
         )
         who = f"<@{user}>" if user else f"team {team}" if team else None
         return SpendAnswer(label=label, who=who, summary=summary, outlook=outlook)
 
     # -- gathering -------------------------------------------------------------------------------
+    def _pods_rate_now(self, user: str | None, team: str | None) -> Decimal | None:
+        """What the pods of everyone, `user` or `team` cost per hour now, read from RunPod: the
+        GPUs of those that run and the disks of all (a stopped pod's volume bills). Owners are the
+        ledger's, else the member whose name prefix the pod's name has. None when RunPod cannot
+        be read (the forecast then falls back to the run-rate so far, and says so)."""
+        try:
+            pods = self._runpod.list_pods()
+        except PodwardenError as exc:
+            log.warning("spend: the fleet is not available (%s)", exc)
+            return None
+        members = self._ledger.members()
+        owners = {r.id: r.owner_id for r in self._ledger.pods() if r.owner_id}
+        wanted = {user} if user is not None else {m.user_id for m in members if m.team == team} if team else None
+        rate = Decimal(0)
+        for pod in pods:
+            if pod.status is PodStatus.TERMINATED:
+                continue
+            if wanted is not None and (owners.get(pod.id) or _by_prefix(pod.name, members)) not in wanted:
+                continue
+            rate += pod.cost_per_hr + (storage_now(pod, self._book) if self._book is not None else Decimal(0))
+        return rate
+
     def _names(self) -> dict[str, str]:
         return {m.user_id: m.display_name for m in self._ledger.members() if m.display_name}
 
@@ -306,3 +329,9 @@ def simulator_billing(simulator: Any) -> BillingSource:
 def _hours(s: PodStretch, start: datetime, end: datetime) -> Decimal:
     begins, ends = max(s.started_at, start), min(s.ended_at or end, end)
     return Decimal(0) if ends <= begins else Decimal((ends - begins) // _ONE_MICRO) / _MICROS_PER_HOUR
+
+
+def _by_prefix(name: str, members: Sequence[Member]) -> str | None:
+    """The member whose name prefix `name` starts with (the longest wins), as `pods` finds owners."""
+    fits = [m for m in members if m.name_prefix and name.startswith(m.name_prefix)]
+    return max(fits, key=lambda m: len(m.name_prefix or "")).user_id if fits else None

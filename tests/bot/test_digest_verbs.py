@@ -74,7 +74,9 @@ def test_spend_shows_the_budget_burn_a_forecast_and_the_runway_with_its_rate(ser
     assert reply.title == "Spend today (2026-11-22): $0.60"
     lines = reply.text().splitlines()
     assert "Budget everyone: $0.60 of $2.00/day, 30 % burnt" in lines
-    assert "Forecast to the end of the day: $1.20 (today's run-rate so far, over 12 h)." in lines
+    # nothing runs now (the simulated fleet is empty): the day ends at what was spent
+    assert "Forecast to the end of the day: $0.60 (spent so far + the pods as they run now, $0.00/h with storage, " \
+        "for the 12 h left)." in lines
     rate = services.runpod.account().spend_per_hr
     runway = next(line for line in lines if line.startswith("Runway:"))
     assert runway.startswith(
@@ -97,7 +99,7 @@ def test_spend_json_has_cents_and_periods_in_every_amounts_key(services: Service
     assert {k: data[k] for k in ("spend_per_period", "pods_per_period", "serverless_per_period",
                                  "idle_waste_per_period", "forecast_per_period")} == {
         "spend_per_period": "0.60", "pods_per_period": "0.60", "serverless_per_period": "0.00",
-        "idle_waste_per_period": "0.00", "forecast_per_period": "1.20"}
+        "idle_waste_per_period": "0.00", "forecast_per_period": "0.60"}
     assert data["per_user"] == [{"user": "alice", "spend_per_period": "0.60"}]
     assert data["budgets"] == [{"scope": "everyone", "period": "day", "budget_per_period": "2.00",
                                 "spent_per_period": "0.60", "burn_percent": "30.00"}]

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from podwarden.adapters.sql.ledger import SqlLedger
 from podwarden.adapters.sql.models import PodRow
-from podwarden.domain.models import Account, Endpoint, GpuType, NetworkVolume, PodStatus
+from podwarden.domain.models import Account, Endpoint, GpuType, NetworkVolume, Pod, PodStatus
 from tests.unit.gpu_catalog import CATALOG
 
 WEEK = datetime(2026, 11, 16, tzinfo=UTC)  # Monday: the digest's week is Nov 16 - 22
@@ -118,8 +118,15 @@ class FakeRunPod:
     endpoints: list[Endpoint] = field(default_factory=lambda: [
         Endpoint("ep-whisper", "whisper", None, ("AMPERE_16",), 1, 3)])
 
+    # What RunPod runs now: alice's A100, stopped, its 180 GB volume billing $0.05/h (at $0.20/GB-month).
+    pods: list[Pod] = field(default_factory=lambda: [
+        Pod("pod-a100", "alice-a100", PodStatus.EXITED, "NVIDIA A100 80GB PCIe", 1, Decimal(0), volume_gb=180)])
+
     def account(self) -> Account:
         return Account(id="acct", balance=self.balance, spend_per_hr=self.spend_per_hr, spend_limit_per_hr=None)
+
+    def list_pods(self) -> list[Pod]:
+        return list(self.pods)
 
     def network_volumes(self) -> list[NetworkVolume]:
         return list(self.volumes)

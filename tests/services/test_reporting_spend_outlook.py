@@ -14,6 +14,8 @@ import pytest
 
 from podwarden.adapters.sql.ledger import SqlLedger
 from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
+from podwarden.domain.models import Pod, PodStatus
+from podwarden.errors import RunPodError
 from podwarden.services.reporting import ReportingService
 from tests.services.digest_seed import FakeRunPod, FixedClock, at, seed_two_weeks
 from tests.unit.gpu_catalog import BOOK
@@ -43,7 +45,8 @@ def test_spend_today_burns_the_daily_budget_and_forecasts_the_day(seeded: SqlLed
     outlook = answer.outlook
     assert outlook.period_end == at(23)
     assert outlook.elapsed_hours == Decimal(12)
-    assert outlook.forecast == Decimal("1.20")  # $0.60 over 12 h, x 24 h
+    assert outlook.forecast == Decimal("1.20")  # $0.60 so far + the stopped A100's volume, $0.05/h, for 12 h
+    assert (outlook.rate_now, outlook.hours_left) == (Decimal("0.05"), Decimal(12))
     assert [(b.label, b.period, b.amount, b.spent, b.percent) for b in outlook.budgets] == [
         ("everyone", "day", Decimal(2), Decimal("0.60"), Decimal(30))]
     assert outlook.runway is not None
@@ -67,3 +70,30 @@ def test_spend_week_has_no_budget_period_to_match(seeded: SqlLedger) -> None:
     assert outlook.budgets_period is None
     assert outlook.budgets == ()
     assert outlook.period_end == at(23)
+
+
+def test_today_is_forecast_from_what_runs_now_when_the_ledger_saw_only_part_of_the_day(ledger: SqlLedger) -> None:
+    """A fresh ledger (nothing recorded) while $3.20/h of pods run: the day ends at $3.20 x 12 h,
+    not at a run-rate of $0 over what the ledger saw."""
+    runpod = FakeRunPod(pods=[
+        Pod("p1", "train", PodStatus.RUNNING, "NVIDIA A100 80GB PCIe", 1, Decimal("1.89")),
+        Pod("p2", "sweep", PodStatus.RUNNING, "NVIDIA L40S", 1, Decimal("1.31")),
+    ])
+    reporting = ReportingService(ledger=ledger, runpod=runpod, clock=FixedClock(SUNDAY_NOON), zone="UTC",  # type: ignore[arg-type]
+                                 catalog=runpod, book=None)
+    outlook = reporting.spend("today").outlook
+    assert outlook.forecast == Decimal("3.20") * 12
+    assert outlook.rate_now == Decimal("3.20")
+    assert reporting.spend("today", user="U0NOBODY").outlook.forecast == 0  # nobody's pods run
+
+
+def test_without_the_fleet_today_falls_back_to_the_run_rate_so_far(seeded: SqlLedger) -> None:
+    class Unreachable(FakeRunPod):
+        def list_pods(self) -> list[Pod]:
+            raise RunPodError("connection refused")
+
+    runpod = Unreachable()
+    reporting = ReportingService(ledger=seeded, runpod=runpod, clock=FixedClock(SUNDAY_NOON), zone="UTC",  # type: ignore[arg-type]
+                                 catalog=runpod, book=BOOK)
+    outlook = reporting.spend("today").outlook
+    assert (outlook.forecast, outlook.rate_now, outlook.hours_left) == (Decimal("1.20"), None, None)
