@@ -77,7 +77,7 @@ class Services:
     notifier: Notifier
     digest_publisher: DigestPublisher  # where the weekly digest goes (Slack or the console)
     simulator: Any | None = None  # the RunPodSimulator when running with --sim
-    files: Path | None = None  # where a console saves files (digest PNG/CSV); None: the per-user data directory
+    files: Path | None = None  # where a console saves digest PNG/CSV: `sim_files()` under --sim; None: data_dir()
     _closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -125,12 +125,11 @@ def build(
 
     simulator_obj = None
     scratch: tempfile.TemporaryDirectory[str] | None = None
-    if sim:
+    if sim and "database_url" not in settings.model_fields_set:
         # A simulated world must not leave budgets, keeps, spend or digest files where a real
-        # account's are: `--sim` gets a throwaway directory, and a throwaway ledger in it unless
-        # a ledger is named explicitly.
+        # account's are: `--sim` gets a throwaway ledger unless one is named explicitly, and
+        # its digest files go to `sim_files()`.
         scratch = tempfile.TemporaryDirectory(prefix="podwarden-sim-")
-    if scratch is not None and "database_url" not in settings.model_fields_set:
         settings = settings.model_copy(update={"database_url": f"sqlite:///{Path(scratch.name) / 'ledger.db'}"})
     if sim:
         simulator_obj = simulator() if sim is True else sim
@@ -159,7 +158,7 @@ def build(
         raise
     source = "RunPod simulator catalog" if simulator_obj is not None else "live RunPod catalog"
     costs = CostService(catalog=runpod, book=price_book(settings), price_source=source)
-    files = Path(scratch.name) / "digests" if scratch is not None else None
+    files = sim_files() if sim else None
     services = Services(
         settings=settings, runpod=runpod, serverless=serverless, costs=costs, ledger=ledger,
         clock=clock or SystemClock(), notifier=notifier or _notifier(settings, console),
@@ -289,9 +288,22 @@ def _digest_publisher(settings: Settings, console: TextIO | None, files: Path | 
     return ConsoleDigestPublisher(console or sys.stdout, files or digest_directory())
 
 
+def sim_files() -> Path:
+    """Where a `--sim` run saves files a person opens afterwards (digest PNG/CSV): under the
+    system's temporary directory, never the per-user data directory, and not removed at exit
+    (the path `ask --sim digest` prints must still open). Made only when a file is saved."""
+    import getpass
+
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        user = "user"
+    return Path(tempfile.gettempdir()) / f"podwarden-sim-{user}" / "digests"
+
+
 def digest_directory(services: Services | None = None) -> Path:
     """Where the console saves digest files (PNG, CSV): the per-user data directory, not /tmp;
-    under `--sim` (`services.files`), the run's throwaway directory, never the real one."""
+    under `--sim` (`services.files`), `sim_files()`, never the real one."""
     from podwarden.settings import data_dir
 
     if services is not None and services.files is not None:

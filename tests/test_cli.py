@@ -257,6 +257,7 @@ def test_sim_leaves_the_real_data_directory_alone(
     """`--sim` writes nowhere near the per-user data directory: not the ledger, not its folder,
     not the digest's files; `doctor --sim` does not check the real ledger it never uses."""
     import io
+    import tempfile
 
     from podwarden import bootstrap
     from podwarden.settings import load_settings
@@ -274,9 +275,11 @@ def test_sim_leaves_the_real_data_directory_alone(
     with bootstrap.build(load_settings(env_file=None), sim=True, console=io.StringIO()) as services:
         files = bootstrap.digest_directory(services)
         assert services.digest_publisher.directory == files  # type: ignore[attr-defined]
-        assert data not in files.parents
-        assert services.settings.database_url != f"sqlite:///{data / 'podwarden' / 'podwarden.db'}"
-    assert not files.parent.exists()  # thrown away with the run
+        assert files == bootstrap.sim_files()
+        assert Path(tempfile.gettempdir()) in files.parents  # kept after the run, so a printed path opens
+        ledger = services.settings.database_url.removeprefix("sqlite:///")
+        assert Path(tempfile.gettempdir()) in Path(ledger).parents
+    assert not Path(ledger).exists()  # the ledger is thrown away with the run
     assert not data.exists()
 
 
