@@ -62,7 +62,8 @@ class Verbs:
         self.pods = PodsService(services.runpod, services.ledger, services.clock, people=self.people,
                                 audit=self.audit, book=services.costs.book)
         self.budgets = BudgetService(services.ledger, services.clock, people=self.people,
-                                     global_cap_per_hr=s.global_cap_per_hr, runpod=services.runpod)
+                                     global_cap_per_hr=s.global_cap_per_hr, runpod=services.runpod,
+                                     book=services.costs.book)
         self.confirmations: ConfirmationService = bootstrap.confirmations(services, audit=self.audit)
         self.endpoints = EndpointsService(services.runpod, services.serverless, services.costs.book,
                                           audit=self.audit)

@@ -20,18 +20,18 @@ from decimal import Decimal
 
 from podwarden.domain import caps
 from podwarden.domain.answers import BudgetLine, BudgetView
-from podwarden.domain.ledger_values import Budget, BudgetPeriod, BudgetScope
-from podwarden.domain.models import PodStatus
+from podwarden.domain.ledger_values import Budget, BudgetPeriod, BudgetScope, PodRecord
+from podwarden.domain.models import BILLED_STATUSES, PodStatus
+from podwarden.domain.pricing import PriceBook
 from podwarden.errors import InputError, RunPodError
 from podwarden.ports import Clock, Ledger, RunPodGateway
 from podwarden.services.people import PeopleService
-
-BILLED = frozenset({PodStatus.RUNNING, PodStatus.RESTARTING})  # statuses RunPod bills the GPUs in
+from podwarden.services.pods import storage_now
 
 
 @dataclass(frozen=True, slots=True)
 class Running:
-    """One pod that runs now: whose it is and its $/h (GPUs, as RunPod bills them)."""
+    """One pod RunPod has now: whose it is and its $/h now (its GPUs while it runs, its disks)."""
 
     owner_id: str | None
     per_hr: Decimal
@@ -52,10 +52,12 @@ class FleetNow:
 class BudgetService:
     def __init__(
         self, ledger: Ledger, clock: Clock, *, people: PeopleService, global_cap_per_hr: Decimal | None = None,
-        runpod: RunPodGateway | None = None,
+        runpod: RunPodGateway | None = None, book: PriceBook | None = None,
     ) -> None:
         """`runpod` is where the running fleet is read; without it (tests of the ledger alone)
-        every answer says the ledger's view was used."""
+        every answer says the ledger's view was used. `book` prices the pods' disks, which bill
+        by the hour like the GPUs (a start is judged with its disks too)."""
+        self._book = book
         self._ledger = ledger
         self._clock = clock
         self._people = people
@@ -74,8 +76,9 @@ class BudgetService:
                           running_per_hr=fleet.rate if self._global_cap is not None else None)
 
     def fleet_now(self) -> FleetNow:
-        """The pods RunPod bills now, with their owners (the ledger's, else the name prefix);
-        the ledger's last record, noted, when RunPod cannot be read."""
+        """The pods RunPod bills now and what each costs per hour (GPUs of those running, disks
+        of all: a stopped pod's volume bills too), with their owners (the ledger's, else the
+        name prefix); the ledger's last record of running pods, noted, when RunPod cannot be read."""
         if self._runpod is not None:
             try:
                 pods = self._runpod.list_pods()
@@ -84,15 +87,22 @@ class BudgetService:
             else:
                 records = {r.id: r for r in self._ledger.pods()}
                 return FleetNow(tuple(
-                    Running(self._owner(p.name, records[p.id].owner_id if p.id in records else None), p.cost_per_hr)
-                    for p in pods if p.status in BILLED))
+                    Running(self._owner(p.name, records[p.id].owner_id if p.id in records else None),
+                            p.cost_per_hr + (storage_now(p, self._book) if self._book is not None else Decimal(0)))
+                    for p in pods if p.status is not PodStatus.TERMINATED))
         else:
             why = "RunPod was not asked"
-        recorded = [r for r in self._ledger.pods() if r.status in BILLED]
+        recorded = [r for r in self._ledger.pods() if r.status in BILLED_STATUSES]
         seen = max((r.last_seen_at for r in recorded), default=None)
         since = f" as last recorded at {seen:%Y-%m-%d %H:%M} UTC" if seen is not None else " (it has recorded none)"
-        return FleetNow(tuple(Running(r.owner_id, r.cost_per_hr) for r in recorded),
+        return FleetNow(tuple(Running(r.owner_id, r.cost_per_hr + self._disks(r)) for r in recorded),
                         note=f"{why}: what runs now is the ledger's view{since}, which misses pods started since")
+
+    def _disks(self, record: PodRecord) -> Decimal:
+        if self._book is None:
+            return Decimal(0)
+        return (self._book.container_disk_per_hour(record.container_disk_gb)
+                + self._book.volume_per_hour(record.volume_gb, running=True))
 
     def _owner(self, name: str, recorded: str | None) -> str | None:
         return recorded or self._people.owner_by_prefix(name)

@@ -11,6 +11,7 @@ import pytest
 from podwarden.domain import caps
 from podwarden.errors import InputError, RunPodError
 from podwarden.services.budgets import BudgetService
+from podwarden.services.pods import storage_now
 from tests.services.verbs_world import ADMIN, ALICE, world
 
 D = Decimal
@@ -65,15 +66,17 @@ def test_budget_service_sets_shows_and_checks(tmp_path: Path) -> None:
                                                                          ("global", "stop")}
 
 
-def _running_rate(services: Any) -> Decimal:
-    return sum((p.cost_per_hr for p in services.runpod.list_pods() if p.status.value == "RUNNING"), D(0))
+def _rate_now(services: Any, prefix: str = "") -> Decimal:
+    """What RunPod's pods (named with `prefix`) cost per hour now: GPUs of those running, disks of all."""
+    return sum((p.cost_per_hr + storage_now(p, services.costs.book) for p in services.runpod.list_pods()
+                if p.status.value != "TERMINATED" and p.name.startswith(prefix)), D(0))
 
 
 @pytest.mark.usefixtures("podwarden_env")
 def test_a_fleet_already_over_the_global_cap_refuses_a_start_on_a_fresh_ledger(tmp_path: Path) -> None:
     """No daemon has run: the ledger knows no pod, but RunPod runs a fleet above the cap."""
     with world(tmp_path, global_cap_per_hr="2") as w:
-        fleet = _running_rate(w.services)
+        fleet = _rate_now(w.services)
         assert fleet > D(2)
         assert not w.services.ledger.pods()  # nothing recorded yet
         verdict = w.verbs.budgets.check(ALICE, D("0.69"))
@@ -91,8 +94,7 @@ def test_a_fleet_already_over_the_global_cap_refuses_a_start_on_a_fresh_ledger(t
 def test_an_hourly_user_cap_counts_their_running_pods_by_name_prefix(tmp_path: Path) -> None:
     with world(tmp_path) as w:
         w.verbs.people.set_role(ALICE, "member", prefix="alice-")
-        alice = sum((p.cost_per_hr for p in w.services.runpod.list_pods()
-                     if p.status.value == "RUNNING" and p.name.startswith("alice-")), D(0))
+        alice = _rate_now(w.services, "alice-")
         assert alice > 0
         w.verbs.budgets.set(f"@{ALICE}", amount=alice, period="hour", hard=True, action=None)
         assert [line.spent for line in w.verbs.budgets.show().lines] == [alice]
