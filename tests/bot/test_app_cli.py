@@ -155,3 +155,26 @@ def test_a_token_slack_refuses_at_start_is_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err == "podwarden: Slack's auth.test refused PODWARDEN_SLACK_BOT_TOKEN: invalid_auth\n"
     assert {c.method for c in slack.calls} == {"auth.test"}  # refused before anything else was asked
+
+
+def test_podwarden_run_sim_answers_from_the_simulator_and_stops_cleanly() -> None:
+    """`run --sim`, like `bot --sim`: the bot answers from the in-process simulator's demo fleet
+    (the daemon beside it shares that simulator), and SIGTERM stops both."""
+    with FakeSocketMode().running() as socket_fake, FakeSlack(socket_url=socket_fake.url) as slack:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PODWARDEN_")}
+        env.update(PODWARDEN_SLACK_API_URL=slack.url, PODWARDEN_SLACK_BOT_TOKEN=sr.BOT_TOKEN,
+                   PODWARDEN_SLACK_APP_TOKEN="xapp-valid", PODWARDEN_MEMBERS="U0MEMBER")
+        process = subprocess.Popen([sys.executable, "-m", "podwarden", "run", "--sim"], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            assert socket_fake.wait_connected(60)
+            payload = dict(parse_qsl(sr.command("pods all", user="U0MEMBER", response_url=slack.response_url("p"))))
+            socket_fake.push({"envelope_id": "e1", "type": "slash_commands", "accepts_response_payload": True,
+                              "payload": payload})
+            assert slack.wait_for(lambda s: s.responses_to("p"), timeout=60)
+        finally:
+            process.terminate()
+            output = process.communicate(timeout=30)[0]
+        assert process.returncode == 0, output
+        assert "Traceback" not in output
+        assert "dave-archive" in str(slack.responses_to("p"))
