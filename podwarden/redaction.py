@@ -20,6 +20,8 @@ MASK = "***"
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<info>[^\s'\"<>]*)@(?=[^\s'\"<>@]*(?:[\s'\"<>]|$))")
 _QUERY_PAIR = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s'\"<>]*)=(?P<value>[^&;#\s'\"<>]*)")
 _HTTP = ("http://", "https://")
+# Slack's and RunPod's token shapes: a token pasted into the wrong setting is quoted masked too.
+_TOKEN = re.compile(r"\b(?P<kind>xox[abeoprs]-|xapp-|rpa_)[A-Za-z0-9-]+")
 
 
 def redact_urls(text: str) -> str:
@@ -30,6 +32,11 @@ def redact_urls(text: str) -> str:
     one passed as `?api_key=`."""
     text = _USERINFO.sub(_userinfo, text)
     return _QUERY_PAIR.sub(lambda m: f"{m['lead']}{m['name']}={MASK}" if m["value"] else m[0], text)
+
+
+def redact_tokens(text: str) -> str:
+    """`text` with anything shaped like a Slack or RunPod token cut to its kind: `xoxb-***`."""
+    return _TOKEN.sub(lambda m: f"{m['kind']}{MASK}", text)
 
 
 def _userinfo(match: re.Match[str]) -> str:

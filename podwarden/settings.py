@@ -39,7 +39,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from podwarden.domain.access import Role
 from podwarden.domain.durations import format_duration, parse_duration
 from podwarden.errors import ConfigError, InputError
-from podwarden.redaction import MASK, redact_urls
+from podwarden.redaction import MASK, redact_tokens, redact_urls
 
 ENV_PREFIX = "PODWARDEN_"
 SECRETS_DIR = Path("/run/secrets")
@@ -306,7 +306,7 @@ def load_settings(
         value = first.get("input")
         hidden = _secret_name(name) or value is None or isinstance(value, dict) or repr(value) in message \
             or "got " in message
-        shown = "" if hidden else f" (got {_cut(redact_urls(repr(value)), 60)})"
+        shown = "" if hidden else f" (got {_cut(redact_tokens(redact_urls(repr(value))), 60)})"
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
         text = _cut(' '.join(_unquoted_secrets(message, name, value).split()), MAX_MESSAGE)
         raise ConfigError(f"{name}: {text}{shown}{more}") from None
@@ -314,12 +314,13 @@ def load_settings(
 
 def _unquoted_secrets(message: str, name: str, value: object) -> str:
     """`message` with no secret a validator may have quoted: URLs' passwords and query values
-    (`redact_urls`), and the whole value of a key, token or secret setting."""
+    (`redact_urls`), token shapes (a token pasted into the wrong setting), and the whole value
+    of a key, token or secret setting."""
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
     if _secret_name(name) and isinstance(value, str) and value.strip():
         message = message.replace(value, MASK).replace(repr(value), MASK)
-    return redact_urls(message)
+    return redact_tokens(redact_urls(message))
 
 
 MAX_MESSAGE = 200  # characters of a setting's error: a pasted page is never repeated whole

@@ -199,3 +199,17 @@ def test_a_secret_settings_bad_value_is_never_quoted() -> None:
         load_settings(env_file=None, slack_bot_token=["xoxb-1-SECRETINALIST"])
     assert "SECRETINALIST" not in str(caught.value)
     assert str(caught.value).startswith("PODWARDEN_SLACK_BOT_TOKEN: ")
+
+
+@pytest.mark.usefixtures("podwarden_env")
+@pytest.mark.parametrize("setting", ["ADMINS", "LOG_LEVEL", "SLACK_COMMAND", "TIMEZONE", "RUNPOD_API"])
+@pytest.mark.parametrize("token", ["xoxb-1111-2222-PASTEDBOT", "xapp-1-PASTEDAPP", "rpa_PASTEDRUNPODKEY"])
+def test_a_token_pasted_into_the_wrong_setting_is_quoted_masked(setting: str, token: str) -> None:
+    from podwarden.errors import ConfigError
+    from podwarden.settings import load_settings
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env_file=None, **{setting.lower(): token})
+    message = str(caught.value)
+    assert message.startswith(f"PODWARDEN_{setting}: ")
+    assert "PASTED" not in message
