@@ -132,6 +132,7 @@ class PodView:
     idle_for: timedelta | None
     kept_until: datetime | None
     storage_per_hr: Decimal | None = None  # its disks now (a stopped pod's volume); None when unpriced
+    owner_name: str | None = None  # the owner's display name, as `spend` shows owners
 
     @property
     def per_hr_now(self) -> Decimal:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -129,6 +130,7 @@ class PodsService:
         records = {r.id: r for r in self._ledger.pods()}
         idle = {pod_id: state.idle_since for pod_id, state in self._ledger.lifecycle_state().items()}
         kept = self._ledger.active_snoozes(now=now)
+        names = {m.user_id: m.display_name for m in self._ledger.members() if m.display_name}
         views = []
         for pod in self._runpod.list_pods():
             if pod.status is PodStatus.TERMINATED:
@@ -137,7 +139,8 @@ class PodsService:
             owner = self.owner(pod, record)
             if who is not None and owner != who:
                 continue
-            views.append(self._view(pod, record, owner, now, kept.get(pod.id), idle.get(pod.id)))
+            view = self._view(pod, record, owner, now, kept.get(pod.id), idle.get(pod.id))
+            views.append(replace(view, owner_name=names.get(owner)) if owner in names else view)
         views.sort(key=lambda v: (not v.pod.running, -v.pod.cost_per_hr, v.pod.name))
         return Fleet(scope=who or "all", pods=tuple(views))
 

@@ -146,3 +146,19 @@ def test_a_stopped_pod_costs_its_storage_now_over_either_api(tmp_path: Path, api
         assert reply.sections[0].table[0][3] == "$/h now"
         [shown] = [p for p in reply.data["pods"] if p["name"] == "dave-archive"]
         assert (shown["per_hour"], shown["storage_per_hour"]) == ("0.000", rate_h(archive.storage_per_hr))
+
+
+def test_the_fleet_names_owners_as_spend_does(tmp_path: Path) -> None:
+    from podwarden.adapters.slack.render_pods import fleet as render_fleet
+
+    with world(tmp_path) as w:
+        w.verbs.people.set_role(BOB, "member", prefix="bob-")
+        w.services.ledger.upsert_member(BOB, now=w.now(), display_name="bob")
+        fleet = w.verbs.pods.fleet(actor(ADMIN, Role.ADMIN), "all")
+        [notebook] = [v for v in fleet.pods if v.pod.name == "bob-notebook"]
+        assert (notebook.owner_id, notebook.owner_name) == (BOB, "bob")
+        reply = render_fleet(fleet)
+        [row] = [r for r in reply.sections[0].table or () if r[0].startswith("bob-notebook")]
+        assert row[7] == "bob"  # the name `spend` shows, not U0BOB
+        [shown] = [p for p in reply.data["pods"] if p["name"] == "bob-notebook"]
+        assert (shown["owner"], shown["owner_name"]) == (BOB, "bob")

@@ -49,7 +49,7 @@ def fleet(view: Fleet) -> Reply:
             f"{p.gpu_count}× {p.gpu_display_name or p.gpu_type_id or '?'}", money(v.per_hr_now),
             hours(v.uptime_seconds) if p.running else "—", f"{v.gpu_util}%" if v.gpu_util is not None else "—",
             hours(v.idle_for) if v.idle_for is not None else ("kept" if v.kept_until else "—"),
-            v.owner_id or "?", money(v.cost_so_far),
+            v.owner_name or v.owner_id or "?", money(v.cost_so_far),
         ))
     running = sum(1 for v in view.pods if v.pod.running)
     return Reply(
@@ -62,6 +62,7 @@ def fleet(view: Fleet) -> Reply:
              "storage_per_hour": figures.rate_h(v.storage_per_hr),
              "uptime_seconds": v.uptime_seconds, "gpu_util": v.gpu_util,
              "idle_seconds": v.idle_for.total_seconds() if v.idle_for else None, "owner": v.owner_id,
+             "owner_name": v.owner_name,
              "cost_so_far": figures.usd(v.cost_so_far), "kept_until": v.kept_until} for v in view.pods]},
     )
 
