@@ -11,6 +11,7 @@ from podwarden.adapters.slack.reply import Reply
 from podwarden.domain.access import Actor
 from podwarden.domain.ledger_values import PendingAction
 from podwarden.errors import InputError
+from podwarden.services.endpoints import active_per_month
 
 
 def endpoint_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
@@ -26,7 +27,8 @@ def endpoint_handlers(v: Verbs) -> dict[type[c.Command], Handler]:
                    "flashboot": cmd.flashboot, "network_volume": cmd.network_volume_id,
                    "env": [list(p) for p in cmd.env]}
         offer = v.confirmations.offer(actor(caller), "deploy", payload, summary=f"endpoint {cmd.name}")
-        return r.deploy_offer(payload, offer, f"{pool.label} ({pool.pool})")
+        return r.deploy_offer(payload, offer, f"{pool.label} ({pool.pool})",
+                              active_per_month=active_per_month(pool, cmd.workers_min))
 
     def scale(cmd: c.Scale, caller: Caller) -> Reply:
         plan = v.endpoints.plan_scale(cmd.endpoint, workers_min=cmd.workers_min, workers_max=cmd.workers_max,

@@ -21,6 +21,12 @@ from podwarden.services.pods import shown
 HOURS_PER_MONTH = Decimal(720)  # a 30-day month, as RunPod's guides count
 
 
+def active_per_month(price: ServerlessPrice, workers_min: int, gpu_count: int = 1) -> Decimal:
+    """What `workers_min` active workers cost in a 720 h month, from the unrounded per-second
+    price: `scale` and `deploy` quote it alike."""
+    return workers_min * price.active_per_s * 3600 * HOURS_PER_MONTH * gpu_count
+
+
 class EndpointsService:
     def __init__(self, runpod: RunPodGateway, serverless: ServerlessGateway, book: PriceBook, *,
                  audit: AuditService) -> None:
@@ -68,7 +74,7 @@ class EndpointsService:
         if new_min > new_max:
             raise InputError(f"--min ({new_min}) cannot be above --max ({new_max})")
         price = self._price(e.gpu_ids)
-        monthly = new_min * price.active_per_s * 3600 * HOURS_PER_MONTH * e.gpu_count if price else None
+        monthly = active_per_month(price, new_min, e.gpu_count) if price else None
         return ScalePlan(endpoint=e, workers_min=new_min, workers_max=new_max,
                          idle_timeout_s=e.idle_timeout_s if idle_timeout_s is None else idle_timeout_s,
                          active_per_month=monthly)

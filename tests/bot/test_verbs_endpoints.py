@@ -75,3 +75,13 @@ def test_scale_refuses_min_above_max(bot: tuple[Services, Dispatcher]) -> None:
     reply = dispatcher.handle("scale embeddings --min 9", _who(services, ALICE))
     assert not reply.ok
     assert "cannot be above --max" in reply.title
+
+
+def test_deploy_with_active_workers_prices_them_as_scale_does(bot: tuple[Services, Dispatcher]) -> None:
+    services, dispatcher = bot
+    alice = _who(services, ALICE)
+    deploy = dispatcher.handle("deploy emb --image me/emb:1 --gpu a4000 --min 1", alice)
+    assert "1 active worker(s) cost $285.12/month around the clock." in deploy.text()  # $0.396/h x 720 h
+    assert deploy.data["active_per_month"] == "285.12"
+    scale = dispatcher.handle("scale embeddings --min 1", alice)  # the demo's embeddings: the same pool
+    assert scale.data["active_per_month"] == deploy.data["active_per_month"]

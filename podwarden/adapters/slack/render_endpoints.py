@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from podwarden.adapters.slack import render_figures as figures
@@ -45,16 +46,20 @@ def scale_offer(plan: ScalePlan, offer: Offer) -> Reply:
               "active_per_month": figures.usd(plan.active_per_month)})
 
 
-def deploy_offer(payload: Mapping[str, Any], offer: Offer, label: str) -> Reply:
+def deploy_offer(payload: Mapping[str, Any], offer: Offer, label: str, *,
+                 active_per_month: Decimal | None = None) -> Reply:
+    """`active_per_month`: what the min workers cost a month, priced as `scale` prices them."""
     lines = (f"Image {payload['image']} on {label}; workers {payload['min']}–{payload['max']}, idle timeout "
              f"{payload['idle_timeout']}s, execution timeout {payload['timeout']}s, "
              f"FlashBoot {'on' if payload['flashboot'] else 'off'}.",
              "Min 0 workers: nothing is billed while no request runs." if not payload["min"]
-             else f"{payload['min']} active worker(s) bill around the clock.")
-    return Reply(title=f"Deploy endpoint {payload['name']}?", sections=(Section(lines=lines),),
+             else f"{payload['min']} active worker(s) cost {money(active_per_month)}/month around the clock.")
+    return Reply(title=f"Deploy endpoint {payload['name']}?",
+                 sections=(Section(lines=lines, strong=bool(payload["min"])),),
                  buttons=(Button("Deploy", confirm_id("deploy"), offer.nonce, style="primary"),
                           Button("Cancel", CANCEL, f"deploy:{offer.nonce}")),
-                 data={"nonce": offer.nonce, "deploy": dict(payload)})
+                 data={"nonce": offer.nonce, "deploy": dict(payload),
+                       "active_per_month": figures.usd(active_per_month) if payload["min"] else "0.00"})
 
 
 def endpoint_done(e: Endpoint, verb: str) -> Reply:
