@@ -10,6 +10,7 @@ key: only whether one is set and what the service said about it. Adapters come f
 from __future__ import annotations
 
 import io
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -219,12 +220,18 @@ def _slack(settings: Settings, sim: bool) -> Check:
     from slack_sdk.errors import SlackApiError
 
     client = bootstrap.slack_client(settings)
+    quiet, sdk_log = _Unsent(), logging.getLogger("slack_sdk.web.base_client")
+    sdk_log.addFilter(quiet)  # slack_sdk logs each failed try at ERROR; the FAIL line says it once
     try:
         auth = client.auth_test()
     except SlackApiError as exc:
         return Check("slack", "FAIL", f"auth.test refused the bot token: {exc.response.get('error', 'error')}")
-    except OSError as exc:
-        return Check("slack", "FAIL", f"cannot reach {_shown(settings.slack_api_url)}: {exc.__class__.__name__}")
+    except OSError as exc:  # urllib's URLError, a timeout, a refused connection
+        reason = getattr(exc, "reason", None) or exc
+        said = reason.strerror if isinstance(reason, OSError) and reason.strerror else type(reason).__name__
+        return Check("slack", "FAIL", f"cannot reach {_shown(settings.slack_api_url)}: {said}")
+    finally:
+        sdk_log.removeFilter(quiet)
     if settings.slack_app_token is not None:
         mode = "Socket Mode"
     elif settings.slack_signing_secret is not None:
@@ -233,3 +240,10 @@ def _slack(settings: Settings, sim: bool) -> Check:
         return Check("slack", "FAIL", f"token ok for {auth.get('team')}, but neither PODWARDEN_SLACK_APP_TOKEN "
                                       "(Socket Mode) nor PODWARDEN_SLACK_SIGNING_SECRET (HTTP mode) is set")
     return Check("slack", "ok", f"bot {auth.get('user')} in {auth.get('team')}, {mode}")
+
+
+class _Unsent(logging.Filter):
+    """Drops slack_sdk's "Failed to send a request" records while doctor asks auth.test."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to send a request")

@@ -122,3 +122,23 @@ def test_a_url_with_credentials_is_refused_and_shown_without_them(
     [failed] = _lines(captured.out, "FAIL settings: PODWARDEN_RUNPOD_REST_URL: expected a base URL without a user")
     assert "(got 'http://***@127.0.0.1:" in failed
     assert "hunter2" not in captured.out + captured.err
+
+
+def test_slack_unreachable_is_one_fail_line_with_the_reason() -> None:
+    """The same situation `podwarden bot` reports at start, in the same words, with no
+    slack_sdk retry noise on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    dead = _dead_port()
+    env = {**os.environ, "PODWARDEN_SLACK_API_URL": f"http://127.0.0.1:{dead}/api/",
+           "PODWARDEN_SLACK_BOT_TOKEN": "xoxb-1-2-DOCTORSECRET", "PODWARDEN_SLACK_APP_TOKEN": "xapp-1-x"}
+    assert main(["migrate"]) == 0
+    result = subprocess.run([sys.executable, "-m", "podwarden", "doctor", "--sim"], env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 1
+    expected = f"FAIL slack: cannot reach http://127.0.0.1:{dead}/api/: Connection refused"
+    assert _lines(result.stdout, "FAIL ") == [expected]
+    assert result.stderr == ""
+    assert "DOCTORSECRET" not in result.stdout
