@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -430,3 +431,23 @@ def test_start_takes_the_same_disk_bounds_as_quote(bot: Bot, flag: str, word: st
     assert not refused.ok
     assert not refused.buttons  # never offered for confirmation
     assert f"{word} can be at most 100,000 GB, got" in refused.title
+
+
+@pytest.mark.parametrize("api", ["graphql", "rest"])
+def test_resume_quotes_todays_gpu_price_and_the_disks_over_either_api(
+    tmp_path: Path, podwarden_env: Path, api: str,
+) -> None:
+    """A stopped pod's GPUs bill nothing now (both APIs say 0), so the quote is the catalog's
+    price for its GPUs plus its disks while it runs."""
+    for bot in make_bot(tmp_path, runpod_api=api):
+        [pod] = bot.pods_named("dave-archive")
+        assert pod.cost_per_hr == 0
+        [gpu] = [g for g in bot.services.runpod.gpu_types(gpu_count=pod.gpu_count) if g.id == pod.gpu_type_id]
+        price = gpu.price(pod.cloud, spot=pod.spot)
+        assert price is not None
+        book = bot.services.costs.book
+        expected = price * pod.gpu_count + book.container_disk_per_hour(pod.container_disk_gb) \
+            + book.volume_per_hour(pod.volume_gb, running=True)
+        offer = bot.ask(ADMIN, "resume dave-archive")
+        assert f"at ${expected:,.2f}/h?" in offer.title
+        assert offer.data["per_hour"] == f"{expected.quantize(Decimal('0.001'), rounding=ROUND_HALF_UP)}"
