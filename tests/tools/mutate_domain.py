@@ -33,6 +33,7 @@ import importlib
 import json
 import os
 import queue
+import random
 import re
 import subprocess
 import sys
@@ -368,6 +369,8 @@ def _run_all(names: list[str], workers: list[_Worker], args: argparse.Namespace)
         source = (copy / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
         every = [Mutant(name, n, line, what, text) for n, (line, what, text) in enumerate(mutants(source))
                  if args.lines is None or line in args.lines][args.skip:]
+        if args.shuffle:  # a time box then tries a uniform sample, not the top of the file
+            random.Random(f"{name}:{len(every)}").shuffle(every)
         started = time.monotonic()
         counts = _run_module(name, workers, every, args.budget)
         tried = sum(counts.values())
@@ -389,6 +392,8 @@ def main(argv: list[str]) -> int:
                          help="only the mutants on these lines, e.g. 179,183 (to check a new test kills them)")
     options.add_argument("--skip", type=int, default=0,
                          help="start after this many mutants of each module (to go on from a time-boxed run)")
+    options.add_argument("--shuffle", action="store_true",
+                         help="try the mutants in a fixed random order (with --budget: a uniform sample)")
     options.add_argument("modules", nargs="*")
     args = options.parse_args(argv)
     names = args.modules or sorted(p.stem for p in (ROOT / "podwarden" / "domain").glob("*.py")
