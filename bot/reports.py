@@ -94,7 +94,7 @@ def report_handlers(services: Services) -> dict[type[c.Command], Handler]:
             from podwarden.adapters.slack.digest_publisher import save_files
             from podwarden.bootstrap import digest_directory
 
-            png, csv = save_files(built, digest_directory(), at=services.clock.now())
+            png, csv = save_files(built, digest_directory(services), at=services.clock.now())
             lines += ["", f"Chart (PNG): {png}", f"The week's rows (CSV): {csv}"]
         return BlocksReply(
             title=built.title, sections=(Section(lines=tuple(lines)),), data=_digest_data(built),

@@ -272,6 +272,8 @@ def test_sim_leaves_the_real_data_directory_alone(
     assert str(data) not in out
     assert main(["ask", "--sim", "pods all"]) == 0
     assert main(["ask", "pods all --sim"]) == 0
+    assert main(["ask", "--sim", "digest"]) == 0
+    assert "Chart (PNG): " + str(bootstrap.sim_files()) in capsys.readouterr().out
     with bootstrap.build(load_settings(env_file=None), sim=True, console=io.StringIO()) as services:
         files = bootstrap.digest_directory(services)
         assert services.digest_publisher.directory == files  # type: ignore[attr-defined]

@@ -122,7 +122,8 @@ def test_a_url_httpx_cannot_use_is_a_config_error_at_once(url: str) -> None:
 
 
 def test_a_url_that_passes_the_settings_but_not_httpx_is_a_config_error() -> None:
-    settings = Settings(runpod_api_key=SecretStr(API_KEY), runpod_graphql_url="http://[::1/graphql")
+    # (A broken IPv6 host, "http://[::1/graphql", is now refused by the settings themselves.)
+    settings = Settings(runpod_api_key=SecretStr(API_KEY), runpod_graphql_url="http://ex\x00ample.com/graphql")
     with pytest.raises(ConfigError, match="PODWARDEN_RUNPOD_GRAPHQL_URL"):
         bootstrap.runpod_client(settings)
 
