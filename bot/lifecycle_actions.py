@@ -31,7 +31,7 @@ from podwarden.domain.errors import InputError
 from podwarden.domain.ledger_values import AuditOutcome, PodRecord
 from podwarden.domain.models import Cloud, EndpointSpec
 from podwarden.errors import RunPodError
-from podwarden.services.pods import REQUEST_ENV
+from podwarden.services.pods import REQUEST_ENV, stop_as_ours
 
 if TYPE_CHECKING:
     from podwarden.bootstrap import Services
@@ -96,7 +96,8 @@ class _Buttons:
 
     def stop_now(self, pod_id: str, caller: Caller) -> Reply:
         pod = self._allowed(pod_id, caller, "stop")
-        self._run(caller, "stop", pod.id, lambda: self._s.runpod.stop_pod(pod.id), before=self._stopped_by_us)
+        self._run(caller, "stop", pod.id,
+                  lambda: stop_as_ours(self._s.ledger, self._s.runpod, pod.id, now=self._now()))
         return Reply(title=f"Stopped {pod.name}. Nothing was deleted; Resume brings it back.",
                      data={"pod_id": pod.id, "status": "EXITED"})
 
@@ -192,16 +193,10 @@ class _Buttons:
         self._v.audit.refused(actor(caller), verb, why, target=target)
         return Refused(why)
 
-    def _stopped_by_us(self, pod_id: str) -> None:
-        self._s.ledger.mark_stopped_by_us(pod_id, now=self._now())
-
-    def _run(self, caller: Caller, action: str, target: str, call: Callable[[], T],
-             before: Callable[[str], None] | None = None) -> T:
+    def _run(self, caller: Caller, action: str, target: str, call: Callable[[], T]) -> T:
         """Audit the start, call RunPod, audit how it ended (the error re-raised for the reply)."""
         who = actor(caller)
         self._v.audit.record(who, action, target=target, outcome=AuditOutcome.STARTED)
-        if before is not None:
-            before(target)
         try:
             result = call()
         except RunPodError as exc:

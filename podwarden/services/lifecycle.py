@@ -70,9 +70,10 @@ from podwarden.domain.notes import (
     UnownedPod,
 )
 from podwarden.domain.pricing import PriceBook
-from podwarden.errors import NotFound, RunPodError, RunPodTimeout
+from podwarden.errors import RunPodError
 from podwarden.ports import Clock, Ledger, Notifier, RunPodGateway
 from podwarden.services.outbox import Outbox
+from podwarden.services.pods import STOP_NOT_DONE, pod_after_failed_stop
 from podwarden.services.usage import UsageService
 
 log = logging.getLogger("podwarden.daemon")
@@ -81,7 +82,7 @@ ACTOR = "podwarden-daemon"
 NOTICE_MEMORY = timedelta(days=14)
 _ZERO = Decimal(0)
 _DOWN = frozenset({PodStatus.EXITED, PodStatus.PAUSED, PodStatus.DEAD, PodStatus.TERMINATED})
-_NOT_OURS = frozenset({PodAfterStop.RUNNING, PodAfterStop.GONE})  # read back after our failed stop
+_NOT_OURS = STOP_NOT_DONE  # read back after our failed stop
 _AFTER_FAILED_STOP = {
     PodAfterStop.RUNNING: "tried again next tick if it is still to be stopped",
     PodAfterStop.GONE: "the pod is gone: nothing left to stop",
@@ -373,23 +374,9 @@ class LifecycleService:
         self.deliver(report, stopped=stopped)
 
     def _pod_after_failed_stop(self, pod_id: str, error: RunPodError) -> PodAfterStop:
-        """The pod right after RunPod failed to stop it (see `PodAfterStop`).
-
-        A stop that timed out is UNKNOWN even when the pod still reads running: RunPod may carry
-        it out after our read, and a stop of ours seen later must not be disowned (no shutdown
-        notice, no Resume button, no saving). A refusal (any other error) read back running is
-        RUNNING: the pod going down later is someone else's stop. An unreadable pod is UNKNOWN.
-        """
-        try:
-            pod = self._runpod.get_pod(pod_id)
-        except NotFound:
-            return PodAfterStop.GONE
-        except RunPodError as exc:
-            log.warning("could not read %s after its stop failed: %s", pod_id, exc)
-            return PodAfterStop.UNKNOWN
-        if not pod.running:
-            return PodAfterStop.DOWN
-        return PodAfterStop.UNKNOWN if isinstance(error, RunPodTimeout) else PodAfterStop.RUNNING
+        """The pod right after RunPod failed to stop it, judged as a person's stop is
+        (`podwarden.services.pods.pod_after_failed_stop`)."""
+        return pod_after_failed_stop(self._runpod, pod_id, error)
 
     def _ours(self, notice: Notice, pod_id: str) -> bool:
         """Was the pod stopped by the stop this held notice announces? The daemon's last stop

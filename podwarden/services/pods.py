@@ -10,6 +10,7 @@ confirmation is consumed (see `ConfirmationService`).
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -19,11 +20,11 @@ from typing import Any
 from podwarden.domain.access import Actor, Refused
 from podwarden.domain.answers import Fleet, PodView, Ssh, StartPlan
 from podwarden.domain.catalog import parse_cloud, resolve_gpu
-from podwarden.domain.ledger_values import AuditOutcome, PodRecord
+from podwarden.domain.ledger_values import AuditOutcome, PodAfterStop, PodRecord
 from podwarden.domain.models import BILLED_STATUSES, Cloud, Pod, PodSpec, PodStatus
 from podwarden.domain.pricing import PriceBook
 from podwarden.domain.quotes import check_disk, quote_pod, usage_period
-from podwarden.errors import InputError, RunPodError
+from podwarden.errors import InputError, NotFound, RunPodError, RunPodTimeout
 from podwarden.ports import Clock, Ledger, RunPodGateway
 from podwarden.services.audit import AuditService, answer_status
 from podwarden.services.people import PeopleService
@@ -32,6 +33,49 @@ DEFAULT_IMAGE = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04"
 REQUEST_ENV = "PODWARDEN_REQUEST"  # the RunPod adapter's idempotency key in a pod's env
 SSH_KEY = "~/.ssh/id_ed25519"
 _LISTED = 5
+STOP_NOT_DONE = frozenset({PodAfterStop.RUNNING, PodAfterStop.GONE})  # read back after a failed stop
+
+log = logging.getLogger(__name__)
+
+
+def stop_as_ours(ledger: Ledger, runpod: RunPodGateway, pod_id: str, *, now: datetime) -> Pod:
+    """A person's stop through Podwarden (the `stop` verb, a notice's Stop button): mark the pod
+    stopped by us, ask RunPod, and clear the mark if the stop did not happen.
+
+    The mark comes first, so that the pod going down is never mistaken for a spot eviction. A
+    stop RunPod refused, read back running (or gone), leaves no mark: a later eviction is
+    reported to the owner. A stop that timed out, or whose pod reads down or cannot be read,
+    keeps its mark, since RunPod may have carried it out (`pod_after_failed_stop`). The error
+    is re-raised for the caller's audit and reply.
+    """
+    ledger.mark_stopped_by_us(pod_id, now=now)
+    try:
+        return runpod.stop_pod(pod_id)
+    except RunPodError as exc:
+        if pod_after_failed_stop(runpod, pod_id, exc) in STOP_NOT_DONE:
+            ledger.unmark_stopped_by_us(pod_id, since=now, until=now)
+        raise
+
+
+def pod_after_failed_stop(runpod: RunPodGateway, pod_id: str, error: RunPodError) -> PodAfterStop:
+    """The pod right after RunPod failed to stop it (see `PodAfterStop`); the daemon's stop and
+    a person's (`stop_as_ours`) judge it alike.
+
+    A stop that timed out is UNKNOWN even when the pod still reads running: RunPod may carry
+    it out after our read, and a stop of ours seen later must not be disowned (no shutdown
+    notice, no Resume button, no saving). A refusal (any other error) read back running is
+    RUNNING: the pod going down later is someone else's stop. An unreadable pod is UNKNOWN.
+    """
+    try:
+        pod = runpod.get_pod(pod_id)
+    except NotFound:
+        return PodAfterStop.GONE
+    except RunPodError as exc:
+        log.warning("could not read %s after its stop failed: %s", pod_id, exc)
+        return PodAfterStop.UNKNOWN
+    if not pod.running:
+        return PodAfterStop.DOWN
+    return PodAfterStop.UNKNOWN if isinstance(error, RunPodTimeout) else PodAfterStop.RUNNING
 
 
 def spec_from(payload: Mapping[str, Any], *, request: str) -> PodSpec:
@@ -204,9 +248,8 @@ class PodsService:
             raise InputError(f"{pod.name} is already stopped")
         if self._ledger.pod(pod.id) is None:
             self._ledger.observe_pods([pod], now=self._clock.now())
-        # Said before the call: a stop we asked for is never mistaken for a spot eviction.
-        self._ledger.mark_stopped_by_us(pod.id, now=self._clock.now())
-        return self._act(actor, "stop", pod, lambda: self._runpod.stop_pod(pod.id))
+        return self._act(actor, "stop", pod,
+                         lambda: stop_as_ours(self._ledger, self._runpod, pod.id, now=self._clock.now()))
 
     def terminate_target(self, actor: Actor, ref: str) -> Pod:
         pod = self.find(ref)

@@ -19,9 +19,10 @@ from podwarden.clock import ManualClock
 from podwarden.domain.access import Role
 from podwarden.domain.ledger_values import BudgetPeriod, BudgetScope
 from podwarden.domain.models import Cloud, PodSpec
-from podwarden.domain.notes import ApprovalRequested
+from podwarden.domain.notes import ApprovalRequested, SpotEvicted
 from podwarden.services.pods import REQUEST_ENV
 from tests.fakes.notifier import FakeNotifier
+from tests.services import test_lifecycle_tick as tick_world
 
 BOB = Caller("U0BOB", Role.MEMBER)
 ALICE = Caller("U0ALICE", Role.MEMBER)
@@ -251,3 +252,35 @@ def test_button_audit_rows_say_in_which_channel_it_was_clicked(services: Service
     entries = services.ledger.audit_log(target=bob)
     assert [e.action for e in reversed(entries)] == ["keep", "stop", "stop"]
     assert {e.channel for e in entries} == {"D0BOB"}
+
+
+SPOT = {"pods": [{"name": "erin-spot", "gpu_type_id": "NVIDIA A100 80GB PCIe", "spot": True,
+                  "workload": "busy", "started_seconds_ago": 3600, "evict_after_seconds": 20 * 60}]}
+ERIN = Caller(tick_world.ERIN, Role.MEMBER, "D0ERIN")
+
+
+def test_a_stop_button_runpod_refused_leaves_a_later_eviction_reported_to_the_owner(tmp_path: Path) -> None:
+    for world in tick_world.build_world(tmp_path, SPOT):
+        world.tick(1)
+        erin = world.pod_id("erin-spot")
+        world.sim.faults.add("graphql:podStop", "SERVER_ERROR", count=1)  # refused, not carried out
+        refused = build_dispatcher(world.services).act(ids.STOP_NOW, erin, ERIN)
+        assert not refused.ok
+        assert world.status("erin-spot") == "RUNNING"
+        assert world.services.ledger.lifecycle_state()[erin].stopped_by_us_at is None
+        world.tick(25)  # evicted at minute 20
+        assert world.status("erin-spot") == "EXITED"
+        [evicted] = world.notes(SpotEvicted)  # erin hears of it, with Relaunch on-demand
+        assert (evicted.to, evicted.pod_id) == (tick_world.ERIN, erin)
+
+
+def test_a_stop_button_runpod_carried_out_is_not_reported_as_an_eviction(tmp_path: Path) -> None:
+    for world in tick_world.build_world(tmp_path, SPOT):
+        world.tick(1)
+        erin = world.pod_id("erin-spot")
+        done = build_dispatcher(world.services).act(ids.STOP_NOW, erin, ERIN)
+        assert done.ok, done.text()
+        world.tick(25)
+        assert world.status("erin-spot") == "EXITED"
+        assert world.services.ledger.lifecycle_state()[erin].stopped_by_us_at is not None
+        assert world.notes(SpotEvicted) == []

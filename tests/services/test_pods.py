@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.verbs import Verbs
 from podwarden.domain.access import Refused, Role
 from podwarden.domain.ledger_values import AuditOutcome
 from podwarden.domain.models import Cloud, Pod, PodStatus
-from podwarden.errors import InputError
+from podwarden.domain.notes import SpotEvicted
+from podwarden.errors import InputError, RunPodError, RunPodTimeout
 from podwarden.services.pods import find_pod, spec_from
+from tests.services import test_lifecycle_tick as tick_world
 from tests.services.verbs_world import ADMIN, ALICE, BOB, actor, world
 
 pytestmark = pytest.mark.usefixtures("podwarden_env")
@@ -162,3 +165,43 @@ def test_the_fleet_names_owners_as_spend_does(tmp_path: Path) -> None:
         assert row[7] == "bob"  # the name `spend` shows, not U0BOB
         [shown] = [p for p in reply.data["pods"] if p["name"] == "bob-notebook"]
         assert (shown["owner"], shown["owner_name"]) == (BOB, "bob")
+
+
+SPOT = {"pods": [{"name": "erin-spot", "gpu_type_id": "NVIDIA A100 80GB PCIe", "spot": True,
+                  "workload": "busy", "started_seconds_ago": 3600, "evict_after_seconds": 20 * 60}]}
+
+
+def test_a_stop_runpod_refused_leaves_a_later_eviction_reported_to_the_owner(tmp_path: Path) -> None:
+    for fleet in tick_world.build_world(tmp_path, SPOT):
+        fleet.tick(1)
+        erin = fleet.pod_id("erin-spot")
+        fleet.sim.faults.add("graphql:podStop", "SERVER_ERROR", count=1)  # refused, not carried out
+        with pytest.raises(RunPodError):
+            Verbs(fleet.services).pods.stop(actor(tick_world.ERIN, Role.MEMBER), "erin-spot")
+        assert fleet.status("erin-spot") == "RUNNING"
+        assert fleet.services.ledger.lifecycle_state()[erin].stopped_by_us_at is None
+        fleet.tick(25)  # evicted at minute 20
+        assert fleet.status("erin-spot") == "EXITED"
+        [evicted] = fleet.notes(SpotEvicted)  # erin hears of it, with Relaunch on-demand
+        assert (evicted.to, evicted.pod_id) == (tick_world.ERIN, erin)
+
+
+def test_a_stop_runpod_never_answered_keeps_its_mark(tmp_path: Path) -> None:
+    for fleet in tick_world.build_world(tmp_path, SPOT):
+        fleet.tick(1)
+        erin = fleet.pod_id("erin-spot")
+        fleet.sim.faults.add("graphql:podStop", "TIMEOUT", count=1)  # never answered: RunPod may still stop it
+        with pytest.raises(RunPodTimeout):
+            Verbs(fleet.services).pods.stop(actor(tick_world.ERIN, Role.MEMBER), "erin-spot")
+        assert fleet.services.ledger.lifecycle_state()[erin].stopped_by_us_at == fleet.services.clock.now()
+
+
+def test_a_stop_runpod_carried_out_is_not_reported_as_an_eviction(tmp_path: Path) -> None:
+    for fleet in tick_world.build_world(tmp_path, SPOT):
+        fleet.tick(1)
+        erin = fleet.pod_id("erin-spot")
+        Verbs(fleet.services).pods.stop(actor(tick_world.ERIN, Role.MEMBER), "erin-spot")
+        fleet.tick(25)
+        assert fleet.status("erin-spot") == "EXITED"
+        assert fleet.services.ledger.lifecycle_state()[erin].stopped_by_us_at is not None
+        assert fleet.notes(SpotEvicted) == []
