@@ -205,3 +205,16 @@ def test_a_stop_runpod_carried_out_is_not_reported_as_an_eviction(tmp_path: Path
         assert fleet.status("erin-spot") == "EXITED"
         assert fleet.services.ledger.lifecycle_state()[erin].stopped_by_us_at is not None
         assert fleet.notes(SpotEvicted) == []
+
+
+def test_a_stop_runpod_carried_out_but_answered_with_an_error_keeps_its_mark(tmp_path: Path) -> None:
+    for fleet in tick_world.build_world(tmp_path, SPOT):
+        fleet.tick(1)
+        erin = fleet.pod_id("erin-spot")
+        fleet.sim.faults.add("graphql:podStop", "SERVER_ERROR_AFTER", count=1)  # stopped, then a 500
+        with pytest.raises(RunPodError):
+            Verbs(fleet.services).pods.stop(actor(tick_world.ERIN, Role.MEMBER), "erin-spot")
+        assert fleet.status("erin-spot") == "EXITED"  # read back down: the stop was ours
+        fleet.tick(25)
+        assert fleet.services.ledger.lifecycle_state()[erin].stopped_by_us_at is not None
+        assert fleet.notes(SpotEvicted) == []
