@@ -46,7 +46,10 @@ def test_a_quarter_hour_starting_at_the_week_s_first_instant_is_in_that_week_and
     assert digest.serverless == Decimal("1.00")
     assert [(line.label, line.amount) for line in digest.per_user] == [("U0BOB", Decimal("1.00"))]
     assert [(row.resource_id, row.amount) for row in digest.rows] == [("ep1", Decimal("1.00"))]
-    assert spend_summary([], quarters, start=START, end=END).serverless == Decimal("1.00")
+    summary = spend_summary([], quarters, start=START, end=END)
+    assert summary.serverless == Decimal("1.00")
+    assert [(line.label, line.amount) for line in summary.per_user] == [("U0BOB", Decimal("1.00"))]
+    assert [(line.label, line.amount) for line in summary.per_team] == [("nlp", Decimal("1.00"))]
 
 
 def test_week_over_week_reads_up_down_or_unchanged() -> None:
