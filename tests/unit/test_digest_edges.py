@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from podwarden.domain.digest import (
+    BillingCheck,
     BudgetBurn,
     DigestInputs,
     Recommendation,
@@ -14,7 +15,8 @@ from podwarden.domain.digest import (
     spend_outlook,
     spend_summary,
 )
-from podwarden.domain.spend_values import EndpointQuarter, PodStretch
+from podwarden.domain.ledger_values import Budget, BudgetPeriod, BudgetScope
+from podwarden.domain.spend_values import AutoStop, EndpointQuarter, PodStretch
 
 MONDAY = date(2026, 11, 16)
 START = datetime(2026, 11, 16, tzinfo=UTC)
@@ -81,3 +83,56 @@ def test_today_s_forecast_after_the_day_s_end_adds_nothing_more() -> None:
                             rate_now=Decimal("1.89"))
     assert outlook.hours_left == Decimal(0)
     assert outlook.forecast == summary.total
+
+
+def test_a_bill_exactly_two_percent_apart_agrees_and_one_further_does_not() -> None:
+    def differs(theirs: str) -> bool:
+        inputs = DigestInputs(week_start=MONDAY, zone="UTC", stretches=[stretch(1, idle=False, cost="98.00")],
+                              quarters=(), billing=BillingCheck("the simulator's billing", Decimal(theirs)))
+        return build_digest(inputs).cross_check_differs
+
+    assert not differs("100.00")  # $2.00 of $100.00: 2 %, the tolerance
+    assert differs("100.01")
+
+
+def test_an_auto_stop_at_the_week_s_first_instant_saved_money_that_week() -> None:
+    ran = stretch(24, idle=True, at=START - timedelta(hours=24))
+    stop = AutoStop("pod1", START, "idle")
+    digest = build_digest(DigestInputs(week_start=MONDAY, zone="UTC", stretches=[ran], quarters=(),
+                                       auto_stops=[stop]))
+    assert (digest.auto_stops, digest.savings_hours) == (1, Decimal(168))
+
+
+def test_a_pod_whose_compute_equals_its_storage_is_still_counted() -> None:
+    even = PodStretch(pod_id="pod1", pod_name="alice-train", status="RUNNING", started_at=START,
+                      ended_at=START + timedelta(hours=1), cost_per_hr=Decimal("1.00"), storage_per_hr=Decimal("1.00"),
+                      gpu_type_id="NVIDIA A100 80GB PCIe", gpu_count=1, owner_id="U0ALICE", team="vision", idle=False)
+    digest = build_digest(DigestInputs(week_start=MONDAY, zone="UTC", stretches=[even], quarters=()))
+    assert [(line.label, line.amount) for line in digest.per_user] == [("U0ALICE", Decimal("2.00"))]
+
+
+def test_a_week_ending_with_its_month_measures_the_month_it_ends() -> None:
+    # The week of Monday 25 May 2026 ends at 1 June 00:00: its monthly budget is May's.
+    week = date(2026, 5, 25)
+    may = stretch(10, idle=False, at=datetime(2026, 5, 3, tzinfo=UTC))
+    budget = Budget(BudgetScope.USER, "U0ALICE", Decimal("100"), BudgetPeriod.MONTH, hard=False,
+                    updated_at=START)
+    [line] = build_digest(DigestInputs(week_start=week, zone="UTC", stretches=[may], quarters=(),
+                                       budgets=[budget])).budgets
+    assert line.forecast == Decimal("18.90")  # all of May is in: $18.90 spent, 31 of 31 days
+
+
+def test_spend_for_one_member_burns_only_that_member_s_budget() -> None:
+    summary = spend_summary([stretch(2, idle=False)], [], start=START, end=START + timedelta(hours=2),
+                            owner_id="U0ALICE")
+    budgets = [Budget(BudgetScope.USER, "U0ALICE", Decimal("10"), BudgetPeriod.DAY, hard=False, updated_at=START),
+               Budget(BudgetScope.USER, "U0BOB", Decimal("20"), BudgetPeriod.DAY, hard=False, updated_at=START),
+               Budget(BudgetScope.TEAM, "vision", Decimal("30"), BudgetPeriod.DAY, hard=False, updated_at=START)]
+    outlook = spend_outlook(summary, period="today", period_end=START + timedelta(days=1), budgets=budgets,
+                            owner_id="U0ALICE", owner_label="@alice")
+    assert [(b.label, b.amount) for b in outlook.budgets] == [("@alice", Decimal("10"))]
+
+
+def test_no_forecast_in_a_period_s_first_instant() -> None:
+    empty = spend_summary([], [], start=START, end=START)
+    assert spend_outlook(empty, period="month", period_end=END, budgets=()).forecast is None
