@@ -45,6 +45,7 @@ def services(podwarden_env: Path, tmp_path: Path, slack: DigestSlack, monkeypatc
     with bootstrap.build(config, sim=bootstrap.simulator(scenario=None, clock=clock), clock=clock,
                          digest_publisher=SlackDigestPublisher(slack.client())) as built:
         seed_two_weeks(built.ledger)  # type: ignore[arg-type]
+        built.files = tmp_path / "sim-files"  # a --sim run's folder, the test's own
         yield built
 
 
@@ -145,6 +146,7 @@ def test_digest_at_the_console_saves_the_chart_and_the_csv(services: Services) -
 def test_digest_files_go_to_the_data_dir_named_with_the_time_and_are_not_overwritten(
     services: Services, tmp_path: Path,
 ) -> None:
+    services.files = None  # a console on a real ledger (under --sim they go to `bootstrap.sim_files()`)
     services.clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))  # type: ignore[attr-defined]
     dispatcher = build_dispatcher(services)
 
