@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -259,3 +260,21 @@ def test_the_edges_of_what_can_be_sized() -> None:
     with pytest.raises(InputError, match="--batch must be 1 to 4,096 sequences"):
         size_model(Decimal(7), catalog=CATALOG, batch=4097)
     assert size_model(Decimal(7), catalog=CATALOG, batch=4096).comfortable_batch == 4096
+
+
+def test_the_largest_pod_named_is_the_most_vram_in_one_pod_not_the_biggest_gpu() -> None:
+    # An MI300X offered one to a Pod holds 192 GB; 8 × B200 hold 1,440 GB.
+    single = tuple(replace(g, max_gpu_count=1) if g.id == "AMD Instinct MI300X OAM" else g for g in CATALOG)
+    sizing = size_model(parse_params("1.5T"), catalog=single)
+    assert "the largest is 8 × B200 with 1,368 GB usable" in sizing.headline
+
+
+def test_a_model_of_no_parameters_is_refused() -> None:
+    with pytest.raises(InputError, match="above 0"):
+        size_model(Decimal(0), catalog=CATALOG)
+
+
+def test_a_model_under_a_million_parameters_shows_its_size_in_billions() -> None:
+    sizing = size_model(parse_params("500K"), catalog=CATALOG, label="500K")
+    assert sizing.headline.startswith("500K at BF16 needs ~0.001 GB")
+    assert "0.0005B" in sizing.note
