@@ -278,3 +278,8 @@ def test_a_model_under_a_million_parameters_shows_its_size_in_billions() -> None
     sizing = size_model(parse_params("500K"), catalog=CATALOG, label="500K")
     assert sizing.headline.startswith("500K at BF16 needs ~0.001 GB")
     assert "0.0005B" in sizing.note
+
+
+def test_a_size_with_its_unit_gets_no_assumption_note() -> None:
+    sizing = size_model(parse_params("7B"), catalog=CATALOG, label="7B")
+    assert "is read as" not in sizing.note
