@@ -283,3 +283,21 @@ def test_a_model_under_a_million_parameters_shows_its_size_in_billions() -> None
 def test_a_size_with_its_unit_gets_no_assumption_note() -> None:
     sizing = size_model(parse_params("7B"), catalog=CATALOG, label="7B")
     assert "is read as" not in sizing.note
+
+
+def test_exactly_100t_parameters_is_sized_and_more_is_refused() -> None:
+    assert not size_model(Decimal(100_000), catalog=CATALOG).fits  # sized: nothing holds it
+    with pytest.raises(InputError, match="at most 100T"):
+        size_model(Decimal("100000.001"), catalog=CATALOG)
+
+
+def test_the_parameter_count_in_the_note_keeps_three_decimals_and_two_digits_below_a_million() -> None:
+    assert "1.235B × 2 bytes" in size_model(Decimal("1.2345"), catalog=CATALOG).note
+    assert "0.00012B × 2 bytes" in size_model(Decimal("0.000123456"), catalog=CATALOG).note
+
+
+def test_the_note_names_at_most_three_counts_skipped_for_tensor_parallelism() -> None:
+    sizing = size_model(Decimal(100), catalog=CATALOG)  # 210 GB: 3 × 80 GB holds it, 4 is proposed
+    assert len(sizing.skipped) > 3
+    named = sizing.note.split("Also holds it, but not proposed: ")[1].split(" — ")[0]
+    assert named.count(" × ") == 3
