@@ -486,3 +486,9 @@ def test_a_break_even_at_zero_is_bad_input_not_a_division_by_zero(
         break_even(pod_per_hour=Decimal(pod), flex_per_second=Decimal(flex),
                    seconds_per_request=None if seconds is None else Decimal(seconds))
     assert caught.value.message == message
+
+
+def test_hours_in_a_period_s_label_and_a_disk_s_basis_show_two_decimals() -> None:
+    assert usage_period(hours_per_day=Decimal("1.125")).label == "1.13 h/day for a 30-day month"
+    q = _quote(A100, hours=Decimal("1.125"), container_disk_gb=20, volume_gb=50)
+    assert [item.basis for item in q.pod.storage] == ["20 GB × 1.13 h", "50 GB × 1.13 h"]
