@@ -492,3 +492,10 @@ def test_hours_in_a_period_s_label_and_a_disk_s_basis_show_two_decimals() -> Non
     assert usage_period(hours_per_day=Decimal("1.125")).label == "1.13 h/day for a 30-day month"
     q = _quote(A100, hours=Decimal("1.125"), container_disk_gb=20, volume_gb=50)
     assert [item.basis for item in q.pod.storage] == ["20 GB × 1.13 h", "50 GB × 1.13 h"]
+
+
+def test_a_load_under_one_request_an_hour_is_quoted() -> None:
+    q = _quote(A4000, requests_per_hour=Decimal("0.5"), seconds_per_request=Decimal(5))
+    assert q.serverless.per_request == Decimal("0.0008")  # priced, though one comes every two hours
+    with pytest.raises(InputError, match="cannot be negative"):
+        _quote(A4000, requests_per_hour=Decimal("-0.5"), seconds_per_request=Decimal(5))
