@@ -52,6 +52,7 @@ SWAPS: dict[type[Any], type[Any]] = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
     ast.And: ast.Or, ast.Or: ast.And,
 }
+WIDE_STAGE = True  # `--unit-only` turns the wider stage off
 WIDE_SKIP = ("tests/unit", "tests/tools", "tests/conformance", "tests/sdk", "tests/sim")
 
 
@@ -312,7 +313,7 @@ def _verdict(worker: _Worker, mutant: Mutant, killers: Killers) -> str:
     target.write_text(mutant.source, encoding="utf-8")
     try:
         for verdict, stage in (("killed", covering_tests(mutant.module, copy)),
-                               ("WIDE", wider_tests(mutant.module, copy))):
+                               ("WIDE", wider_tests(mutant.module, copy) if WIDE_STAGE else [])):
             unit = verdict == "killed"
             killer = worker.killer(killers.recent(unit=unit)) or worker.killer(stage)
             if killer is not None:
@@ -361,7 +362,7 @@ def _run_all(names: list[str], workers: list[_Worker], args: argparse.Namespace)
     missed = 0
     copy = workers[0].copy
     for name in names:
-        broken = [stage for stage in (covering_tests(name, copy), wider_tests(name, copy))
+        broken = [stage for stage in (covering_tests(name, copy), wider_tests(name, copy) if WIDE_STAGE else [])
                   if not workers[0].passes(stage)]
         if broken:
             print(f"{name}: the tests fail with no mutant ({' '.join(broken[0])}): not run", flush=True)
@@ -394,8 +395,12 @@ def main(argv: list[str]) -> int:
                          help="start after this many mutants of each module (to go on from a time-boxed run)")
     options.add_argument("--shuffle", action="store_true",
                          help="try the mutants in a fixed random order (with --budget: a uniform sample)")
+    options.add_argument("--unit-only", action="store_true",
+                         help="no wider stage (to check quickly that new unit tests kill chosen mutants)")
     options.add_argument("modules", nargs="*")
     args = options.parse_args(argv)
+    global WIDE_STAGE  # one switch for the whole run
+    WIDE_STAGE = not args.unit_only
     names = args.modules or sorted(p.stem for p in (ROOT / "podwarden" / "domain").glob("*.py")
                                    if p.stem != "__init__")
     with tempfile.TemporaryDirectory(prefix="podwarden-mutants-") as tmp:
