@@ -178,8 +178,8 @@ def test_an_unowned_pod_is_reported_only_while_it_exists_and_only_to_a_notice_ch
 
 
 def test_a_balance_lasting_just_under_the_runway_is_warned_even_if_it_rounds_up() -> None:
-    # $95.92 at $2/h lasts 47.96 h: under the 48 h of the policy, though it reads "48.0 h".
-    short = Account("acct", balance=Decimal("95.92"), spend_per_hr=Decimal("2"), spend_limit_per_hr=None)
+    # $95.98 at $2/h lasts 47.99 h: under the 48 h of the policy, though it reads "48.0 h".
+    short = Account("acct", balance=Decimal("95.98"), spend_per_hr=Decimal("2"), spend_limit_per_hr=None)
     assert [w.hours_left for w in only(decide(Snapshot(pods=None, account=short), POLICY, NOW), WarnRunway)] == [
         Decimal("48.0")]
     enough = replace(short, balance=Decimal("96"))
