@@ -551,7 +551,7 @@ def _runway_actions(snapshot: Snapshot, account: Account, policy: Policy, now: d
         return []
     hours = account.balance / account.spend_per_hr
     if hours * 3600 >= Decimal(int(policy.runway_warning.total_seconds())):
-        return []  # compared unrounded: 47.96 h is under 48 h, though it shows as 48.0
+        return []  # compared unrounded: 47.99 h is under 48 h, though it shows as 48.0
     hours_left = hours.quantize(Decimal("0.1"))
     key = f"runway:{now.date().isoformat()}"
     if key in snapshot.notices:
