@@ -136,3 +136,30 @@ def test_spend_for_one_member_burns_only_that_member_s_budget() -> None:
 def test_no_forecast_in_a_period_s_first_instant() -> None:
     empty = spend_summary([], [], start=START, end=START)
     assert spend_outlook(empty, period="month", period_end=END, budgets=()).forecast is None
+
+
+def test_a_month_s_forecast_is_its_run_rate_so_far_over_the_whole_month() -> None:
+    # $9.45 in the first 30 minutes of a 30-day month: $9.45 / 0.5 h × 720 h.
+    summary = spend_summary([stretch(5, idle=False)], [], start=START, end=START + timedelta(minutes=30))
+    outlook = spend_outlook(summary, period="month", period_end=START + timedelta(days=30), budgets=())
+    assert summary.total == Decimal("0.945")
+    assert outlook.forecast == Decimal("1360.8")
+
+
+def test_a_pod_costing_exactly_a_dollar_is_counted() -> None:
+    one = stretch(1, idle=False, cost="1.00")
+    digest = build_digest(DigestInputs(week_start=MONDAY, zone="UTC", stretches=[one], quarters=()))
+    assert [(line.label, line.amount) for line in digest.per_user] == [("U0ALICE", Decimal("1.00"))]
+
+
+def test_an_auto_stop_at_the_week_s_end_belongs_to_the_next_week() -> None:
+    ran = stretch(24 * 7, idle=True)
+    digest = build_digest(DigestInputs(week_start=MONDAY, zone="UTC", stretches=[ran], quarters=(),
+                                       auto_stops=[AutoStop("pod1", END, "idle")]))
+    assert digest.auto_stops == 0
+
+
+def test_an_owner_who_spent_nothing_is_not_among_the_top_spenders() -> None:
+    digest = build_digest(DigestInputs(week_start=MONDAY, zone="UTC", stretches=[stretch(1, idle=False)],
+                                       quarters=[quarter(START + timedelta(hours=1), "0")]))
+    assert [line.label for line in digest.top] == ["U0ALICE"]
