@@ -139,3 +139,10 @@ def test_one_second_is_the_shortest_quote_and_one_and_a_half_requests_a_month_is
     with pytest.raises(InputError, match="at least 1 s"):
         check_hours_per_day(Decimal("0.0002"))
     assert parse_request_rate("0.002/hour") == Decimal("0.002")  # 1.44 a month
+
+
+def test_a_long_bad_rate_is_echoed_as_its_first_39_characters_and_an_ellipsis() -> None:
+    text = "x" * 100
+    with pytest.raises(InputError) as refused:
+        parse_request_rate(text)
+    assert str(refused.value).endswith(f"got {'x' * 39!r}…")
