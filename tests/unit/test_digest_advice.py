@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from podwarden.domain.digest import Recommendation
-from podwarden.domain.digest_advice import endpoint_as_pod
+from podwarden.domain.digest_advice import endpoint_as_pod, pod_as_serverless
 
 FLEX_PER_SECOND = Decimal("0.00016")
 POD_PER_HOUR = Decimal("0.26")
@@ -62,3 +62,18 @@ def test_more_work_than_one_pod_can_carry_gets_no_single_pod_advice() -> None:
     whole_week = advice(168)
     assert whole_week is not None
     assert whole_week.saving == Decimal("53.088")
+
+
+def test_a_pod_busy_an_eighth_of_its_hours_is_advised_serverless_flex() -> None:
+    idea = pod_as_serverless(name="alice-train", running_hours=Decimal(8), busy_hours=Decimal(1),
+                             pod_per_hour=Decimal("1.00"), flex_per_second=Decimal("0.0005"))
+    assert idea is not None
+    assert idea.text.startswith("alice-train was busy 13 % of its 8 h: as Serverless flex ($1.80 a busy hour)")
+    assert idea.saving == Decimal("6.20")  # $8.00 as a Pod, $1.80 as flex
+
+
+def test_a_pod_exactly_at_break_even_gets_no_advice_and_one_that_never_ran_neither() -> None:
+    # $1.00/h for 18 h = $18.00; flex at $1.80 a busy hour for 10 busy hours = $18.00.
+    tie = {"name": "bob-nb", "pod_per_hour": Decimal("1.00"), "flex_per_second": Decimal("0.0005")}
+    assert pod_as_serverless(running_hours=Decimal(18), busy_hours=Decimal(10), **tie) is None  # type: ignore[arg-type]
+    assert pod_as_serverless(running_hours=Decimal(0), busy_hours=Decimal(0), **tie) is None  # type: ignore[arg-type]
