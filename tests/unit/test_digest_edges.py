@@ -159,7 +159,10 @@ def test_an_auto_stop_at_the_week_s_end_belongs_to_the_next_week() -> None:
     assert digest.auto_stops == 0
 
 
-def test_an_owner_who_spent_nothing_is_not_among_the_top_spenders() -> None:
+def test_an_owner_who_spent_nothing_is_not_among_the_top_spenders_and_one_who_spent_cents_is() -> None:
     digest = build_digest(DigestInputs(week_start=MONDAY, zone="UTC", stretches=[stretch(1, idle=False)],
                                        quarters=[quarter(START + timedelta(hours=1), "0")]))
     assert [line.label for line in digest.top] == ["U0ALICE"]
+    cents = build_digest(DigestInputs(week_start=MONDAY, zone="UTC", stretches=[stretch(1, idle=False)],
+                                      quarters=[quarter(START + timedelta(hours=1), "0.50")]))
+    assert [line.label for line in cents.top] == ["U0ALICE", "U0BOB"]
