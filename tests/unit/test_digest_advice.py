@@ -64,16 +64,25 @@ def test_more_work_than_one_pod_can_carry_gets_no_single_pod_advice() -> None:
     assert whole_week.saving == Decimal("53.088")
 
 
-def test_a_pod_busy_an_eighth_of_its_hours_is_advised_serverless_flex() -> None:
-    idea = pod_as_serverless(name="alice-train", running_hours=Decimal(8), busy_hours=Decimal(1),
+def test_a_pod_busy_under_half_its_hours_is_advised_serverless_flex() -> None:
+    idea = pod_as_serverless(name="alice-train", running_hours=Decimal(10), busy_hours=Decimal("4.94"),
                              pod_per_hour=Decimal("1.00"), flex_per_second=Decimal("0.0005"))
     assert idea is not None
-    assert idea.text.startswith("alice-train was busy 13 % of its 8 h: as Serverless flex ($1.80 a busy hour)")
-    assert idea.saving == Decimal("6.20")  # $8.00 as a Pod, $1.80 as flex
+    assert idea.text.startswith("alice-train was busy 49 % of its 10 h: as Serverless flex ($1.80 a busy hour)")
+    assert idea.saving == Decimal("1.108")  # $10.00 as a Pod, 4.94 busy h × $1.80 as flex
+    half_hour = pod_as_serverless(name="x", running_hours=Decimal("0.5"), busy_hours=Decimal("0.1"),
+                                  pod_per_hour=Decimal("1.00"), flex_per_second=Decimal("0.0005"))
+    assert half_hour is not None
+    assert half_hour.saving == Decimal("0.32")
 
 
-def test_a_pod_exactly_at_break_even_gets_no_advice_and_one_that_never_ran_neither() -> None:
+def test_no_advice_at_break_even_for_a_pod_that_never_ran_or_at_a_free_price() -> None:
     # $1.00/h for 18 h = $18.00; flex at $1.80 a busy hour for 10 busy hours = $18.00.
     tie = {"name": "bob-nb", "pod_per_hour": Decimal("1.00"), "flex_per_second": Decimal("0.0005")}
     assert pod_as_serverless(running_hours=Decimal(18), busy_hours=Decimal(10), **tie) is None  # type: ignore[arg-type]
     assert pod_as_serverless(running_hours=Decimal(0), busy_hours=Decimal(0), **tie) is None  # type: ignore[arg-type]
+    hours = {"name": "bob-nb", "running_hours": Decimal(18), "busy_hours": Decimal(1)}
+    assert pod_as_serverless(pod_per_hour=Decimal(0), flex_per_second=Decimal("0.0005"), **hours) is None  # type: ignore[arg-type]
+    assert pod_as_serverless(pod_per_hour=Decimal(1), flex_per_second=Decimal(0), **hours) is None  # type: ignore[arg-type]
+    assert endpoint_as_pod(name="llm", busy_hours=Decimal(10), serverless_cost=Decimal(5), gpu="RTX 4000 Ada",
+                           pod_per_hour=Decimal(0)) is None
