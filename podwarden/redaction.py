@@ -19,6 +19,9 @@ MASK = "***"
 # password holding an unescaped "@" or "/" is masked whole.
 _USERINFO = re.compile(r"(?P<scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<info>[^\s'\"<>]*)@(?=[^\s'\"<>@]*(?:[\s'\"<>]|$))")
 _QUERY_PAIR = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s'\"<>]*)=(?P<value>[^&;#\s'\"<>]*)")
+# scheme://…#fragment: a fragment is never needed to reach an API, and a token pasted after "#"
+# is as secret as one in the query string: everything after "#" is masked.
+_FRAGMENT = re.compile(r"(?P<url>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>#]*)#[^\s'\"<>]+")
 _HTTP = ("http://", "https://")
 # Slack's and RunPod's token shapes: a token pasted into the wrong setting is quoted masked too.
 _TOKEN = re.compile(r"\b(?P<kind>xox[abeoprs]-|xapp-|rpa_)[A-Za-z0-9-]+")
@@ -29,8 +32,9 @@ def redact_urls(text: str) -> str:
     query-string value replaced by `***`: `postgres://u:***@db/x`, `https://h/graphql?api_key=***`.
 
     Query values are all masked, whatever their name: a key passed as `?k=` is as secret as
-    one passed as `?api_key=`."""
+    one passed as `?api_key=`; so is everything after a `#`."""
     text = _USERINFO.sub(_userinfo, text)
+    text = _FRAGMENT.sub(lambda m: f"{m['url']}#{MASK}", text)
     return _QUERY_PAIR.sub(lambda m: f"{m['lead']}{m['name']}={MASK}" if m["value"] else m[0], text)
 
 

@@ -107,6 +107,7 @@ def _planted_urls(setting: str, port: int) -> list[str]:
         ]
     return [
         f"http://127.0.0.1:{port}/graphql?api_key={PLANTED}",  # the trial's leak
+        f"http://127.0.0.1:{port}/graphql#token={PLANTED}",  # a fragment (a review's find)
         f"https://u:{PLANTED}@api.example.com/v2",
         f"https://{PLANTED}@api.example.com/v2",
         f"https://api.example.com/v2?token={PLANTED}",
@@ -182,6 +183,8 @@ def test_the_trials_two_leaks_as_a_person_ran_them(variable: str, value: str, ma
         ("postgresql://user@db/x", "postgresql://user@db/x"),  # a user name alone is not a secret
         ("no url here, a=b", "no url here, a=b"),
         ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+        ("(got 'http://h/graphql#token=SECRET')", "(got 'http://h/graphql#***')"),
+        ("https://h/v2?a=1#k=SECRET", "https://h/v2?a=***#***"),
     ],
 )
 def test_redact_urls(text: str, expected: str) -> None:
