@@ -52,7 +52,6 @@ SWAPS: dict[type[Any], type[Any]] = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
     ast.And: ast.Or, ast.Or: ast.And,
 }
-WIDE_STAGE = True  # `--unit-only` turns the wider stage off
 WIDE_SKIP = ("tests/unit", "tests/tools", "tests/conformance", "tests/sdk", "tests/sim")
 
 
@@ -304,7 +303,7 @@ class Killers:
             self._ids.insert(0, node_id)
 
 
-def _verdict(worker: _Worker, mutant: Mutant, killers: Killers) -> str:
+def _verdict(worker: _Worker, mutant: Mutant, killers: Killers, *, wide: bool) -> str:
     """killed (by a unit test), WIDE (only by a wider one) or SURVIVED. Each stage tries the
     tests that killed earlier mutants first, then the whole stage."""
     copy = worker.copy
@@ -313,7 +312,7 @@ def _verdict(worker: _Worker, mutant: Mutant, killers: Killers) -> str:
     target.write_text(mutant.source, encoding="utf-8")
     try:
         for verdict, stage in (("killed", covering_tests(mutant.module, copy)),
-                               ("WIDE", wider_tests(mutant.module, copy) if WIDE_STAGE else [])):
+                               ("WIDE", wider_tests(mutant.module, copy) if wide else [])):
             unit = verdict == "killed"
             killer = worker.killer(killers.recent(unit=unit)) or worker.killer(stage)
             if killer is not None:
@@ -324,7 +323,9 @@ def _verdict(worker: _Worker, mutant: Mutant, killers: Killers) -> str:
         target.write_text(original, encoding="utf-8")
 
 
-def _run_module(name: str, workers: list[_Worker], every: list[Mutant], budget: float | None) -> dict[str, int]:
+def _run_module(
+    name: str, workers: list[_Worker], every: list[Mutant], budget: float | None, *, wide: bool,
+) -> dict[str, int]:
     """Run `every` mutant of module `name`, one copy of the repository per thread; print
     each mutant the unit stage missed as it is found."""
     source = (workers[0].copy / "podwarden" / "domain" / f"{name}.py").read_text(encoding="utf-8")
@@ -342,7 +343,7 @@ def _run_module(name: str, workers: list[_Worker], every: list[Mutant], budget: 
                 mutant = todo.get_nowait()
             except queue.Empty:
                 return
-            verdict = _verdict(worker, mutant, killers)
+            verdict = _verdict(worker, mutant, killers, wide=wide)
             with lock:
                 counts[verdict] += 1
                 if verdict != "killed":
@@ -360,9 +361,10 @@ def _run_module(name: str, workers: list[_Worker], every: list[Mutant], budget: 
 def _run_all(names: list[str], workers: list[_Worker], args: argparse.Namespace) -> int:
     """Every module's mutants; the number that survived both stages (-1: a broken baseline)."""
     missed = 0
+    wide = not args.unit_only
     copy = workers[0].copy
     for name in names:
-        broken = [stage for stage in (covering_tests(name, copy), wider_tests(name, copy) if WIDE_STAGE else [])
+        broken = [stage for stage in (covering_tests(name, copy), wider_tests(name, copy) if wide else [])
                   if not workers[0].passes(stage)]
         if broken:
             print(f"{name}: the tests fail with no mutant ({' '.join(broken[0])}): not run", flush=True)
@@ -373,7 +375,7 @@ def _run_all(names: list[str], workers: list[_Worker], args: argparse.Namespace)
         if args.shuffle:  # a time box then tries a uniform sample, not the top of the file
             random.Random(f"{name}:{len(every)}").shuffle(every)
         started = time.monotonic()
-        counts = _run_module(name, workers, every, args.budget)
+        counts = _run_module(name, workers, every, args.budget, wide=wide)
         tried = sum(counts.values())
         missed += counts["SURVIVED"]
         cut = f" (time-boxed: {tried} of {len(every)} tried)" if tried < len(every) else ""
@@ -399,8 +401,6 @@ def main(argv: list[str]) -> int:
                          help="no wider stage (to check quickly that new unit tests kill chosen mutants)")
     options.add_argument("modules", nargs="*")
     args = options.parse_args(argv)
-    global WIDE_STAGE  # one switch for the whole run
-    WIDE_STAGE = not args.unit_only
     names = args.modules or sorted(p.stem for p in (ROOT / "podwarden" / "domain").glob("*.py")
                                    if p.stem != "__init__")
     with tempfile.TemporaryDirectory(prefix="podwarden-mutants-") as tmp:
